@@ -1,0 +1,71 @@
+//! Content-addressed files under the data dir: a file is stored once under
+//! its sha256, and the database keeps only the hash.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    root: PathBuf,
+}
+
+impl Artifacts {
+    pub fn new(data_dir: &Path) -> Artifacts {
+        Artifacts { root: data_dir.join("artifacts") }
+    }
+
+    fn path(&self, hash: &str) -> Option<PathBuf> {
+        if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(self.root.join(&hash[..2]).join(&hash[2..]))
+    }
+
+    /// Store bytes and return their hash; storing the same bytes twice is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let hash = hex::encode(Sha256::digest(bytes));
+        let path = self.path(&hash).ok_or_else(|| std::io::Error::other("bad hash"))?;
+        if path.exists() {
+            return Ok(hash);
+        }
+        let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+        std::fs::create_dir_all(dir)?;
+        // Write to a temporary name and rename, so a crash never leaves a
+        // truncated file under a valid hash.
+        let mut tmp = tempfile_in(dir)?;
+        tmp.1.write_all(bytes)?;
+        tmp.1.sync_all()?;
+        std::fs::rename(&tmp.0, &path)?;
+        Ok(hash)
+    }
+
+    pub fn get(&self, hash: &str) -> std::io::Result<Vec<u8>> {
+        let path = self.path(hash).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+        std::fs::read(path)
+    }
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = format!(".tmp-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path)?;
+    Ok((path, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_bytes_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Artifacts::new(dir.path());
+        let h1 = a.put(b"hello").unwrap();
+        let h2 = a.put(b"hello").unwrap();
+        assert_eq!(h1, h2);
+        assert_eq!(a.get(&h1).unwrap(), b"hello");
+        assert!(a.get("../../etc/passwd").is_err());
+    }
+}

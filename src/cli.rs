@@ -1,0 +1,274 @@
+//! The command line: each command a thin call into the modules.
+//!
+//! Exit codes: 0 success, 1 the input is wrong (invalid package, refused
+//! import), 2 usage, I/O or database errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::municipalities::Registry;
+use crate::services::{self, LoadError, store::ImportOutcome};
+use crate::store::Store;
+
+#[derive(Parser)]
+#[command(name = "provrum", version, about = "Provrum – a test room for shared municipal e-services")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// Database URL: sqlite://FILE or postgres://… [default: sqlite://DATA_DIR/provrum.db]
+    #[arg(long, env = "PROVRUM_DATABASE_URL")]
+    database: Option<String>,
+    /// Folder for artifacts (attachments, screenshots) and the default SQLite file.
+    #[arg(long, env = "PROVRUM_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the test room over HTTP.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:3000]
+        #[arg(long, env = "PROVRUM_ADDR")]
+        addr: Option<String>,
+        /// Import the demo services from fixtures/services first.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check service packages; prints every problem as file:line:col.
+    Validate {
+        /// Package folders, files inside them, or folders holding packages.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Import service packages as immutable versions.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List imported services: one line per service, its id then its versions.
+    Services {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PROVRUM_LOG").unwrap_or_else(|_| EnvFilter::new("provrum=info,warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
+    let mut config = Config::load().map_err(|e| {
+        eprintln!("error: configuration: {e}");
+        ExitCode::from(2)
+    })?;
+    if let Some(d) = &store.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &store.database {
+        config.database_url = Some(u.clone());
+    }
+    Ok(config)
+}
+
+async fn open(config: &Config) -> Result<Store, ExitCode> {
+    Store::open(&config.database_url()).await.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Import { paths, store } => import_cmd(&paths, &store).await,
+        Command::Services { store } => services_cmd(&store).await,
+        Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
+    };
+    result.unwrap_or_else(|code| code)
+}
+
+fn validate(paths: &[PathBuf]) -> ExitCode {
+    let registry = Registry::builtin();
+    let mut invalid = false;
+    for path in paths {
+        if !path.exists() {
+            eprintln!("error: {}: no such file or folder", path.display());
+            return ExitCode::from(2);
+        }
+        let packages = services::find_packages(path);
+        if packages.is_empty() {
+            eprintln!("error: {}: no service package here (a package folder holds service.yaml)", path.display());
+            return ExitCode::from(2);
+        }
+        for dir in packages {
+            match services::load(&dir, registry) {
+                Ok(p) => println!("ok: {} {} ({} variants)", p.base.id, p.base.version, p.variants.len()),
+                Err(LoadError::Invalid(diags)) => {
+                    invalid = true;
+                    for d in &diags {
+                        println!("{d}");
+                    }
+                    println!("{}: {} problem(s)", dir.display(), diags.len());
+                }
+                Err(e @ LoadError::Io { .. }) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    if invalid { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+async fn import_cmd(paths: &[PathBuf], args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+    let config = config(args)?;
+    let store = open(&config).await?;
+    let code = import_all(&store, paths, true).await;
+    store.close().await;
+    Ok(code)
+}
+
+/// Import every package below `paths`; each package is its own transaction.
+pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> ExitCode {
+    let registry = Registry::builtin();
+    let mut code = ExitCode::SUCCESS;
+    for path in paths {
+        let packages = services::find_packages(path);
+        if packages.is_empty() {
+            eprintln!("error: {}: no service package here (a package folder holds service.yaml)", path.display());
+            return ExitCode::from(2);
+        }
+        for dir in packages {
+            let pkg = match services::load(&dir, registry) {
+                Ok(p) => p,
+                Err(LoadError::Invalid(diags)) => {
+                    for d in &diags {
+                        println!("{d}");
+                    }
+                    println!("{}: not imported, {} problem(s)", dir.display(), diags.len());
+                    code = ExitCode::from(1);
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match services::store::import(store, &pkg, registry, "cli").await {
+                Ok(ImportOutcome::Imported { variants, .. }) => {
+                    if verbose {
+                        println!("imported: {} {} ({variants} variants, {:.12})", pkg.base.id, pkg.base.version, pkg.content_hash);
+                    }
+                }
+                Ok(ImportOutcome::Unchanged { .. }) => {
+                    if verbose {
+                        println!("unchanged: {} {} is already imported with this content", pkg.base.id, pkg.base.version);
+                    }
+                }
+                Err(e @ services::store::ImportError::Conflict { .. }) => {
+                    println!("refused: {e}");
+                    code = ExitCode::from(1);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    code
+}
+
+async fn services_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+    let config = config(args)?;
+    let store = open(&config).await?;
+    let list = services::store::list(&store).await.map_err(|e| {
+        eprintln!("error: database: {e}");
+        ExitCode::from(2)
+    })?;
+    for s in list {
+        let versions: Vec<&str> = s.versions.iter().map(|v| v.version.as_str()).collect();
+        println!("{} {}", s.id, versions.join(" "));
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_cmd(addr: Option<String>, demo: bool, args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+    let mut config = config(args)?;
+    if let Some(a) = addr {
+        config.addr = a;
+    }
+    let state = crate::startup::state(&config).await.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    if demo {
+        let dir = PathBuf::from("fixtures/services");
+        if !dir.is_dir() {
+            eprintln!("error: --demo needs fixtures/services; run it from the repository's top folder");
+            return Err(ExitCode::from(2));
+        }
+        let code = import_all(&state.store, &[dir], true).await;
+        if code != ExitCode::SUCCESS {
+            eprintln!("error: the demo fixtures did not import cleanly");
+            return Err(code);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| {
+        eprintln!("error: listening on {}: {e}", config.addr);
+        ExitCode::from(2)
+    })?;
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| config.addr.clone());
+    println!("Provrum is serving on http://{local}/ (database {})", redact(&config.database_url()));
+    if demo {
+        println!("Demo: open http://{local}/ and try a service; sign in with a test identity such as 19901114-2388.");
+    }
+    let store = state.store.clone();
+    let served = crate::startup::serve(listener, state, crate::startup::shutdown_signal()).await;
+    store.close().await;
+    match served {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: serving: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Hide a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}

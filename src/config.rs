@@ -1,0 +1,79 @@
+//! Configuration: defaults, then `provrum.toml` (or the file named by
+//! `PROVRUM_CONFIG`), then `PROVRUM_…` environment variables, then flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://FILE` (default, under the data dir) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Where artifacts (attachments, screenshots) live.
+    pub data_dir: PathBuf,
+    pub addr: String,
+    pub chromium_path: PathBuf,
+    /// Mark cookies `Secure`; set when served behind TLS.
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { database_url: None, data_dir: PathBuf::from("data"), addr: "127.0.0.1:3000".into(), chromium_path: PathBuf::from("/usr/bin/chromium"), secure_cookies: false }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl Config {
+    pub fn load() -> Result<Config, ConfigError> {
+        let explicit = std::env::var_os("PROVRUM_CONFIG").map(PathBuf::from);
+        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("provrum.toml"));
+        let mut config = if path.exists() || explicit.is_some() { Self::from_file(&path)? } else { Config::default() };
+        config.apply_env()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(v) = var("PROVRUM_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("PROVRUM_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("PROVRUM_ADDR") {
+            self.addr = v;
+        }
+        if let Some(v) = var("PROVRUM_CHROMIUM") {
+            self.chromium_path = v.into();
+        }
+        if let Some(v) = var("PROVRUM_SECURE_COOKIES") {
+            self.secure_cookies = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => return Err(ConfigError::Env { name: "PROVRUM_SECURE_COOKIES", message: format!("`{v}` is not true/false") }),
+            };
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to an SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("provrum.db").display()))
+    }
+}

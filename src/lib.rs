@@ -1,0 +1,18 @@
+//! Provrum: a test room where a region's municipalities try out shared
+//! citizen e-services before release.
+//!
+//! Data flows one way: packages are validated and imported into the store;
+//! the sandbox renders stored variants and captures submissions. See
+//! `docs/architecture.md`.
+
+pub mod artifacts;
+pub mod cli;
+pub mod config;
+pub mod identities;
+pub mod municipalities;
+pub mod sandbox;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod web;
+pub mod yaml;

@@ -1,0 +1,12 @@
+//! The sandbox: hosted variants rendered step by step, validated as the real
+//! service would, with test identities only, and every submission captured
+//! in an inbox. Nothing leaves the box.
+
+pub mod clock;
+pub mod files;
+pub mod inbox;
+pub mod input;
+mod pages;
+pub mod routes;
+pub mod session;
+pub mod views;

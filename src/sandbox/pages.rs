@@ -1,0 +1,285 @@
+//! Rendering of the sandbox pages and the inbox.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::identities::{self, Personnummer, TestPerson};
+use crate::services::{PersonalData, Variant};
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, render};
+
+use super::inbox::{self, Captured};
+use super::input::{self, FieldError};
+use super::routes::{Ctx, ctx};
+use super::session::Session;
+use super::views::{self, FieldView, SummaryStep};
+use super::clock;
+
+#[derive(Template)]
+#[template(path = "sandbox/start.html")]
+struct StartPage<'a> {
+    page: Page,
+    v: &'a Variant,
+    base_url: &'a str,
+    ongoing: Option<String>,
+    sent: bool,
+}
+
+pub fn start(c: &Ctx, s: Option<&Session>) -> Result<Html<String>, WebError> {
+    let ongoing = s.filter(|s| s.submission_id.is_none() && (s.personnummer.is_some() || !s.answers.is_empty())).map(|s| {
+        input::first_incomplete(&c.variant, &s.answers, &s.files).map(|st| format!("{}/steg/{}", c.base_url, st.id)).unwrap_or_else(|| format!("{}/granska", c.base_url))
+    });
+    render(&StartPage {
+        page: Page::for_variant("Start", &c.variant, &c.base_url),
+        v: &c.variant,
+        base_url: &c.base_url,
+        ongoing,
+        sent: s.is_some_and(|s| s.submission_id.is_some()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/login.html")]
+struct LoginPage<'a> {
+    page: Page,
+    base_url: &'a str,
+    csrf: &'a str,
+    persons: &'a [TestPerson],
+    error: Option<&'a str>,
+    typed: &'a str,
+    test_numbers: usize,
+}
+
+pub fn login(c: &Ctx, s: &Session, error: Option<&str>, typed: &str, status: StatusCode) -> Result<Response, WebError> {
+    let title = if error.is_some() { "Fel: Logga in" } else { "Logga in" };
+    let html = render(&LoginPage {
+        page: Page::for_variant(title, &c.variant, &c.base_url),
+        base_url: &c.base_url,
+        csrf: &s.csrf,
+        persons: identities::persons(),
+        error,
+        typed,
+        test_numbers: identities::test_number_count(),
+    })?;
+    Ok((status, html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/step.html")]
+struct StepPage<'a> {
+    page: Page,
+    v: &'a Variant,
+    base_url: &'a str,
+    csrf: &'a str,
+    step_id: &'a str,
+    step_title: &'a str,
+    intro: Option<&'a str>,
+    number: usize,
+    total: usize,
+    fields: Vec<FieldView>,
+    errors: &'a [FieldError],
+    personal_data: Option<&'a PersonalData>,
+    is_first: bool,
+    next_label: &'static str,
+    signed_in_as: Option<String>,
+}
+
+/// Total number of pages the citizen walks through: steps, summary, signing.
+fn total_pages(v: &Variant, visible_steps: usize) -> usize {
+    visible_steps + usize::from(v.summary) + usize::from(v.signing.required)
+}
+
+fn signed_in_as(s: &Session) -> Option<String> {
+    let p = Personnummer::parse(s.personnummer.as_deref()?).ok()?;
+    let person = identities::person(&p);
+    Some(format!("{} ({})", person.full_name(), p.display()))
+}
+
+pub fn step(c: &Ctx, s: &Session, step_id: &str, errors: &[FieldError], status: StatusCode) -> Result<Response, WebError> {
+    let steps = input::visible_steps(&c.variant, &s.answers);
+    let Some(index) = steps.iter().position(|st| st.id == step_id) else {
+        return Err(WebError::NotFound(format!("Steget {step_id} finns inte, eller behövs inte med de svar du har gett.")));
+    };
+    let step = steps[index];
+    let total = total_pages(&c.variant, steps.len());
+    let is_last = index + 1 == steps.len();
+    let next_label = match (is_last, c.variant.summary, c.variant.signing.required) {
+        (false, _, _) => "Nästa",
+        (true, true, _) => "Granska",
+        (true, false, true) => "Till underskrift",
+        (true, false, false) => "Skicka",
+    };
+    let prefix = if errors.is_empty() { String::new() } else { "Fel: ".into() };
+    let title = format!("{prefix}Steg {} av {total}: {}", index + 1, step.title);
+    let html = render(&StepPage {
+        page: Page::for_variant(&title, &c.variant, &c.base_url),
+        v: &c.variant,
+        base_url: &c.base_url,
+        csrf: &s.csrf,
+        step_id: &step.id,
+        step_title: &step.title,
+        intro: step.intro.as_deref(),
+        number: index + 1,
+        total,
+        fields: views::fields(&c.variant, step, &s.answers, &s.files, errors),
+        errors,
+        personal_data: c.variant.personal_data.as_ref(),
+        is_first: index == 0,
+        next_label,
+        signed_in_as: signed_in_as(s),
+    })?;
+    Ok((status, html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/summary.html")]
+struct SummaryPage<'a> {
+    page: Page,
+    base_url: &'a str,
+    csrf: &'a str,
+    steps: Vec<SummaryStep>,
+    number: usize,
+    total: usize,
+    button: &'static str,
+    signed_in_as: Option<String>,
+}
+
+pub fn summary(c: &Ctx, s: &Session) -> Result<Response, WebError> {
+    let steps = views::summary(&c.variant, &c.base_url, &s.answers, &s.files);
+    let total = total_pages(&c.variant, steps.len());
+    let number = steps.len() + 1;
+    let title = format!("Steg {number} av {total}: Granska och skicka");
+    let html = render(&SummaryPage {
+        page: Page::for_variant(&title, &c.variant, &c.base_url),
+        base_url: &c.base_url,
+        csrf: &s.csrf,
+        steps,
+        number,
+        total,
+        button: if c.variant.signing.required { "Gå vidare till underskrift" } else { "Skicka" },
+        signed_in_as: signed_in_as(s),
+    })?;
+    Ok(html.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/sign.html")]
+struct SignPage<'a> {
+    page: Page,
+    v: &'a Variant,
+    base_url: &'a str,
+    csrf: &'a str,
+    signer: String,
+    digest: String,
+    number: usize,
+    total: usize,
+}
+
+pub fn sign(c: &Ctx, s: &Session) -> Result<Response, WebError> {
+    use sha2::{Digest, Sha256};
+    let steps = input::visible_steps(&c.variant, &s.answers).len();
+    let total = total_pages(&c.variant, steps);
+    let digest = hex::encode(Sha256::digest(serde_json::Value::Object(s.answers.clone()).to_string().as_bytes()));
+    let html = render(&SignPage {
+        page: Page::for_variant(&format!("Steg {total} av {total}: Underteckna"), &c.variant, &c.base_url),
+        v: &c.variant,
+        base_url: &c.base_url,
+        csrf: &s.csrf,
+        signer: signed_in_as(s).unwrap_or_else(|| "okänd".into()),
+        digest: digest[..16].to_string(),
+        number: total,
+        total,
+    })?;
+    Ok(html.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/receipt.html")]
+struct ReceiptPage<'a> {
+    page: Page,
+    v: &'a Variant,
+    base_url: &'a str,
+    case_number: &'a str,
+    time: String,
+    signed: bool,
+}
+
+pub fn receipt(c: &Ctx, captured: &Captured) -> Result<Response, WebError> {
+    let html = render(&ReceiptPage {
+        page: Page::for_variant(&format!("Kvittens {}", captured.case_number), &c.variant, &c.base_url),
+        v: &c.variant,
+        base_url: &c.base_url,
+        case_number: &captured.case_number,
+        time: clock::swedish(&captured.submitted_at),
+        signed: !captured.payload["signature"].is_null(),
+    })?;
+    Ok(html.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/inbox.html")]
+struct InboxPage<'a> {
+    page: Page,
+    v: &'a Variant,
+    version: &'a str,
+    items: Vec<(Captured, String)>,
+}
+
+pub async fn inbox(State(state): State<AppState>, Path((service, version, kommun)): Path<(String, String, String)>) -> Result<Html<String>, WebError> {
+    let c = ctx(&state, &service, &version, &kommun).await?;
+    let items = inbox::list(&state.store, c.version.id, &c.variant.municipality).await?.into_iter().map(|x| {
+        let t = clock::swedish(&x.submitted_at);
+        (x, t)
+    });
+    render(&InboxPage {
+        page: Page::for_variant("Sandlådans inkorg", &c.variant, &c.base_url),
+        v: &c.variant,
+        version: &c.version.version,
+        items: items.collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/case.html")]
+struct CasePage<'a> {
+    page: Page,
+    c: &'a Captured,
+    time: String,
+    pretty: String,
+    inbox_url: String,
+    municipality_name: String,
+}
+
+async fn find(state: &AppState, case: &str) -> Result<Captured, WebError> {
+    inbox::get(&state.store, case).await?.ok_or_else(|| WebError::NotFound(format!("Det finns inget ärende {case} i sandlådans inkorg.")))
+}
+
+pub async fn case(State(state): State<AppState>, Path(case): Path<String>) -> Result<Html<String>, WebError> {
+    let c = find(&state, &case).await?;
+    let service = c.payload["service"]["id"].as_str().unwrap_or_default();
+    let version = c.payload["service"]["version"].as_str().unwrap_or_default();
+    render(&CasePage {
+        page: Page::plain(&format!("Ärende {} – Sandlådans inkorg – Provrum", c.case_number)),
+        time: clock::swedish(&c.submitted_at),
+        pretty: serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
+        inbox_url: format!("/tjanster/{service}/{version}/{}/inkorg", c.municipality),
+        municipality_name: c.payload["municipality"]["name"].as_str().unwrap_or_default().to_string(),
+        c: &c,
+    })
+}
+
+pub async fn case_json(State(state): State<AppState>, Path(case): Path<String>) -> Result<Response, WebError> {
+    let c = find(&state, &case).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], serde_json::to_string_pretty(&c.payload).unwrap_or_default()).into_response())
+}
+
+pub async fn attachment(State(state): State<AppState>, Path((case, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+    let c = find(&state, &case).await?;
+    let a = c.attachments.iter().find(|a| a.id == id).ok_or_else(|| WebError::NotFound("Bilagan finns inte i ärendet.".into()))?;
+    let (artifacts, hash) = (state.artifacts.clone(), a.sha256.clone());
+    let bytes = tokio::task::spawn_blocking(move || artifacts.get(&hash)).await.map_err(std::io::Error::other)??;
+    let disposition = format!("attachment; filename=\"{}\"", a.filename.replace(|c: char| !c.is_ascii() || c == '"', "_"));
+    Ok(([(header::CONTENT_TYPE, a.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}

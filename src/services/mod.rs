@@ -1,0 +1,15 @@
+//! Candidate e-services: the package format, its validation, overlay merge,
+//! and storage of immutable versions.
+
+pub mod changes;
+mod check;
+pub mod merge;
+pub mod model;
+pub mod package;
+mod parse;
+mod parse_overlay;
+pub mod store;
+
+pub use model::*;
+pub use parse::contact as model_contact;
+pub use package::{LoadError, Package, find_packages, load};

@@ -1,0 +1,144 @@
+//! A package folder on disk: `service.yaml` plus `variants/<municipality>.yaml`.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::municipalities::Registry;
+use crate::yaml::{self, Decoder, Diagnostic};
+
+use super::model::{BaseService, Overlay, Variant};
+use super::{check, merge, parse, parse_overlay};
+
+pub const BASE_FILE: &str = "service.yaml";
+pub const VARIANTS_DIR: &str = "variants";
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub dir: PathBuf,
+    pub base: BaseService,
+    pub overlays: Vec<Overlay>,
+    pub variants: Vec<Variant>,
+    /// sha256 over every file's name and content: the identity of a version.
+    pub content_hash: String,
+    /// (path relative to the package, content) in a stable order.
+    pub files: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{} problem(s) in {}", .0.len(), .0.first().map(|d| d.file.display().to_string()).unwrap_or_default())]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    // Line endings must not change a version's identity.
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// Read, check and resolve a package folder. Reports every problem found.
+pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
+    let base_path = dir.join(BASE_FILE);
+    let base_text = read(&base_path)?;
+    let mut files = vec![(BASE_FILE.to_string(), base_text.clone())];
+    let mut diags = Vec::new();
+
+    let base = match yaml::parse(&base_path, &base_text) {
+        Ok(root) => {
+            let mut d = Decoder::new(&base_path);
+            let base = parse::base(&mut d, &root);
+            if let Some(b) = &base {
+                check::base(&mut d, b);
+            }
+            diags.append(&mut d.diags);
+            base
+        }
+        Err(e) => {
+            diags.push(e);
+            None
+        }
+    };
+
+    let mut overlay_paths = Vec::new();
+    let vdir = dir.join(VARIANTS_DIR);
+    if vdir.is_dir() {
+        let entries = std::fs::read_dir(&vdir).map_err(|source| LoadError::Io { path: vdir.clone(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| LoadError::Io { path: vdir.clone(), source })?;
+            let p = entry.path();
+            if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                overlay_paths.push(p);
+            }
+        }
+    }
+    overlay_paths.sort();
+
+    let mut overlays = Vec::new();
+    for path in &overlay_paths {
+        let text = read(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        files.push((format!("{VARIANTS_DIR}/{name}"), text.clone()));
+        let municipality = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        match yaml::parse(path, &text) {
+            Ok(root) => {
+                let mut d = Decoder::new(path);
+                if let Some(o) = parse_overlay::overlay(&mut d, &root, &municipality) {
+                    if let Some(b) = &base {
+                        check::overlay(&mut d, b, &o, registry);
+                    }
+                    overlays.push(o);
+                }
+                diags.append(&mut d.diags);
+            }
+            Err(e) => diags.push(e),
+        }
+    }
+
+    let Some(base) = base else { return Err(LoadError::Invalid(diags)) };
+    if !diags.is_empty() {
+        return Err(LoadError::Invalid(diags));
+    }
+    let variants = overlays
+        .iter()
+        .filter_map(|o| registry.get(&o.municipality).map(|m| merge::resolve(&base, Some(o), m)))
+        .collect();
+    Ok(Package { dir: dir.to_path_buf(), content_hash: hash(&files), base, overlays, variants, files })
+}
+
+fn hash(files: &[(String, String)]) -> String {
+    let mut h = Sha256::new();
+    for (name, content) in files {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(content.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Package folders named by a path: the folder itself, the package a
+/// `service.yaml` or variant file belongs to, or every package below a folder.
+pub fn find_packages(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        let parent = path.parent().unwrap_or(Path::new("."));
+        if parent.file_name().is_some_and(|n| n == VARIANTS_DIR) {
+            return vec![parent.parent().unwrap_or(Path::new(".")).to_path_buf()];
+        }
+        return vec![parent.to_path_buf()];
+    }
+    if path.join(BASE_FILE).is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(path) {
+        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for d in dirs {
+            out.extend(find_packages(&d));
+        }
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! Storage: one pool over SQLite (embedded default) or PostgreSQL (shared
+//! deployments), migrations per backend, and small helpers. Domain modules
+//! own their queries; this module knows none of them.
+//!
+//! Queries use `$1` placeholders, which both backends accept, and only
+//! `bigint`/`text` columns so the same query decodes identically on both.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
+    Url(String),
+    #[error("creating {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Connect and bring the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Url(url.to_string()));
+        };
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets the web server read while an import writes;
+                        // NORMAL sync is durable across process crashes in WAL mode.
+                        conn.execute("pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://path/to/file.db`: create the folder, and the file if missing.
+fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Url(format!("{url} (Provrum needs a file so that nothing is lost)")));
+    }
+    if let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::Io { path: parent.display().to_string(), source })?;
+    }
+    Ok(if rest.contains("mode=") { url.to_string() } else if rest.contains('?') { format!("{url}&mode=rwc") } else { format!("{url}?mode=rwc") })
+}
+
+/// Now as RFC 3339 UTC with milliseconds; sorts as text.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Append one decision or change to the audit log, inside the caller's transaction.
+pub async fn audit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, actor: &str, action: &str, subject: &str, detail: &serde_json::Value) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into audit_log (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)")
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Errors at the HTTP edge: shown to people as a Swedish page, logged in full.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::page::Page;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    heading: String,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match &self {
+            WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Sidan finns inte", m.clone()),
+            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Något blev fel i förfrågan", m.clone()),
+            WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Åtgärden är inte tillåten", m.clone()),
+            _ => {
+                tracing::error!(error = %self, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Ett tekniskt fel inträffade", "Försök igen om en stund. Felet har loggats.".to_string())
+            }
+        };
+        let page = ErrorPage { page: Page::plain(&format!("{heading} – Provrum")), heading: heading.into(), message };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, heading).into_response(),
+        }
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound("Kontrollera adressen, eller gå till startsidan och välj tjänst därifrån.".into())
+}

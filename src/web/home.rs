@@ -1,0 +1,73 @@
+//! The start page and a version's page: what can be tried, and where.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use axum::routing::get;
+use sqlx::Row;
+
+use super::page::Page;
+use super::{AppState, WebError, render};
+use crate::municipalities::Municipality;
+use crate::services::changes::local_changes;
+use crate::services::store::{self, ServiceSummary, VersionSummary};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home)).route("/tjanster/{service}/{version}", get(version))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    page: Page,
+    services: Vec<ServiceSummary>,
+    municipalities: &'a [Municipality],
+}
+
+async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    let services = store::list(&state.store).await?;
+    render(&HomePage { page: Page::plain("Tjänster – Provrum"), services, municipalities: state.registry.all() })
+}
+
+struct VariantRow {
+    municipality: String,
+    name: String,
+    short_name: String,
+    url: String,
+    external_url: Option<String>,
+    changes: Vec<String>,
+    submissions: i64,
+}
+
+#[derive(Template)]
+#[template(path = "version.html")]
+struct VersionPage {
+    page: Page,
+    version: VersionSummary,
+    rows: Vec<VariantRow>,
+}
+
+async fn version(State(state): State<AppState>, Path((service, version)): Path<(String, String)>) -> Result<Html<String>, WebError> {
+    let Some(v) = store::find_version(&state.store, &service, Some(&version)).await? else {
+        return Err(WebError::NotFound(format!("Det finns ingen version {version} av tjänsten {service} i provrummet.")));
+    };
+    let base = store::base(&state.store, v.id).await?.ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
+    let counts = sqlx::query("select municipality, count(*) as n from submissions where version_id = $1 group by municipality").bind(v.id).fetch_all(&state.store.pool).await?;
+    let count = |m: &str| counts.iter().find(|r| r.try_get::<String, _>(0).is_ok_and(|x| x == m)).and_then(|r| r.try_get::<i64, _>(1).ok()).unwrap_or(0);
+    let rows = store::variants(&state.store, v.id)
+        .await?
+        .into_iter()
+        .map(|var| VariantRow {
+            url: format!("/tjanster/{service}/{version}/{}", var.municipality),
+            short_name: state.registry.get(&var.municipality).map(|m| m.short_name.clone()).unwrap_or_else(|| var.municipality_name.clone()),
+            name: var.municipality_name.clone(),
+            external_url: var.external_url.clone(),
+            changes: local_changes(&base, &var),
+            submissions: count(&var.municipality),
+            municipality: var.municipality,
+        })
+        .collect();
+    let title = format!("{} {} – Provrum", v.title, v.version);
+    render(&VersionPage { page: Page::plain(&title), version: v, rows })
+}

@@ -1,0 +1,85 @@
+//! Wiring: the router that merges each module's routes, shared state,
+//! security headers, error pages and static assets.
+
+mod error;
+pub mod page;
+mod home;
+mod security;
+mod static_files;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+
+use crate::artifacts::Artifacts;
+use crate::municipalities::Registry;
+use crate::services::Variant;
+use crate::store::Store;
+
+pub use error::WebError;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub artifacts: Artifacts,
+    pub registry: &'static Registry,
+    pub secure_cookies: bool,
+    /// Versions are immutable, so a resolved variant can be cached forever.
+    variants: RwLock<HashMap<(i64, String), Arc<Variant>>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, artifacts: Artifacts, secure_cookies: bool) -> AppState {
+        AppState(Arc::new(Inner { store, artifacts, registry: Registry::builtin(), secure_cookies, variants: RwLock::new(HashMap::new()) }))
+    }
+
+    pub async fn variant(&self, version_id: i64, municipality: &str) -> Result<Option<Arc<Variant>>, sqlx::Error> {
+        let key = (version_id, municipality.to_string());
+        if let Some(v) = self.variants.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(Some(v));
+        }
+        let Some(v) = crate::services::store::variant(&self.store, version_id, municipality).await? else { return Ok(None) };
+        let v = Arc::new(v);
+        if let Ok(mut m) = self.variants.write() {
+            m.insert(key, v.clone());
+        }
+        Ok(Some(v))
+    }
+}
+
+/// Largest request body: the sandbox's biggest upload limit plus form overhead.
+const BODY_LIMIT: usize = 60 * 1024 * 1024;
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(home::router())
+        .merge(crate::sandbox::routes::router())
+        .merge(static_files::router())
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, WebError> {
+    sqlx::query("select 1").execute(&state.store.pool).await?;
+    Ok("ok\n")
+}
+
+/// Render an askama template as an HTML response.
+pub fn render<T: askama::Template>(t: &T) -> Result<axum::response::Html<String>, WebError> {
+    Ok(axum::response::Html(t.render()?))
+}

@@ -1,0 +1,94 @@
+//! A YAML tree that remembers where every node came from.
+//!
+//! Package, scenario and checklist files are written by people, so every
+//! problem must point at `file:line:col`. `serde` stops at the first error and
+//! forgets positions; this module keeps a small spanned tree (built from
+//! `yaml-rust2` parser events) and a [`Decoder`] that collects *all* problems.
+
+mod decode;
+mod tree;
+
+pub use decode::{Decoder, MapReader};
+pub use tree::{Node, NodeKind, Pos, parse};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in a human-written file, with where and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    /// Dotted path of the offending element, e.g. `steps[1].fields[2].type`.
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            line: pos.line,
+            col: pos.col,
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)?;
+        if !self.path.is_empty() {
+            write!(f, " (at {})", self.path)?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n    hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Suggest the closest known word for a misspelt one ("txt" → "text").
+pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (edit_distance(word, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.chars().count() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_words_only() {
+        assert_eq!(did_you_mean("txt", ["text", "textarea", "email"]), Some("text"));
+        assert_eq!(did_you_mean("requird", ["required", "hidden"]), Some("required"));
+        assert_eq!(did_you_mean("zzzzzz", ["text", "email"]), None);
+    }
+}

@@ -1,0 +1,35 @@
+// Progressive enhancement only: every action works without this file.
+// 1. Conditional questions on the same step are hidden until their
+//    condition holds (without JS they are all shown with a note).
+// 2. The error summary takes focus after a failed submit.
+(function () {
+  "use strict";
+  function valuesOf(form, name) {
+    var out = [];
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      out.push(el.value);
+    });
+    return out;
+  }
+  function update(form) {
+    form.querySelectorAll("[data-shown-when-field]").forEach(function (wrap) {
+      var want = JSON.parse(wrap.getAttribute("data-shown-when-values") || "[]");
+      var have = valuesOf(form, wrap.getAttribute("data-shown-when-field"));
+      var show = have.some(function (v) { return want.indexOf(v) >= 0; });
+      wrap.hidden = !show;
+      var note = wrap.querySelector(".conditional-note");
+      if (note) note.hidden = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-step]");
+    if (form) {
+      update(form);
+      form.addEventListener("change", function () { update(form); });
+    }
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+    document.documentElement.setAttribute("data-ready", "1");
+  });
+})();
