@@ -13,7 +13,9 @@ pub struct Artifacts {
 
 impl Artifacts {
     pub fn new(data_dir: &Path) -> Artifacts {
-        Artifacts { root: data_dir.join("artifacts") }
+        Artifacts {
+            root: data_dir.join("artifacts"),
+        }
     }
 
     fn path(&self, hash: &str) -> Option<PathBuf> {
@@ -26,11 +28,15 @@ impl Artifacts {
     /// Store bytes and return their hash; storing the same bytes twice is a no-op.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
         let hash = hex::encode(Sha256::digest(bytes));
-        let path = self.path(&hash).ok_or_else(|| std::io::Error::other("bad hash"))?;
+        let path = self
+            .path(&hash)
+            .ok_or_else(|| std::io::Error::other("bad hash"))?;
         if path.exists() {
             return Ok(hash);
         }
-        let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("no parent"))?;
         std::fs::create_dir_all(dir)?;
         // Write to a temporary name and rename, so a crash never leaves a
         // truncated file under a valid hash.
@@ -42,7 +48,9 @@ impl Artifacts {
     }
 
     pub fn get(&self, hash: &str) -> std::io::Result<Vec<u8>> {
-        let path = self.path(hash).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+        let path = self
+            .path(hash)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
         std::fs::read(path)
     }
 }

@@ -14,7 +14,11 @@ use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
 
 #[derive(Parser)]
-#[command(name = "provrum", version, about = "Provrum – a test room for shared municipal e-services")]
+#[command(
+    name = "provrum",
+    version,
+    about = "Provrum – a test room for shared municipal e-services"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,7 +70,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -78,8 +85,12 @@ pub fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("PROVRUM_LOG").unwrap_or_else(|_| EnvFilter::new("provrum=info,warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = EnvFilter::try_from_env("PROVRUM_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("provrum=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
@@ -123,12 +134,20 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         }
         let packages = services::find_packages(path);
         if packages.is_empty() {
-            eprintln!("error: {}: no service package here (a package folder holds service.yaml)", path.display());
+            eprintln!(
+                "error: {}: no service package here (a package folder holds service.yaml)",
+                path.display()
+            );
             return ExitCode::from(2);
         }
         for dir in packages {
             match services::load(&dir, registry) {
-                Ok(p) => println!("ok: {} {} ({} variants)", p.base.id, p.base.version, p.variants.len()),
+                Ok(p) => println!(
+                    "ok: {} {} ({} variants)",
+                    p.base.id,
+                    p.base.version,
+                    p.variants.len()
+                ),
                 Err(LoadError::Invalid(diags)) => {
                     invalid = true;
                     for d in &diags {
@@ -143,7 +162,11 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    if invalid { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if invalid {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 async fn import_cmd(paths: &[PathBuf], args: &StoreArgs) -> Result<ExitCode, ExitCode> {
@@ -161,7 +184,10 @@ pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> Exit
     for path in paths {
         let packages = services::find_packages(path);
         if packages.is_empty() {
-            eprintln!("error: {}: no service package here (a package folder holds service.yaml)", path.display());
+            eprintln!(
+                "error: {}: no service package here (a package folder holds service.yaml)",
+                path.display()
+            );
             return ExitCode::from(2);
         }
         for dir in packages {
@@ -171,7 +197,11 @@ pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> Exit
                     for d in &diags {
                         println!("{d}");
                     }
-                    println!("{}: not imported, {} problem(s)", dir.display(), diags.len());
+                    println!(
+                        "{}: not imported, {} problem(s)",
+                        dir.display(),
+                        diags.len()
+                    );
                     code = ExitCode::from(1);
                     continue;
                 }
@@ -183,12 +213,18 @@ pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> Exit
             match services::store::import(store, &pkg, registry, "cli").await {
                 Ok(ImportOutcome::Imported { variants, .. }) => {
                     if verbose {
-                        println!("imported: {} {} ({variants} variants, {:.12})", pkg.base.id, pkg.base.version, pkg.content_hash);
+                        println!(
+                            "imported: {} {} ({variants} variants, {:.12})",
+                            pkg.base.id, pkg.base.version, pkg.content_hash
+                        );
                     }
                 }
                 Ok(ImportOutcome::Unchanged { .. }) => {
                     if verbose {
-                        println!("unchanged: {} {} is already imported with this content", pkg.base.id, pkg.base.version);
+                        println!(
+                            "unchanged: {} {} is already imported with this content",
+                            pkg.base.id, pkg.base.version
+                        );
                     }
                 }
                 Err(e @ services::store::ImportError::Conflict { .. }) => {
@@ -220,7 +256,11 @@ async fn services_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve_cmd(addr: Option<String>, demo: bool, args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+async fn serve_cmd(
+    addr: Option<String>,
+    demo: bool,
+    args: &StoreArgs,
+) -> Result<ExitCode, ExitCode> {
     let mut config = config(args)?;
     if let Some(a) = addr {
         config.addr = a;
@@ -232,7 +272,9 @@ async fn serve_cmd(addr: Option<String>, demo: bool, args: &StoreArgs) -> Result
     if demo {
         let dir = PathBuf::from("fixtures/services");
         if !dir.is_dir() {
-            eprintln!("error: --demo needs fixtures/services; run it from the repository's top folder");
+            eprintln!(
+                "error: --demo needs fixtures/services; run it from the repository's top folder"
+            );
             return Err(ExitCode::from(2));
         }
         let code = import_all(&state.store, &[dir], true).await;
@@ -241,14 +283,24 @@ async fn serve_cmd(addr: Option<String>, demo: bool, args: &StoreArgs) -> Result
             return Err(code);
         }
     }
-    let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| {
-        eprintln!("error: listening on {}: {e}", config.addr);
-        ExitCode::from(2)
-    })?;
-    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| config.addr.clone());
-    println!("Provrum is serving on http://{local}/ (database {})", redact(&config.database_url()));
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .map_err(|e| {
+            eprintln!("error: listening on {}: {e}", config.addr);
+            ExitCode::from(2)
+        })?;
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| config.addr.clone());
+    println!(
+        "Provrum is serving on http://{local}/ (database {})",
+        redact(&config.database_url())
+    );
     if demo {
-        println!("Demo: open http://{local}/ and try a service; sign in with a test identity such as 19901114-2388.");
+        println!(
+            "Demo: open http://{local}/ and try a service; sign in with a test identity such as 19901114-2388."
+        );
     }
     let store = state.store.clone();
     let served = crate::startup::serve(listener, state, crate::startup::shutdown_signal()).await;

@@ -20,14 +20,23 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { database_url: None, data_dir: PathBuf::from("data"), addr: "127.0.0.1:3000".into(), chromium_path: PathBuf::from("/usr/bin/chromium"), secure_cookies: false }
+        Config {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            addr: "127.0.0.1:3000".into(),
+            chromium_path: PathBuf::from("/usr/bin/chromium"),
+            secure_cookies: false,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name}: {message}")]
@@ -37,15 +46,27 @@ pub enum ConfigError {
 impl Config {
     pub fn load() -> Result<Config, ConfigError> {
         let explicit = std::env::var_os("PROVRUM_CONFIG").map(PathBuf::from);
-        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("provrum.toml"));
-        let mut config = if path.exists() || explicit.is_some() { Self::from_file(&path)? } else { Config::default() };
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("provrum.toml"));
+        let mut config = if path.exists() || explicit.is_some() {
+            Self::from_file(&path)?
+        } else {
+            Config::default()
+        };
         config.apply_env()?;
         Ok(config)
     }
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
@@ -66,7 +87,12 @@ impl Config {
             self.secure_cookies = match v.as_str() {
                 "1" | "true" => true,
                 "0" | "false" => false,
-                _ => return Err(ConfigError::Env { name: "PROVRUM_SECURE_COOKIES", message: format!("`{v}` is not true/false") }),
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "PROVRUM_SECURE_COOKIES",
+                        message: format!("`{v}` is not true/false"),
+                    });
+                }
             };
         }
         Ok(())
@@ -74,6 +100,8 @@ impl Config {
 
     /// The database URL, defaulting to an SQLite file in the data dir.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("provrum.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("provrum.db").display()))
     }
 }

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::yaml::{self, Decoder};
 
-const TEST_NUMBERS: &str = include_str!("../fixtures/test-identities/skatteverket-testpersonnummer.txt");
+const TEST_NUMBERS: &str =
+    include_str!("../fixtures/test-identities/skatteverket-testpersonnummer.txt");
 const PERSONS: &str = include_str!("../fixtures/test-identities/persons.yaml");
 
 /// A personnummer normalised to 12 digits (`YYYYMMDDNNNC`).
@@ -39,10 +40,16 @@ impl Personnummer {
     /// Ten-digit forms are read as born within the last 100 years (`+` as
     /// separator means over 100), as Skatteverket defines.
     pub fn parse(input: &str) -> Result<Personnummer, PnrError> {
-        let s: String = input.trim().chars().filter(|c| !c.is_whitespace()).collect();
+        let s: String = input
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let plus = s.contains('+');
         let digits: String = s.chars().filter(|c| *c != '-' && *c != '+').collect();
-        if !digits.chars().all(|c| c.is_ascii_digit()) || s.chars().filter(|c| *c == '-' || *c == '+').count() > 1 {
+        if !digits.chars().all(|c| c.is_ascii_digit())
+            || s.chars().filter(|c| *c == '-' || *c == '+').count() > 1
+        {
             return Err(PnrError::Format);
         }
         let full = match digits.len() {
@@ -108,7 +115,13 @@ fn luhn_ok(ten: &str) -> bool {
 
 fn test_numbers() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| TEST_NUMBERS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect())
+    SET.get_or_init(|| {
+        TEST_NUMBERS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
 }
 
 pub fn is_test_number(p: &Personnummer) -> bool {
@@ -161,7 +174,11 @@ pub fn persons() -> &'static [TestPerson] {
 }
 
 pub fn person(p: &Personnummer) -> TestPerson {
-    persons().iter().find(|x| &x.personnummer == p).cloned().unwrap_or_else(|| TestPerson::anonymous(p.clone()))
+    persons()
+        .iter()
+        .find(|x| &x.personnummer == p)
+        .cloned()
+        .unwrap_or_else(|| TestPerson::anonymous(p.clone()))
 }
 
 fn parse_persons(text: &str) -> Result<Vec<TestPerson>, String> {
@@ -174,7 +191,9 @@ fn parse_persons(text: &str) -> Result<Vec<TestPerson>, String> {
         && let Some(items) = d.seq(n, "persons")
     {
         for (i, item) in items.iter().enumerate() {
-            let Some(mut m) = d.map(item, &format!("persons[{i}]")) else { continue };
+            let Some(mut m) = d.map(item, &format!("persons[{i}]")) else {
+                continue;
+            };
             let pnr = m.req_str(&mut d, "personnummer");
             let person = (
                 m.req_str(&mut d, "given_name"),
@@ -188,9 +207,20 @@ fn parse_persons(text: &str) -> Result<Vec<TestPerson>, String> {
             );
             m.finish(&mut d);
             let Some(pnr) = pnr else { continue };
-            let pnr = Personnummer::parse_test_number(&pnr).map_err(|e| format!("persons[{i}]: {pnr}: {e}"))?;
+            let pnr = Personnummer::parse_test_number(&pnr)
+                .map_err(|e| format!("persons[{i}]: {pnr}: {e}"))?;
             if let (Some(g), Some(f)) = (person.0, person.1) {
-                out.push(TestPerson { personnummer: pnr, given_name: g, family_name: f, street: person.2, postal_code: person.3, city: person.4, email: person.5, phone: person.6, protected: person.7 });
+                out.push(TestPerson {
+                    personnummer: pnr,
+                    given_name: g,
+                    family_name: f,
+                    street: person.2,
+                    postal_code: person.3,
+                    city: person.4,
+                    email: person.5,
+                    phone: person.6,
+                    protected: person.7,
+                });
             }
         }
         top.finish(&mut d);
@@ -213,7 +243,11 @@ mod tests {
     #[test]
     fn accepts_test_numbers_in_every_written_form() {
         for s in ["199011142388", "19901114-2388", "901114-2388", "9011142388"] {
-            assert_eq!(Personnummer::parse_test_number(s).map(|p| p.display()), Ok("19901114-2388".into()), "{s}");
+            assert_eq!(
+                Personnummer::parse_test_number(s).map(|p| p.display()),
+                Ok("19901114-2388".into()),
+                "{s}"
+            );
         }
     }
 
@@ -221,14 +255,20 @@ mod tests {
     fn refuses_a_valid_number_that_is_not_a_test_number() {
         // The often-quoted 19121212-1212 is formally valid but not on the list.
         assert!(Personnummer::parse("19121212-1212").is_ok());
-        assert_eq!(Personnummer::parse_test_number("19121212-1212"), Err(PnrError::NotATestNumber));
+        assert_eq!(
+            Personnummer::parse_test_number("19121212-1212"),
+            Err(PnrError::NotATestNumber)
+        );
     }
 
     #[test]
     fn reports_format_date_and_checksum_errors() {
         assert_eq!(Personnummer::parse("1990-11"), Err(PnrError::Format));
         assert_eq!(Personnummer::parse("19901314-2388"), Err(PnrError::Date));
-        assert_eq!(Personnummer::parse("19901114-2389"), Err(PnrError::Checksum));
+        assert_eq!(
+            Personnummer::parse("19901114-2389"),
+            Err(PnrError::Checksum)
+        );
     }
 
     #[test]

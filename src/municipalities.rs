@@ -46,7 +46,8 @@ impl Registry {
         R.get_or_init(|| {
             // The fixture is part of the source tree and covered by a test;
             // a broken one is a build defect, not a runtime condition.
-            Registry::parse(Path::new("fixtures/municipalities.yaml"), BUILTIN).expect("built-in municipalities fixture is valid")
+            Registry::parse(Path::new("fixtures/municipalities.yaml"), BUILTIN)
+                .expect("built-in municipalities fixture is valid")
         })
     }
 
@@ -60,7 +61,9 @@ impl Registry {
         {
             for (i, item) in items.iter().enumerate() {
                 let path = format!("municipalities[{i}]");
-                let Some(mut m) = d.map(item, &path) else { continue };
+                let Some(mut m) = d.map(item, &path) else {
+                    continue;
+                };
                 let id = m.req_str(&mut d, "id");
                 let name = m.req_str(&mut d, "name");
                 let short_name = m.req_str(&mut d, "short_name");
@@ -68,22 +71,54 @@ impl Registry {
                 let kind = m.opt_str(&mut d, "kind").unwrap_or_else(|| "kommun".into());
                 let size_class = m.req_str(&mut d, "size_class");
                 let population = m.opt_u64(&mut d, "population");
-                let contact = m.get("contact").and_then(|n| crate::services::model_contact(&mut d, n, &format!("{path}.contact"))).unwrap_or_default();
+                let contact = m
+                    .get("contact")
+                    .and_then(|n| {
+                        crate::services::model_contact(&mut d, n, &format!("{path}.contact"))
+                    })
+                    .unwrap_or_default();
                 let brand_colour = m.opt_str(&mut d, "brand_colour");
                 let privacy_policy_url = m.opt_str(&mut d, "privacy_policy_url");
                 let accessibility_statement_url = m.opt_str(&mut d, "accessibility_statement_url");
                 let members = m.opt_str_list(&mut d, "members").unwrap_or_default();
                 m.finish(&mut d);
-                if kind == "kommun" && code.as_deref().is_none_or(|c| c.len() != 4 || !c.chars().all(|x| x.is_ascii_digit())) {
-                    d.error(item.pos, &format!("{path}.code"), "a kommun needs a four-digit municipality code");
+                if kind == "kommun"
+                    && code
+                        .as_deref()
+                        .is_none_or(|c| c.len() != 4 || !c.chars().all(|x| x.is_ascii_digit()))
+                {
+                    d.error(
+                        item.pos,
+                        &format!("{path}.code"),
+                        "a kommun needs a four-digit municipality code",
+                    );
                 }
-                if let (Some(id), Some(name), Some(short_name), Some(size_class)) = (id, name, short_name, size_class) {
-                    list.push(Municipality { id, name, short_name, code, kind, size_class, population, contact, brand_colour, privacy_policy_url, accessibility_statement_url, members });
+                if let (Some(id), Some(name), Some(short_name), Some(size_class)) =
+                    (id, name, short_name, size_class)
+                {
+                    list.push(Municipality {
+                        id,
+                        name,
+                        short_name,
+                        code,
+                        kind,
+                        size_class,
+                        population,
+                        contact,
+                        brand_colour,
+                        privacy_policy_url,
+                        accessibility_statement_url,
+                        members,
+                    });
                 }
             }
             top.finish(&mut d);
         }
-        if d.diags.is_empty() { Ok(Registry { list }) } else { Err(d.diags) }
+        if d.diags.is_empty() {
+            Ok(Registry { list })
+        } else {
+            Err(d.diags)
+        }
     }
 
     pub fn all(&self) -> &[Municipality] {
@@ -108,8 +143,14 @@ mod tests {
         let r = Registry::builtin();
         let kommuner: Vec<_> = r.all().iter().filter(|m| m.kind == "kommun").collect();
         assert_eq!(kommuner.len(), 16);
-        assert_eq!(r.get("arvika").and_then(|m| m.code.as_deref()), Some("1784"));
-        assert_eq!(r.get("karlstad").and_then(|m| m.code.as_deref()), Some("1780"));
+        assert_eq!(
+            r.get("arvika").and_then(|m| m.code.as_deref()),
+            Some("1784")
+        );
+        assert_eq!(
+            r.get("karlstad").and_then(|m| m.code.as_deref()),
+            Some("1780")
+        );
         assert!(r.all().iter().any(|m| m.kind == "kommunalförbund"));
     }
 }

@@ -12,13 +12,23 @@ use crate::web::{self, AppState};
 
 pub async fn state(config: &Config) -> Result<AppState, StoreError> {
     let store = Store::open(&config.database_url()).await?;
-    Ok(AppState::new(store, Artifacts::new(&config.data_dir), config.secure_cookies))
+    Ok(AppState::new(
+        store,
+        Artifacts::new(&config.data_dir),
+        config.secure_cookies,
+    ))
 }
 
 /// Serve until `shutdown` resolves, then finish in-flight requests.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = web::app(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).

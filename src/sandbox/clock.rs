@@ -5,7 +5,9 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1).and_then(|d| d.pred_opt()).unwrap_or_default();
+    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or_default();
     while d.weekday() != Weekday::Sun {
         d = d.pred_opt().unwrap_or(d);
     }
@@ -19,14 +21,35 @@ pub fn offset_hours(t: DateTime<Utc>) -> i64 {
     if t >= start && t < end { 2 } else { 1 }
 }
 
-const MONTHS: [&str; 12] = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"];
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
 
 /// "27 november 2026 kl. 16.43" from an RFC 3339 timestamp.
 pub fn swedish(rfc3339: &str) -> String {
-    let Ok(t) = DateTime::parse_from_rfc3339(rfc3339) else { return rfc3339.to_string() };
+    let Ok(t) = DateTime::parse_from_rfc3339(rfc3339) else {
+        return rfc3339.to_string();
+    };
     let t = t.with_timezone(&Utc);
     let local = t.naive_utc() + Duration::hours(offset_hours(t));
-    format!("{} {} {} kl. {}", local.day(), MONTHS[local.month0() as usize], local.year(), local.format("%H.%M"))
+    format!(
+        "{} {} {} kl. {}",
+        local.day(),
+        MONTHS[local.month0() as usize],
+        local.year(),
+        local.format("%H.%M")
+    )
 }
 
 #[cfg(test)]
@@ -35,7 +58,10 @@ mod tests {
 
     #[test]
     fn summer_and_winter_time() {
-        assert_eq!(swedish("2026-11-27T15:43:05.000Z"), "27 november 2026 kl. 16.43");
+        assert_eq!(
+            swedish("2026-11-27T15:43:05.000Z"),
+            "27 november 2026 kl. 16.43"
+        );
         assert_eq!(swedish("2026-07-01T10:00:00Z"), "1 juli 2026 kl. 12.00");
         // 2026's switch to summer time is on 29 March at 01:00 UTC.
         assert_eq!(swedish("2026-03-29T00:59:00Z"), "29 mars 2026 kl. 01.59");

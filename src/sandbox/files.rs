@@ -1,7 +1,9 @@
 //! File types a service may accept, and sniffing uploads so that a renamed
 //! file is refused like the real service would refuse it.
 
-pub const KNOWN_EXTENSIONS: &[&str] = &["pdf", "jpg", "jpeg", "png", "gif", "heic", "txt", "doc", "docx", "odt", "xls", "xlsx"];
+pub const KNOWN_EXTENSIONS: &[&str] = &[
+    "pdf", "jpg", "jpeg", "png", "gif", "heic", "txt", "doc", "docx", "odt", "xls", "xlsx",
+];
 
 pub fn content_type_for(ext: &str) -> Option<&'static str> {
     Some(match ext {
@@ -21,7 +23,10 @@ pub fn content_type_for(ext: &str) -> Option<&'static str> {
 }
 
 pub fn extension(filename: &str) -> String {
-    filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
+    filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// Whether the bytes look like the type the extension claims. Types without
@@ -41,8 +46,16 @@ pub fn content_matches(ext: &str, bytes: &[u8]) -> bool {
 /// A file name safe to show and to put in a download header.
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(120).collect();
-    if cleaned.trim().is_empty() { "bilaga".into() } else { cleaned }
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "bilaga".into()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]

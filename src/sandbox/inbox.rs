@@ -23,7 +23,15 @@ pub enum SubmitError {
 
 /// The case as the case system would get it. `values` is flat by field id so
 /// that scenarios can address `values.<field>`.
-pub fn payload(v: &Variant, version: &VersionSummary, code: Option<&str>, s: &Session, person: Option<&TestPerson>, case_number: &str, submitted_at: &str) -> Value {
+pub fn payload(
+    v: &Variant,
+    version: &VersionSummary,
+    code: Option<&str>,
+    s: &Session,
+    person: Option<&TestPerson>,
+    case_number: &str,
+    submitted_at: &str,
+) -> Value {
     let steps: Vec<Value> = visible_steps(v, &s.answers)
         .into_iter()
         .map(|step| {
@@ -45,7 +53,8 @@ pub fn payload(v: &Variant, version: &VersionSummary, code: Option<&str>, s: &Se
             "protected_identity": p.protected,
         });
         if !p.protected {
-            a["address"] = json!({ "street": p.street, "postal_code": p.postal_code, "city": p.city });
+            a["address"] =
+                json!({ "street": p.street, "postal_code": p.postal_code, "city": p.city });
         }
         a
     });
@@ -70,7 +79,12 @@ pub fn payload(v: &Variant, version: &VersionSummary, code: Option<&str>, s: &Se
 }
 
 /// Capture the case, all or nothing, and mark the session as sent.
-pub async fn submit(store: &Store, s: &Session, code: Option<&str>, build: impl FnOnce(&str, &str) -> Value) -> Result<(i64, String), SubmitError> {
+pub async fn submit(
+    store: &Store,
+    s: &Session,
+    code: Option<&str>,
+    build: impl FnOnce(&str, &str) -> Value,
+) -> Result<(i64, String), SubmitError> {
     let mut tx = store.pool.begin().await?;
     let submitted_at = store::now();
     let placeholder = format!("pending-{}", s.id);
@@ -86,7 +100,12 @@ pub async fn submit(store: &Store, s: &Session, code: Option<&str>, build: impl 
     let year = &submitted_at[..4];
     let case_number = format!("{}-{year}-{id:05}", code.unwrap_or("FB"));
     let payload = build(&case_number, &submitted_at);
-    sqlx::query("update submissions set case_number = $1, payload = $2 where id = $3").bind(&case_number).bind(payload.to_string()).bind(id).execute(&mut *tx).await?;
+    sqlx::query("update submissions set case_number = $1, payload = $2 where id = $3")
+        .bind(&case_number)
+        .bind(payload.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     for f in &s.files {
         sqlx::query("insert into attachments (submission_id, field, filename, content_type, size, sha256) values ($1, $2, $3, $4, $5, $6)")
             .bind(id)
@@ -126,11 +145,16 @@ pub struct Captured {
 
 impl Captured {
     pub fn attachment_count(&self) -> usize {
-        self.payload["attachments"].as_array().map(Vec::len).unwrap_or(0)
+        self.payload["attachments"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
     }
 
     pub fn protected_identity(&self) -> bool {
-        self.payload["applicant"]["protected_identity"].as_bool().unwrap_or(false)
+        self.payload["applicant"]["protected_identity"]
+            .as_bool()
+            .unwrap_or(false)
     }
 }
 
@@ -159,17 +183,27 @@ fn captured(r: &sqlx::any::AnyRow) -> Result<Captured, sqlx::Error> {
 }
 
 /// Newest first.
-pub async fn list(store: &Store, version_id: i64, municipality: &str) -> Result<Vec<Captured>, sqlx::Error> {
-    let rows = sqlx::query("select * from submissions where version_id = $1 and municipality = $2 order by id desc")
-        .bind(version_id)
-        .bind(municipality)
-        .fetch_all(&store.pool)
-        .await?;
+pub async fn list(
+    store: &Store,
+    version_id: i64,
+    municipality: &str,
+) -> Result<Vec<Captured>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select * from submissions where version_id = $1 and municipality = $2 order by id desc",
+    )
+    .bind(version_id)
+    .bind(municipality)
+    .fetch_all(&store.pool)
+    .await?;
     rows.iter().map(captured).collect()
 }
 
 pub async fn get(store: &Store, case_number: &str) -> Result<Option<Captured>, sqlx::Error> {
-    let Some(row) = sqlx::query("select * from submissions where case_number = $1").bind(case_number).fetch_optional(&store.pool).await? else {
+    let Some(row) = sqlx::query("select * from submissions where case_number = $1")
+        .bind(case_number)
+        .fetch_optional(&store.pool)
+        .await?
+    else {
         return Ok(None);
     };
     let mut c = captured(&row)?;
@@ -188,7 +222,10 @@ pub async fn get(store: &Store, case_number: &str) -> Result<Option<Captured>, s
 }
 
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<Captured>, sqlx::Error> {
-    let row = sqlx::query("select case_number from submissions where id = $1").bind(id).fetch_optional(&store.pool).await?;
+    let row = sqlx::query("select case_number from submissions where id = $1")
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
     match row {
         Some(r) => get(store, &r.try_get::<String, _>(0)?).await,
         None => Ok(None),

@@ -22,7 +22,11 @@ pub struct StepInput {
 
 impl StepInput {
     fn first(&self, name: &str) -> String {
-        self.values.get(name).and_then(|v| v.first()).map(|s| s.trim().to_string()).unwrap_or_default()
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -52,8 +56,16 @@ pub struct FieldError {
 }
 
 /// Sub-inputs of composite fields: (name suffix, Swedish label, autocomplete).
-pub const CONTACT_PARTS: &[(&str, &str, &str)] = &[("name", "Namn", "name"), ("email", "E-postadress", "email"), ("phone", "Telefonnummer", "tel")];
-pub const ADDRESS_PARTS: &[(&str, &str, &str)] = &[("street", "Gatuadress", "street-address"), ("postal_code", "Postnummer", "postal-code"), ("city", "Ort", "address-level2")];
+pub const CONTACT_PARTS: &[(&str, &str, &str)] = &[
+    ("name", "Namn", "name"),
+    ("email", "E-postadress", "email"),
+    ("phone", "Telefonnummer", "tel"),
+];
+pub const ADDRESS_PARTS: &[(&str, &str, &str)] = &[
+    ("street", "Gatuadress", "street-address"),
+    ("postal_code", "Postnummer", "postal-code"),
+    ("city", "Ort", "address-level2"),
+];
 
 pub fn parts(kind: FieldKind) -> &'static [(&'static str, &'static str, &'static str)] {
     match kind {
@@ -75,7 +87,9 @@ pub fn visible(f: &Field, answers: &Answers) -> bool {
     let Some(c) = &f.shown_when else { return true };
     match answers.get(&c.field) {
         Some(Value::String(s)) => c.equals.iter().any(|e| e == s),
-        Some(Value::Array(items)) => items.iter().any(|i| i.as_str().is_some_and(|s| c.equals.iter().any(|e| e == s))),
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|i| i.as_str().is_some_and(|s| c.equals.iter().any(|e| e == s))),
         _ => false,
     }
 }
@@ -94,7 +108,12 @@ pub struct Outcome {
 
 /// Validate one step's input, updating `answers` and removing files the
 /// citizen chose to remove from `files`.
-pub fn apply_step(step: &Step, input: &StepInput, answers: &mut Answers, files: &mut Vec<StoredFile>) -> Outcome {
+pub fn apply_step(
+    step: &Step,
+    input: &StepInput,
+    answers: &mut Answers,
+    files: &mut Vec<StoredFile>,
+) -> Outcome {
     // First take the raw values, so that conditions on this same step see them.
     for f in &step.fields {
         answers.remove(&f.id);
@@ -114,13 +133,21 @@ pub fn apply_step(step: &Step, input: &StepInput, answers: &mut Answers, files: 
             continue;
         }
         if f.kind == FieldKind::File {
-            let removed: Vec<&String> = input.values.get(&format!("{}.remove", f.id)).map(|v| v.iter().collect()).unwrap_or_default();
+            let removed: Vec<&String> = input
+                .values
+                .get(&format!("{}.remove", f.id))
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
             files.retain(|x| !(x.field == f.id && removed.contains(&&x.sha256)));
             check_uploads(f, input, files, &mut accepted, &mut errors);
             continue;
         }
         if let Some(message) = check_value(f, answers.get(&f.id)) {
-            errors.push(FieldError { field: f.id.clone(), anchor: anchor(f), message });
+            errors.push(FieldError {
+                field: f.id.clone(),
+                anchor: anchor(f),
+                message,
+            });
         }
         // Normalise what was accepted, as a case system would store it.
         if let Some(Value::String(s)) = answers.get(&f.id)
@@ -135,8 +162,12 @@ pub fn apply_step(step: &Step, input: &StepInput, answers: &mut Answers, files: 
 
 fn anchor(f: &Field) -> String {
     match f.kind {
-        FieldKind::Contact | FieldKind::Address => format!("{}-{}", input_id(&f.id), parts(f.kind)[0].0),
-        FieldKind::Radio | FieldKind::Checkbox if !f.options.is_empty() => format!("{}-0", input_id(&f.id)),
+        FieldKind::Contact | FieldKind::Address => {
+            format!("{}-{}", input_id(&f.id), parts(f.kind)[0].0)
+        }
+        FieldKind::Radio | FieldKind::Checkbox if !f.options.is_empty() => {
+            format!("{}-0", input_id(&f.id))
+        }
         _ => input_id(&f.id),
     }
 }
@@ -145,7 +176,14 @@ fn raw_value(f: &Field, input: &StepInput) -> Option<Value> {
     match f.kind {
         FieldKind::Info | FieldKind::GdprNotice | FieldKind::File => None,
         FieldKind::Checkbox if !f.options.is_empty() => {
-            let chosen: Vec<Value> = input.values.get(&f.id).into_iter().flatten().filter(|s| !s.is_empty()).map(|s| Value::String(s.clone())).collect();
+            let chosen: Vec<Value> = input
+                .values
+                .get(&f.id)
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.clone()))
+                .collect();
             (!chosen.is_empty()).then_some(Value::Array(chosen))
         }
         FieldKind::Contact | FieldKind::Address => {
@@ -172,20 +210,23 @@ fn check_value(f: &Field, value: Option<&Value>) -> Option<String> {
             return None;
         }
         return Some(match f.kind {
-            FieldKind::Radio | FieldKind::Select => format!("Välj ett alternativ för \"{label}\"."),
-            FieldKind::Checkbox if f.options.is_empty() => format!("Du måste kryssa i \"{label}\"."),
-            FieldKind::Checkbox => format!("Välj minst ett alternativ för \"{label}\"."),
-            _ => format!("Fyll i \"{label}\"."),
+            FieldKind::Radio | FieldKind::Select => format!("Välj ett alternativ för ”{label}”."),
+            FieldKind::Checkbox if f.options.is_empty() => format!("Du måste kryssa i ”{label}”."),
+            FieldKind::Checkbox => format!("Välj minst ett alternativ för ”{label}”."),
+            _ => format!("Fyll i ”{label}”."),
         });
     };
     match (f.kind, value) {
         (FieldKind::Contact | FieldKind::Address, Value::Object(m)) => check_parts(f, m),
         (FieldKind::Checkbox, Value::Array(items)) => {
-            let bad = items.iter().filter_map(Value::as_str).find(|v| !f.options.iter().any(|o| o.value == *v));
-            bad.map(|_| format!("Välj bland alternativen för \"{label}\"."))
+            let bad = items
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|v| !f.options.iter().any(|o| o.value == *v));
+            bad.map(|_| format!("Välj bland alternativen för ”{label}”."))
         }
         (_, Value::String(s)) => check_text(f, s),
-        _ => Some(format!("\"{label}\" har ett värde som inte kan tolkas.")),
+        _ => Some(format!("”{label}” har ett värde som inte kan tolkas.")),
     }
 }
 
@@ -196,12 +237,19 @@ fn check_parts(f: &Field, m: &Map<String, Value>) -> Option<String> {
         // a required address needs all three parts.
         let needed = f.required && (f.kind == FieldKind::Address || *part == "name");
         if needed && get(part).is_empty() {
-            return Some(format!("Fyll i {} i \"{}\".", part_label.to_lowercase(), f.label));
+            return Some(format!(
+                "Fyll i {} i ”{}”.",
+                part_label.to_lowercase(),
+                f.label
+            ));
         }
     }
     if f.kind == FieldKind::Contact {
         if f.required && get("email").is_empty() && get("phone").is_empty() {
-            return Some(format!("Ange e-postadress eller telefonnummer i \"{}\".", f.label));
+            return Some(format!(
+                "Ange e-postadress eller telefonnummer i ”{}”.",
+                f.label
+            ));
         }
         if !get("email").is_empty() && !valid_email(get("email")) {
             return Some(EMAIL_MESSAGE.into());
@@ -211,7 +259,10 @@ fn check_parts(f: &Field, m: &Map<String, Value>) -> Option<String> {
         }
     }
     if f.kind == FieldKind::Address && !get("postal_code").is_empty() {
-        let digits: String = get("postal_code").chars().filter(|c| !c.is_whitespace()).collect();
+        let digits: String = get("postal_code")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if digits.len() != 5 || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Some("Ange postnumret med fem siffror, till exempel 671 31.".into());
         }
@@ -223,8 +274,15 @@ const EMAIL_MESSAGE: &str = "Ange en giltig e-postadress, till exempel namn@exem
 const PHONE_MESSAGE: &str = "Ange ett giltigt telefonnummer, till exempel 070-123 45 67.";
 
 fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && !domain.contains('@')
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
 }
 
 fn valid_phone(s: &str) -> bool {
@@ -239,27 +297,39 @@ fn check_text(f: &Field, s: &str) -> Option<String> {
     if let Some(min) = v.min_length
         && len < min
     {
-        return Some(format!("\"{label}\" måste vara minst {min} tecken (nu {len})."));
+        return Some(format!(
+            "”{label}” måste vara minst {min} tecken (nu {len})."
+        ));
     }
     if let Some(max) = v.max_length
         && len > max
     {
-        return Some(format!("\"{label}\" får vara högst {max} tecken (nu {len})."));
+        return Some(format!("”{label}” får vara högst {max} tecken (nu {len})."));
     }
     if let Some(p) = &v.pattern
         && let Ok(re) = regex::Regex::new(&format!("^(?:{p})$"))
         && !re.is_match(s)
     {
-        return Some(v.pattern_message.clone().unwrap_or_else(|| format!("\"{label}\" har fel format.")));
+        return Some(
+            v.pattern_message
+                .clone()
+                .unwrap_or_else(|| format!("”{label}” har fel format.")),
+        );
     }
     match f.kind {
         FieldKind::Email if !valid_email(s) => Some(EMAIL_MESSAGE.into()),
         FieldKind::Phone if !valid_phone(s) => Some(PHONE_MESSAGE.into()),
-        FieldKind::Personnummer => Personnummer::parse_test_number(s).err().map(|e| e.to_string()),
+        FieldKind::Personnummer => Personnummer::parse_test_number(s)
+            .err()
+            .map(|e| e.to_string()),
         FieldKind::Number => check_number(f, s),
         FieldKind::Date => check_date(f, s),
-        FieldKind::Radio | FieldKind::Select if !f.options.iter().any(|o| o.value == s) => Some(format!("Välj ett av alternativen för \"{label}\".")),
-        FieldKind::Checkbox if f.options.is_empty() && s != "ja" => Some(format!("\"{label}\" kan bara kryssas i.")),
+        FieldKind::Radio | FieldKind::Select if !f.options.iter().any(|o| o.value == s) => {
+            Some(format!("Välj ett av alternativen för ”{label}”."))
+        }
+        FieldKind::Checkbox if f.options.is_empty() && s != "ja" => {
+            Some(format!("”{label}” kan bara kryssas i."))
+        }
         _ => None,
     }
 }
@@ -267,13 +337,19 @@ fn check_text(f: &Field, s: &str) -> Option<String> {
 fn check_number(f: &Field, s: &str) -> Option<String> {
     let label = &f.label;
     let Ok(n) = s.replace(' ', "").replace(',', ".").parse::<f64>() else {
-        return Some(format!("\"{label}\" måste vara ett tal, till exempel 12 eller 12,5."));
+        return Some(format!(
+            "”{label}” måste vara ett tal, till exempel 12 eller 12,5."
+        ));
     };
     let fmt = |x: f64| x.to_string().replace('.', ",");
     match (f.validation.min, f.validation.max) {
-        (Some(lo), Some(hi)) if n < lo || n > hi => Some(format!("\"{label}\" måste vara mellan {} och {}.", fmt(lo), fmt(hi))),
-        (Some(lo), None) if n < lo => Some(format!("\"{label}\" måste vara minst {}.", fmt(lo))),
-        (None, Some(hi)) if n > hi => Some(format!("\"{label}\" får vara högst {}.", fmt(hi))),
+        (Some(lo), Some(hi)) if n < lo || n > hi => Some(format!(
+            "”{label}” måste vara mellan {} och {}.",
+            fmt(lo),
+            fmt(hi)
+        )),
+        (Some(lo), None) if n < lo => Some(format!("”{label}” måste vara minst {}.", fmt(lo))),
+        (None, Some(hi)) if n > hi => Some(format!("”{label}” får vara högst {}.", fmt(hi))),
         _ => None,
     }
 }
@@ -281,76 +357,154 @@ fn check_number(f: &Field, s: &str) -> Option<String> {
 fn check_date(f: &Field, s: &str) -> Option<String> {
     let label = &f.label;
     let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") else {
-        return Some(format!("Ange \"{label}\" som ÅÅÅÅ-MM-DD, till exempel 2026-03-15."));
+        return Some(format!(
+            "Ange ”{label}” som ÅÅÅÅ-MM-DD, till exempel 2026-03-15."
+        ));
     };
     let resolve = |x: &Option<String>| {
-        x.as_deref().and_then(|v| if v == "today" { Some(chrono::Utc::now().date_naive()) } else { chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() })
+        x.as_deref().and_then(|v| {
+            if v == "today" {
+                Some(chrono::Utc::now().date_naive())
+            } else {
+                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
+            }
+        })
     };
     if let Some(min) = resolve(&f.validation.min_date)
         && d < min
     {
-        return Some(format!("\"{label}\" kan inte vara tidigare än {min}."));
+        return Some(format!("”{label}” kan inte vara tidigare än {min}."));
     }
     if let Some(max) = resolve(&f.validation.max_date)
         && d > max
     {
-        return Some(format!("\"{label}\" kan inte vara senare än {max}."));
+        return Some(format!("”{label}” kan inte vara senare än {max}."));
     }
     None
 }
 
-fn check_uploads(f: &Field, input: &StepInput, files: &[StoredFile], accepted: &mut Vec<Upload>, errors: &mut Vec<FieldError>) {
+fn check_uploads(
+    f: &Field,
+    input: &StepInput,
+    files: &[StoredFile],
+    accepted: &mut Vec<Upload>,
+    errors: &mut Vec<FieldError>,
+) {
     let Some(rules) = &f.file else { return };
     let mut count = files.iter().filter(|x| x.field == f.id).count() as u64;
     let before = errors.len();
-    let mut push = |message: String| errors.push(FieldError { field: f.id.clone(), anchor: input_id(&f.id), message });
-    for u in input.uploads.iter().filter(|u| u.field == f.id && !u.filename.is_empty()) {
+    let mut push = |message: String| {
+        errors.push(FieldError {
+            field: f.id.clone(),
+            anchor: input_id(&f.id),
+            message,
+        })
+    };
+    for u in input
+        .uploads
+        .iter()
+        .filter(|u| u.field == f.id && !u.filename.is_empty())
+    {
         let ext = files::extension(&u.filename);
         let name = files::clean_filename(&u.filename);
         if !rules.accept.contains(&ext) {
-            push(format!("Filen \"{name}\" har en filtyp som inte tas emot. Tillåtna filtyper: {}.", rules.accept.join(", ")));
+            push(format!(
+                "Filen ”{name}” har en filtyp som inte tas emot. Tillåtna filtyper: {}.",
+                rules.accept.join(", ")
+            ));
         } else if !files::content_matches(&ext, &u.bytes) {
-            push(format!("Filen \"{name}\" är inte en riktig {}-fil. Kontrollera filen och försök igen.", ext.to_uppercase()));
+            push(format!(
+                "Filen ”{name}” är inte en riktig {}-fil. Kontrollera filen och försök igen.",
+                ext.to_uppercase()
+            ));
         } else if u.bytes.len() as u64 > rules.max_size_kb * 1024 {
-            push(format!("Filen \"{name}\" är för stor. Största tillåtna storlek är {}.", human_size(rules.max_size_kb)));
+            push(format!(
+                "Filen ”{name}” är för stor. Största tillåtna storlek är {}.",
+                human_size(rules.max_size_kb)
+            ));
         } else if u.bytes.is_empty() {
-            push(format!("Filen \"{name}\" är tom."));
+            push(format!("Filen ”{name}” är tom."));
         } else if count >= rules.max_files {
-            push(format!("Du kan bifoga högst {} {} i \"{}\".", rules.max_files, if rules.max_files == 1 { "fil" } else { "filer" }, f.label));
+            push(format!(
+                "Du kan bifoga högst {} {} i ”{}”.",
+                rules.max_files,
+                if rules.max_files == 1 { "fil" } else { "filer" },
+                f.label
+            ));
         } else {
             count += 1;
             accepted.push(u.clone());
         }
     }
     if f.required && count == 0 && errors.len() == before {
-        errors.push(FieldError { field: f.id.clone(), anchor: input_id(&f.id), message: format!("Bifoga minst en fil i \"{}\".", f.label) });
+        errors.push(FieldError {
+            field: f.id.clone(),
+            anchor: input_id(&f.id),
+            message: format!("Bifoga minst en fil i ”{}”.", f.label),
+        });
     }
 }
 
 pub fn human_size(kb: u64) -> String {
-    if kb >= 1024 && kb % 1024 == 0 { format!("{} MB", kb / 1024) } else { format!("{kb} kB") }
+    if kb >= 1024 && kb % 1024 == 0 {
+        format!("{} MB", kb / 1024)
+    } else {
+        format!("{kb} kB")
+    }
 }
 
 /// How an answer reads on the summary page and in the inbox.
 pub fn display(f: &Field, answers: &Answers, files: &[StoredFile]) -> String {
     if f.kind == FieldKind::File {
-        let names: Vec<&str> = files.iter().filter(|x| x.field == f.id).map(|x| x.filename.as_str()).collect();
-        return if names.is_empty() { "Ingen fil bifogad".into() } else { names.join(", ") };
+        let names: Vec<&str> = files
+            .iter()
+            .filter(|x| x.field == f.id)
+            .map(|x| x.filename.as_str())
+            .collect();
+        return if names.is_empty() {
+            "Ingen fil bifogad".into()
+        } else {
+            names.join(", ")
+        };
     }
-    let label_of = |v: &str| f.options.iter().find(|o| o.value == v).map(|o| o.label.clone()).unwrap_or_else(|| v.to_string());
+    let label_of = |v: &str| {
+        f.options
+            .iter()
+            .find(|o| o.value == v)
+            .map(|o| o.label.clone())
+            .unwrap_or_else(|| v.to_string())
+    };
     match answers.get(&f.id) {
         None => "Inte ifyllt".into(),
-        Some(Value::String(s)) if f.kind == FieldKind::Checkbox && f.options.is_empty() => if s == "ja" { "Ja".into() } else { s.clone() },
+        Some(Value::String(s)) if f.kind == FieldKind::Checkbox && f.options.is_empty() => {
+            if s == "ja" {
+                "Ja".into()
+            } else {
+                s.clone()
+            }
+        }
         Some(Value::String(s)) => label_of(s),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(label_of).collect::<Vec<_>>().join(", "),
-        Some(Value::Object(m)) => parts(f.kind).iter().filter_map(|(k, _, _)| m.get(*k).and_then(Value::as_str)).collect::<Vec<_>>().join(", "),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(label_of)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(Value::Object(m)) => parts(f.kind)
+            .iter()
+            .filter_map(|(k, _, _)| m.get(*k).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(other) => other.to_string(),
     }
 }
 
 /// The steps the citizen walks through, in order, given the answers so far.
 pub fn visible_steps<'v>(v: &'v Variant, answers: &Answers) -> Vec<&'v Step> {
-    v.steps.iter().filter(|s| step_visible(s, answers)).collect()
+    v.steps
+        .iter()
+        .filter(|s| step_visible(s, answers))
+        .collect()
 }
 
 #[cfg(test)]
@@ -378,7 +532,10 @@ mod tests {
     fn input(pairs: &[(&str, &str)]) -> StepInput {
         let mut i = StepInput::default();
         for (k, v) in pairs {
-            i.values.entry(k.to_string()).or_default().push(v.to_string());
+            i.values
+                .entry(k.to_string())
+                .or_default()
+                .push(v.to_string());
         }
         i
     }
@@ -386,40 +543,93 @@ mod tests {
     #[test]
     fn conditional_field_on_the_same_step_is_validated_only_when_shown() {
         let mut typ = field("typ", FieldKind::Radio);
-        typ.options = vec![Choice { value: "buller".into(), label: "Buller".into() }, Choice { value: "annat".into(), label: "Annat".into() }];
+        typ.options = vec![
+            Choice {
+                value: "buller".into(),
+                label: "Buller".into(),
+            },
+            Choice {
+                value: "annat".into(),
+                label: "Annat".into(),
+            },
+        ];
         let mut annat = field("annat", FieldKind::Text);
-        annat.shown_when = Some(Condition { field: "typ".into(), equals: vec!["annat".into()] });
-        let step = Step { id: "s".into(), title: "S".into(), intro: None, fields: vec![typ, annat], pos: Default::default() };
+        annat.shown_when = Some(Condition {
+            field: "typ".into(),
+            equals: vec!["annat".into()],
+        });
+        let step = Step {
+            id: "s".into(),
+            title: "S".into(),
+            intro: None,
+            fields: vec![typ, annat],
+            pos: Default::default(),
+        };
         let (mut answers, mut files) = (Answers::new(), Vec::new());
-        let out = apply_step(&step, &input(&[("typ", "buller"), ("annat", "ignored")]), &mut answers, &mut files);
+        let out = apply_step(
+            &step,
+            &input(&[("typ", "buller"), ("annat", "ignored")]),
+            &mut answers,
+            &mut files,
+        );
         assert!(out.errors.is_empty());
-        assert!(!answers.contains_key("annat"), "answers of hidden fields are dropped");
+        assert!(
+            !answers.contains_key("annat"),
+            "answers of hidden fields are dropped"
+        );
         let out = apply_step(&step, &input(&[("typ", "annat")]), &mut answers, &mut files);
         assert_eq!(out.errors.len(), 1);
-        assert_eq!(out.errors[0].message, "Fyll i \"Etikett\".");
+        assert_eq!(out.errors[0].message, "Fyll i ”Etikett”.");
     }
 
     #[test]
     fn personnummer_is_normalised_and_must_be_a_test_number() {
-        let step = Step { id: "s".into(), title: "S".into(), intro: None, fields: vec![field("pnr", FieldKind::Personnummer)], pos: Default::default() };
+        let step = Step {
+            id: "s".into(),
+            title: "S".into(),
+            intro: None,
+            fields: vec![field("pnr", FieldKind::Personnummer)],
+            pos: Default::default(),
+        };
         let (mut answers, mut files) = (Answers::new(), Vec::new());
-        assert!(apply_step(&step, &input(&[("pnr", "9011142388")]), &mut answers, &mut files).errors.is_empty());
+        assert!(
+            apply_step(
+                &step,
+                &input(&[("pnr", "9011142388")]),
+                &mut answers,
+                &mut files
+            )
+            .errors
+            .is_empty()
+        );
         assert_eq!(answers["pnr"], "19901114-2388");
-        let out = apply_step(&step, &input(&[("pnr", "191212121212")]), &mut answers, &mut files);
+        let out = apply_step(
+            &step,
+            &input(&[("pnr", "191212121212")]),
+            &mut answers,
+            &mut files,
+        );
         assert!(out.errors[0].message.contains("testpersonnummer"));
     }
 }
 
 /// The first visible step whose stored answers would not pass validation:
 /// the server re-checks everything before sending, whatever URLs were visited.
-pub fn first_incomplete<'v>(v: &'v Variant, answers: &Answers, files: &[StoredFile]) -> Option<&'v Step> {
+pub fn first_incomplete<'v>(
+    v: &'v Variant,
+    answers: &Answers,
+    files: &[StoredFile],
+) -> Option<&'v Step> {
     visible_steps(v, answers).into_iter().find(|step| {
-        step.fields.iter().filter(|f| !f.kind.is_block() && visible(f, answers)).any(|f| {
-            if f.kind == FieldKind::File {
-                f.required && !files.iter().any(|x| x.field == f.id)
-            } else {
-                check_value(f, answers.get(&f.id)).is_some()
-            }
-        })
+        step.fields
+            .iter()
+            .filter(|f| !f.kind.is_block() && visible(f, answers))
+            .any(|f| {
+                if f.kind == FieldKind::File {
+                    f.required && !files.iter().any(|x| x.field == f.id)
+                } else {
+                    check_value(f, answers.get(&f.id)).is_some()
+                }
+            })
     })
 }

@@ -10,12 +10,12 @@ use crate::services::{PersonalData, Variant};
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, render};
 
+use super::clock;
 use super::inbox::{self, Captured};
 use super::input::{self, FieldError};
 use super::routes::{Ctx, ctx};
 use super::session::Session;
 use super::views::{self, FieldView, SummaryStep};
-use super::clock;
 
 #[derive(Template)]
 #[template(path = "sandbox/start.html")]
@@ -28,9 +28,15 @@ struct StartPage<'a> {
 }
 
 pub fn start(c: &Ctx, s: Option<&Session>) -> Result<Html<String>, WebError> {
-    let ongoing = s.filter(|s| s.submission_id.is_none() && (s.personnummer.is_some() || !s.answers.is_empty())).map(|s| {
-        input::first_incomplete(&c.variant, &s.answers, &s.files).map(|st| format!("{}/steg/{}", c.base_url, st.id)).unwrap_or_else(|| format!("{}/granska", c.base_url))
-    });
+    let ongoing = s
+        .filter(|s| {
+            s.submission_id.is_none() && (s.personnummer.is_some() || !s.answers.is_empty())
+        })
+        .map(|s| {
+            input::first_incomplete(&c.variant, &s.answers, &s.files)
+                .map(|st| format!("{}/steg/{}", c.base_url, st.id))
+                .unwrap_or_else(|| format!("{}/granska", c.base_url))
+        });
     render(&StartPage {
         page: Page::for_variant("Start", &c.variant, &c.base_url),
         v: &c.variant,
@@ -52,8 +58,18 @@ struct LoginPage<'a> {
     test_numbers: usize,
 }
 
-pub fn login(c: &Ctx, s: &Session, error: Option<&str>, typed: &str, status: StatusCode) -> Result<Response, WebError> {
-    let title = if error.is_some() { "Fel: Logga in" } else { "Logga in" };
+pub fn login(
+    c: &Ctx,
+    s: &Session,
+    error: Option<&str>,
+    typed: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let title = if error.is_some() {
+        "Fel: Logga in"
+    } else {
+        "Logga in"
+    };
     let html = render(&LoginPage {
         page: Page::for_variant(title, &c.variant, &c.base_url),
         base_url: &c.base_url,
@@ -97,10 +113,18 @@ fn signed_in_as(s: &Session) -> Option<String> {
     Some(format!("{} ({})", person.full_name(), p.display()))
 }
 
-pub fn step(c: &Ctx, s: &Session, step_id: &str, errors: &[FieldError], status: StatusCode) -> Result<Response, WebError> {
+pub fn step(
+    c: &Ctx,
+    s: &Session,
+    step_id: &str,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let steps = input::visible_steps(&c.variant, &s.answers);
     let Some(index) = steps.iter().position(|st| st.id == step_id) else {
-        return Err(WebError::NotFound(format!("Steget {step_id} finns inte, eller behövs inte med de svar du har gett.")));
+        return Err(WebError::NotFound(format!(
+            "Steget {step_id} finns inte, eller behövs inte med de svar du har gett."
+        )));
     };
     let step = steps[index];
     let total = total_pages(&c.variant, steps.len());
@@ -111,7 +135,11 @@ pub fn step(c: &Ctx, s: &Session, step_id: &str, errors: &[FieldError], status: 
         (true, false, true) => "Till underskrift",
         (true, false, false) => "Skicka",
     };
-    let prefix = if errors.is_empty() { String::new() } else { "Fel: ".into() };
+    let prefix = if errors.is_empty() {
+        String::new()
+    } else {
+        "Fel: ".into()
+    };
     let title = format!("{prefix}Steg {} av {total}: {}", index + 1, step.title);
     let html = render(&StepPage {
         page: Page::for_variant(&title, &c.variant, &c.base_url),
@@ -158,7 +186,11 @@ pub fn summary(c: &Ctx, s: &Session) -> Result<Response, WebError> {
         steps,
         number,
         total,
-        button: if c.variant.signing.required { "Gå vidare till underskrift" } else { "Skicka" },
+        button: if c.variant.signing.required {
+            "Gå vidare till underskrift"
+        } else {
+            "Skicka"
+        },
         signed_in_as: signed_in_as(s),
     })?;
     Ok(html.into_response())
@@ -181,9 +213,17 @@ pub fn sign(c: &Ctx, s: &Session) -> Result<Response, WebError> {
     use sha2::{Digest, Sha256};
     let steps = input::visible_steps(&c.variant, &s.answers).len();
     let total = total_pages(&c.variant, steps);
-    let digest = hex::encode(Sha256::digest(serde_json::Value::Object(s.answers.clone()).to_string().as_bytes()));
+    let digest = hex::encode(Sha256::digest(
+        serde_json::Value::Object(s.answers.clone())
+            .to_string()
+            .as_bytes(),
+    ));
     let html = render(&SignPage {
-        page: Page::for_variant(&format!("Steg {total} av {total}: Underteckna"), &c.variant, &c.base_url),
+        page: Page::for_variant(
+            &format!("Steg {total} av {total}: Underteckna"),
+            &c.variant,
+            &c.base_url,
+        ),
         v: &c.variant,
         base_url: &c.base_url,
         csrf: &s.csrf,
@@ -208,7 +248,11 @@ struct ReceiptPage<'a> {
 
 pub fn receipt(c: &Ctx, captured: &Captured) -> Result<Response, WebError> {
     let html = render(&ReceiptPage {
-        page: Page::for_variant(&format!("Kvittens {}", captured.case_number), &c.variant, &c.base_url),
+        page: Page::for_variant(
+            &format!("Kvittens {}", captured.case_number),
+            &c.variant,
+            &c.base_url,
+        ),
         v: &c.variant,
         base_url: &c.base_url,
         case_number: &captured.case_number,
@@ -227,12 +271,18 @@ struct InboxPage<'a> {
     items: Vec<(Captured, String)>,
 }
 
-pub async fn inbox(State(state): State<AppState>, Path((service, version, kommun)): Path<(String, String, String)>) -> Result<Html<String>, WebError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): Path<(String, String, String)>,
+) -> Result<Html<String>, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
-    let items = inbox::list(&state.store, c.version.id, &c.variant.municipality).await?.into_iter().map(|x| {
-        let t = clock::swedish(&x.submitted_at);
-        (x, t)
-    });
+    let items = inbox::list(&state.store, c.version.id, &c.variant.municipality)
+        .await?
+        .into_iter()
+        .map(|x| {
+            let t = clock::swedish(&x.submitted_at);
+            (x, t)
+        });
     render(&InboxPage {
         page: Page::for_variant("Sandlådans inkorg", &c.variant, &c.base_url),
         v: &c.variant,
@@ -253,33 +303,72 @@ struct CasePage<'a> {
 }
 
 async fn find(state: &AppState, case: &str) -> Result<Captured, WebError> {
-    inbox::get(&state.store, case).await?.ok_or_else(|| WebError::NotFound(format!("Det finns inget ärende {case} i sandlådans inkorg.")))
+    inbox::get(&state.store, case).await?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "Det finns inget ärende {case} i sandlådans inkorg."
+        ))
+    })
 }
 
-pub async fn case(State(state): State<AppState>, Path(case): Path<String>) -> Result<Html<String>, WebError> {
+pub async fn case(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+) -> Result<Html<String>, WebError> {
     let c = find(&state, &case).await?;
     let service = c.payload["service"]["id"].as_str().unwrap_or_default();
     let version = c.payload["service"]["version"].as_str().unwrap_or_default();
     render(&CasePage {
-        page: Page::plain(&format!("Ärende {} – Sandlådans inkorg – Provrum", c.case_number)),
+        page: Page::plain(&format!(
+            "Ärende {} – Sandlådans inkorg – Provrum",
+            c.case_number
+        )),
         time: clock::swedish(&c.submitted_at),
         pretty: serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
         inbox_url: format!("/tjanster/{service}/{version}/{}/inkorg", c.municipality),
-        municipality_name: c.payload["municipality"]["name"].as_str().unwrap_or_default().to_string(),
+        municipality_name: c.payload["municipality"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         c: &c,
     })
 }
 
-pub async fn case_json(State(state): State<AppState>, Path(case): Path<String>) -> Result<Response, WebError> {
+pub async fn case_json(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+) -> Result<Response, WebError> {
     let c = find(&state, &case).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], serde_json::to_string_pretty(&c.payload).unwrap_or_default()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
+    )
+        .into_response())
 }
 
-pub async fn attachment(State(state): State<AppState>, Path((case, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+pub async fn attachment(
+    State(state): State<AppState>,
+    Path((case, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
     let c = find(&state, &case).await?;
-    let a = c.attachments.iter().find(|a| a.id == id).ok_or_else(|| WebError::NotFound("Bilagan finns inte i ärendet.".into()))?;
+    let a = c
+        .attachments
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| WebError::NotFound("Bilagan finns inte i ärendet.".into()))?;
     let (artifacts, hash) = (state.artifacts.clone(), a.sha256.clone());
-    let bytes = tokio::task::spawn_blocking(move || artifacts.get(&hash)).await.map_err(std::io::Error::other)??;
-    let disposition = format!("attachment; filename=\"{}\"", a.filename.replace(|c: char| !c.is_ascii() || c == '"', "_"));
-    Ok(([(header::CONTENT_TYPE, a.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    let bytes = tokio::task::spawn_blocking(move || artifacts.get(&hash))
+        .await
+        .map_err(std::io::Error::other)??;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        a.filename.replace(|c: char| !c.is_ascii() || c == '"', "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -28,8 +28,14 @@ pub fn router() -> Router<AppState> {
         .route(base, get(start_page))
         .route(&format!("{base}/starta"), axum::routing::post(start))
         .route(&format!("{base}/logga-in"), get(login_page).post(login))
-        .route(&format!("{base}/steg/{{step}}"), get(step_page).post(step_submit))
-        .route(&format!("{base}/granska"), get(summary_page).post(summary_submit))
+        .route(
+            &format!("{base}/steg/{{step}}"),
+            get(step_page).post(step_submit),
+        )
+        .route(
+            &format!("{base}/granska"),
+            get(summary_page).post(summary_submit),
+        )
         .route(&format!("{base}/signera"), get(sign_page).post(sign_submit))
         .route(&format!("{base}/kvittens"), get(receipt_page))
         .route(&format!("{base}/inkorg"), get(pages::inbox))
@@ -46,12 +52,21 @@ pub struct Ctx {
     pub code: Option<String>,
 }
 
-pub async fn ctx(state: &AppState, service: &str, version: &str, kommun: &str) -> Result<Ctx, WebError> {
+pub async fn ctx(
+    state: &AppState,
+    service: &str,
+    version: &str,
+    kommun: &str,
+) -> Result<Ctx, WebError> {
     let Some(v) = versions::find_version(&state.store, service, Some(version)).await? else {
-        return Err(WebError::NotFound(format!("Det finns ingen version {version} av tjänsten {service} i provrummet.")));
+        return Err(WebError::NotFound(format!(
+            "Det finns ingen version {version} av tjänsten {service} i provrummet."
+        )));
     };
     let Some(variant) = state.variant(v.id, kommun).await? else {
-        return Err(WebError::NotFound(format!("{service} {version} har ingen variant för {kommun}.")));
+        return Err(WebError::NotFound(format!(
+            "{service} {version} har ingen variant för {kommun}."
+        )));
     };
     Ok(Ctx {
         base_url: format!("/tjanster/{service}/{version}/{kommun}"),
@@ -74,14 +89,22 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-async fn current(state: &AppState, headers: &HeaderMap, c: &Ctx) -> Result<Option<Session>, WebError> {
-    let Some(id) = cookie_value(headers) else { return Ok(None) };
+async fn current(
+    state: &AppState,
+    headers: &HeaderMap,
+    c: &Ctx,
+) -> Result<Option<Session>, WebError> {
+    let Some(id) = cookie_value(headers) else {
+        return Ok(None);
+    };
     Ok(session::load(&state.store, &id, c.version.id, &c.variant.municipality).await?)
 }
 
 /// Where a citizen with this session should be now, if not on the page asked for.
 fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Response> {
-    let Some(s) = s.clone() else { return Err(Redirect::to(&c.base_url).into_response()) };
+    let Some(s) = s.clone() else {
+        return Err(Redirect::to(&c.base_url).into_response());
+    };
     if s.submission_id.is_some() {
         return Err(Redirect::to(&format!("{}/kvittens", c.base_url)).into_response());
     }
@@ -93,25 +116,53 @@ fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Response> {
 
 fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {
     // Both are our own random hex; compare without an early exit anyway.
-    let ok = s.csrf.len() == token.len() && s.csrf.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if ok { Ok(()) } else { Err(WebError::Forbidden("Formuläret har gått ut. Gå tillbaka, ladda om sidan och försök igen.".into())) }
+    let ok = s.csrf.len() == token.len()
+        && s.csrf
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if ok {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            "Formuläret har gått ut. Gå tillbaka, ladda om sidan och försök igen.".into(),
+        ))
+    }
 }
 
-async fn start_page(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap) -> Result<Html<String>, WebError> {
+async fn start_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+) -> Result<Html<String>, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = current(&state, &headers, &c).await?;
     pages::start(&c, s.as_ref())
 }
 
-async fn start(State(state): State<AppState>, Path((service, version, kommun)): VariantPath) -> Result<Response, WebError> {
+async fn start(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     if c.variant.external_url.is_some() {
-        return Err(WebError::BadRequest("Den här varianten finns hos en extern leverantör och kan inte provas i sandlådan.".into()));
+        return Err(WebError::BadRequest(
+            "Den här varianten finns hos en extern leverantör och kan inte provas i sandlådan."
+                .into(),
+        ));
     }
     let s = session::create(&state.store, c.version.id, &c.variant.municipality).await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={}; Path={}; HttpOnly; SameSite=Lax{secure}", s.id, c.base_url);
-    let next = if c.variant.authentication.required { format!("{}/logga-in", c.base_url) } else { first_step_url(&c, &s) };
+    let cookie = format!(
+        "{COOKIE}={}; Path={}; HttpOnly; SameSite=Lax{secure}",
+        s.id, c.base_url
+    );
+    let next = if c.variant.authentication.required {
+        format!("{}/logga-in", c.base_url)
+    } else {
+        first_step_url(&c, &s)
+    };
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }
 
@@ -132,9 +183,15 @@ fn after_steps_url(c: &Ctx) -> String {
     }
 }
 
-async fn login_page(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap) -> Result<Response, WebError> {
+async fn login_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(s) = current(&state, &headers, &c).await? else { return Ok(Redirect::to(&c.base_url).into_response()) };
+    let Some(s) = current(&state, &headers, &c).await? else {
+        return Ok(Redirect::to(&c.base_url).into_response());
+    };
     Ok(pages::login(&c, &s, None, "", StatusCode::OK)?)
 }
 
@@ -148,18 +205,43 @@ struct LoginForm {
     personnummer: String,
 }
 
-async fn login(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+async fn login(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(mut s) = current(&state, &headers, &c).await? else { return Ok(Redirect::to(&c.base_url).into_response()) };
+    let Some(mut s) = current(&state, &headers, &c).await? else {
+        return Ok(Redirect::to(&c.base_url).into_response());
+    };
     check_csrf(&s, &form.csrf)?;
     let typed = form.personnummer.trim();
-    let chosen = if typed.is_empty() { form.person.trim() } else { typed };
+    let chosen = if typed.is_empty() {
+        form.person.trim()
+    } else {
+        typed
+    };
     if chosen.is_empty() {
-        return pages::login(&c, &s, Some("Välj en testperson eller skriv ett testpersonnummer."), typed, StatusCode::UNPROCESSABLE_ENTITY);
+        return pages::login(
+            &c,
+            &s,
+            Some("Välj en testperson eller skriv ett testpersonnummer."),
+            typed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let pnr = match Personnummer::parse_test_number(chosen) {
         Ok(p) => p,
-        Err(e) => return pages::login(&c, &s, Some(&e.to_string()), typed, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => {
+            return pages::login(
+                &c,
+                &s,
+                Some(&e.to_string()),
+                typed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
     };
     let person = identities::person(&pnr);
     prefill(&c.variant, &mut s, &person);
@@ -180,8 +262,12 @@ fn prefill(v: &Variant, s: &mut Session, p: &identities::TestPerson) {
         }
         let value = match f.kind {
             FieldKind::Personnummer => Some(Value::String(p.personnummer.display())),
-            FieldKind::Contact => Some(json!({ "name": p.full_name(), "email": p.email, "phone": p.phone })),
-            FieldKind::Address if !p.protected && p.street.is_some() => Some(json!({ "street": p.street, "postal_code": p.postal_code, "city": p.city })),
+            FieldKind::Contact => {
+                Some(json!({ "name": p.full_name(), "email": p.email, "phone": p.phone }))
+            }
+            FieldKind::Address if !p.protected && p.street.is_some() => {
+                Some(json!({ "street": p.street, "postal_code": p.postal_code, "city": p.city }))
+            }
             _ => None,
         };
         if let Some(mut value) = value {
@@ -193,7 +279,11 @@ fn prefill(v: &Variant, s: &mut Session, p: &identities::TestPerson) {
     }
 }
 
-async fn step_page(State(state): State<AppState>, Path((service, version, kommun, step)): Path<(String, String, String, String)>, headers: HeaderMap) -> Result<Response, WebError> {
+async fn step_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun, step)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
@@ -204,14 +294,20 @@ async fn step_page(State(state): State<AppState>, Path((service, version, kommun
 
 async fn read_multipart(mut mp: Multipart) -> Result<StepInput, WebError> {
     let mut input = StepInput::default();
-    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"))
+    };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(str::to_string) {
             Some(filename) => {
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !filename.is_empty() {
-                    input.uploads.push(Upload { field: name, filename, bytes: bytes.to_vec() });
+                    input.uploads.push(Upload {
+                        field: name,
+                        filename,
+                        bytes: bytes.to_vec(),
+                    });
                 }
             }
             None => {
@@ -223,37 +319,63 @@ async fn read_multipart(mut mp: Multipart) -> Result<StepInput, WebError> {
     Ok(input)
 }
 
-async fn step_submit(State(state): State<AppState>, Path((service, version, kommun, step_id)): Path<(String, String, String, String)>, headers: HeaderMap, mp: Multipart) -> Result<Response, WebError> {
+async fn step_submit(
+    State(state): State<AppState>,
+    Path((service, version, kommun, step_id)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
         Err(r) => return Ok(r),
     };
     let input = read_multipart(mp).await?;
-    check_csrf(&s, input.values.get("_csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or_default())?;
+    check_csrf(
+        &s,
+        input
+            .values
+            .get("_csrf")
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )?;
     let Some(step) = c.variant.steps.iter().find(|st| st.id == step_id) else {
-        return Err(WebError::NotFound(format!("Steget {step_id} finns inte i den här e-tjänsten.")));
+        return Err(WebError::NotFound(format!(
+            "Steget {step_id} finns inte i den här e-tjänsten."
+        )));
     };
     let outcome = input::apply_step(step, &input, &mut s.answers, &mut s.files);
     for u in outcome.accepted {
         let (artifacts, bytes) = (state.artifacts.clone(), u.bytes);
         let size = bytes.len() as u64;
-        let sha256 = tokio::task::spawn_blocking(move || artifacts.put(&bytes)).await.map_err(std::io::Error::other)??;
+        let sha256 = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
+            .await
+            .map_err(std::io::Error::other)??;
         let ext = files::extension(&u.filename);
         s.files.push(StoredFile {
             field: u.field,
             filename: files::clean_filename(&u.filename),
-            content_type: files::content_type_for(&ext).unwrap_or("application/octet-stream").to_string(),
+            content_type: files::content_type_for(&ext)
+                .unwrap_or("application/octet-stream")
+                .to_string(),
             size,
             sha256,
         });
     }
     session::save(&state.store, &s).await?;
-    let action = input.values.get("_action").and_then(|v| v.first()).map(String::as_str).unwrap_or("next");
+    let action = input
+        .values
+        .get("_action")
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("next");
     let steps = input::visible_steps(&c.variant, &s.answers);
     let here = steps.iter().position(|st| st.id == step.id);
     if action == "back" {
-        let prev = here.and_then(|i| i.checked_sub(1)).and_then(|i| steps.get(i));
+        let prev = here
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| steps.get(i));
         return Ok(match prev {
             Some(p) => Redirect::to(&format!("{}/steg/{}", c.base_url, p.id)),
             None => Redirect::to(&c.base_url),
@@ -261,7 +383,13 @@ async fn step_submit(State(state): State<AppState>, Path((service, version, komm
         .into_response());
     }
     if !outcome.errors.is_empty() {
-        return pages::step(&c, &s, &step.id, &outcome.errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return pages::step(
+            &c,
+            &s,
+            &step.id,
+            &outcome.errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let next = here.and_then(|i| steps.get(i + 1));
     Ok(match next {
@@ -272,7 +400,11 @@ async fn step_submit(State(state): State<AppState>, Path((service, version, komm
     .into_response())
 }
 
-async fn summary_page(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap) -> Result<Response, WebError> {
+async fn summary_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
@@ -290,7 +422,12 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn summary_submit(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+async fn summary_submit(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
@@ -312,16 +449,37 @@ async fn finish(state: &AppState, c: &Ctx, s: Session) -> Result<Response, WebEr
 }
 
 async fn send(state: &AppState, c: &Ctx, s: &Session) -> Result<Response, WebError> {
-    let person = s.personnummer.as_deref().and_then(|p| Personnummer::parse(p).ok()).map(|p| identities::person(&p));
+    let person = s
+        .personnummer
+        .as_deref()
+        .and_then(|p| Personnummer::parse(p).ok())
+        .map(|p| identities::person(&p));
     let code = c.code.as_deref();
-    let result = super::inbox::submit(&state.store, s, code, |case_number, at| super::inbox::payload(&c.variant, &c.version, code, s, person.as_ref(), case_number, at)).await;
+    let result = super::inbox::submit(&state.store, s, code, |case_number, at| {
+        super::inbox::payload(
+            &c.variant,
+            &c.version,
+            code,
+            s,
+            person.as_ref(),
+            case_number,
+            at,
+        )
+    })
+    .await;
     match result {
-        Ok(_) | Err(super::inbox::SubmitError::AlreadySent) => Ok(Redirect::to(&format!("{}/kvittens", c.base_url)).into_response()),
+        Ok(_) | Err(super::inbox::SubmitError::AlreadySent) => {
+            Ok(Redirect::to(&format!("{}/kvittens", c.base_url)).into_response())
+        }
         Err(super::inbox::SubmitError::Db(e)) => Err(e.into()),
     }
 }
 
-async fn sign_page(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap) -> Result<Response, WebError> {
+async fn sign_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
@@ -336,7 +494,12 @@ async fn sign_page(State(state): State<AppState>, Path((service, version, kommun
     pages::sign(&c, &s)
 }
 
-async fn sign_submit(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+async fn sign_submit(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
     let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
@@ -348,12 +511,22 @@ async fn sign_submit(State(state): State<AppState>, Path((service, version, komm
     finish(&state, &c, s).await
 }
 
-async fn receipt_page(State(state): State<AppState>, Path((service, version, kommun)): VariantPath, headers: HeaderMap) -> Result<Response, WebError> {
+async fn receipt_page(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(s) = current(&state, &headers, &c).await? else { return Ok(Redirect::to(&c.base_url).into_response()) };
-    let Some(id) = s.submission_id else { return Ok(Redirect::to(&c.base_url).into_response()) };
+    let Some(s) = current(&state, &headers, &c).await? else {
+        return Ok(Redirect::to(&c.base_url).into_response());
+    };
+    let Some(id) = s.submission_id else {
+        return Ok(Redirect::to(&c.base_url).into_response());
+    };
     let Some(captured) = super::inbox::by_id(&state.store, id).await? else {
-        return Err(WebError::NotFound("Ärendet finns inte längre i inkorgen.".into()));
+        return Err(WebError::NotFound(
+            "Ärendet finns inte längre i inkorgen.".into(),
+        ));
     };
     pages::receipt(&c, &captured)
 }

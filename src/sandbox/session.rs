@@ -24,7 +24,11 @@ fn token() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-pub async fn create(store: &Store, version_id: i64, municipality: &str) -> Result<Session, sqlx::Error> {
+pub async fn create(
+    store: &Store,
+    version_id: i64,
+    municipality: &str,
+) -> Result<Session, sqlx::Error> {
     let s = Session {
         id: token(),
         csrf: token(),
@@ -52,7 +56,12 @@ pub async fn create(store: &Store, version_id: i64, municipality: &str) -> Resul
 }
 
 /// The session with this id, if it belongs to this variant.
-pub async fn load(store: &Store, id: &str, version_id: i64, municipality: &str) -> Result<Option<Session>, sqlx::Error> {
+pub async fn load(
+    store: &Store,
+    id: &str,
+    version_id: i64,
+    municipality: &str,
+) -> Result<Option<Session>, sqlx::Error> {
     let row = sqlx::query(
         "select id, csrf, version_id, municipality, personnummer, answers, files, signed_at, submission_id
          from sandbox_sessions where id = $1 and version_id = $2 and municipality = $3",

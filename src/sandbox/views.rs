@@ -68,7 +68,13 @@ impl FieldView {
 
 /// Fields of `step` as the citizen sees them. Conditions on earlier steps are
 /// decided here; conditions on this step are left to the page (see provrum.js).
-pub fn fields(v: &Variant, step: &Step, answers: &Answers, files: &[StoredFile], errors: &[FieldError]) -> Vec<FieldView> {
+pub fn fields(
+    v: &Variant,
+    step: &Step,
+    answers: &Answers,
+    files: &[StoredFile],
+    errors: &[FieldError],
+) -> Vec<FieldView> {
     let same_step: Vec<&str> = step.fields.iter().map(|f| f.id.as_str()).collect();
     step.fields
         .iter()
@@ -81,9 +87,19 @@ pub fn fields(v: &Variant, step: &Step, answers: &Answers, files: &[StoredFile],
         .collect()
 }
 
-fn view(v: &Variant, f: &Field, answers: &Answers, files: &[StoredFile], errors: &[FieldError], same_step: &[&str]) -> FieldView {
+fn view(
+    v: &Variant,
+    f: &Field,
+    answers: &Answers,
+    files: &[StoredFile],
+    errors: &[FieldError],
+    same_step: &[&str],
+) -> FieldView {
     let iid = input_id(&f.id);
-    let error = errors.iter().find(|e| e.field == f.id).map(|e| e.message.clone());
+    let error = errors
+        .iter()
+        .find(|e| e.field == f.id)
+        .map(|e| e.message.clone());
     let answer = answers.get(&f.id);
     let value = match answer {
         Some(Value::String(s)) => s.clone(),
@@ -98,7 +114,12 @@ fn view(v: &Variant, f: &Field, answers: &Answers, files: &[StoredFile], errors:
         .options
         .iter()
         .enumerate()
-        .map(|(i, o)| OptionView { value: o.value.clone(), label: o.label.clone(), checked: chosen(&o.value), input_id: format!("{iid}-{i}") })
+        .map(|(i, o)| OptionView {
+            value: o.value.clone(),
+            label: o.label.clone(),
+            checked: chosen(&o.value),
+            input_id: format!("{iid}-{i}"),
+        })
         .collect();
     let parts = parts(f.kind)
         .iter()
@@ -106,7 +127,11 @@ fn view(v: &Variant, f: &Field, answers: &Answers, files: &[StoredFile], errors:
             name: format!("{}.{name}", f.id),
             label: label.to_string(),
             input_id: format!("{iid}-{name}"),
-            value: answer.and_then(|a| a.get(name)).and_then(Value::as_str).unwrap_or_default().to_string(),
+            value: answer
+                .and_then(|a| a.get(name))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             autocomplete: ac.to_string(),
         })
         .collect();
@@ -119,20 +144,32 @@ fn view(v: &Variant, f: &Field, answers: &Answers, files: &[StoredFile], errors:
         _ => ("text", None, None),
     };
     let rules = f.file.clone().unwrap_or_default();
-    let shown_when = f.shown_when.as_ref().filter(|c| same_step.contains(&c.field.as_str())).map(|c| {
-        let target = v.field(&c.field).map(|(_, t)| t);
-        let labels: Vec<String> = c
-            .equals
-            .iter()
-            .map(|val| target.and_then(|t| t.options.iter().find(|o| &o.value == val)).map(|o| o.label.clone()).unwrap_or_else(|| val.clone()))
-            .collect();
-        let target_label = target.map(|t| t.label.clone()).unwrap_or_default();
-        ShownWhen {
-            field: c.field.clone(),
-            values_json: serde_json::to_string(&c.equals).unwrap_or_else(|_| "[]".into()),
-            note: format!("Besvara bara om du har valt \"{}\" i \"{target_label}\".", labels.join("\" eller \"")),
-        }
-    });
+    let shown_when = f
+        .shown_when
+        .as_ref()
+        .filter(|c| same_step.contains(&c.field.as_str()))
+        .map(|c| {
+            let target = v.field(&c.field).map(|(_, t)| t);
+            let labels: Vec<String> = c
+                .equals
+                .iter()
+                .map(|val| {
+                    target
+                        .and_then(|t| t.options.iter().find(|o| &o.value == val))
+                        .map(|o| o.label.clone())
+                        .unwrap_or_else(|| val.clone())
+                })
+                .collect();
+            let target_label = target.map(|t| t.label.clone()).unwrap_or_default();
+            ShownWhen {
+                field: c.field.clone(),
+                values_json: serde_json::to_string(&c.equals).unwrap_or_else(|_| "[]".into()),
+                note: format!(
+                    "Besvara bara om du har valt ”{}” i ”{target_label}”.",
+                    labels.join("” eller ”")
+                ),
+            }
+        });
     let mut describedby = Vec::new();
     if f.help.is_some() || f.kind == FieldKind::File || f.kind == FieldKind::Personnummer {
         describedby.push(format!("{iid}-hint"));
@@ -156,13 +193,26 @@ fn view(v: &Variant, f: &Field, answers: &Answers, files: &[StoredFile], errors:
         options,
         parts,
         files: files.iter().filter(|x| x.field == f.id).cloned().collect(),
-        accept: rules.accept.iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
+        accept: rules
+            .accept
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(","),
         max_files: rules.max_files,
         max_size: human_size(rules.max_size_kb),
         multiple: rules.max_files > 1,
         maxlength: f.validation.max_length,
-        min: f.validation.min.map(|x| x.to_string()).or_else(|| f.validation.min_date.clone().filter(|d| d != "today")),
-        max: f.validation.max.map(|x| x.to_string()).or_else(|| f.validation.max_date.clone().filter(|d| d != "today")),
+        min: f
+            .validation
+            .min
+            .map(|x| x.to_string())
+            .or_else(|| f.validation.min_date.clone().filter(|d| d != "today")),
+        max: f
+            .validation
+            .max
+            .map(|x| x.to_string())
+            .or_else(|| f.validation.max_date.clone().filter(|d| d != "today")),
         shown_when,
         describedby: describedby.join(" "),
     }
@@ -176,14 +226,30 @@ pub struct SummaryStep {
     pub answers: Vec<(String, String, String)>,
 }
 
-pub fn summary(v: &Variant, base_url: &str, answers: &Answers, files: &[StoredFile]) -> Vec<SummaryStep> {
+pub fn summary(
+    v: &Variant,
+    base_url: &str,
+    answers: &Answers,
+    files: &[StoredFile],
+) -> Vec<SummaryStep> {
     input::visible_steps(v, answers)
         .into_iter()
         .map(|s| SummaryStep {
             id: s.id.clone(),
             title: s.title.clone(),
             edit_url: format!("{base_url}/steg/{}", s.id),
-            answers: s.fields.iter().filter(|f| !f.kind.is_block() && input::visible(f, answers)).map(|f| (f.id.clone(), f.label.clone(), input::display(f, answers, files))).collect(),
+            answers: s
+                .fields
+                .iter()
+                .filter(|f| !f.kind.is_block() && input::visible(f, answers))
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        f.label.clone(),
+                        input::display(f, answers, files),
+                    )
+                })
+                .collect(),
         })
         .collect()
 }

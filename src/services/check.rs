@@ -9,27 +9,58 @@ use crate::yaml::{Decoder, Pos, did_you_mean};
 use super::model::*;
 
 fn is_slug(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 pub fn base(d: &mut Decoder, b: &BaseService) {
     let root = Pos { line: 1, col: 1 };
     if !is_slug(&b.id) {
-        d.error_hint(root, "id", format!("service id `{}` is not a slug", b.id), "use lower-case a–z, digits and `-`, e.g. anmalan-om-olagenhet");
+        d.error_hint(
+            root,
+            "id",
+            format!("service id `{}` is not a slug", b.id),
+            "use lower-case a–z, digits and `-`, e.g. anmalan-om-olagenhet",
+        );
     }
-    if b.version.is_empty() || !b.version.chars().all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c)) {
-        d.error_hint(root, "version", format!("version `{}` is not a version number", b.version), "use semantic versioning, e.g. 2.1.0-rc1");
+    if b.version.is_empty()
+        || !b
+            .version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
+    {
+        d.error_hint(
+            root,
+            "version",
+            format!("version `{}` is not a version number", b.version),
+            "use semantic versioning, e.g. 2.1.0-rc1",
+        );
     }
     if b.steps.is_empty() {
         d.error(root, "steps", "a service needs at least one step");
     }
     if b.receipt_text.trim().is_empty() {
-        d.error_hint(root, "receipt.text", "missing receipt text", "add `receipt: { text: … }` telling the citizen what happens next");
+        d.error_hint(
+            root,
+            "receipt.text",
+            "missing receipt text",
+            "add `receipt: { text: … }` telling the citizen what happens next",
+        );
     }
     if b.signing.required && !b.authentication.required {
-        d.error_hint(root, "signing.required", "signing requires authentication", "set `authentication.required: true`");
+        d.error_hint(
+            root,
+            "signing.required",
+            "signing requires authentication",
+            "set `authentication.required: true`",
+        );
     }
-    let collects_personal_data = b.authentication.required || b.steps.iter().flat_map(|s| &s.fields).any(|f| f.kind.is_personal_data());
+    let collects_personal_data = b.authentication.required
+        || b.steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .any(|f| f.kind.is_personal_data());
     if collects_personal_data && b.personal_data.is_none() {
         d.error_hint(
             root,
@@ -44,10 +75,22 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
     for (si, step) in b.steps.iter().enumerate() {
         let sp = format!("steps[{si}]");
         if !is_slug(&step.id) {
-            d.error_hint(step.pos, &format!("{sp}.id"), format!("step id `{}` is not a slug", step.id), "use lower-case a–z, digits, `-` and `_`");
+            d.error_hint(
+                step.pos,
+                &format!("{sp}.id"),
+                format!("step id `{}` is not a slug", step.id),
+                "use lower-case a–z, digits, `-` and `_`",
+            );
         }
         if let Some(first) = step_ids.insert(&step.id, step.pos) {
-            d.error(step.pos, &format!("{sp}.id"), format!("duplicate step id `{}` (first defined on line {})", step.id, first.line));
+            d.error(
+                step.pos,
+                &format!("{sp}.id"),
+                format!(
+                    "duplicate step id `{}` (first defined on line {})",
+                    step.id, first.line
+                ),
+            );
         }
         for (fi, f) in step.fields.iter().enumerate() {
             let fp = format!("{sp}.fields[{fi}]");
@@ -56,7 +99,10 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
                 d.error_hint(
                     f.pos,
                     &format!("{fp}.id"),
-                    format!("duplicate field id `{}` (first defined on line {})", f.id, first.pos.line),
+                    format!(
+                        "duplicate field id `{}` (first defined on line {})",
+                        f.id, first.pos.line
+                    ),
                     "field ids must be unique across all steps: scenarios address fields by id",
                 );
             }
@@ -69,73 +115,166 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
 /// Rules that concern one field alone.
 pub fn field(d: &mut Decoder, f: &Field, path: &str) {
     if !is_slug(&f.id) {
-        d.error_hint(f.pos, &format!("{path}.id"), format!("field id `{}` is not a slug", f.id), "use lower-case a–z, digits, `-` and `_`");
+        d.error_hint(
+            f.pos,
+            &format!("{path}.id"),
+            format!("field id `{}` is not a slug", f.id),
+            "use lower-case a–z, digits, `-` and `_`",
+        );
     }
     if f.hidden && f.required {
-        d.error(f.pos, path, format!("field `{}` is both hidden and required: a citizen could never send the form", f.id));
+        d.error(
+            f.pos,
+            path,
+            format!(
+                "field `{}` is both hidden and required: a citizen could never send the form",
+                f.id
+            ),
+        );
     }
     if f.kind.has_options() {
         if f.options.is_empty() && f.kind != FieldKind::Checkbox {
-            d.error_hint(f.pos, &format!("{path}.options"), format!("a `{}` field needs options", f.kind.name()), "add `options:` with `value` and `label` for each choice");
+            d.error_hint(
+                f.pos,
+                &format!("{path}.options"),
+                format!("a `{}` field needs options", f.kind.name()),
+                "add `options:` with `value` and `label` for each choice",
+            );
         }
         let mut values = HashSet::new();
         for (i, o) in f.options.iter().enumerate() {
             if !values.insert(&o.value) {
-                d.error(f.pos, &format!("{path}.options[{i}]"), format!("duplicate option value `{}`", o.value));
+                d.error(
+                    f.pos,
+                    &format!("{path}.options[{i}]"),
+                    format!("duplicate option value `{}`", o.value),
+                );
             }
         }
     } else if !f.options.is_empty() {
-        d.error(f.pos, &format!("{path}.options"), format!("a `{}` field takes no options", f.kind.name()));
+        d.error(
+            f.pos,
+            &format!("{path}.options"),
+            format!("a `{}` field takes no options", f.kind.name()),
+        );
     }
     let v = &f.validation;
-    if (v.min_length.is_some() || v.max_length.is_some() || v.pattern.is_some()) && !f.kind.takes_length() && f.kind != FieldKind::Personnummer {
-        d.error_hint(f.pos, &format!("{path}.validation"), format!("length and pattern rules do not apply to a `{}` field", f.kind.name()), "use them on text, textarea, email or phone fields");
+    if (v.min_length.is_some() || v.max_length.is_some() || v.pattern.is_some())
+        && !f.kind.takes_length()
+        && f.kind != FieldKind::Personnummer
+    {
+        d.error_hint(
+            f.pos,
+            &format!("{path}.validation"),
+            format!(
+                "length and pattern rules do not apply to a `{}` field",
+                f.kind.name()
+            ),
+            "use them on text, textarea, email or phone fields",
+        );
     }
     if let (Some(lo), Some(hi)) = (v.min_length, v.max_length)
         && lo > hi
     {
-        d.error(f.pos, &format!("{path}.validation"), format!("min_length {lo} is greater than max_length {hi}"));
+        d.error(
+            f.pos,
+            &format!("{path}.validation"),
+            format!("min_length {lo} is greater than max_length {hi}"),
+        );
     }
     if (v.min.is_some() || v.max.is_some()) && f.kind != FieldKind::Number {
-        d.error(f.pos, &format!("{path}.validation"), format!("min/max apply only to number fields, not `{}`", f.kind.name()));
+        d.error(
+            f.pos,
+            &format!("{path}.validation"),
+            format!(
+                "min/max apply only to number fields, not `{}`",
+                f.kind.name()
+            ),
+        );
     }
     if let (Some(lo), Some(hi)) = (v.min, v.max)
         && lo > hi
     {
-        d.error(f.pos, &format!("{path}.validation"), format!("min {lo} is greater than max {hi}"));
+        d.error(
+            f.pos,
+            &format!("{path}.validation"),
+            format!("min {lo} is greater than max {hi}"),
+        );
     }
     for (key, date) in [("min_date", &v.min_date), ("max_date", &v.max_date)] {
         if let Some(s) = date {
             if f.kind != FieldKind::Date {
-                d.error(f.pos, &format!("{path}.validation.{key}"), format!("{key} applies only to date fields"));
+                d.error(
+                    f.pos,
+                    &format!("{path}.validation.{key}"),
+                    format!("{key} applies only to date fields"),
+                );
             } else if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() && s != "today" {
-                d.error_hint(f.pos, &format!("{path}.validation.{key}"), format!("`{s}` is not a date"), "write YYYY-MM-DD or `today`");
+                d.error_hint(
+                    f.pos,
+                    &format!("{path}.validation.{key}"),
+                    format!("`{s}` is not a date"),
+                    "write YYYY-MM-DD or `today`",
+                );
             }
         }
     }
     if let Some(p) = &v.pattern
         && let Err(e) = regex::Regex::new(&format!("^(?:{p})$"))
     {
-        let detail = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-        d.error_hint(f.pos, &format!("{path}.validation.pattern"), format!("invalid regular expression `{p}`: {detail}"), "patterns use Rust regex syntax and must match the whole answer");
+        let detail = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        d.error_hint(
+            f.pos,
+            &format!("{path}.validation.pattern"),
+            format!("invalid regular expression `{p}`: {detail}"),
+            "patterns use Rust regex syntax and must match the whole answer",
+        );
     }
     if let Some(rules) = &f.file {
         if rules.max_size_kb == 0 {
-            d.error(f.pos, &format!("{path}.file.max_size_kb"), "max_size_kb must be at least 1");
+            d.error(
+                f.pos,
+                &format!("{path}.file.max_size_kb"),
+                "max_size_kb must be at least 1",
+            );
         }
         if rules.max_files == 0 {
-            d.error(f.pos, &format!("{path}.file.max_files"), "max_files must be at least 1");
+            d.error(
+                f.pos,
+                &format!("{path}.file.max_files"),
+                "max_files must be at least 1",
+            );
         }
         if rules.accept.is_empty() {
-            d.error_hint(f.pos, &format!("{path}.file.accept"), "no file types accepted", "list extensions, e.g. [pdf, jpg, png]");
+            d.error_hint(
+                f.pos,
+                &format!("{path}.file.accept"),
+                "no file types accepted",
+                "list extensions, e.g. [pdf, jpg, png]",
+            );
         }
         for ext in &rules.accept {
             if crate::sandbox::files::content_type_for(ext).is_none() {
-                d.error_hint(f.pos, &format!("{path}.file.accept"), format!("unknown file type `{ext}`"), format!("known: {}", crate::sandbox::files::KNOWN_EXTENSIONS.join(", ")));
+                d.error_hint(
+                    f.pos,
+                    &format!("{path}.file.accept"),
+                    format!("unknown file type `{ext}`"),
+                    format!(
+                        "known: {}",
+                        crate::sandbox::files::KNOWN_EXTENSIONS.join(", ")
+                    ),
+                );
             }
         }
     }
-    if f.kind.is_block() && f.kind == FieldKind::Info && f.text.as_deref().unwrap_or("").is_empty() {
+    if f.kind.is_block() && f.kind == FieldKind::Info && f.text.as_deref().unwrap_or("").is_empty()
+    {
         d.error(f.pos, &format!("{path}.text"), "an info block needs `text`");
     }
 }
@@ -150,13 +289,24 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
                 Some(m) => format!("did you mean `{m}`? the field must come before `{}`", f.id),
                 None => format!("the field must exist and come before `{}`", f.id),
             };
-            d.error_hint(f.pos, &cp, format!("shown_when refers to unknown field `{}`", c.field), hint);
+            d.error_hint(
+                f.pos,
+                &cp,
+                format!("shown_when refers to unknown field `{}`", c.field),
+                hint,
+            );
         }
         Some(target) if target.kind.has_options() && !target.options.is_empty() => {
             for v in &c.equals {
                 if !target.options.iter().any(|o| &o.value == v) {
-                    let known: Vec<&str> = target.options.iter().map(|o| o.value.as_str()).collect();
-                    d.error_hint(f.pos, &format!("{path}.shown_when.equals"), format!("`{v}` is not an option of `{}`", target.id), format!("options: {}", known.join(", ")));
+                    let known: Vec<&str> =
+                        target.options.iter().map(|o| o.value.as_str()).collect();
+                    d.error_hint(
+                        f.pos,
+                        &format!("{path}.shown_when.equals"),
+                        format!("`{v}` is not an option of `{}`", target.id),
+                        format!("options: {}", known.join(", ")),
+                    );
                 }
             }
         }
@@ -172,51 +322,111 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
             Some(m) => format!("did you mean `{m}.yaml`?"),
             None => "name the file after a municipality id in fixtures/municipalities.yaml".into(),
         };
-        d.error_hint(root, "", format!("unknown municipality `{}`", o.municipality), hint);
+        d.error_hint(
+            root,
+            "",
+            format!("unknown municipality `{}`", o.municipality),
+            hint,
+        );
     }
     if let Some(url) = &o.external_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-            d.error_hint(root, "external_url", format!("`{url}` is not an http(s) URL"), "write the full address, e.g. https://e-tjanster.example.se/olagenhet");
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.contains(char::is_whitespace)
+        {
+            d.error_hint(
+                root,
+                "external_url",
+                format!("`{url}` is not an http(s) URL"),
+                "write the full address, e.g. https://e-tjanster.example.se/olagenhet",
+            );
         }
         if !o.fields.is_empty() || !o.add_fields.is_empty() || !o.steps.is_empty() {
-            d.error_hint(root, "external_url", "a variant hosted elsewhere cannot also change steps or fields", "remove either external_url or the steps/fields/add_fields changes");
+            d.error_hint(
+                root,
+                "external_url",
+                "a variant hosted elsewhere cannot also change steps or fields",
+                "remove either external_url or the steps/fields/add_fields changes",
+            );
         }
     }
     if let Some(c) = &o.branding.colour
         && !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
     {
-        d.error_hint(root, "branding.colour", format!("`{c}` is not a colour"), "write it as #rrggbb");
+        d.error_hint(
+            root,
+            "branding.colour",
+            format!("`{c}` is not a colour"),
+            "write it as #rrggbb",
+        );
     }
     let base_fields: Vec<&Field> = b.steps.iter().flat_map(|s| &s.fields).collect();
     for s in &o.steps {
         if !b.steps.iter().any(|bs| bs.id == s.id) {
-            unknown(d, s.pos, &format!("steps.{}", s.id), "step", &s.id, b.steps.iter().map(|x| x.id.as_str()));
+            unknown(
+                d,
+                s.pos,
+                &format!("steps.{}", s.id),
+                "step",
+                &s.id,
+                b.steps.iter().map(|x| x.id.as_str()),
+            );
         }
     }
     let mut added: Vec<&Field> = Vec::new();
     for (i, a) in o.add_fields.iter().enumerate() {
         let path = format!("add_fields[{i}]");
         let Some(step) = b.steps.iter().find(|s| s.id == a.step) else {
-            unknown(d, a.pos, &format!("{path}.step"), "step", &a.step, b.steps.iter().map(|x| x.id.as_str()));
+            unknown(
+                d,
+                a.pos,
+                &format!("{path}.step"),
+                "step",
+                &a.step,
+                b.steps.iter().map(|x| x.id.as_str()),
+            );
             continue;
         };
         if let Some(after) = &a.after
             && !step.fields.iter().any(|f| &f.id == after)
             && !added.iter().any(|f| &f.id == after)
         {
-            unknown(d, a.pos, &format!("{path}.after"), &format!("field in step `{}`", step.id), after, step.fields.iter().map(|x| x.id.as_str()));
+            unknown(
+                d,
+                a.pos,
+                &format!("{path}.after"),
+                &format!("field in step `{}`", step.id),
+                after,
+                step.fields.iter().map(|x| x.id.as_str()),
+            );
         }
-        if base_fields.iter().chain(added.iter()).any(|f| f.id == a.field.id) {
-            d.error_hint(a.field.pos, &format!("{path}.field.id"), format!("field id `{}` already exists", a.field.id), "to change an existing field, use `fields:` instead of `add_fields:`");
+        if base_fields
+            .iter()
+            .chain(added.iter())
+            .any(|f| f.id == a.field.id)
+        {
+            d.error_hint(
+                a.field.pos,
+                &format!("{path}.field.id"),
+                format!("field id `{}` already exists", a.field.id),
+                "to change an existing field, use `fields:` instead of `add_fields:`",
+            );
         }
         field(d, &a.field, &format!("{path}.field"));
-        let earlier: Vec<&Field> = base_fields.iter().copied().chain(added.iter().copied()).collect();
+        let earlier: Vec<&Field> = base_fields
+            .iter()
+            .copied()
+            .chain(added.iter().copied())
+            .collect();
         condition(d, &a.field, &format!("{path}.field"), &earlier);
         added.push(&a.field);
     }
     for p in &o.fields {
         let path = format!("fields.{}", p.id);
-        let Some(f) = base_fields.iter().chain(added.iter()).find(|f| f.id == p.id) else {
+        let Some(f) = base_fields
+            .iter()
+            .chain(added.iter())
+            .find(|f| f.id == p.id)
+        else {
             d.error_hint(
                 p.pos,
                 &path,
@@ -235,10 +445,22 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
     }
 }
 
-fn unknown<'a>(d: &mut Decoder, pos: Pos, path: &str, what: &str, id: &str, known: impl Iterator<Item = &'a str> + Clone) {
+fn unknown<'a>(
+    d: &mut Decoder,
+    pos: Pos,
+    path: &str,
+    what: &str,
+    id: &str,
+    known: impl Iterator<Item = &'a str> + Clone,
+) {
     let hint = match did_you_mean(id, known.clone()) {
         Some(m) => format!("did you mean `{m}`?"),
         None => format!("known: {}", known.collect::<Vec<_>>().join(", ")),
     };
-    d.error_hint(pos, path, format!("unknown {what} `{id}` (the base has no such {what})"), hint);
+    d.error_hint(
+        pos,
+        path,
+        format!("unknown {what} `{id}` (the base has no such {what})"),
+        hint,
+    );
 }

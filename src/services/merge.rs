@@ -32,7 +32,16 @@ pub fn apply_field_patch(f: &mut Field, p: &FieldPatch) {
     macro_rules! over {
         ($($k:ident),*) => { $( if o.$k.is_some() { v.$k = o.$k.clone(); } )* };
     }
-    over!(min_length, max_length, pattern, pattern_message, min, max, min_date, max_date);
+    over!(
+        min_length,
+        max_length,
+        pattern,
+        pattern_message,
+        min,
+        max,
+        min_date,
+        max_date
+    );
     if let Some(rules) = &mut f.file {
         apply_file_patch(rules, &p.file);
     }
@@ -47,7 +56,12 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
     for a in &o.add_fields {
         if let Some(step) = steps.iter_mut().find(|s| s.id == a.step) {
             let at = match &a.after {
-                Some(after) => step.fields.iter().position(|f| &f.id == after).map(|i| i + 1).unwrap_or(step.fields.len()),
+                Some(after) => step
+                    .fields
+                    .iter()
+                    .position(|f| &f.id == after)
+                    .map(|i| i + 1)
+                    .unwrap_or(step.fields.len()),
                 None => step.fields.len(),
             };
             step.fields.insert(at, a.field.clone());
@@ -64,7 +78,11 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
         }
     }
     for p in &o.fields {
-        if let Some(f) = steps.iter_mut().flat_map(|s| s.fields.iter_mut()).find(|f| f.id == p.id) {
+        if let Some(f) = steps
+            .iter_mut()
+            .flat_map(|s| s.fields.iter_mut())
+            .find(|f| f.id == p.id)
+        {
             apply_field_patch(f, p);
         }
     }
@@ -85,7 +103,10 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
         }
         pd
     });
-    let contact = m.contact.merged(&base.contact).merged(o.contact.as_ref().unwrap_or(&Contact::default()));
+    let contact = m
+        .contact
+        .merged(&base.contact)
+        .merged(o.contact.as_ref().unwrap_or(&Contact::default()));
     let mut signing = base.signing.clone();
     if let Some(r) = o.signing_required {
         signing.required = r;
@@ -95,17 +116,27 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
         municipality_name: m.name.clone(),
         external_url: o.external_url.clone(),
         title: o.title.clone().unwrap_or_else(|| base.title.clone()),
-        description: o.description.clone().unwrap_or_else(|| base.description.clone()),
+        description: o
+            .description
+            .clone()
+            .unwrap_or_else(|| base.description.clone()),
         organisation: o.organisation.clone().or_else(|| base.organisation.clone()),
         authentication: base.authentication.clone(),
         signing,
         summary: base.summary,
         personal_data,
-        receipt_text: o.receipt_text.clone().unwrap_or_else(|| base.receipt_text.clone()),
+        receipt_text: o
+            .receipt_text
+            .clone()
+            .unwrap_or_else(|| base.receipt_text.clone()),
         contact,
         branding: Branding {
             colour: o.branding.colour.clone().or_else(|| m.brand_colour.clone()),
-            logo_text: o.branding.logo_text.clone().or_else(|| Some(m.name.clone())),
+            logo_text: o
+                .branding
+                .logo_text
+                .clone()
+                .or_else(|| Some(m.name.clone())),
         },
         privacy_policy_url: m.privacy_policy_url.clone(),
         accessibility_statement_url: m.accessibility_statement_url.clone(),

@@ -11,5 +11,5 @@ mod parse_overlay;
 pub mod store;
 
 pub use model::*;
-pub use parse::contact as model_contact;
 pub use package::{LoadError, Package, find_packages, load};
+pub use parse::contact as model_contact;

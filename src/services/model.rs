@@ -51,7 +51,11 @@ impl FieldKind {
     }
 
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("?")
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 
     /// Blocks show text; they take no input.
@@ -60,18 +64,28 @@ impl FieldKind {
     }
 
     pub fn has_options(self) -> bool {
-        matches!(self, FieldKind::Radio | FieldKind::Checkbox | FieldKind::Select)
+        matches!(
+            self,
+            FieldKind::Radio | FieldKind::Checkbox | FieldKind::Select
+        )
     }
 
     pub fn takes_length(self) -> bool {
-        matches!(self, FieldKind::Text | FieldKind::Textarea | FieldKind::Email | FieldKind::Phone)
+        matches!(
+            self,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Email | FieldKind::Phone
+        )
     }
 
     /// Whether the answer is personal data in the GDPR sense.
     pub fn is_personal_data(self) -> bool {
         matches!(
             self,
-            FieldKind::Personnummer | FieldKind::Email | FieldKind::Phone | FieldKind::Contact | FieldKind::Address
+            FieldKind::Personnummer
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Contact
+                | FieldKind::Address
         )
     }
 }
@@ -105,7 +119,11 @@ pub struct FileRules {
 
 impl Default for FileRules {
     fn default() -> Self {
-        FileRules { accept: vec!["pdf".into(), "jpg".into(), "jpeg".into(), "png".into()], max_size_kb: 10 * 1024, max_files: 1 }
+        FileRules {
+            accept: vec!["pdf".into(), "jpg".into(), "jpeg".into(), "png".into()],
+            max_size_kb: 10 * 1024,
+            max_files: 1,
+        }
     }
 }
 
@@ -336,7 +354,9 @@ pub struct Variant {
 
 impl Variant {
     pub fn field(&self, id: &str) -> Option<(&Step, &Field)> {
-        self.steps.iter().find_map(|s| s.fields.iter().find(|f| f.id == id).map(|f| (s, f)))
+        self.steps
+            .iter()
+            .find_map(|s| s.fields.iter().find(|f| f.id == id).map(|f| (s, f)))
     }
 
     pub fn step_index(&self, id: &str) -> Option<usize> {

@@ -28,13 +28,19 @@ pub struct Package {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} problem(s) in {}", .0.len(), .0.first().map(|d| d.file.display().to_string()).unwrap_or_default())]
     Invalid(Vec<Diagnostic>),
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     // Line endings must not change a version's identity.
     Ok(text.replace("\r\n", "\n"))
 }
@@ -65,9 +71,15 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
     let mut overlay_paths = Vec::new();
     let vdir = dir.join(VARIANTS_DIR);
     if vdir.is_dir() {
-        let entries = std::fs::read_dir(&vdir).map_err(|source| LoadError::Io { path: vdir.clone(), source })?;
+        let entries = std::fs::read_dir(&vdir).map_err(|source| LoadError::Io {
+            path: vdir.clone(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| LoadError::Io { path: vdir.clone(), source })?;
+            let entry = entry.map_err(|source| LoadError::Io {
+                path: vdir.clone(),
+                source,
+            })?;
             let p = entry.path();
             if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
                 overlay_paths.push(p);
@@ -79,9 +91,15 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
     let mut overlays = Vec::new();
     for path in &overlay_paths {
         let text = read(path)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         files.push((format!("{VARIANTS_DIR}/{name}"), text.clone()));
-        let municipality = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let municipality = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match yaml::parse(path, &text) {
             Ok(root) => {
                 let mut d = Decoder::new(path);
@@ -97,15 +115,28 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
         }
     }
 
-    let Some(base) = base else { return Err(LoadError::Invalid(diags)) };
+    let Some(base) = base else {
+        return Err(LoadError::Invalid(diags));
+    };
     if !diags.is_empty() {
         return Err(LoadError::Invalid(diags));
     }
     let variants = overlays
         .iter()
-        .filter_map(|o| registry.get(&o.municipality).map(|m| merge::resolve(&base, Some(o), m)))
+        .filter_map(|o| {
+            registry
+                .get(&o.municipality)
+                .map(|m| merge::resolve(&base, Some(o), m))
+        })
         .collect();
-    Ok(Package { dir: dir.to_path_buf(), content_hash: hash(&files), base, overlays, variants, files })
+    Ok(Package {
+        dir: dir.to_path_buf(),
+        content_hash: hash(&files),
+        base,
+        overlays,
+        variants,
+        files,
+    })
 }
 
 fn hash(files: &[(String, String)]) -> String {
@@ -134,7 +165,11 @@ pub fn find_packages(path: &Path) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(path) {
-        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         dirs.sort();
         for d in dirs {
             out.extend(find_packages(&d));

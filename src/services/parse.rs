@@ -15,9 +15,17 @@ pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
     let authentication = authentication(d, &mut m);
     let signing = signing(d, &mut m);
     let summary = m.opt_bool(d, "summary").unwrap_or(true);
-    let personal_data = m.get("personal_data").and_then(|n| personal_data(d, n, "personal_data"));
-    let receipt_text = m.get("receipt").and_then(|n| receipt(d, n, "receipt")).unwrap_or_default();
-    let contact = m.get("contact").and_then(|n| contact(d, n, "contact")).unwrap_or_default();
+    let personal_data = m
+        .get("personal_data")
+        .and_then(|n| personal_data(d, n, "personal_data"));
+    let receipt_text = m
+        .get("receipt")
+        .and_then(|n| receipt(d, n, "receipt"))
+        .unwrap_or_default();
+    let contact = m
+        .get("contact")
+        .and_then(|n| contact(d, n, "contact"))
+        .unwrap_or_default();
     let steps = match m.require(d, "steps") {
         Some(n) => steps(d, n, "steps"),
         None => Vec::new(),
@@ -40,16 +48,29 @@ pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
 }
 
 fn authentication(d: &mut Decoder, m: &mut MapReader) -> Authentication {
-    let mut auth = Authentication { required: false, level: AssuranceLevel::Substantial, foreign_eid: false };
-    let Some(node) = m.get("authentication") else { return auth };
-    let Some(mut a) = d.map(node, "authentication") else { return auth };
+    let mut auth = Authentication {
+        required: false,
+        level: AssuranceLevel::Substantial,
+        foreign_eid: false,
+    };
+    let Some(node) = m.get("authentication") else {
+        return auth;
+    };
+    let Some(mut a) = d.map(node, "authentication") else {
+        return auth;
+    };
     auth.required = a.opt_bool(d, "required").unwrap_or(false);
     if let Some(n) = a.get("level")
         && let Some(s) = d.str(n, &a.at("level"))
     {
         match AssuranceLevel::parse(&s) {
             Some(level) => auth.level = level,
-            None => d.error_hint(n.pos, &a.at("level"), format!("unknown assurance level `{s}`"), "use low, substantial (tillitsnivå 3, BankID) or high"),
+            None => d.error_hint(
+                n.pos,
+                &a.at("level"),
+                format!("unknown assurance level `{s}`"),
+                "use low, substantial (tillitsnivå 3, BankID) or high",
+            ),
         }
     }
     auth.foreign_eid = a.opt_bool(d, "foreign_eid").unwrap_or(false);
@@ -58,9 +79,16 @@ fn authentication(d: &mut Decoder, m: &mut MapReader) -> Authentication {
 }
 
 fn signing(d: &mut Decoder, m: &mut MapReader) -> Signing {
-    let mut signing = Signing { required: false, text: None };
-    let Some(node) = m.get("signing") else { return signing };
-    let Some(mut s) = d.map(node, "signing") else { return signing };
+    let mut signing = Signing {
+        required: false,
+        text: None,
+    };
+    let Some(node) = m.get("signing") else {
+        return signing;
+    };
+    let Some(mut s) = d.map(node, "signing") else {
+        return signing;
+    };
     signing.required = s.opt_bool(d, "required").unwrap_or(false);
     signing.text = s.opt_str(d, "text");
     s.finish(d);
@@ -83,7 +111,14 @@ pub fn personal_data(d: &mut Decoder, node: &Node, path: &str) -> Option<Persona
     let recipients = p.opt_str(d, "recipients");
     let dpo_contact = p.opt_str(d, "dpo_contact");
     p.finish(d);
-    Some(PersonalData { controller: controller?, purpose: purpose?, legal_basis: legal_basis?, retention: retention?, recipients, dpo_contact })
+    Some(PersonalData {
+        controller: controller?,
+        purpose: purpose?,
+        legal_basis: legal_basis?,
+        retention: retention?,
+        recipients,
+        dpo_contact,
+    })
 }
 
 pub fn contact(d: &mut Decoder, node: &Node, path: &str) -> Option<Contact> {
@@ -101,11 +136,15 @@ pub fn contact(d: &mut Decoder, node: &Node, path: &str) -> Option<Contact> {
 }
 
 fn steps(d: &mut Decoder, node: &Node, path: &str) -> Vec<Step> {
-    let Some(items) = d.seq(node, path) else { return Vec::new() };
+    let Some(items) = d.seq(node, path) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let Some(mut s) = d.map(item, &p) else { continue };
+        let Some(mut s) = d.map(item, &p) else {
+            continue;
+        };
         let id = s.req_str(d, "id");
         let title = s.req_str(d, "title");
         let intro = s.opt_str(d, "intro");
@@ -115,15 +154,27 @@ fn steps(d: &mut Decoder, node: &Node, path: &str) -> Vec<Step> {
         };
         s.finish(d);
         if let (Some(id), Some(title)) = (id, title) {
-            out.push(Step { id, title, intro, fields, pos: item.pos });
+            out.push(Step {
+                id,
+                title,
+                intro,
+                fields,
+                pos: item.pos,
+            });
         }
     }
     out
 }
 
 fn fields(d: &mut Decoder, node: &Node, path: &str) -> Vec<Field> {
-    let Some(items) = d.seq(node, path) else { return Vec::new() };
-    items.iter().enumerate().filter_map(|(i, item)| field(d, item, &format!("{path}[{i}]"))).collect()
+    let Some(items) = d.seq(node, path) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| field(d, item, &format!("{path}[{i}]")))
+        .collect()
 }
 
 pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
@@ -139,7 +190,12 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
                         Some(m) => format!("did you mean `{m}`?"),
                         None => format!("known types: {}", names.collect::<Vec<_>>().join(", ")),
                     };
-                    d.error_hint(n.pos, &f.at("type"), format!("unknown field type `{s}`"), hint);
+                    d.error_hint(
+                        n.pos,
+                        &f.at("type"),
+                        format!("unknown field type `{s}`"),
+                        hint,
+                    );
                     None
                 }
             },
@@ -152,9 +208,17 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
     let text = f.opt_str(d, "text");
     let required = f.opt_bool(d, "required").unwrap_or(false);
     let hidden = f.opt_bool(d, "hidden").unwrap_or(false);
-    let shown_when = f.get("shown_when").and_then(|n| condition(d, n, &f.at("shown_when")));
-    let options = f.get("options").map(|n| choices(d, n, &f.at("options"))).unwrap_or_default();
-    let validation = f.get("validation").map(|n| validation(d, n, &f.at("validation"))).unwrap_or_default();
+    let shown_when = f
+        .get("shown_when")
+        .and_then(|n| condition(d, n, &f.at("shown_when")));
+    let options = f
+        .get("options")
+        .map(|n| choices(d, n, &f.at("options")))
+        .unwrap_or_default();
+    let validation = f
+        .get("validation")
+        .map(|n| validation(d, n, &f.at("validation")))
+        .unwrap_or_default();
     let file = f.get("file").map(|n| file_patch(d, n, &f.at("file")));
     let at_label = f.pos();
     f.finish(d);
@@ -175,11 +239,29 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
         Some(rules)
     } else {
         if file.is_some() {
-            d.error_hint(node.pos, &format!("{path}.file"), "`file` limits apply only to fields of type `file`", "remove `file:` or change the type");
+            d.error_hint(
+                node.pos,
+                &format!("{path}.file"),
+                "`file` limits apply only to fields of type `file`",
+                "remove `file:` or change the type",
+            );
         }
         None
     };
-    Some(Field { id: id?, kind, label, help, text, required, hidden, shown_when, options, validation, file, pos: node.pos })
+    Some(Field {
+        id: id?,
+        kind,
+        label,
+        help,
+        text,
+        required,
+        hidden,
+        shown_when,
+        options,
+        validation,
+        file,
+        pos: node.pos,
+    })
 }
 
 pub fn apply_file_patch(rules: &mut FileRules, p: &FilePatch) {
@@ -202,15 +284,22 @@ fn condition(d: &mut Decoder, node: &Node, path: &str) -> Option<Condition> {
         None => None,
     };
     c.finish(d);
-    Some(Condition { field: field?, equals: equals? })
+    Some(Condition {
+        field: field?,
+        equals: equals?,
+    })
 }
 
 pub fn choices(d: &mut Decoder, node: &Node, path: &str) -> Vec<Choice> {
-    let Some(items) = d.seq(node, path) else { return Vec::new() };
+    let Some(items) = d.seq(node, path) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let Some(mut c) = d.map(item, &p) else { continue };
+        let Some(mut c) = d.map(item, &p) else {
+            continue;
+        };
         let value = c.req_str(d, "value");
         let label = c.req_str(d, "label");
         c.finish(d);
@@ -222,7 +311,9 @@ pub fn choices(d: &mut Decoder, node: &Node, path: &str) -> Vec<Choice> {
 }
 
 pub fn validation(d: &mut Decoder, node: &Node, path: &str) -> Validation {
-    let Some(mut v) = d.map(node, path) else { return Validation::default() };
+    let Some(mut v) = d.map(node, path) else {
+        return Validation::default();
+    };
     let out = Validation {
         min_length: v.opt_u64(d, "min_length"),
         max_length: v.opt_u64(d, "max_length"),
@@ -238,9 +329,15 @@ pub fn validation(d: &mut Decoder, node: &Node, path: &str) -> Validation {
 }
 
 pub fn file_patch(d: &mut Decoder, node: &Node, path: &str) -> FilePatch {
-    let Some(mut f) = d.map(node, path) else { return FilePatch::default() };
+    let Some(mut f) = d.map(node, path) else {
+        return FilePatch::default();
+    };
     let out = FilePatch {
-        accept: f.opt_str_list(d, "accept").map(|v| v.into_iter().map(|s| s.trim_start_matches('.').to_lowercase()).collect()),
+        accept: f.opt_str_list(d, "accept").map(|v| {
+            v.into_iter()
+                .map(|s| s.trim_start_matches('.').to_lowercase())
+                .collect()
+        }),
         max_size_kb: f.opt_u64(d, "max_size_kb"),
         max_files: f.opt_u64(d, "max_files"),
     };

@@ -7,7 +7,10 @@ use super::parse::{choices, contact, field, file_patch, validation};
 
 pub fn overlay(d: &mut Decoder, root: &Node, municipality: &str) -> Option<Overlay> {
     let mut m = d.map(root, "")?;
-    let mut o = Overlay { municipality: municipality.to_string(), ..Overlay::default() };
+    let mut o = Overlay {
+        municipality: municipality.to_string(),
+        ..Overlay::default()
+    };
     o.title = m.opt_str(d, "title");
     o.description = m.opt_str(d, "description");
     o.organisation = m.opt_str(d, "organisation");
@@ -16,7 +19,10 @@ pub fn overlay(d: &mut Decoder, root: &Node, municipality: &str) -> Option<Overl
     if let Some(n) = m.get("branding")
         && let Some(mut b) = d.map(n, "branding")
     {
-        o.branding = Branding { colour: b.opt_str(d, "colour"), logo_text: b.opt_str(d, "logo_text") };
+        o.branding = Branding {
+            colour: b.opt_str(d, "colour"),
+            logo_text: b.opt_str(d, "logo_text"),
+        };
         b.finish(d);
     }
     if let Some(n) = m.get("receipt")
@@ -57,13 +63,24 @@ pub fn overlay(d: &mut Decoder, root: &Node, municipality: &str) -> Option<Overl
 
 /// `steps:` is a mapping from step id to the changes for that step.
 fn step_patches(d: &mut Decoder, node: &Node) -> Vec<StepPatch> {
-    let Some(mut m) = d.map(node, "steps") else { return Vec::new() };
+    let Some(mut m) = d.map(node, "steps") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (k, v) in m.entries() {
-        let Some(id) = d.str(k, "steps") else { continue };
+        let Some(id) = d.str(k, "steps") else {
+            continue;
+        };
         let path = format!("steps.{id}");
-        let Some(mut s) = d.map(v, &path) else { continue };
-        let patch = StepPatch { id, title: s.opt_str(d, "title"), intro: s.opt_str(d, "intro"), pos: k.pos };
+        let Some(mut s) = d.map(v, &path) else {
+            continue;
+        };
+        let patch = StepPatch {
+            id,
+            title: s.opt_str(d, "title"),
+            intro: s.opt_str(d, "intro"),
+            pos: k.pos,
+        };
         s.finish(d);
         out.push(patch);
     }
@@ -72,12 +89,18 @@ fn step_patches(d: &mut Decoder, node: &Node) -> Vec<StepPatch> {
 
 /// `fields:` is a mapping from field id to the changes for that field.
 fn field_patches(d: &mut Decoder, node: &Node) -> Vec<FieldPatch> {
-    let Some(mut m) = d.map(node, "fields") else { return Vec::new() };
+    let Some(mut m) = d.map(node, "fields") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (k, v) in m.entries() {
-        let Some(id) = d.str(k, "fields") else { continue };
+        let Some(id) = d.str(k, "fields") else {
+            continue;
+        };
         let path = format!("fields.{id}");
-        let Some(mut f) = d.map(v, &path) else { continue };
+        let Some(mut f) = d.map(v, &path) else {
+            continue;
+        };
         let patch = FieldPatch {
             id,
             label: f.opt_str(d, "label"),
@@ -85,9 +108,17 @@ fn field_patches(d: &mut Decoder, node: &Node) -> Vec<FieldPatch> {
             text: f.opt_str(d, "text"),
             required: f.opt_bool(d, "required"),
             hidden: f.opt_bool(d, "hidden"),
-            options: f.get("options").map(|n| choices(d, n, &format!("{path}.options"))),
-            validation: f.get("validation").map(|n| validation(d, n, &format!("{path}.validation"))).unwrap_or_default(),
-            file: f.get("file").map(|n| file_patch(d, n, &format!("{path}.file"))).unwrap_or_default(),
+            options: f
+                .get("options")
+                .map(|n| choices(d, n, &format!("{path}.options"))),
+            validation: f
+                .get("validation")
+                .map(|n| validation(d, n, &format!("{path}.validation")))
+                .unwrap_or_default(),
+            file: f
+                .get("file")
+                .map(|n| file_patch(d, n, &format!("{path}.file")))
+                .unwrap_or_default(),
             pos: k.pos,
         };
         f.finish(d);
@@ -97,17 +128,28 @@ fn field_patches(d: &mut Decoder, node: &Node) -> Vec<FieldPatch> {
 }
 
 fn add_fields(d: &mut Decoder, node: &Node) -> Vec<AddField> {
-    let Some(items) = d.seq(node, "add_fields") else { return Vec::new() };
+    let Some(items) = d.seq(node, "add_fields") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("add_fields[{i}]");
-        let Some(mut a) = d.map(item, &path) else { continue };
+        let Some(mut a) = d.map(item, &path) else {
+            continue;
+        };
         let step = a.req_str(d, "step");
         let after = a.opt_str(d, "after");
-        let f = a.require(d, "field").and_then(|n| field(d, n, &format!("{path}.field")));
+        let f = a
+            .require(d, "field")
+            .and_then(|n| field(d, n, &format!("{path}.field")));
         a.finish(d);
         if let (Some(step), Some(field)) = (step, f) {
-            out.push(AddField { step, after, field, pos: item.pos });
+            out.push(AddField {
+                step,
+                after,
+                field,
+                pos: item.pos,
+            });
         }
     }
     out

@@ -14,33 +14,55 @@ pub enum ImportError {
     #[error(
         "{service} {version} is already imported with different content (stored {stored:.12}…, this package {new:.12}…). Versions are immutable: give the changed package a new version number in service.yaml"
     )]
-    Conflict { service: String, version: String, stored: String, new: String },
+    Conflict {
+        service: String,
+        version: String,
+        stored: String,
+        new: String,
+    },
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
-    Imported { version_id: i64, variants: usize },
+    Imported {
+        version_id: i64,
+        variants: usize,
+    },
     /// The same content was imported before: nothing to do.
-    Unchanged { version_id: i64 },
+    Unchanged {
+        version_id: i64,
+    },
 }
 
 /// Store a package as a new version, all or nothing.
-pub async fn import(store: &Store, pkg: &Package, registry: &Registry, actor: &str) -> Result<ImportOutcome, ImportError> {
+pub async fn import(
+    store: &Store,
+    pkg: &Package,
+    registry: &Registry,
+    actor: &str,
+) -> Result<ImportOutcome, ImportError> {
     let mut tx = store.pool.begin().await?;
-    let existing = sqlx::query("select id, content_hash from service_versions where service_id = $1 and version = $2")
-        .bind(&pkg.base.id)
-        .bind(&pkg.base.version)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing = sqlx::query(
+        "select id, content_hash from service_versions where service_id = $1 and version = $2",
+    )
+    .bind(&pkg.base.id)
+    .bind(&pkg.base.version)
+    .fetch_optional(&mut *tx)
+    .await?;
     if let Some(row) = existing {
         let (id, stored): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
         tx.rollback().await?;
         if stored == pkg.content_hash {
             return Ok(ImportOutcome::Unchanged { version_id: id });
         }
-        return Err(ImportError::Conflict { service: pkg.base.id.clone(), version: pkg.base.version.clone(), stored, new: pkg.content_hash.clone() });
+        return Err(ImportError::Conflict {
+            service: pkg.base.id.clone(),
+            version: pkg.base.version.clone(),
+            stored,
+            new: pkg.content_hash.clone(),
+        });
     }
     let now = store::now();
     for v in &pkg.variants {
@@ -90,7 +112,10 @@ pub async fn import(store: &Store, pkg: &Package, registry: &Registry, actor: &s
     let detail = serde_json::json!({ "version": pkg.base.version, "content_hash": pkg.content_hash, "variants": pkg.variants.len() });
     store::audit(&mut tx, actor, "import", &pkg.base.id, &detail).await?;
     tx.commit().await?;
-    Ok(ImportOutcome::Imported { version_id, variants: pkg.variants.len() })
+    Ok(ImportOutcome::Imported {
+        version_id,
+        variants: pkg.variants.len(),
+    })
 }
 
 fn json<T: Serialize>(v: &T) -> String {
@@ -133,53 +158,89 @@ const VERSION_SELECT: &str = "select v.id, v.service_id, v.version, v.title, v.c
     (select count(*) from variants x where x.version_id = v.id) as variants from service_versions v";
 
 pub async fn list(store: &Store) -> Result<Vec<ServiceSummary>, sqlx::Error> {
-    let rows = sqlx::query(&format!("{VERSION_SELECT} order by v.service_id, v.id desc")).fetch_all(&store.pool).await?;
+    let rows = sqlx::query(&format!(
+        "{VERSION_SELECT} order by v.service_id, v.id desc"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     let mut out: Vec<ServiceSummary> = Vec::new();
     for r in &rows {
         let v = version_row(r)?;
         match out.last_mut() {
             Some(s) if s.id == v.service_id => s.versions.push(v),
-            _ => out.push(ServiceSummary { id: v.service_id.clone(), title: v.title.clone(), versions: vec![v] }),
+            _ => out.push(ServiceSummary {
+                id: v.service_id.clone(),
+                title: v.title.clone(),
+                versions: vec![v],
+            }),
         }
     }
     Ok(out)
 }
 
 /// A version by number, or the newest imported one when `version` is `None`.
-pub async fn find_version(store: &Store, service: &str, version: Option<&str>) -> Result<Option<VersionSummary>, sqlx::Error> {
+pub async fn find_version(
+    store: &Store,
+    service: &str,
+    version: Option<&str>,
+) -> Result<Option<VersionSummary>, sqlx::Error> {
     let row = match version {
         Some(v) => {
-            sqlx::query(&format!("{VERSION_SELECT} where v.service_id = $1 and v.version = $2"))
-                .bind(service)
-                .bind(v)
-                .fetch_optional(&store.pool)
-                .await?
+            sqlx::query(&format!(
+                "{VERSION_SELECT} where v.service_id = $1 and v.version = $2"
+            ))
+            .bind(service)
+            .bind(v)
+            .fetch_optional(&store.pool)
+            .await?
         }
         None => {
-            sqlx::query(&format!("{VERSION_SELECT} where v.service_id = $1 order by v.id desc limit 1"))
-                .bind(service)
-                .fetch_optional(&store.pool)
-                .await?
+            sqlx::query(&format!(
+                "{VERSION_SELECT} where v.service_id = $1 order by v.id desc limit 1"
+            ))
+            .bind(service)
+            .fetch_optional(&store.pool)
+            .await?
         }
     };
     row.as_ref().map(version_row).transpose()
 }
 
 pub async fn base(store: &Store, version_id: i64) -> Result<Option<BaseService>, sqlx::Error> {
-    let row = sqlx::query("select base from service_versions where id = $1").bind(version_id).fetch_optional(&store.pool).await?;
-    Ok(row.and_then(|r| r.try_get::<String, _>(0).ok()).and_then(|s| serde_json::from_str(&s).ok()))
-}
-
-pub async fn variant(store: &Store, version_id: i64, municipality: &str) -> Result<Option<Variant>, sqlx::Error> {
-    let row = sqlx::query("select definition from variants where version_id = $1 and municipality = $2")
+    let row = sqlx::query("select base from service_versions where id = $1")
         .bind(version_id)
-        .bind(municipality)
         .fetch_optional(&store.pool)
         .await?;
-    Ok(row.and_then(|r| r.try_get::<String, _>(0).ok()).and_then(|s| serde_json::from_str(&s).ok()))
+    Ok(row
+        .and_then(|r| r.try_get::<String, _>(0).ok())
+        .and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+pub async fn variant(
+    store: &Store,
+    version_id: i64,
+    municipality: &str,
+) -> Result<Option<Variant>, sqlx::Error> {
+    let row =
+        sqlx::query("select definition from variants where version_id = $1 and municipality = $2")
+            .bind(version_id)
+            .bind(municipality)
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<String, _>(0).ok())
+        .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 pub async fn variants(store: &Store, version_id: i64) -> Result<Vec<Variant>, sqlx::Error> {
-    let rows = sqlx::query("select definition from variants where version_id = $1 order by municipality").bind(version_id).fetch_all(&store.pool).await?;
-    Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).filter_map(|s| serde_json::from_str(&s).ok()).collect())
+    let rows =
+        sqlx::query("select definition from variants where version_id = $1 order by municipality")
+            .bind(version_id)
+            .fetch_all(&store.pool)
+            .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .filter_map(|s| serde_json::from_str(&s).ok())
+        .collect())
 }

@@ -26,7 +26,10 @@ pub enum StoreError {
     #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
     Url(String),
     #[error("creating {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -72,8 +75,16 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -85,17 +96,30 @@ impl Store {
 
 /// `sqlite://path/to/file.db`: create the folder, and the file if missing.
 fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Err(StoreError::Url(format!("{url} (Provrum needs a file so that nothing is lost)")));
+        return Err(StoreError::Url(format!(
+            "{url} (Provrum needs a file so that nothing is lost)"
+        )));
     }
     if let Some(parent) = Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|source| StoreError::Io { path: parent.display().to_string(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
-    Ok(if rest.contains("mode=") { url.to_string() } else if rest.contains('?') { format!("{url}&mode=rwc") } else { format!("{url}?mode=rwc") })
+    Ok(if rest.contains("mode=") {
+        url.to_string()
+    } else if rest.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
 }
 
 /// Now as RFC 3339 UTC with milliseconds; sorts as text.
@@ -104,14 +128,22 @@ pub fn now() -> String {
 }
 
 /// Append one decision or change to the audit log, inside the caller's transaction.
-pub async fn audit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, actor: &str, action: &str, subject: &str, detail: &serde_json::Value) -> Result<(), sqlx::Error> {
-    sqlx::query("insert into audit_log (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)")
-        .bind(now())
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(detail.to_string())
-        .execute(&mut **tx)
-        .await?;
+pub async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(now())
+    .bind(actor)
+    .bind(action)
+    .bind(subject)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

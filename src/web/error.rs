@@ -34,14 +34,30 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, heading, message) = match &self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Sidan finns inte", m.clone()),
-            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Något blev fel i förfrågan", m.clone()),
-            WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Åtgärden är inte tillåten", m.clone()),
+            WebError::BadRequest(m) => (
+                StatusCode::BAD_REQUEST,
+                "Något blev fel i förfrågan",
+                m.clone(),
+            ),
+            WebError::Forbidden(m) => (
+                StatusCode::FORBIDDEN,
+                "Åtgärden är inte tillåten",
+                m.clone(),
+            ),
             _ => {
                 tracing::error!(error = %self, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Ett tekniskt fel inträffade", "Försök igen om en stund. Felet har loggats.".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Ett tekniskt fel inträffade",
+                    "Försök igen om en stund. Felet har loggats.".to_string(),
+                )
             }
         };
-        let page = ErrorPage { page: Page::plain(&format!("{heading} – Provrum")), heading: heading.into(), message };
+        let page = ErrorPage {
+            page: Page::plain(&format!("{heading} – Provrum")),
+            heading: heading.into(),
+            message,
+        };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, heading).into_response(),
@@ -50,5 +66,7 @@ impl IntoResponse for WebError {
 }
 
 pub async fn not_found() -> WebError {
-    WebError::NotFound("Kontrollera adressen, eller gå till startsidan och välj tjänst därifrån.".into())
+    WebError::NotFound(
+        "Kontrollera adressen, eller gå till startsidan och välj tjänst därifrån.".into(),
+    )
 }

@@ -14,7 +14,9 @@ use crate::services::changes::local_changes;
 use crate::services::store::{self, ServiceSummary, VersionSummary};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/tjanster/{service}/{version}", get(version))
+    Router::new()
+        .route("/", get(home))
+        .route("/tjanster/{service}/{version}", get(version))
 }
 
 #[derive(Template)]
@@ -27,7 +29,11 @@ struct HomePage<'a> {
 
 async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let services = store::list(&state.store).await?;
-    render(&HomePage { page: Page::plain("Tjänster – Provrum"), services, municipalities: state.registry.all() })
+    render(&HomePage {
+        page: Page::plain("Tjänster – Provrum"),
+        services,
+        municipalities: state.registry.all(),
+    })
 }
 
 struct VariantRow {
@@ -48,19 +54,36 @@ struct VersionPage {
     rows: Vec<VariantRow>,
 }
 
-async fn version(State(state): State<AppState>, Path((service, version)): Path<(String, String)>) -> Result<Html<String>, WebError> {
+async fn version(
+    State(state): State<AppState>,
+    Path((service, version)): Path<(String, String)>,
+) -> Result<Html<String>, WebError> {
     let Some(v) = store::find_version(&state.store, &service, Some(&version)).await? else {
-        return Err(WebError::NotFound(format!("Det finns ingen version {version} av tjänsten {service} i provrummet.")));
+        return Err(WebError::NotFound(format!(
+            "Det finns ingen version {version} av tjänsten {service} i provrummet."
+        )));
     };
-    let base = store::base(&state.store, v.id).await?.ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
+    let base = store::base(&state.store, v.id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
     let counts = sqlx::query("select municipality, count(*) as n from submissions where version_id = $1 group by municipality").bind(v.id).fetch_all(&state.store.pool).await?;
-    let count = |m: &str| counts.iter().find(|r| r.try_get::<String, _>(0).is_ok_and(|x| x == m)).and_then(|r| r.try_get::<i64, _>(1).ok()).unwrap_or(0);
+    let count = |m: &str| {
+        counts
+            .iter()
+            .find(|r| r.try_get::<String, _>(0).is_ok_and(|x| x == m))
+            .and_then(|r| r.try_get::<i64, _>(1).ok())
+            .unwrap_or(0)
+    };
     let rows = store::variants(&state.store, v.id)
         .await?
         .into_iter()
         .map(|var| VariantRow {
             url: format!("/tjanster/{service}/{version}/{}", var.municipality),
-            short_name: state.registry.get(&var.municipality).map(|m| m.short_name.clone()).unwrap_or_else(|| var.municipality_name.clone()),
+            short_name: state
+                .registry
+                .get(&var.municipality)
+                .map(|m| m.short_name.clone())
+                .unwrap_or_else(|| var.municipality_name.clone()),
             name: var.municipality_name.clone(),
             external_url: var.external_url.clone(),
             changes: local_changes(&base, &var),
@@ -69,5 +92,9 @@ async fn version(State(state): State<AppState>, Path((service, version)): Path<(
         })
         .collect();
     let title = format!("{} {} – Provrum", v.title, v.version);
-    render(&VersionPage { page: Page::plain(&title), version: v, rows })
+    render(&VersionPage {
+        page: Page::plain(&title),
+        version: v,
+        rows,
+    })
 }

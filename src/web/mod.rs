@@ -2,8 +2,8 @@
 //! security headers, error pages and static assets.
 
 mod error;
-pub mod page;
 mod home;
+pub mod page;
 mod security;
 mod static_files;
 
@@ -42,15 +42,29 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, artifacts: Artifacts, secure_cookies: bool) -> AppState {
-        AppState(Arc::new(Inner { store, artifacts, registry: Registry::builtin(), secure_cookies, variants: RwLock::new(HashMap::new()) }))
+        AppState(Arc::new(Inner {
+            store,
+            artifacts,
+            registry: Registry::builtin(),
+            secure_cookies,
+            variants: RwLock::new(HashMap::new()),
+        }))
     }
 
-    pub async fn variant(&self, version_id: i64, municipality: &str) -> Result<Option<Arc<Variant>>, sqlx::Error> {
+    pub async fn variant(
+        &self,
+        version_id: i64,
+        municipality: &str,
+    ) -> Result<Option<Arc<Variant>>, sqlx::Error> {
         let key = (version_id, municipality.to_string());
         if let Some(v) = self.variants.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(Some(v));
         }
-        let Some(v) = crate::services::store::variant(&self.store, version_id, municipality).await? else { return Ok(None) };
+        let Some(v) =
+            crate::services::store::variant(&self.store, version_id, municipality).await?
+        else {
+            return Ok(None);
+        };
         let v = Arc::new(v);
         if let Ok(mut m) = self.variants.write() {
             m.insert(key, v.clone());
@@ -74,7 +88,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, WebError> {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, WebError> {
     sqlx::query("select 1").execute(&state.store.pool).await?;
     Ok("ok\n")
 }

@@ -22,7 +22,11 @@ pub struct VariantChrome {
 
 impl Page {
     pub fn plain(title: &str) -> Page {
-        Page { title: title.to_string(), brand_css: None, variant: None }
+        Page {
+            title: title.to_string(),
+            brand_css: None,
+            variant: None,
+        }
     }
 
     pub fn for_variant(title: &str, v: &Variant, base_url: &str) -> Page {

@@ -15,16 +15,56 @@ const JS: &str = include_str!("../../static/provrum.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/static/provrum.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], CSS) }))
-        .route("/static/provrum.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], JS) }))
+        .route(
+            "/static/provrum.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    CSS,
+                )
+            }),
+        )
+        .route(
+            "/static/provrum.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    JS,
+                )
+            }),
+        )
         .route("/static/brand/{file}", get(brand))
 }
 
-async fn brand(State(state): State<AppState>, Path(file): Path<String>) -> Result<impl IntoResponse, WebError> {
+async fn brand(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<impl IntoResponse, WebError> {
     let id = file.strip_suffix(".css").unwrap_or(&file);
-    let m = state.registry.get(id).ok_or_else(|| WebError::NotFound(format!("Ingen kommun heter {id}.")))?;
+    let m = state
+        .registry
+        .get(id)
+        .ok_or_else(|| WebError::NotFound(format!("Ingen kommun heter {id}.")))?;
     // The colour comes from our own fixture and is checked to be #rrggbb.
-    let colour = m.brand_colour.as_deref().filter(|c| c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())).unwrap_or("#1f4e79");
+    let colour = m
+        .brand_colour
+        .as_deref()
+        .filter(|c| {
+            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
+        })
+        .unwrap_or("#1f4e79");
     let css = format!(":root {{ --brand: {colour}; }}\n");
-    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], css))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        css,
+    ))
 }

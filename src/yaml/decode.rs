@@ -12,15 +12,25 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(file: &Path) -> Self {
-        Decoder { file: file.to_path_buf(), diags: Vec::new() }
+        Decoder {
+            file: file.to_path_buf(),
+            diags: Vec::new(),
+        }
     }
 
     pub fn error(&mut self, pos: Pos, path: &str, msg: impl Into<String>) {
         self.diags.push(Diagnostic::new(&self.file, pos, path, msg));
     }
 
-    pub fn error_hint(&mut self, pos: Pos, path: &str, msg: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::new(&self.file, pos, path, msg).with_hint(hint));
+    pub fn error_hint(
+        &mut self,
+        pos: Pos,
+        path: &str,
+        msg: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::new(&self.file, pos, path, msg).with_hint(hint));
     }
 
     pub fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
@@ -30,16 +40,39 @@ impl Decoder {
                 for (k, _) in pairs {
                     if let NodeKind::Scalar { value, .. } = &k.kind {
                         if seen.contains(&value.as_str()) {
-                            self.error(k.pos, &join(path, value), format!("duplicate key `{value}`"));
+                            self.error(
+                                k.pos,
+                                &join(path, value),
+                                format!("duplicate key `{value}`"),
+                            );
                         }
                         seen.push(value);
                     }
                 }
-                Some(MapReader { node, pairs, used: vec![false; pairs.len()], asked: Vec::new(), path: path.to_string() })
+                Some(MapReader {
+                    node,
+                    pairs,
+                    used: vec![false; pairs.len()],
+                    asked: Vec::new(),
+                    path: path.to_string(),
+                })
             }
-            _ if node.is_null() => Some(MapReader { node, pairs: &[], used: Vec::new(), asked: Vec::new(), path: path.to_string() }),
+            _ if node.is_null() => Some(MapReader {
+                node,
+                pairs: &[],
+                used: Vec::new(),
+                asked: Vec::new(),
+                path: path.to_string(),
+            }),
             _ => {
-                self.error(node.pos, path, format!("expected a mapping (`key: value` lines), found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    path,
+                    format!(
+                        "expected a mapping (`key: value` lines), found {}",
+                        node.describe()
+                    ),
+                );
                 None
             }
         }
@@ -50,7 +83,14 @@ impl Decoder {
             NodeKind::Seq(items) => Some(items),
             _ if node.is_null() => Some(&[]),
             _ => {
-                self.error(node.pos, path, format!("expected a list (lines starting with `- `), found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    path,
+                    format!(
+                        "expected a list (lines starting with `- `), found {}",
+                        node.describe()
+                    ),
+                );
                 None
             }
         }
@@ -60,7 +100,11 @@ impl Decoder {
         match &node.kind {
             NodeKind::Scalar { value, .. } if !node.is_null() => Some(value.clone()),
             _ => {
-                self.error(node.pos, path, format!("expected text, found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected text, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -71,7 +115,12 @@ impl Decoder {
             NodeKind::Scalar { value, plain: true } if value == "true" => Some(true),
             NodeKind::Scalar { value, plain: true } if value == "false" => Some(false),
             _ => {
-                self.error_hint(node.pos, path, "expected `true` or `false`", "write true or false without quotes");
+                self.error_hint(
+                    node.pos,
+                    path,
+                    "expected `true` or `false`",
+                    "write true or false without quotes",
+                );
                 None
             }
         }
@@ -79,15 +128,25 @@ impl Decoder {
 
     pub fn u64(&mut self, node: &Node, path: &str) -> Option<u64> {
         match &node.kind {
-            NodeKind::Scalar { value, plain: true } => match value.replace('_', "").parse::<u64>() {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    self.error(node.pos, path, format!("expected a whole number ≥ 0, found `{value}`"));
-                    None
+            NodeKind::Scalar { value, plain: true } => {
+                match value.replace('_', "").parse::<u64>() {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        self.error(
+                            node.pos,
+                            path,
+                            format!("expected a whole number ≥ 0, found `{value}`"),
+                        );
+                        None
+                    }
                 }
-            },
+            }
             _ => {
-                self.error(node.pos, path, format!("expected a whole number, found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a whole number, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -95,15 +154,25 @@ impl Decoder {
 
     pub fn f64(&mut self, node: &Node, path: &str) -> Option<f64> {
         match &node.kind {
-            NodeKind::Scalar { value, plain: true } => match value.replace('_', "").parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    self.error(node.pos, path, format!("expected a number, found `{value}`"));
-                    None
+            NodeKind::Scalar { value, plain: true } => {
+                match value.replace('_', "").parse::<f64>() {
+                    Ok(v) if v.is_finite() => Some(v),
+                    _ => {
+                        self.error(
+                            node.pos,
+                            path,
+                            format!("expected a number, found `{value}`"),
+                        );
+                        None
+                    }
                 }
-            },
+            }
             _ => {
-                self.error(node.pos, path, format!("expected a number, found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a number, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -161,13 +230,19 @@ impl<'n> MapReader<'n> {
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.pairs.iter().any(|(k, v)| matches!(&k.kind, NodeKind::Scalar { value, .. } if value == key) && !v.is_null())
+        self.pairs.iter().any(|(k, v)| {
+            matches!(&k.kind, NodeKind::Scalar { value, .. } if value == key) && !v.is_null()
+        })
     }
 
     pub fn require(&mut self, d: &mut Decoder, key: &'static str) -> Option<&'n Node> {
         let v = self.get(key);
         if v.is_none() {
-            d.error(self.pos(), &self.path, format!("missing required key `{key}`"));
+            d.error(
+                self.pos(),
+                &self.path,
+                format!("missing required key `{key}`"),
+            );
         }
         v
     }
@@ -222,13 +297,22 @@ impl<'n> MapReader<'n> {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("known keys here: {}", self.asked.join(", ")),
             };
-            d.error_hint(k.pos, &join(&self.path, &key), format!("unknown key `{key}`"), hint);
+            d.error_hint(
+                k.pos,
+                &join(&self.path, &key),
+                format!("unknown key `{key}`"),
+                hint,
+            );
         }
     }
 }
 
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +331,11 @@ mod tests {
         let _ = m.opt_bool(&mut d, "flag");
         let _ = m.req_str(&mut d, "title");
         m.finish(&mut d);
-        let lines: Vec<String> = d.diags.iter().map(|x| format!("{}:{} {}", x.line, x.col, x.message)).collect();
+        let lines: Vec<String> = d
+            .diags
+            .iter()
+            .map(|x| format!("{}:{} {}", x.line, x.col, x.message))
+            .collect();
         assert_eq!(
             lines,
             vec![

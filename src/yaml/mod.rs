@@ -46,7 +46,14 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.col,
+            self.message
+        )?;
         if !self.path.is_empty() {
             write!(f, " (at {})", self.path)?;
         }
@@ -87,8 +94,14 @@ mod tests {
 
     #[test]
     fn suggests_close_words_only() {
-        assert_eq!(did_you_mean("txt", ["text", "textarea", "email"]), Some("text"));
-        assert_eq!(did_you_mean("requird", ["required", "hidden"]), Some("required"));
+        assert_eq!(
+            did_you_mean("txt", ["text", "textarea", "email"]),
+            Some("text")
+        );
+        assert_eq!(
+            did_you_mean("requird", ["required", "hidden"]),
+            Some("required")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["text", "email"]), None);
     }
 }

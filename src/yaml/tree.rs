@@ -18,7 +18,10 @@ pub struct Pos {
 impl From<Marker> for Pos {
     fn from(m: Marker) -> Self {
         // yaml-rust2 lines are 1-based, columns 0-based.
-        Pos { line: m.line(), col: m.col() + 1 }
+        Pos {
+            line: m.line(),
+            col: m.col() + 1,
+        }
     }
 }
 
@@ -33,7 +36,10 @@ pub enum NodeKind {
     /// A scalar; `plain` is false for quoted or block scalars, which are
     /// always strings (so `"yes"` stays text while `yes` is not a boolean either:
     /// we accept only `true`/`false`).
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -59,8 +65,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Diagnostic> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
-        return Err(Diagnostic::new(file, (*e.marker()).into(), "", format!("YAML syntax error: {}", e.info()))
-            .with_hint("check indentation and that every `key: value` pair has a space after the colon"));
+        return Err(Diagnostic::new(
+            file,
+            (*e.marker()).into(),
+            "",
+            format!("YAML syntax error: {}", e.info()),
+        )
+        .with_hint(
+            "check indentation and that every `key: value` pair has a space after the colon",
+        ));
     }
     if let Some((pos, msg)) = builder.error {
         return Err(Diagnostic::new(file, pos, "", msg));
@@ -106,13 +119,25 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(value, style, anchor, _tag) => {
                 let plain = matches!(style, TScalarStyle::Plain);
-                self.push_node(Node { kind: NodeKind::Scalar { value, plain }, pos }, anchor);
+                self.push_node(
+                    Node {
+                        kind: NodeKind::Scalar { value, plain },
+                        pos,
+                    },
+                    anchor,
+                );
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Open::Seq(pos, anchor, Vec::new())),
             Event::MappingStart(anchor, _) => self.stack.push(Open::Map(pos, anchor, Vec::new())),
             Event::SequenceEnd => {
                 if let Some(Open::Seq(p, anchor, items)) = self.stack.pop() {
-                    self.push_node(Node { kind: NodeKind::Seq(items), pos: p }, anchor);
+                    self.push_node(
+                        Node {
+                            kind: NodeKind::Seq(items),
+                            pos: p,
+                        },
+                        anchor,
+                    );
                 }
             }
             Event::MappingEnd => {
@@ -122,7 +147,13 @@ impl MarkedEventReceiver for Builder {
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
                         pairs.push((k, v));
                     }
-                    self.push_node(Node { kind: NodeKind::Map(pairs), pos: p }, anchor);
+                    self.push_node(
+                        Node {
+                            kind: NodeKind::Map(pairs),
+                            pos: p,
+                        },
+                        anchor,
+                    );
                 }
             }
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
@@ -145,9 +176,13 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let n = parse(Path::new("x.yaml"), "a: 1\nb:\n  - c\n").unwrap();
-        let NodeKind::Map(pairs) = &n.kind else { panic!("not a map") };
+        let NodeKind::Map(pairs) = &n.kind else {
+            panic!("not a map")
+        };
         assert_eq!(pairs[1].0.pos, Pos { line: 2, col: 1 });
-        let NodeKind::Seq(items) = &pairs[1].1.kind else { panic!("not a seq") };
+        let NodeKind::Seq(items) = &pairs[1].1.kind else {
+            panic!("not a seq")
+        };
         assert_eq!(items[0].pos, Pos { line: 3, col: 5 });
     }
 

@@ -1,0 +1,263 @@
+//! Test harness: a real HTTP server on 127.0.0.1 over a fresh database, on
+//! SQLite (a temp file) or PostgreSQL (a fresh database per test).
+//!
+//! PostgreSQL tests need `PROVRUM_TEST_POSTGRES_URL` (e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`). Without it they skip with
+//! a note, unless `PROVRUM_TEST_REQUIRE_POSTGRES=1` (set by `.ci/run`), in
+//! which case they fail: CI must never skip them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use provrum::artifacts::Artifacts;
+use provrum::municipalities::Registry;
+use provrum::store::Store;
+use provrum::web::AppState;
+use sqlx::Executor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// A fresh, migrated database URL for this backend, or `None` to skip.
+pub async fn fresh_database(backend: Backend, dir: &Path) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!("sqlite://{}", dir.join("test.db").display())),
+        Backend::Postgres => {
+            let Some(admin) = std::env::var("PROVRUM_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+            else {
+                if std::env::var("PROVRUM_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                    panic!(
+                        "PROVRUM_TEST_REQUIRE_POSTGRES=1 but PROVRUM_TEST_POSTGRES_URL is not set"
+                    );
+                }
+                eprintln!("note: skipping a PostgreSQL test: PROVRUM_TEST_POSTGRES_URL is not set");
+                return None;
+            };
+            sqlx::any::install_default_drivers();
+            let name = format!("provrum_t_{}", hex::encode(rand::random::<[u8; 6]>()));
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("connect to PROVRUM_TEST_POSTGRES_URL");
+            conn.execute(format!("create database {name}").as_str())
+                .await
+                .expect("create test database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin.clone());
+            Some(format!("{base}/{name}"))
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(backend, data_dir.path()).await?;
+    let store = Store::open(&database_url).await.expect("open store");
+    let state = AppState::new(store.clone(), Artifacts::new(data_dir.path()), false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = provrum::startup::serve(listener, state, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .build()
+        .expect("client");
+    Some(TestApp {
+        url: format!("http://{addr}"),
+        client,
+        store,
+        database_url,
+        data_dir,
+        shutdown: Some(tx),
+    })
+}
+
+/// A server with the three demo services imported.
+pub async fn spawn_demo(backend: Backend) -> Option<TestApp> {
+    let app = spawn_app(backend).await?;
+    for name in [
+        "anmalan-om-olagenhet",
+        "ansokan-om-forskoleplats",
+        "anmalan-varmepump",
+    ] {
+        let pkg =
+            provrum::services::load(&fixtures().join("services").join(name), Registry::builtin())
+                .expect("fixture package is valid");
+        provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+            .await
+            .expect("import fixture");
+    }
+    Some(app)
+}
+
+pub struct Page {
+    pub status: u16,
+    pub url: String,
+    pub body: String,
+}
+
+impl Page {
+    /// The hidden CSRF token of the page's form.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .map(|i| i + marker.len())
+            .expect("page has a CSRF token");
+        self.body[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn path(&self) -> String {
+        reqwest::Url::parse(&self.url)
+            .map(|u| u.path().to_string())
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} on {} (status {}):\n{}",
+            self.url,
+            self.status,
+            self.body
+        );
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("GET");
+        page(res).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        page(res).await
+    }
+
+    /// Post a step form as the browser does (multipart), with optional files.
+    pub async fn post_step(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, filename, bytes) in files {
+            form = form.part(
+                name.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(filename.to_string()),
+            );
+        }
+        let res = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart");
+        page(res).await
+    }
+}
+
+async fn page(res: reqwest::Response) -> Page {
+    let status = res.status().as_u16();
+    let url = res.url().to_string();
+    let body = res.text().await.expect("body");
+    Page { status, url, body }
+}
+
+/// Run a test body on both backends: `mod name { sqlite, postgres }`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: common::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run(common::spawn_demo(common::Backend::Sqlite).await.expect("sqlite app")).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = common::spawn_demo(common::Backend::Postgres).await {
+                        run(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// A tiny valid PNG (1×1 pixel).
+pub fn png() -> Vec<u8> {
+    vec![
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
+        0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
+        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
+}
