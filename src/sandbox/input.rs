@@ -477,11 +477,7 @@ pub fn display(f: &Field, answers: &Answers, files: &[StoredFile]) -> String {
     match answers.get(&f.id) {
         None => "Inte ifyllt".into(),
         Some(Value::String(s)) if f.kind == FieldKind::Checkbox && f.options.is_empty() => {
-            if s == "ja" {
-                "Ja".into()
-            } else {
-                s.clone()
-            }
+            if s == "ja" { "Ja".into() } else { s.clone() }
         }
         Some(Value::String(s)) => label_of(s),
         Some(Value::Array(items)) => items
@@ -526,6 +522,7 @@ mod tests {
             validation: Validation::default(),
             file: None,
             pos: Default::default(),
+            spans: Default::default(),
         }
     }
 
@@ -564,6 +561,7 @@ mod tests {
             intro: None,
             fields: vec![typ, annat],
             pos: Default::default(),
+            id_pos: None,
         };
         let (mut answers, mut files) = (Answers::new(), Vec::new());
         let out = apply_step(
@@ -590,6 +588,7 @@ mod tests {
             intro: None,
             fields: vec![field("pnr", FieldKind::Personnummer)],
             pos: Default::default(),
+            id_pos: None,
         };
         let (mut answers, mut files) = (Answers::new(), Vec::new());
         assert!(

@@ -15,10 +15,10 @@ fn is_slug(s: &str) -> bool {
 }
 
 pub fn base(d: &mut Decoder, b: &BaseService) {
-    let root = Pos { line: 1, col: 1 };
+    let at = |k: &str| b.spans.at(k);
     if !is_slug(&b.id) {
         d.error_hint(
-            root,
+            at("id"),
             "id",
             format!("service id `{}` is not a slug", b.id),
             "use lower-case a–z, digits and `-`, e.g. anmalan-om-olagenhet",
@@ -31,18 +31,18 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
             .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
     {
         d.error_hint(
-            root,
+            at("version"),
             "version",
             format!("version `{}` is not a version number", b.version),
             "use semantic versioning, e.g. 2.1.0-rc1",
         );
     }
     if b.steps.is_empty() {
-        d.error(root, "steps", "a service needs at least one step");
+        d.error(at("steps"), "steps", "a service needs at least one step");
     }
     if b.receipt_text.trim().is_empty() {
         d.error_hint(
-            root,
+            at("receipt.text"),
             "receipt.text",
             "missing receipt text",
             "add `receipt: { text: … }` telling the citizen what happens next",
@@ -50,7 +50,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
     }
     if b.signing.required && !b.authentication.required {
         d.error_hint(
-            root,
+            at("signing.required"),
             "signing.required",
             "signing requires authentication",
             "set `authentication.required: true`",
@@ -63,7 +63,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
             .any(|f| f.kind.is_personal_data());
     if collects_personal_data && b.personal_data.is_none() {
         d.error_hint(
-            root,
+            at("personal_data"),
             "personal_data",
             "the service collects personal data but declares no `personal_data`",
             "declare controller, purpose, legal_basis and retention (GDPR art. 13)",
@@ -76,7 +76,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
         let sp = format!("steps[{si}]");
         if !is_slug(&step.id) {
             d.error_hint(
-                step.pos,
+                step.id_pos.unwrap_or(step.pos),
                 &format!("{sp}.id"),
                 format!("step id `{}` is not a slug", step.id),
                 "use lower-case a–z, digits, `-` and `_`",
@@ -84,7 +84,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
         }
         if let Some(first) = step_ids.insert(&step.id, step.pos) {
             d.error(
-                step.pos,
+                step.id_pos.unwrap_or(step.pos),
                 &format!("{sp}.id"),
                 format!(
                     "duplicate step id `{}` (first defined on line {})",
@@ -93,11 +93,15 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
             );
         }
         for (fi, f) in step.fields.iter().enumerate() {
-            let fp = format!("{sp}.fields[{fi}]");
+            let fp = if f.spans.path.is_empty() {
+                format!("{sp}.fields[{fi}]")
+            } else {
+                f.spans.path.clone()
+            };
             field(d, f, &fp);
             if let Some(first) = seen_fields.iter().find(|o| o.id == f.id) {
                 d.error_hint(
-                    f.pos,
+                    f.at(f.spans.id),
                     &format!("{fp}.id"),
                     format!(
                         "duplicate field id `{}` (first defined on line {})",
@@ -114,9 +118,15 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
 
 /// Rules that concern one field alone.
 pub fn field(d: &mut Decoder, f: &Field, path: &str) {
+    let (at_id, at_options, at_validation, at_file) = (
+        f.at(f.spans.id),
+        f.at(f.spans.options),
+        f.at(f.spans.validation),
+        f.at(f.spans.file),
+    );
     if !is_slug(&f.id) {
         d.error_hint(
-            f.pos,
+            at_id,
             &format!("{path}.id"),
             format!("field id `{}` is not a slug", f.id),
             "use lower-case a–z, digits, `-` and `_`",
@@ -135,7 +145,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
     if f.kind.has_options() {
         if f.options.is_empty() && f.kind != FieldKind::Checkbox {
             d.error_hint(
-                f.pos,
+                at_options,
                 &format!("{path}.options"),
                 format!("a `{}` field needs options", f.kind.name()),
                 "add `options:` with `value` and `label` for each choice",
@@ -145,7 +155,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         for (i, o) in f.options.iter().enumerate() {
             if !values.insert(&o.value) {
                 d.error(
-                    f.pos,
+                    at_options,
                     &format!("{path}.options[{i}]"),
                     format!("duplicate option value `{}`", o.value),
                 );
@@ -153,7 +163,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         }
     } else if !f.options.is_empty() {
         d.error(
-            f.pos,
+            at_options,
             &format!("{path}.options"),
             format!("a `{}` field takes no options", f.kind.name()),
         );
@@ -164,7 +174,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         && f.kind != FieldKind::Personnummer
     {
         d.error_hint(
-            f.pos,
+            at_validation,
             &format!("{path}.validation"),
             format!(
                 "length and pattern rules do not apply to a `{}` field",
@@ -177,14 +187,14 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         && lo > hi
     {
         d.error(
-            f.pos,
+            at_validation,
             &format!("{path}.validation"),
             format!("min_length {lo} is greater than max_length {hi}"),
         );
     }
     if (v.min.is_some() || v.max.is_some()) && f.kind != FieldKind::Number {
         d.error(
-            f.pos,
+            at_validation,
             &format!("{path}.validation"),
             format!(
                 "min/max apply only to number fields, not `{}`",
@@ -196,7 +206,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         && lo > hi
     {
         d.error(
-            f.pos,
+            at_validation,
             &format!("{path}.validation"),
             format!("min {lo} is greater than max {hi}"),
         );
@@ -205,13 +215,13 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         if let Some(s) = date {
             if f.kind != FieldKind::Date {
                 d.error(
-                    f.pos,
+                    at_validation,
                     &format!("{path}.validation.{key}"),
                     format!("{key} applies only to date fields"),
                 );
             } else if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() && s != "today" {
                 d.error_hint(
-                    f.pos,
+                    at_validation,
                     &format!("{path}.validation.{key}"),
                     format!("`{s}` is not a date"),
                     "write YYYY-MM-DD or `today`",
@@ -230,7 +240,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
             .trim()
             .to_string();
         d.error_hint(
-            f.pos,
+            at_validation,
             &format!("{path}.validation.pattern"),
             format!("invalid regular expression `{p}`: {detail}"),
             "patterns use Rust regex syntax and must match the whole answer",
@@ -239,21 +249,21 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
     if let Some(rules) = &f.file {
         if rules.max_size_kb == 0 {
             d.error(
-                f.pos,
+                at_file,
                 &format!("{path}.file.max_size_kb"),
                 "max_size_kb must be at least 1",
             );
         }
         if rules.max_files == 0 {
             d.error(
-                f.pos,
+                at_file,
                 &format!("{path}.file.max_files"),
                 "max_files must be at least 1",
             );
         }
         if rules.accept.is_empty() {
             d.error_hint(
-                f.pos,
+                at_file,
                 &format!("{path}.file.accept"),
                 "no file types accepted",
                 "list extensions, e.g. [pdf, jpg, png]",
@@ -262,7 +272,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
         for ext in &rules.accept {
             if crate::sandbox::files::content_type_for(ext).is_none() {
                 d.error_hint(
-                    f.pos,
+                    at_file,
                     &format!("{path}.file.accept"),
                     format!("unknown file type `{ext}`"),
                     format!(
@@ -283,6 +293,7 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
 pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
     let Some(c) = &f.shown_when else { return };
     let cp = format!("{path}.shown_when.field");
+    let at = f.at(f.spans.shown_when);
     match earlier.iter().find(|o| o.id == c.field) {
         None => {
             let hint = match did_you_mean(&c.field, earlier.iter().map(|o| o.id.as_str())) {
@@ -290,7 +301,7 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
                 None => format!("the field must exist and come before `{}`", f.id),
             };
             d.error_hint(
-                f.pos,
+                at,
                 &cp,
                 format!("shown_when refers to unknown field `{}`", c.field),
                 hint,
@@ -302,7 +313,7 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
                     let known: Vec<&str> =
                         target.options.iter().map(|o| o.value.as_str()).collect();
                     d.error_hint(
-                        f.pos,
+                        at,
                         &format!("{path}.shown_when.equals"),
                         format!("`{v}` is not an option of `{}`", target.id),
                         format!("options: {}", known.join(", ")),
@@ -317,6 +328,7 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
 /// The overlay may only touch what the base has, and its municipality must exist.
 pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registry) {
     let root = Pos { line: 1, col: 1 };
+    let at = |k: &str| o.spans.at(k);
     if registry.get(&o.municipality).is_none() {
         let hint = match did_you_mean(&o.municipality, registry.ids()) {
             Some(m) => format!("did you mean `{m}.yaml`?"),
@@ -334,7 +346,7 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
             || url.contains(char::is_whitespace)
         {
             d.error_hint(
-                root,
+                at("external_url"),
                 "external_url",
                 format!("`{url}` is not an http(s) URL"),
                 "write the full address, e.g. https://e-tjanster.example.se/olagenhet",
@@ -342,7 +354,7 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
         }
         if !o.fields.is_empty() || !o.add_fields.is_empty() || !o.steps.is_empty() {
             d.error_hint(
-                root,
+                at("external_url"),
                 "external_url",
                 "a variant hosted elsewhere cannot also change steps or fields",
                 "remove either external_url or the steps/fields/add_fields changes",
@@ -353,7 +365,7 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
         && !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
     {
         d.error_hint(
-            root,
+            at("branding.colour"),
             "branding.colour",
             format!("`{c}` is not a colour"),
             "write it as #rrggbb",
@@ -390,13 +402,16 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
             && !step.fields.iter().any(|f| &f.id == after)
             && !added.iter().any(|f| &f.id == after)
         {
-            unknown(
-                d,
-                a.pos,
+            let known: Vec<&str> = step.fields.iter().map(|x| x.id.as_str()).collect();
+            let hint = match did_you_mean(after, known.iter().copied()) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!("fields in `{}`: {}", step.id, known.join(", ")),
+            };
+            d.error_hint(
+                a.after_pos.unwrap_or(a.pos),
                 &format!("{path}.after"),
-                &format!("field in step `{}`", step.id),
-                after,
-                step.fields.iter().map(|x| x.id.as_str()),
+                format!("step `{}` has no field `{after}` to add after", step.id),
+                hint,
             );
         }
         if base_fields
@@ -441,6 +456,12 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
         let mut merged = (*f).clone();
         super::merge::apply_field_patch(&mut merged, p);
         merged.pos = p.pos;
+        merged.spans = crate::services::FieldSpans {
+            id: Some(p.pos),
+            validation: p.validation_pos,
+            file: p.file_pos,
+            ..Default::default()
+        };
         field(d, &merged, &path);
     }
 }

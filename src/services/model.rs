@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::yaml::Pos;
+use crate::yaml::{Pos, Spans};
 
 /// Every kind of question or block a step can hold. Mirrors Open ePlatform's
 /// query types so that flows can be imported later (see docs/formats.md).
@@ -151,6 +151,26 @@ pub struct Field {
     pub file: Option<FileRules>,
     #[serde(skip)]
     pub pos: Pos,
+    #[serde(skip)]
+    pub spans: FieldSpans,
+}
+
+/// Where a field's parts were written, so later checks can point at them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldSpans {
+    /// e.g. `steps[0].fields[2]`, counted as written (before any entry was dropped).
+    pub path: String,
+    pub id: Option<Pos>,
+    pub validation: Option<Pos>,
+    pub shown_when: Option<Pos>,
+    pub options: Option<Pos>,
+    pub file: Option<Pos>,
+}
+
+impl Field {
+    pub fn at(&self, span: Option<Pos>) -> Pos {
+        span.unwrap_or(self.pos)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,6 +181,8 @@ pub struct Step {
     pub fields: Vec<Field>,
     #[serde(skip)]
     pub pos: Pos,
+    #[serde(skip)]
+    pub id_pos: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +287,8 @@ pub struct BaseService {
     pub receipt_text: String,
     pub contact: Contact,
     pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub spans: Spans,
 }
 
 /// Partial changes one municipality makes (`variants/<municipality>.yaml`).
@@ -283,6 +307,7 @@ pub struct Overlay {
     pub steps: Vec<StepPatch>,
     pub fields: Vec<FieldPatch>,
     pub add_fields: Vec<AddField>,
+    pub spans: Spans,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -304,6 +329,8 @@ pub struct StepPatch {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldPatch {
     pub id: String,
+    pub validation_pos: Option<Pos>,
+    pub file_pos: Option<Pos>,
     pub label: Option<String>,
     pub help: Option<String>,
     pub text: Option<String>,
@@ -326,6 +353,7 @@ pub struct FilePatch {
 pub struct AddField {
     pub step: String,
     pub after: Option<String>,
+    pub after_pos: Option<Pos>,
     pub field: Field,
     pub pos: Pos,
 }

@@ -7,6 +7,16 @@ use super::model::*;
 
 pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
     let mut m = d.map(root, "")?;
+    let mut spans = crate::yaml::Spans::default();
+    m.record(&mut spans);
+    for key in ["signing", "receipt", "authentication"] {
+        if let Some(n) = m.get(key)
+            && let crate::yaml::NodeKind::Map(_) = n.kind
+            && let Some(sub) = d.map(n, key)
+        {
+            sub.record(&mut spans);
+        }
+    }
     let id = m.req_str(d, "id");
     let version = m.req_str(d, "version");
     let title = m.req_str(d, "title");
@@ -44,6 +54,7 @@ pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
         receipt_text,
         contact,
         steps,
+        spans,
     })
 }
 
@@ -146,6 +157,7 @@ fn steps(d: &mut Decoder, node: &Node, path: &str) -> Vec<Step> {
             continue;
         };
         let id = s.req_str(d, "id");
+        let id_pos = s.value_pos("id");
         let title = s.req_str(d, "title");
         let intro = s.opt_str(d, "intro");
         let fields = match s.get("fields") {
@@ -160,6 +172,7 @@ fn steps(d: &mut Decoder, node: &Node, path: &str) -> Vec<Step> {
                 intro,
                 fields,
                 pos: item.pos,
+                id_pos,
             });
         }
     }
@@ -221,6 +234,14 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
         .unwrap_or_default();
     let file = f.get("file").map(|n| file_patch(d, n, &f.at("file")));
     let at_label = f.pos();
+    let spans = FieldSpans {
+        path: path.to_string(),
+        id: f.value_pos("id"),
+        validation: f.value_pos("validation"),
+        shown_when: f.value_pos("shown_when"),
+        options: f.value_pos("options"),
+        file: f.value_pos("file"),
+    };
     f.finish(d);
     let kind = kind?;
     let label = match label {
@@ -261,6 +282,7 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
         validation,
         file,
         pos: node.pos,
+        spans,
     })
 }
 

@@ -7,8 +7,17 @@ use super::parse::{choices, contact, field, file_patch, validation};
 
 pub fn overlay(d: &mut Decoder, root: &Node, municipality: &str) -> Option<Overlay> {
     let mut m = d.map(root, "")?;
+    let mut spans = crate::yaml::Spans::default();
+    m.record(&mut spans);
+    if let Some(n) = m.get("branding")
+        && let crate::yaml::NodeKind::Map(_) = n.kind
+        && let Some(sub) = d.map(n, "branding")
+    {
+        sub.record(&mut spans);
+    }
     let mut o = Overlay {
         municipality: municipality.to_string(),
+        spans,
         ..Overlay::default()
     };
     o.title = m.opt_str(d, "title");
@@ -103,6 +112,8 @@ fn field_patches(d: &mut Decoder, node: &Node) -> Vec<FieldPatch> {
         };
         let patch = FieldPatch {
             id,
+            validation_pos: f.value_pos("validation"),
+            file_pos: f.value_pos("file"),
             label: f.opt_str(d, "label"),
             help: f.opt_str(d, "help"),
             text: f.opt_str(d, "text"),
@@ -139,6 +150,7 @@ fn add_fields(d: &mut Decoder, node: &Node) -> Vec<AddField> {
         };
         let step = a.req_str(d, "step");
         let after = a.opt_str(d, "after");
+        let after_pos = a.value_pos("after");
         let f = a
             .require(d, "field")
             .and_then(|n| field(d, n, &format!("{path}.field")));
@@ -147,6 +159,7 @@ fn add_fields(d: &mut Decoder, node: &Node) -> Vec<AddField> {
             out.push(AddField {
                 step,
                 after,
+                after_pos,
                 field,
                 pos: item.pos,
             });

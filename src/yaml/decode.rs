@@ -229,6 +229,23 @@ impl<'n> MapReader<'n> {
         None
     }
 
+    /// Where the value under `key` starts, for errors found after decoding.
+    pub fn value_pos(&self, key: &str) -> Option<Pos> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, NodeKind::Scalar { value, .. } if value == key))
+            .map(|(_, v)| v.pos)
+    }
+
+    /// Record where each value of this mapping starts, under `prefix.key`.
+    pub fn record(&self, spans: &mut super::Spans) {
+        for (k, v) in self.pairs {
+            if let NodeKind::Scalar { value, .. } = &k.kind {
+                spans.0.push((join(&self.path, value), v.pos));
+            }
+        }
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.pairs.iter().any(|(k, v)| {
             matches!(&k.kind, NodeKind::Scalar { value, .. } if value == key) && !v.is_null()

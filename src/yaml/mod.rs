@@ -14,6 +14,22 @@ pub use tree::{Node, NodeKind, Pos, parse};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Where the values of named keys were written (`version`, `signing.required`),
+/// kept with a decoded document so later checks can point at them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spans(pub Vec<(String, Pos)>);
+
+impl Spans {
+    /// The position of `path`, or of the document's start when unknown.
+    pub fn at(&self, path: &str) -> Pos {
+        self.0
+            .iter()
+            .find(|(k, _)| k == path)
+            .map(|(_, p)| *p)
+            .unwrap_or(Pos { line: 1, col: 1 })
+    }
+}
+
 /// One problem in a human-written file, with where and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {

@@ -147,10 +147,13 @@ impl MarkedEventReceiver for Builder {
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
                         pairs.push((k, v));
                     }
+                    // yaml-rust2 marks a block mapping after its first key;
+                    // people expect the first key's own position.
+                    let pos = pairs.first().map(|(k, _)| k.pos).unwrap_or(p);
                     self.push_node(
                         Node {
                             kind: NodeKind::Map(pairs),
-                            pos: p,
+                            pos,
                         },
                         anchor,
                     );
