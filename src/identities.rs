@@ -110,7 +110,7 @@ fn luhn_ok(ten: &str) -> bool {
             if v > 9 { v - 9 } else { v }
         })
         .sum();
-    ten.len() == 10 && sum % 10 == 0
+    ten.len() == 10 && sum.is_multiple_of(10)
 }
 
 fn test_numbers() -> &'static HashSet<&'static str> {

@@ -8,6 +8,11 @@ const OLAGENHET: &str = "/tjanster/anmalan-om-olagenhet/2.1.0-rc1";
 const FORSKOLA: &str = "/tjanster/ansokan-om-forskoleplats/1.4.0";
 const BRITTA: &str = "199011142388";
 
+/// (step path, submitted fields, field expected to fail, message).
+type RuleCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+/// (files to attach, message).
+type FileCase<'a> = (Vec<(&'a str, &'a str, Vec<u8>)>, &'a str);
+
 async fn start_and_login(app: &common::TestApp, base: &str, pnr: &str) -> common::Page {
     let start = app.get(base).await;
     assert_eq!(start.status, 200, "{}", start.body);
@@ -228,7 +233,7 @@ on_both_backends! {
         let storningen = format!("{base}/steg/storningen");
         let plats = format!("{base}/steg/plats");
         let bilagor = format!("{base}/steg/bilagor");
-        let cases: Vec<(&str, Vec<(&str, &str)>, &str, &str)> = vec![
+        let cases: Vec<RuleCase> = vec![
             (&om_dig, vec![("personnummer", ""), ("kontakt.name", "B")], "personnummer", "Fyll i ”Personnummer”."),
             (&om_dig, vec![("personnummer", "19121212-1212"), ("kontakt.name", "B"), ("kontakt.email", "b@exempel.se")], "personnummer", "inget av Skatteverkets testpersonnummer"),
             (&om_dig, vec![("personnummer", BRITTA), ("kontakt.name", "B"), ("kontakt.email", "inte-en-adress")], "kontakt", "Ange en giltig e-postadress, till exempel namn@exempel.se."),
@@ -262,7 +267,7 @@ on_both_backends! {
         let page = app.post_step(&storningen, &[("_csrf", &csrf), ("typ", "buller"), ("beskrivning", &long), ("kontaktat-agare", "nej")], &[]).await;
         page.assert_contains("”Beskriv störningen” får vara högst 2000 tecken (nu 2001).");
         // Files: wrong type, disguised type, too many.
-        let file_cases: Vec<(Vec<(&str, &str, Vec<u8>)>, &str)> = vec![
+        let file_cases: Vec<FileCase> = vec![
             (vec![("filer", "virus.exe", b"MZ".to_vec())], "har en filtyp som inte tas emot. Tillåtna filtyper: pdf, jpg, jpeg, png."),
             (vec![("filer", "bild.pdf", common::png())], "är inte en riktig PDF-fil"),
             (vec![("filer", "a.png", common::png()), ("filer", "b.png", common::png()), ("filer", "c.png", common::png()), ("filer", "d.png", common::png())], "Du kan bifoga högst 3 filer i ”Bilagor”."),

@@ -446,7 +446,7 @@ fn check_uploads(
 }
 
 pub fn human_size(kb: u64) -> String {
-    if kb >= 1024 && kb % 1024 == 0 {
+    if kb >= 1024 && kb.is_multiple_of(1024) {
         format!("{} MB", kb / 1024)
     } else {
         format!("{kb} kB")
@@ -501,6 +501,27 @@ pub fn visible_steps<'v>(v: &'v Variant, answers: &Answers) -> Vec<&'v Step> {
         .iter()
         .filter(|s| step_visible(s, answers))
         .collect()
+}
+
+/// The first visible step whose stored answers would not pass validation:
+/// the server re-checks everything before sending, whatever URLs were visited.
+pub fn first_incomplete<'v>(
+    v: &'v Variant,
+    answers: &Answers,
+    files: &[StoredFile],
+) -> Option<&'v Step> {
+    visible_steps(v, answers).into_iter().find(|step| {
+        step.fields
+            .iter()
+            .filter(|f| !f.kind.is_block() && visible(f, answers))
+            .any(|f| {
+                if f.kind == FieldKind::File {
+                    f.required && !files.iter().any(|x| x.field == f.id)
+                } else {
+                    check_value(f, answers.get(&f.id)).is_some()
+                }
+            })
+    })
 }
 
 #[cfg(test)]
@@ -610,25 +631,4 @@ mod tests {
         );
         assert!(out.errors[0].message.contains("testpersonnummer"));
     }
-}
-
-/// The first visible step whose stored answers would not pass validation:
-/// the server re-checks everything before sending, whatever URLs were visited.
-pub fn first_incomplete<'v>(
-    v: &'v Variant,
-    answers: &Answers,
-    files: &[StoredFile],
-) -> Option<&'v Step> {
-    visible_steps(v, answers).into_iter().find(|step| {
-        step.fields
-            .iter()
-            .filter(|f| !f.kind.is_block() && visible(f, answers))
-            .any(|f| {
-                if f.kind == FieldKind::File {
-                    f.required && !files.iter().any(|x| x.field == f.id)
-                } else {
-                    check_value(f, answers.get(&f.id)).is_some()
-                }
-            })
-    })
 }

@@ -101,15 +101,15 @@ async fn current(
 }
 
 /// Where a citizen with this session should be now, if not on the page asked for.
-fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Response> {
+fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Redirect> {
     let Some(s) = s.clone() else {
-        return Err(Redirect::to(&c.base_url).into_response());
+        return Err(Redirect::to(&c.base_url));
     };
     if s.submission_id.is_some() {
-        return Err(Redirect::to(&format!("{}/kvittens", c.base_url)).into_response());
+        return Err(Redirect::to(&format!("{}/kvittens", c.base_url)));
     }
     if c.variant.authentication.required && s.personnummer.is_none() {
-        return Err(Redirect::to(&format!("{}/logga-in", c.base_url)).into_response());
+        return Err(Redirect::to(&format!("{}/logga-in", c.base_url)));
     }
     Ok(s)
 }
@@ -192,7 +192,7 @@ async fn login_page(
     let Some(s) = current(&state, &headers, &c).await? else {
         return Ok(Redirect::to(&c.base_url).into_response());
     };
-    Ok(pages::login(&c, &s, None, "", StatusCode::OK)?)
+    pages::login(&c, &s, None, "", StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -287,7 +287,7 @@ async fn step_page(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     pages::step(&c, &s, &step, &[], StatusCode::OK)
 }
@@ -328,7 +328,7 @@ async fn step_submit(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let input = read_multipart(mp).await?;
     check_csrf(
@@ -408,7 +408,7 @@ async fn summary_page(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
@@ -431,7 +431,7 @@ async fn summary_submit(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     check_csrf(&s, &form.csrf)?;
     finish(&state, &c, s).await
@@ -483,7 +483,7 @@ async fn sign_page(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     if !c.variant.signing.required {
         return Ok(Redirect::to(&format!("{}/granska", c.base_url)).into_response());
@@ -503,7 +503,7 @@ async fn sign_submit(
     let c = ctx(&state, &service, &version, &kommun).await?;
     let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     check_csrf(&s, &form.csrf)?;
     s.signed_at = Some(crate::store::now());
