@@ -11,5 +11,5 @@ mod parse_overlay;
 pub mod store;
 
 pub use model::*;
-pub use package::{LoadError, Package, find_packages, load};
+pub use package::{LoadError, Package, find_packages, from_files, load};
 pub use parse::contact as model_contact;

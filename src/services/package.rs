@@ -47,74 +47,73 @@ fn read(path: &Path) -> Result<String, LoadError> {
 
 /// Read, check and resolve a package folder. Reports every problem found.
 pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
-    let base_path = dir.join(BASE_FILE);
-    let base_text = read(&base_path)?;
-    let mut files = vec![(BASE_FILE.to_string(), base_text.clone())];
-    let mut diags = Vec::new();
+    let base_text = read(&dir.join(BASE_FILE))?;
+    let mut files = vec![(BASE_FILE.to_string(), base_text)];
+    let vdir = dir.join(VARIANTS_DIR);
+    if vdir.is_dir() {
+        let io = |source| LoadError::Io {
+            path: vdir.clone(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(&vdir).map_err(io)? {
+            let p = entry.map_err(io)?.path();
+            if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                paths.push(p);
+            }
+        }
+        paths.sort();
+        for p in paths {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((format!("{VARIANTS_DIR}/{name}"), read(&p)?));
+        }
+    }
+    from_files(dir, files, registry)
+}
 
-    let base = match yaml::parse(&base_path, &base_text) {
-        Ok(root) => {
-            let mut d = Decoder::new(&base_path);
-            let base = parse::base(&mut d, &root);
+/// Check and resolve a package given its files' texts: `service.yaml`
+/// first, then `variants/<municipality>.yaml` in a stable order. Paths in
+/// problems are `dir` joined with each file's name.
+pub fn from_files(
+    dir: &Path,
+    files: Vec<(String, String)>,
+    registry: &Registry,
+) -> Result<Package, LoadError> {
+    let mut diags = Vec::new();
+    let mut base = None;
+    let mut overlays = Vec::new();
+    for (i, (name, text)) in files.iter().enumerate() {
+        let path = dir.join(name);
+        let root = match yaml::parse(&path, text) {
+            Ok(root) => root,
+            Err(e) => {
+                diags.push(e);
+                continue;
+            }
+        };
+        let mut d = Decoder::new(&path);
+        if i == 0 {
+            base = parse::base(&mut d, &root);
             if let Some(b) = &base {
                 check::base(&mut d, b);
             }
-            diags.append(&mut d.diags);
-            base
-        }
-        Err(e) => {
-            diags.push(e);
-            None
-        }
-    };
-
-    let mut overlay_paths = Vec::new();
-    let vdir = dir.join(VARIANTS_DIR);
-    if vdir.is_dir() {
-        let entries = std::fs::read_dir(&vdir).map_err(|source| LoadError::Io {
-            path: vdir.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| LoadError::Io {
-                path: vdir.clone(),
-                source,
-            })?;
-            let p = entry.path();
-            if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-                overlay_paths.push(p);
-            }
-        }
-    }
-    overlay_paths.sort();
-
-    let mut overlays = Vec::new();
-    for path in &overlay_paths {
-        let text = read(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        files.push((format!("{VARIANTS_DIR}/{name}"), text.clone()));
-        let municipality = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match yaml::parse(path, &text) {
-            Ok(root) => {
-                let mut d = Decoder::new(path);
-                if let Some(o) = parse_overlay::overlay(&mut d, &root, &municipality) {
-                    if let Some(b) = &base {
-                        check::overlay(&mut d, b, &o, registry);
-                    }
-                    overlays.push(o);
+        } else {
+            let municipality = Path::new(name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some(o) = parse_overlay::overlay(&mut d, &root, &municipality) {
+                if let Some(b) = &base {
+                    check::overlay(&mut d, b, &o, registry);
                 }
-                diags.append(&mut d.diags);
+                overlays.push(o);
             }
-            Err(e) => diags.push(e),
         }
+        diags.append(&mut d.diags);
     }
-
     let Some(base) = base else {
         return Err(LoadError::Invalid(diags));
     };
