@@ -134,6 +134,20 @@ impl Registry {
     }
 }
 
+/// Sorts names as a Swedish reader expects: å, ä and ö after z.
+pub fn swedish_sort_key(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' => '{',
+            'ä' | 'æ' => '|',
+            'ö' | 'ø' => '}',
+            'é' => 'e',
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +166,15 @@ mod tests {
             Some("1780")
         );
         assert!(r.all().iter().any(|m| m.kind == "kommunalförbund"));
+    }
+
+    #[test]
+    fn swedish_names_sort_with_aao_last() {
+        let mut names = vec!["Årjäng", "Säffle", "Arvika", "Storfors", "Örebro", "Sunne"];
+        names.sort_by_key(|n| swedish_sort_key(n));
+        assert_eq!(
+            names,
+            ["Arvika", "Storfors", "Sunne", "Säffle", "Årjäng", "Örebro"]
+        );
     }
 }

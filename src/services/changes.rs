@@ -10,6 +10,14 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
         out.push("Tjänsten finns hos en extern leverantör".into());
         return out;
     }
+    let base_contact_text = base
+        .contact
+        .text
+        .as_ref()
+        .map(|t| t.replace("{kommun}", &v.municipality_name));
+    if v.contact.text != base_contact_text && v.contact.text.is_some() {
+        out.push("Egen kontakttext".into());
+    }
     if v.signing.required != base.signing.required {
         out.push(if v.signing.required {
             "Kräver underskrift".into()

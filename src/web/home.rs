@@ -50,6 +50,7 @@ struct VariantRow {
 #[template(path = "version.html")]
 struct VersionPage {
     page: Page,
+    imported: String,
     version: VersionSummary,
     rows: Vec<VariantRow>,
 }
@@ -74,7 +75,7 @@ async fn version(
             .and_then(|r| r.try_get::<i64, _>(1).ok())
             .unwrap_or(0)
     };
-    let rows = store::variants(&state.store, v.id)
+    let mut rows: Vec<VariantRow> = store::variants(&state.store, v.id)
         .await?
         .into_iter()
         .map(|var| VariantRow {
@@ -91,9 +92,11 @@ async fn version(
             municipality: var.municipality,
         })
         .collect();
+    rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
     let title = format!("{} {} – Provrum", v.title, v.version);
     render(&VersionPage {
         page: Page::plain(&title),
+        imported: crate::sandbox::clock::swedish(&v.imported_at),
         version: v,
         rows,
     })
