@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::identities::{self, Personnummer};
 use crate::services::Variant;
-use crate::services::store::{self as versions, VersionSummary};
+use crate::services::store::VersionSummary;
 use crate::web::{AppState, WebError};
 
 use super::input::{self, StepInput, StoredFile, Upload};
@@ -58,7 +58,7 @@ pub async fn ctx(
     version: &str,
     kommun: &str,
 ) -> Result<Ctx, WebError> {
-    let Some(v) = versions::find_version(&state.store, service, Some(version)).await? else {
+    let Some(v) = state.version(service, version).await? else {
         return Err(WebError::NotFound(format!(
             "Det finns ingen version {version} av tjänsten {service} i provrummet."
         )));

@@ -17,6 +17,7 @@ use axum::routing::get;
 use crate::artifacts::Artifacts;
 use crate::municipalities::Registry;
 use crate::services::Variant;
+use crate::services::store::VersionSummary;
 use crate::store::Store;
 
 pub use error::WebError;
@@ -31,6 +32,8 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// Versions are immutable, so a resolved variant can be cached forever.
     variants: RwLock<HashMap<(i64, String), Arc<Variant>>>,
+    /// Likewise a version's row, by (service, version).
+    versions: RwLock<HashMap<(String, String), VersionSummary>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -48,7 +51,29 @@ impl AppState {
             registry: Registry::builtin(),
             secure_cookies,
             variants: RwLock::new(HashMap::new()),
+            versions: RwLock::new(HashMap::new()),
         }))
+    }
+
+    /// A version by service and number; cached once found (versions never change).
+    pub async fn version(
+        &self,
+        service: &str,
+        version: &str,
+    ) -> Result<Option<VersionSummary>, sqlx::Error> {
+        let key = (service.to_string(), version.to_string());
+        if let Some(v) = self.versions.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(Some(v));
+        }
+        let Some(v) =
+            crate::services::store::find_version(&self.store, service, Some(version)).await?
+        else {
+            return Ok(None);
+        };
+        if let Ok(mut m) = self.versions.write() {
+            m.insert(key, v.clone());
+        }
+        Ok(Some(v))
     }
 
     pub async fn variant(
