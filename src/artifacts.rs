@@ -25,14 +25,26 @@ impl Artifacts {
         Some(self.root.join(&hash[..2]).join(&hash[2..]))
     }
 
+    /// The hash a stored file would have.
+    pub fn hash(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
     /// Store bytes and return their hash; storing the same bytes twice is a no-op.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let hash = hex::encode(Sha256::digest(bytes));
+        let hash = Self::hash(bytes);
+        self.put_hashed(&hash, bytes)?;
+        Ok(hash)
+    }
+
+    /// Store bytes whose hash the caller already computed.
+    pub fn put_hashed(&self, hash: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let hash = hash.to_string();
         let path = self
             .path(&hash)
             .ok_or_else(|| std::io::Error::other("bad hash"))?;
         if path.exists() {
-            return Ok(hash);
+            return Ok(());
         }
         let dir = path
             .parent()
@@ -44,7 +56,7 @@ impl Artifacts {
         tmp.1.write_all(bytes)?;
         tmp.1.sync_all()?;
         std::fs::rename(&tmp.0, &path)?;
-        Ok(hash)
+        Ok(())
     }
 
     pub fn get(&self, hash: &str) -> std::io::Result<Vec<u8>> {

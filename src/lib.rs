@@ -6,11 +6,13 @@
 //! `docs/architecture.md`.
 
 pub mod artifacts;
+pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod identities;
 pub mod municipalities;
 pub mod sandbox;
+pub mod scenarios;
 pub mod services;
 pub mod startup;
 pub mod store;

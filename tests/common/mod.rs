@@ -261,3 +261,105 @@ pub fn png() -> Vec<u8> {
         0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ]
 }
+
+/// Chromium for browser tests, or `None` to skip (never in CI: `.ci/run`
+/// sets `PROVRUM_TEST_REQUIRE_CHROMIUM=1`).
+pub fn chromium() -> Option<PathBuf> {
+    let path = PathBuf::from(
+        std::env::var("PROVRUM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+    );
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("PROVRUM_TEST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+        panic!(
+            "PROVRUM_TEST_REQUIRE_CHROMIUM=1 but there is no Chromium at {}",
+            path.display()
+        );
+    }
+    eprintln!(
+        "note: skipping a browser test: no Chromium at {}",
+        path.display()
+    );
+    None
+}
+
+/// Run scenario files against the demo app's variants and collect outcomes.
+pub fn run_scenarios(
+    app: &TestApp,
+    files: &[PathBuf],
+    only: &[&str],
+    configure: impl FnOnce(&mut provrum::scenarios::runner::RunnerConfig),
+) -> Vec<provrum::scenarios::runner::CellOutcome> {
+    use provrum::scenarios::runner::{self, Cell, RunnerConfig};
+    let chromium = chromium().expect("chromium");
+    let rt = tokio::runtime::Handle::current();
+    let mut cells = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).expect("scenario file");
+        let s = std::sync::Arc::new(provrum::scenarios::parse(f, &text).unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }));
+        let (version, variants) = rt.block_on(async {
+            let v = provrum::services::store::find_version(
+                &app.store,
+                &s.service,
+                s.version.as_deref(),
+            )
+            .await
+            .expect("db")
+            .expect("version");
+            let vars = provrum::services::store::variants(&app.store, v.id)
+                .await
+                .expect("variants");
+            (v, vars)
+        });
+        let problems = provrum::scenarios::check(&s, &variants, Registry::builtin());
+        assert!(
+            problems.is_empty(),
+            "{}",
+            problems
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        for v in variants.into_iter().filter(|v| {
+            s.variants.includes(&v.municipality)
+                && (only.is_empty() || only.contains(&v.municipality.as_str()))
+        }) {
+            let path = format!(
+                "/tjanster/{}/{}/{}",
+                version.service_id, version.version, v.municipality
+            );
+            cells.push(Cell {
+                scenario: s.clone(),
+                variant: std::sync::Arc::new(v),
+                path,
+            });
+        }
+    }
+    let mut cfg = RunnerConfig::new(
+        &app.url,
+        provrum::browser::BrowserOptions {
+            chromium,
+            ..Default::default()
+        },
+    );
+    cfg.concurrency = 2;
+    configure(&mut cfg);
+    let artifacts = Artifacts::new(app.data_dir.path());
+    let out = std::sync::Mutex::new(Vec::new());
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    runner::run(cells, &cfg, &artifacts, &cancel, &|o| {
+        out.lock().expect("lock").push(o)
+    })
+    .expect("runner");
+    out.into_inner().expect("outcomes")
+}

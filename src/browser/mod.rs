@@ -1,0 +1,160 @@
+//! Infrastructure: launching (or connecting to) headless Chromium, pages that
+//! can reach only allowed origins, screenshots and page text. Knows nothing of
+//! services or scenarios.
+//!
+//! Pitfalls handled here (see ../shared/design/headless-chrome-notes.md):
+//! the idle timeout is set far above any run, a browser is health-checked and
+//! relaunched by its owner, tabs are closed explicitly, Chromium's own profile
+//! folder is ours and removed once every process of that browser is gone, and
+//! waits block on the page's own load events instead of polling.
+
+mod page;
+mod process;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use page::{Page, PageLog};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error("Chromium not found at {0}: install Debian's `chromium` or set PROVRUM_CHROMIUM")]
+    NotFound(PathBuf),
+    #[error("starting Chromium: {0}")]
+    Launch(String),
+    #[error("{0}")]
+    Page(String),
+    #[error("timed out after {0:?} waiting for {1}")]
+    Timeout(Duration, String),
+    #[error("the browser is gone (crashed or killed): {0}")]
+    Gone(String),
+}
+
+impl BrowserError {
+    /// Classify a headless_chrome error: a dead connection is `Gone`.
+    pub(crate) fn from_cdp(e: anyhow::Error) -> BrowserError {
+        let text = format!("{e:#}");
+        if text.contains("closed")
+            || text.contains("ConnectionClosed")
+            || text.contains("Unable to make method calls")
+            || text.contains("No such") && text.contains("target")
+        {
+            BrowserError::Gone(text)
+        } else {
+            BrowserError::Page(text)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    pub chromium: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// Longest wait for one page load or one call.
+    pub timeout: Duration,
+}
+
+impl Default for BrowserOptions {
+    fn default() -> Self {
+        BrowserOptions {
+            chromium: PathBuf::from("/usr/bin/chromium"),
+            width: 1280,
+            height: 800,
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// One Chromium process tree, owned by one worker thread.
+pub struct Browser {
+    inner: Option<headless_chrome::Browser>,
+    process: process::Tree,
+    options: BrowserOptions,
+}
+
+impl Browser {
+    pub fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
+        if !options.chromium.exists() {
+            return Err(BrowserError::NotFound(options.chromium.clone()));
+        }
+        let profile = tempfile::Builder::new()
+            .prefix("provrum-chromium-")
+            .tempdir()
+            .map_err(|e| BrowserError::Launch(e.to_string()))?;
+        let args: Vec<&std::ffi::OsStr> = [
+            "--disable-quic",
+            "--disable-component-update",
+            "--disable-gpu",
+            "--mute-audio",
+            "--hide-scrollbars",
+            "--font-render-hinting=none",
+            "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions",
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+        let launch = headless_chrome::LaunchOptions::default_builder()
+            .path(Some(options.chromium.clone()))
+            .headless(true)
+            .sandbox(false)
+            .enable_gpu(false)
+            .window_size(Some((options.width, options.height)))
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            // The idle timeout also caps every call; keep it far above any
+            // wait of ours so a busy browser is never dropped (#390, #544).
+            .idle_browser_timeout(Duration::from_secs(3600))
+            .args(args)
+            .build()
+            .map_err(|e| BrowserError::Launch(e.to_string()))?;
+        let inner = headless_chrome::Browser::new(launch)
+            .map_err(|e| BrowserError::Launch(format!("{e:#}")))?;
+        let pid = inner.get_process_id();
+        Ok(Browser {
+            inner: Some(inner),
+            process: process::Tree::new(pid, profile),
+            options: options.clone(),
+        })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    /// Whether the browser still answers.
+    pub fn is_alive(&self) -> bool {
+        self.process.is_running() && self.inner.as_ref().is_some_and(|b| b.get_version().is_ok())
+    }
+
+    /// A fresh page in a fresh browser context (its own cookies and storage),
+    /// able to reach only `allowed` origins (`http://127.0.0.1:3000`).
+    pub fn new_page(&self, allowed: Vec<String>) -> Result<Page, BrowserError> {
+        let inner = self
+            .inner
+            .as_ref()
+            .ok_or_else(|| BrowserError::Gone("closed".into()))?;
+        let context = inner.new_context().map_err(BrowserError::from_cdp)?;
+        let tab = context.new_tab().map_err(BrowserError::from_cdp)?;
+        Page::new(tab, Arc::new(allowed), &self.options)
+    }
+
+    /// Close the browser and wait until every one of its processes is gone.
+    pub fn close(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        // Collect the process tree first: dropping the Browser kills only the
+        // main process, and its children must be seen to exit too.
+        self.process.snapshot_children();
+        drop(self.inner.take());
+        self.process.reap(Duration::from_secs(5));
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,258 @@
+//! One tab: navigation that waits on the page's own load event, script
+//! evaluation, screenshots, and a sealed network (only allowed origins).
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use headless_chrome::Tab;
+use headless_chrome::browser::tab::RequestPausedDecision;
+use headless_chrome::protocol::cdp::types::{Event, Method};
+use headless_chrome::protocol::cdp::{
+    DOM, Emulation, Fetch, Log, Network, Page as Cdp, Runtime, Target,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{BrowserError, BrowserOptions};
+
+/// What happened on the page besides what we asked for.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PageLog {
+    pub console_errors: Vec<String>,
+    pub page_errors: Vec<String>,
+    /// Requests to origins outside the sandbox, refused.
+    pub blocked: Vec<String>,
+}
+
+pub struct Page {
+    tab: Arc<Tab>,
+    loads: Mutex<Receiver<()>>,
+    log: Arc<Mutex<PageLog>>,
+    timeout: Duration,
+}
+
+/// Build a CDP method from JSON, so optional parameters need not be spelt out.
+fn method<M: DeserializeOwned>(v: Value) -> Result<M, BrowserError> {
+    serde_json::from_value(v).map_err(|e| BrowserError::Page(format!("building a CDP call: {e}")))
+}
+
+fn allowed(url: &str, origins: &[String]) -> bool {
+    url.starts_with("data:")
+        || url.starts_with("about:")
+        || url.starts_with("blob:")
+        || origins
+            .iter()
+            .any(|o| url == o || url.starts_with(&format!("{o}/")))
+}
+
+impl Page {
+    pub(super) fn new(
+        tab: Arc<Tab>,
+        origins: Arc<Vec<String>>,
+        options: &BrowserOptions,
+    ) -> Result<Page, BrowserError> {
+        let log = Arc::new(Mutex::new(PageLog::default()));
+        let (tx, rx): (Sender<()>, Receiver<()>) = channel();
+        let page = Page {
+            tab,
+            loads: Mutex::new(rx),
+            log: log.clone(),
+            timeout: options.timeout,
+        };
+        page.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": options.width, "height": options.height, "deviceScaleFactor": 1.0, "mobile": false }))?;
+        page.call::<Runtime::Enable>(json!(null))?;
+        page.call::<Log::Enable>(json!(null))?;
+        let events = log.clone();
+        let load_tx = Mutex::new(tx);
+        page.tab
+            .add_event_listener(Arc::new(move |event: &Event| match event {
+                Event::PageLoadEventFired(_) => {
+                    if let Ok(tx) = load_tx.lock() {
+                        let _ = tx.send(());
+                    }
+                }
+                Event::RuntimeConsoleAPICalled(e) if format!("{:?}", e.params.Type) == "Error" => {
+                    let text = e
+                        .params
+                        .args
+                        .iter()
+                        .map(|a| {
+                            a.value
+                                .as_ref()
+                                .map(|v| v.to_string())
+                                .or_else(|| a.description.clone())
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if let Ok(mut l) = events.lock() {
+                        l.console_errors.push(text);
+                    }
+                }
+                Event::RuntimeExceptionThrown(e) => {
+                    let d = &e.params.exception_details;
+                    let text = d
+                        .exception
+                        .as_ref()
+                        .and_then(|x| x.description.clone())
+                        .unwrap_or_else(|| d.text.clone());
+                    if let Ok(mut l) = events.lock() {
+                        l.page_errors.push(text);
+                    }
+                }
+                Event::LogEntryAdded(e) if format!("{:?}", e.params.entry.level) == "Error" => {
+                    if let Ok(mut l) = events.lock() {
+                        l.console_errors.push(e.params.entry.text.clone());
+                    }
+                }
+                _ => {}
+            }))
+            .map_err(BrowserError::from_cdp)?;
+        let blocked = log.clone();
+        page.tab
+            .enable_request_interception(Arc::new(
+                move |_transport, _session, event: Fetch::events::RequestPausedEvent| {
+                    let url = event.params.request.url.clone();
+                    if allowed(&url, &origins) {
+                        return RequestPausedDecision::Continue(None);
+                    }
+                    if let Ok(mut l) = blocked.lock() {
+                        l.blocked.push(url);
+                    }
+                    RequestPausedDecision::Fail(Fetch::FailRequest {
+                        request_id: event.params.request_id,
+                        error_reason: Network::ErrorReason::BlockedByClient,
+                    })
+                },
+            ))
+            .map_err(BrowserError::from_cdp)?;
+        page.call::<Fetch::Enable>(
+            json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] }),
+        )?;
+        Ok(page)
+    }
+
+    fn call<M>(&self, params: Value) -> Result<M::ReturnObject, BrowserError>
+    where
+        M: Method + Serialize + DeserializeOwned,
+    {
+        let m: M = if params.is_null() {
+            method(json!(null)).or_else(|_| method(json!({})))?
+        } else {
+            method(params)?
+        };
+        self.tab.call_method(m).map_err(BrowserError::from_cdp)
+    }
+
+    fn drain_loads(&self) {
+        if let Ok(rx) = self.loads.lock() {
+            while rx.try_recv().is_ok() {}
+        }
+    }
+
+    fn wait_load(&self, what: &str) -> Result<(), BrowserError> {
+        let rx = self
+            .loads
+            .lock()
+            .map_err(|_| BrowserError::Page("load channel poisoned".into()))?;
+        rx.recv_timeout(self.timeout).map_err(|_| {
+            BrowserError::Timeout(self.timeout, format!("the page to load after {what}"))
+        })
+    }
+
+    /// Load `url` and wait for its load event.
+    pub fn goto(&self, url: &str) -> Result<(), BrowserError> {
+        self.drain_loads();
+        let r = self.call::<Cdp::Navigate>(json!({ "url": url }))?;
+        if let Some(e) = r.error_text {
+            return Err(BrowserError::Page(format!("could not load {url}: {e}")));
+        }
+        self.wait_load(&format!("opening {url}"))
+    }
+
+    /// Evaluate `js` (an expression; promises are awaited) and return its value.
+    pub fn eval(&self, js: &str) -> Result<Value, BrowserError> {
+        let r = self.call::<Runtime::Evaluate>(
+            json!({ "expression": js, "returnByValue": true, "awaitPromise": true }),
+        )?;
+        if let Some(ex) = r.exception_details {
+            let text = ex.exception.and_then(|x| x.description).unwrap_or(ex.text);
+            return Err(BrowserError::Page(format!("script failed: {text}")));
+        }
+        Ok(r.result.value.unwrap_or(Value::Null))
+    }
+
+    /// Run `js`, which must return `true` once it has started a navigation
+    /// (or a string saying why it could not), then wait for the new page.
+    pub fn act_and_wait(&self, js: &str, what: &str) -> Result<(), BrowserError> {
+        self.drain_loads();
+        match self.eval(js)? {
+            Value::Bool(true) => self.wait_load(what),
+            Value::String(why) => Err(BrowserError::Page(why)),
+            other => Err(BrowserError::Page(format!(
+                "{what}: unexpected result {other}"
+            ))),
+        }
+    }
+
+    /// PNG of the viewport, or of the whole page when `full_page`.
+    pub fn screenshot(&self, full_page: bool) -> Result<Vec<u8>, BrowserError> {
+        let mut params = json!({ "format": "png", "optimizeForSpeed": true, "fromSurface": true });
+        if full_page {
+            let m = self.call::<Cdp::GetLayoutMetrics>(json!(null))?;
+            let (w, h) = (
+                m.css_content_size.width.ceil(),
+                m.css_content_size.height.ceil(),
+            );
+            params["clip"] =
+                json!({ "x": 0, "y": 0, "width": w, "height": h.min(16384.0), "scale": 1 });
+            params["captureBeyondViewport"] = json!(true);
+        }
+        let r = self.call::<Cdp::CaptureScreenshot>(params)?;
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(r.data)
+            .map_err(|e| BrowserError::Page(format!("screenshot: {e}")))
+    }
+
+    /// The page's visible text, as a reader sees it.
+    pub fn text(&self) -> Result<String, BrowserError> {
+        Ok(self
+            .eval("document.body ? document.body.innerText : ''")?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub fn url(&self) -> String {
+        self.tab.get_url()
+    }
+
+    /// Set the files of the `<input type=file>` matching `selector`.
+    pub fn set_files(&self, selector: &str, files: &[String]) -> Result<(), BrowserError> {
+        let el = self
+            .tab
+            .find_element(selector)
+            .map_err(|e| BrowserError::Page(format!("no element {selector}: {e}")))?;
+        self.call::<DOM::SetFileInputFiles>(
+            json!({ "files": files, "backendNodeId": el.backend_node_id }),
+        )?;
+        Ok(())
+    }
+
+    /// What happened since the last call.
+    pub fn take_log(&self) -> PageLog {
+        self.log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
+
+    /// Close the tab (and so its renderer) explicitly: tabs are never leaked.
+    pub fn close(self) {
+        let id = self.tab.get_target_id().clone();
+        let _ = self.tab.call_method(Target::CloseTarget { target_id: id });
+    }
+}

@@ -1,0 +1,39 @@
+//! Scenarios: scripted citizen journeys (model, parsing, checking against a
+//! service) and the runner that drives them in headless Chromium.
+
+mod check;
+pub mod model;
+mod parse;
+pub mod runner;
+pub mod store;
+
+pub use check::check;
+pub use model::*;
+pub use parse::scenario as parse;
+
+use std::path::{Path, PathBuf};
+
+/// Scenario files named by paths: files themselves, or `*.yaml` below folders.
+pub fn find_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(path) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                out.extend(find_files(&p));
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a YAML file is a scenario (it says `steps:` and `service:`) rather than a package file.
+pub fn looks_like_scenario(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("service:")) && text.lines().any(|l| l.starts_with("steps:"))
+}

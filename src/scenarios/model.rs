@@ -1,0 +1,254 @@
+//! A scenario: a scripted citizen journey, written once and run unchanged on
+//! every variant because it addresses fields by their id.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::yaml::Pos;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Slug, from `scenario:` (defaults to the file stem).
+    pub id: String,
+    pub title: String,
+    pub service: String,
+    pub version: Option<String>,
+    pub variants: VariantSelection,
+    /// The test identity used by `sign_in` (12 digits).
+    pub identity: Option<String>,
+    pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantSelection {
+    All,
+    Only(Vec<String>),
+    Except(Vec<String>),
+}
+
+impl VariantSelection {
+    pub fn includes(&self, municipality: &str) -> bool {
+        match self {
+            VariantSelection::All => true,
+            VariantSelection::Only(list) => list.iter().any(|m| m == municipality),
+            VariantSelection::Except(list) => !list.iter().any(|m| m == municipality),
+        }
+    }
+}
+
+/// A target on the page: a field of the service (by id, optionally a part of
+/// a composite field such as `kontakt.email`) or a CSS selector (`css:…`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Field { id: String, part: Option<String> },
+    Css(String),
+}
+
+impl Target {
+    pub fn parse(s: &str) -> Target {
+        if let Some(css) = s.strip_prefix("css:") {
+            return Target::Css(css.trim().to_string());
+        }
+        match s.split_once('.') {
+            Some((id, part)) => Target::Field {
+                id: id.to_string(),
+                part: Some(part.to_string()),
+            },
+            None => Target::Field {
+                id: s.to_string(),
+                part: None,
+            },
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Field { id, part: Some(p) } => format!("{id}.{p}"),
+            Target::Field { id, part: None } => id.clone(),
+            Target::Css(css) => format!("css:{css}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Load the variant's start page.
+    Open,
+    /// Press "Starta e-tjänsten".
+    Start,
+    /// Sign in with the scenario's test identity (or the one given).
+    SignIn {
+        identity: Option<String>,
+    },
+    Fill {
+        values: Vec<(Target, String)>,
+    },
+    Choose {
+        values: Vec<(Target, String)>,
+    },
+    Check {
+        targets: Vec<Target>,
+    },
+    Uncheck {
+        targets: Vec<Target>,
+    },
+    /// Files relative to the scenario file.
+    Attach {
+        files: Vec<(Target, PathBuf)>,
+    },
+    Next,
+    Back,
+    Submit,
+    Sign,
+    /// Click an element by CSS selector (escape hatch, also for external variants).
+    Click {
+        selector: String,
+    },
+    ExpectText {
+        text: String,
+    },
+    ExpectNoText {
+        text: String,
+    },
+    ExpectError {
+        target: Target,
+        contains: String,
+    },
+    ExpectVisible {
+        target: Target,
+    },
+    ExpectHidden {
+        target: Target,
+    },
+    ExpectRequired {
+        target: Target,
+    },
+    ExpectReceipt,
+    ExpectSubmitted {
+        path: String,
+        equals: serde_json::Value,
+    },
+    /// Capture the page without acting.
+    Checkpoint {
+        name: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Open => "open",
+            Action::Start => "start",
+            Action::SignIn { .. } => "sign_in",
+            Action::Fill { .. } => "fill",
+            Action::Choose { .. } => "choose",
+            Action::Check { .. } => "check",
+            Action::Uncheck { .. } => "uncheck",
+            Action::Attach { .. } => "attach",
+            Action::Next => "next",
+            Action::Back => "back",
+            Action::Submit => "submit",
+            Action::Sign => "sign",
+            Action::Click { .. } => "click",
+            Action::ExpectText { .. } => "expect_text",
+            Action::ExpectNoText { .. } => "expect_no_text",
+            Action::ExpectError { .. } => "expect_error",
+            Action::ExpectVisible { .. } => "expect_visible",
+            Action::ExpectHidden { .. } => "expect_hidden",
+            Action::ExpectRequired { .. } => "expect_required",
+            Action::ExpectReceipt => "expect_receipt",
+            Action::ExpectSubmitted { .. } => "expect_submitted",
+            Action::Checkpoint { .. } => "checkpoint",
+        }
+    }
+
+    /// Whether the action leaves the page (and so waits for the next one).
+    pub fn navigates(&self) -> bool {
+        matches!(
+            self,
+            Action::Open
+                | Action::Start
+                | Action::SignIn { .. }
+                | Action::Next
+                | Action::Back
+                | Action::Submit
+                | Action::Sign
+        )
+    }
+
+    /// A one-line Swedish-free description for reports.
+    pub fn label(&self) -> String {
+        let targets = |v: &[(Target, String)]| {
+            v.iter()
+                .map(|(t, x)| format!("{}={x}", t.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Action::SignIn { identity: Some(i) } => format!("sign_in {i}"),
+            Action::Fill { values } | Action::Choose { values } => {
+                format!("{} {}", self.name(), targets(values))
+            }
+            Action::Check { targets } | Action::Uncheck { targets } => format!(
+                "{} {}",
+                self.name(),
+                targets
+                    .iter()
+                    .map(Target::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::Attach { files } => format!(
+                "attach {}",
+                files
+                    .iter()
+                    .map(|(t, p)| format!("{}={}", t.describe(), p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::Click { selector } => format!("click {selector}"),
+            Action::ExpectText { text } => format!("expect_text {text:?}"),
+            Action::ExpectNoText { text } => format!("expect_no_text {text:?}"),
+            Action::ExpectError { target, contains } => {
+                format!("expect_error {} {contains:?}", target.describe())
+            }
+            Action::ExpectVisible { target }
+            | Action::ExpectHidden { target }
+            | Action::ExpectRequired { target } => format!("{} {}", self.name(), target.describe()),
+            Action::ExpectSubmitted { path, equals } => {
+                format!("expect_submitted {path} = {equals}")
+            }
+            Action::Checkpoint { name } => format!("checkpoint {name}"),
+            _ => self.name().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub action: Action,
+    /// Per-variant steps: run only for these municipalities…
+    pub only: Option<Vec<String>>,
+    /// …or for all but these.
+    pub except: Option<Vec<String>>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+impl Step {
+    pub fn applies_to(&self, municipality: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|m| m == municipality))
+            && self
+                .except
+                .as_ref()
+                .is_none_or(|l| !l.iter().any(|m| m == municipality))
+    }
+}

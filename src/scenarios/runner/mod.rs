@@ -1,0 +1,381 @@
+//! The runner: every scenario × variant of a plan on a pool of headless
+//! Chromium browsers, one worker thread each (headless_chrome blocks, so it
+//! never runs on the async executor). Each cell gets a fresh browser context
+//! (own cookies and storage) and a page sealed to the test room's origin.
+
+mod steps;
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::artifacts::Artifacts;
+use crate::browser::{Browser, BrowserError, BrowserOptions, Page, PageLog};
+use crate::services::Variant;
+
+use super::model::{Action, Scenario};
+pub use steps::lookup;
+use steps::{Context, StepError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    Error,
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// When to take a screenshot and the page text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// After every step that acts (expectations reuse the page's last capture).
+    EveryStep,
+    /// Only when a new page has loaded, at checkpoints, and on failure.
+    Pages,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub scenario: Arc<Scenario>,
+    pub variant: Arc<Variant>,
+    /// `/tjanster/<service>/<version>/<municipality>`.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOutcome {
+    pub position: usize,
+    pub action: &'static str,
+    pub label: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub url: Option<String>,
+    pub screenshot: Option<String>,
+    pub text: Option<String>,
+    pub log: PageLog,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CellOutcome {
+    pub scenario: String,
+    pub scenario_title: String,
+    pub municipality: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub failed_step: Option<usize>,
+    pub duration_ms: u64,
+    pub case_number: Option<String>,
+    pub steps: Vec<StepOutcome>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// The test room's own origin, e.g. `http://127.0.0.1:3000`: the only one pages may reach.
+    pub origin: String,
+    pub browser: BrowserOptions,
+    pub concurrency: usize,
+    pub capture: Capture,
+    pub full_page: bool,
+    /// Relaunch a browser after this many cells: empty contexts live until the browser exits.
+    pub cells_per_browser: usize,
+}
+
+impl RunnerConfig {
+    pub fn new(origin: &str, browser: BrowserOptions) -> RunnerConfig {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        RunnerConfig {
+            origin: origin.trim_end_matches('/').to_string(),
+            browser,
+            concurrency: cores,
+            capture: Capture::EveryStep,
+            full_page: true,
+            cells_per_browser: 40,
+        }
+    }
+}
+
+/// Run every cell; `on_done` gets each outcome as soon as it is known.
+/// Returns an error only when no browser can be started at all.
+pub fn run(
+    cells: Vec<Cell>,
+    cfg: &RunnerConfig,
+    artifacts: &Artifacts,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(CellOutcome) + Sync),
+) -> Result<(), BrowserError> {
+    // Fail fast with a clear message when Chromium is missing.
+    if !cfg.browser.chromium.exists() {
+        return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
+    }
+    let queue = Mutex::new(cells.into_iter().collect::<VecDeque<_>>());
+    let (file_tx, file_rx) = mpsc::channel::<(String, Vec<u8>)>();
+    let launch_error: Mutex<Option<BrowserError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        // Writing artifacts overlaps with driving the next step.
+        let writer = scope.spawn(move || {
+            for (hash, bytes) in file_rx {
+                if let Err(e) = artifacts.put_hashed(&hash, &bytes) {
+                    tracing::error!(%hash, error = %e, "storing an artifact failed");
+                }
+            }
+        });
+        for _ in 0..cfg.concurrency.max(1) {
+            let file_tx = file_tx.clone();
+            let (queue, launch_error) = (&queue, &launch_error);
+            scope.spawn(move || worker(queue, cfg, &file_tx, cancel, on_done, launch_error));
+        }
+        drop(file_tx);
+        let _ = writer.join();
+    });
+    match launch_error.into_inner().ok().flatten() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn worker(
+    queue: &Mutex<VecDeque<Cell>>,
+    cfg: &RunnerConfig,
+    files: &mpsc::Sender<(String, Vec<u8>)>,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(CellOutcome) + Sync),
+    launch_error: &Mutex<Option<BrowserError>>,
+) {
+    let mut browser: Option<Browser> = None;
+    let mut used = 0;
+    // The guard is dropped inside the closure: the queue is never held while a cell runs.
+    while let Some(cell) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+        if cancel.load(Ordering::SeqCst) {
+            on_done(not_run(
+                &cell,
+                Status::Error,
+                "the run was interrupted before this cell started",
+            ));
+            continue;
+        }
+        if used >= cfg.cells_per_browser || browser.as_ref().is_some_and(|b| !b.is_alive()) {
+            if let Some(b) = browser.take() {
+                b.close();
+            }
+            used = 0;
+        }
+        if browser.is_none() {
+            match Browser::launch(&cfg.browser) {
+                Ok(b) => browser = Some(b),
+                Err(e) => {
+                    on_done(not_run(
+                        &cell,
+                        Status::Error,
+                        &format!("Chromium could not be started: {e}"),
+                    ));
+                    if let Ok(mut slot) = launch_error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(b) = browser.as_ref() else { continue };
+        used += 1;
+        let outcome = run_cell(b, &cell, cfg, files, cancel);
+        let broken = outcome.status == Status::Error;
+        on_done(outcome);
+        if broken && !b.is_alive() {
+            // Relaunch for the next cell; this one is already marked `error`.
+            if let Some(b) = browser.take() {
+                b.close();
+            }
+        }
+    }
+    if let Some(b) = browser.take() {
+        b.close();
+    }
+}
+
+fn not_run(cell: &Cell, status: Status, reason: &str) -> CellOutcome {
+    CellOutcome {
+        scenario: cell.scenario.id.clone(),
+        scenario_title: cell.scenario.title.clone(),
+        municipality: cell.variant.municipality.clone(),
+        status,
+        reason: Some(reason.to_string()),
+        failed_step: None,
+        duration_ms: 0,
+        case_number: None,
+        steps: Vec::new(),
+    }
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?;
+    let host = rest.1.split('/').next()?;
+    Some(format!("{}://{host}", rest.0))
+}
+
+struct Captured {
+    screenshot: Option<String>,
+    text: Option<String>,
+}
+
+fn capture(
+    page: &Page,
+    cfg: &RunnerConfig,
+    files: &mpsc::Sender<(String, Vec<u8>)>,
+) -> Result<Captured, BrowserError> {
+    let png = page.screenshot(cfg.full_page)?;
+    let text = page.text()?;
+    let (shot_hash, text_hash) = (Artifacts::hash(&png), Artifacts::hash(text.as_bytes()));
+    let _ = files.send((shot_hash.clone(), png));
+    let _ = files.send((text_hash.clone(), text.into_bytes()));
+    Ok(Captured {
+        screenshot: Some(shot_hash),
+        text: Some(text_hash),
+    })
+}
+
+fn run_cell(
+    browser: &Browser,
+    cell: &Cell,
+    cfg: &RunnerConfig,
+    files: &mpsc::Sender<(String, Vec<u8>)>,
+    cancel: &AtomicBool,
+) -> CellOutcome {
+    let started = Instant::now();
+    let v = &cell.variant;
+    let s = &cell.scenario;
+    let start_url = v
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("{}{}", cfg.origin, cell.path));
+    let mut allowed = vec![cfg.origin.clone()];
+    if let Some(o) = v.external_url.as_deref().and_then(origin_of) {
+        allowed.push(o);
+    }
+    let mut out = not_run(cell, Status::Passed, "");
+    out.reason = None;
+    let page = match browser.new_page(allowed) {
+        Ok(p) => p,
+        Err(e) => {
+            out.status = Status::Error;
+            out.reason = Some(format!("could not open a page: {e}"));
+            return out;
+        }
+    };
+    let mut cx = Context {
+        start_url: &start_url,
+        origin: &cfg.origin,
+        identity: s.identity.as_deref(),
+        case_number: None,
+    };
+    let mut last: Option<(Option<String>, Option<String>)> = None;
+    for (position, step) in s
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, st)| st.applies_to(&v.municipality))
+    {
+        let label = step.action.label();
+        if out.status != Status::Passed || cancel.load(Ordering::SeqCst) {
+            if out.status == Status::Passed {
+                out.status = Status::Error;
+                out.reason = Some("the run was interrupted".into());
+                out.failed_step = Some(position);
+            }
+            out.steps.push(StepOutcome {
+                position,
+                action: step.action.name(),
+                label,
+                status: Status::Skipped,
+                reason: None,
+                duration_ms: 0,
+                url: None,
+                screenshot: None,
+                text: None,
+                log: PageLog::default(),
+            });
+            continue;
+        }
+        let t = Instant::now();
+        let result = steps::perform(&page, &step.action, &mut cx);
+        let is_expectation = step.action.name().starts_with("expect_");
+        let changes_page = !is_expectation && !matches!(step.action, Action::Checkpoint { .. });
+        let wanted = match cfg.capture {
+            Capture::EveryStep => !(is_expectation && last.is_some()),
+            Capture::Pages => {
+                step.action.navigates() || matches!(step.action, Action::Checkpoint { .. })
+            }
+        } || result.is_err();
+        if changes_page {
+            last = None;
+        }
+        let (status, reason) = match &result {
+            Ok(()) => (Status::Passed, None),
+            Err(StepError::Failed(why)) => (Status::Failed, Some(why.clone())),
+            Err(StepError::Browser(e)) => (Status::Error, Some(e.to_string())),
+        };
+        let captured = if wanted && status != Status::Error {
+            match capture(&page, cfg, files) {
+                Ok(c) => {
+                    last = Some((c.screenshot.clone(), c.text.clone()));
+                    c
+                }
+                Err(_) => Captured {
+                    screenshot: None,
+                    text: None,
+                },
+            }
+        } else {
+            let (screenshot, text) = last.clone().unwrap_or((None, None));
+            Captured { screenshot, text }
+        };
+        let url = if status == Status::Error {
+            None
+        } else {
+            Some(page.url())
+        };
+        out.steps.push(StepOutcome {
+            position,
+            action: step.action.name(),
+            label: label.clone(),
+            status,
+            reason: reason.clone(),
+            duration_ms: t.elapsed().as_millis() as u64,
+            url,
+            screenshot: captured.screenshot,
+            text: captured.text,
+            log: page.take_log(),
+        });
+        if status != Status::Passed {
+            out.status = status;
+            out.failed_step = Some(position);
+            out.reason = Some(format!(
+                "step {} ({label}): {}",
+                position + 1,
+                reason.unwrap_or_default()
+            ));
+        }
+    }
+    out.case_number = cx.case_number.clone();
+    out.duration_ms = started.elapsed().as_millis() as u64;
+    page.close();
+    out
+}
