@@ -25,6 +25,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
+    }
     let app = web::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

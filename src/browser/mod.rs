@@ -9,13 +9,14 @@
 //! waits block on the page's own load events instead of polling.
 
 mod page;
-mod process;
+pub mod process;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use page::{Page, PageLog};
+pub use process::alive as process_alive;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
@@ -102,9 +103,11 @@ impl Browser {
             .enable_gpu(false)
             .window_size(Some((options.width, options.height)))
             .user_data_dir(Some(profile.path().to_path_buf()))
-            // The idle timeout also caps every call; keep it far above any
-            // wait of ours so a busy browser is never dropped (#390, #544).
-            .idle_browser_timeout(Duration::from_secs(3600))
+            // headless_chrome drops a browser whose connection is silent this
+            // long, and uses the same figure as every call's timeout (#390,
+            // #544). A minute is far above any step of ours, yet a hung
+            // Chromium is noticed; the owner health-checks and relaunches.
+            .idle_browser_timeout(Duration::from_secs(60))
             .args(args)
             .build()
             .map_err(|e| BrowserError::Launch(e.to_string()))?;

@@ -2,8 +2,10 @@
 //! service) and the runner that drives them in headless Chromium.
 
 mod check;
+pub mod execute;
 pub mod model;
 mod parse;
+pub mod report;
 pub mod runner;
 pub mod store;
 

@@ -27,6 +27,10 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub store: Store,
+    /// The test room's own origin (`http://127.0.0.1:3000`), known once listening:
+    /// the only origin a sandbox browser may reach.
+    pub origin: std::sync::OnceLock<String>,
+    pub chromium: std::path::PathBuf,
     pub artifacts: Artifacts,
     pub registry: &'static Registry,
     pub secure_cookies: bool,
@@ -45,8 +49,24 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, artifacts: Artifacts, secure_cookies: bool) -> AppState {
+        Self::with_chromium(
+            store,
+            artifacts,
+            secure_cookies,
+            std::path::PathBuf::from("/usr/bin/chromium"),
+        )
+    }
+
+    pub fn with_chromium(
+        store: Store,
+        artifacts: Artifacts,
+        secure_cookies: bool,
+        chromium: std::path::PathBuf,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             store,
+            origin: std::sync::OnceLock::new(),
+            chromium,
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,

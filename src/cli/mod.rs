@@ -13,6 +13,8 @@ use crate::municipalities::Registry;
 use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
 
+mod run;
+
 #[derive(Parser)]
 #[command(
     name = "provrum",
@@ -25,7 +27,7 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// Database URL: sqlite://FILE or postgres://… [default: sqlite://DATA_DIR/provrum.db]
     #[arg(long, env = "PROVRUM_DATABASE_URL")]
     database: Option<String>,
@@ -65,6 +67,8 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run scenarios against every variant in headless Chromium.
+    Run(run::RunArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -93,7 +97,7 @@ fn init_tracing() {
         .try_init();
 }
 
-fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
+pub(crate) fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
     let mut config = Config::load().map_err(|e| {
         eprintln!("error: configuration: {e}");
         ExitCode::from(2)
@@ -107,7 +111,7 @@ fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
     Ok(config)
 }
 
-async fn open(config: &Config) -> Result<Store, ExitCode> {
+pub(crate) async fn open(config: &Config) -> Result<Store, ExitCode> {
     Store::open(&config.database_url()).await.map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -120,6 +124,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Import { paths, store } => import_cmd(&paths, &store).await,
         Command::Services { store } => services_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
+        Command::Run(args) => run::run(args).await,
     };
     result.unwrap_or_else(|code| code)
 }

@@ -1,0 +1,229 @@
+//! `provrum run`: scenarios × variants in headless Chromium, with a progress
+//! bar, a summary, and JSON / JUnit reports. Exit 0 all passed, 1 any failed
+//! or errored, 2 could not run (no browser, bad input).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+
+use super::{StoreArgs, config, open};
+use crate::artifacts::Artifacts;
+use crate::browser::BrowserOptions;
+use crate::scenarios::execute::{self, PlanError};
+use crate::scenarios::report;
+use crate::scenarios::runner::{Capture, RunnerConfig, Status};
+use crate::web::AppState;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The service id, e.g. anmalan-om-olagenhet.
+    #[arg(long)]
+    service: String,
+    /// The version [default: the newest imported].
+    #[arg(long)]
+    version: Option<String>,
+    /// Scenario files (or folders) to run [default: every scenario of the service under --scenarios-dir].
+    #[arg(long = "scenario", num_args = 1..)]
+    scenarios: Vec<PathBuf>,
+    /// Run every scenario on every variant (the default when nothing narrows the run).
+    #[arg(long, conflicts_with_all = ["scenarios", "municipalities"])]
+    all: bool,
+    /// Only these municipalities' variants [default: all].
+    #[arg(long = "municipality", num_args = 1..)]
+    municipalities: Vec<String>,
+    #[arg(long, default_value = "scenarios")]
+    scenarios_dir: PathBuf,
+    /// Browsers run side by side [default: number of cores].
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Write the run as JSON (schema in docs/formats.md).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write JUnit XML: one testcase per scenario × variant.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Screenshot only when a new page loads (faster), not after every acting step.
+    #[arg(long)]
+    pages_only: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
+    let config = config(&args.store)?;
+    let db = open(&config).await?;
+    let _ = crate::scenarios::store::mark_interrupted(&db).await;
+    let files = execute::scenario_files(&args.scenarios, &args.scenarios_dir);
+    let plan = match execute::plan(
+        &db,
+        &args.service,
+        args.version.as_deref(),
+        &files,
+        &args.municipalities,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(PlanError::Invalid(diags)) => {
+            for d in &diags {
+                println!("{d}");
+            }
+            eprintln!(
+                "error: {} problem(s) in the scenarios; nothing was run",
+                diags.len()
+            );
+            return Err(ExitCode::from(2));
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let service = plan.version.service_id.clone();
+    let version = plan.version.version.clone();
+    println!(
+        "Running {} scenario(s) on {} cell(s) of {service} {version}",
+        plan.scenarios.len(),
+        plan.cells.len()
+    );
+
+    // The sandbox the browsers visit: this same binary, on a free local port.
+    let artifacts = Artifacts::new(&config.data_dir);
+    let state = AppState::with_chromium(
+        db.clone(),
+        artifacts.clone(),
+        false,
+        config.chromium_path.clone(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| {
+            eprintln!("error: starting the sandbox server: {e}");
+            ExitCode::from(2)
+        })?;
+    let origin = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::startup::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+
+    let mut cfg = RunnerConfig::new(
+        &origin,
+        BrowserOptions {
+            chromium: config.chromium_path.clone(),
+            ..BrowserOptions::default()
+        },
+    );
+    if let Some(n) = args.concurrency {
+        cfg.concurrency = n.max(1);
+    }
+    if args.pages_only {
+        cfg.capture = Capture::Pages;
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        crate::startup::shutdown_signal().await;
+        eprintln!("\ninterrupted: finishing the cells in progress, closing the browsers");
+        on_signal.store(true, Ordering::SeqCst);
+    });
+
+    let bar = indicatif::ProgressBar::new(plan.cells.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = execute::execute(&db, &artifacts, plan, cfg, "cli", cancel, |o| {
+        bar.set_message(format!(
+            "{} {} {}",
+            o.status.as_str(),
+            o.scenario,
+            o.municipality
+        ));
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let finished = match result {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+
+    print_summary(&finished.outcomes);
+    if let Some(path) = &args.json {
+        let doc = report::json(
+            finished.run_id,
+            &service,
+            &version,
+            finished.status,
+            &finished.counts,
+            &finished.outcomes,
+        );
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
+        {
+            eprintln!("error: writing {}: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    }
+    if let Some(path) = &args.junit
+        && let Err(e) = std::fs::write(path, report::junit(&service, &version, &finished.outcomes))
+    {
+        eprintln!("error: writing {}: {e}", path.display());
+        return Err(ExitCode::from(2));
+    }
+    let c = &finished.counts;
+    println!("run {}: {}", finished.run_id, finished.status);
+    println!(
+        "{} passed, {} failed, {} errors, {} skipped",
+        c.passed, c.failed, c.error, c.skipped
+    );
+    db.close().await;
+    Ok(if finished.status == "passed" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_summary(outcomes: &[crate::scenarios::runner::CellOutcome]) {
+    let mut scenarios: Vec<&str> = outcomes.iter().map(|o| o.scenario.as_str()).collect();
+    scenarios.sort();
+    scenarios.dedup();
+    let width = scenarios.iter().map(|s| s.len()).max().unwrap_or(10);
+    println!(
+        "{:<width$}  {:>6}  {:>6}  {:>6}",
+        "scenario", "passed", "failed", "error"
+    );
+    for s in scenarios {
+        let mine: Vec<_> = outcomes.iter().filter(|o| o.scenario == s).collect();
+        let n = |st: Status| mine.iter().filter(|o| o.status == st).count();
+        println!(
+            "{s:<width$}  {:>6}  {:>6}  {:>6}",
+            n(Status::Passed),
+            n(Status::Failed),
+            n(Status::Error)
+        );
+        for o in mine.iter().filter(|o| o.status != Status::Passed) {
+            println!(
+                "  {} {}: {}",
+                o.status.as_str(),
+                o.municipality,
+                o.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+}
