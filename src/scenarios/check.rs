@@ -140,6 +140,17 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
         }
         let parts = crate::sandbox::input::parts(f.kind);
         match part {
+            Some(p) if f.kind == FieldKind::Checkbox => {
+                if !f.options.iter().any(|o| &o.value == p) {
+                    let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
+                    d.error_hint(
+                        step.pos,
+                        path,
+                        format!("`{p}` is not an option of `{id}` in {m}'s variant"),
+                        format!("options there: {}", offered.join(", ")),
+                    );
+                }
+            }
             Some(p) if !parts.iter().any(|(n, _, _)| n == p) => {
                 let names: Vec<&str> = parts.iter().map(|(n, _, _)| *n).collect();
                 d.error(
@@ -199,6 +210,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
         }
         if let (Action::Choose { .. }, Some(value)) = (&step.action, value)
             && !f.options.iter().any(|o| o.value == value)
+            && !super::model::nth_option(value).is_some_and(|n| n >= 1 && n <= f.options.len())
         {
             let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
             d.error_hint(
@@ -206,16 +218,6 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
                 path,
                 format!("`{value}` is not offered for `{id}` in {m}'s variant"),
                 format!("options there: {}", offered.join(", ")),
-            );
-        }
-        if let (Action::Check { .. } | Action::Uncheck { .. }, Target::Field { part: Some(p), .. }) =
-            (&step.action, target)
-            && !f.options.iter().any(|o| &o.value == p)
-        {
-            d.error(
-                step.pos,
-                path,
-                format!("`{p}` is not an option of `{id}` in {m}'s variant"),
             );
         }
     }

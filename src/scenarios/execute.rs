@@ -90,7 +90,11 @@ pub async fn plan(
                 }
             }
             Ok(_) => {}
-            Err(d) => diags.extend(d),
+            // A broken file of another service must not stop this run.
+            Err(d) if super::declared_service(&text).is_none_or(|s| s == service) => {
+                diags.extend(d)
+            }
+            Err(_) => {}
         }
     }
     if !diags.is_empty() {

@@ -39,3 +39,11 @@ pub fn find_files(path: &Path) -> Vec<PathBuf> {
 pub fn looks_like_scenario(text: &str) -> bool {
     text.lines().any(|l| l.starts_with("service:")) && text.lines().any(|l| l.starts_with("steps:"))
 }
+
+/// The `service:` a scenario file declares, read without parsing (for files
+/// that do not parse).
+pub fn declared_service(text: &str) -> Option<&str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("service:"))
+        .map(|s| s.trim().trim_matches(['"', '\'']))
+}

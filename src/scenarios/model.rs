@@ -252,3 +252,9 @@ impl Step {
                 .is_none_or(|l| !l.iter().any(|m| m == municipality))
     }
 }
+
+/// `choose: { forskola-1: "#1" }` picks the first option offered, whatever
+/// its value: variants often list their own options (their own preschools).
+pub fn nth_option(value: &str) -> Option<usize> {
+    value.strip_prefix('#')?.parse().ok()
+}

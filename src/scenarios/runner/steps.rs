@@ -138,9 +138,12 @@ pub fn perform(page: &Page, action: &Action, cx: &mut Context) -> Result<(), Ste
             for (t, v) in values {
                 let js = match t {
                     Target::Field { id, .. } => format!(
-                        "(() => {{ const sel = document.querySelector('select[name=\"' + CSS.escape({id}) + '\"]'); if (sel) {{ if (![...sel.options].some(o => o.value === {v})) return 'option'; ({SET_VALUE})(sel, {v}); return true; }} const r = document.querySelector('input[name=\"' + CSS.escape({id}) + '\"][value=\"' + CSS.escape({v}) + '\"]'); if (!r) return document.querySelector('[name=\"' + CSS.escape({id}) + '\"]') ? 'option' : false; r.click(); return true; }})()",
+                        "(() => {{ const n = {nth}; const sel = document.querySelector('select[name=\"' + CSS.escape({id}) + '\"]'); if (sel) {{ const opts = [...sel.options].filter(o => o.value !== ''); const o = n ? opts[n - 1] : opts.find(o => o.value === {v}); if (!o) return 'option'; ({SET_VALUE})(sel, o.value); return true; }} const radios = [...document.querySelectorAll('input[type=radio][name=\"' + CSS.escape({id}) + '\"]')]; if (!radios.length) return false; const r = n ? radios[n - 1] : radios.find(x => x.value === {v}); if (!r) return 'option'; r.click(); return true; }})()",
                         id = js_str(id),
-                        v = js_str(v)
+                        v = js_str(v),
+                        nth = super::super::model::nth_option(v)
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "0".into())
                     ),
                     Target::Css(_) => format!(
                         "(() => {{ const el = {el}; if (!el) return false; if (el.tagName === 'SELECT') ({SET_VALUE})(el, {v}); else el.click(); return true; }})()",
@@ -319,7 +322,12 @@ pub fn perform(page: &Page, action: &Action, cx: &mut Context) -> Result<(), Ste
             );
             let payload = page.eval(&js)?;
             let got = lookup(&payload, path);
-            if got.as_ref() == Some(equals) {
+            // Scenario values are YAML text: `true` or `180` match JSON true or 180.
+            let same = |g: &Value| {
+                g == equals
+                    || matches!((g, equals), (Value::Bool(_) | Value::Number(_), Value::String(e)) if &g.to_string() == e)
+            };
+            if got.as_ref().is_some_and(same) {
                 Ok(())
             } else {
                 fail(format!(
