@@ -140,17 +140,19 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
         }
         let parts = crate::sandbox::input::parts(f.kind);
         match part {
-            Some(p) if f.kind == FieldKind::Checkbox => {
-                if !f.options.iter().any(|o| &o.value == p) {
-                    let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
-                    d.error_hint(
-                        step.pos,
-                        path,
-                        format!("`{p}` is not an option of `{id}` in {m}'s variant"),
-                        format!("options there: {}", offered.join(", ")),
-                    );
-                }
+            Some(p)
+                if f.kind == FieldKind::Checkbox && !f.options.iter().any(|o| &o.value == p) =>
+            {
+                let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
+                d.error_hint(
+                    step.pos,
+                    path,
+                    format!("`{p}` is not an option of `{id}` in {m}'s variant"),
+                    format!("options there: {}", offered.join(", ")),
+                );
             }
+            // A checkbox's part is one of its options.
+            Some(_) if f.kind == FieldKind::Checkbox => {}
             Some(p) if !parts.iter().any(|(n, _, _)| n == p) => {
                 let names: Vec<&str> = parts.iter().map(|(n, _, _)| *n).collect();
                 d.error(
