@@ -1,10 +1,17 @@
 //! The scenario runner in real headless Chromium against a real server.
+//! Browser tests run one at a time so that "no Chromium process is left"
+//! can be checked after each.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
 
-use provrum::scenarios::runner::Status;
+use provrum::browser::{Browser, BrowserOptions};
+use provrum::scenarios::runner::{CellOutcome, Status};
+
+static SERIAL: Mutex<()> = Mutex::new(());
 
 fn scenario(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -12,9 +19,33 @@ fn scenario(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Live (non-zombie) processes below this test process: none may remain.
+fn assert_no_browser_left() {
+    let left: Vec<u32> = provrum::browser::process::descendants(std::process::id())
+        .into_iter()
+        .filter(|p| provrum::browser::process_alive(*p))
+        .collect();
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+}
+
+fn describe(o: &CellOutcome) -> String {
+    format!(
+        "{} {}: {:?} {:?}\n{:#?}",
+        o.scenario,
+        o.municipality,
+        o.status,
+        o.reason,
+        o.steps
+            .iter()
+            .map(|s| (&s.label, s.status, &s.reason))
+            .collect::<Vec<_>>()
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_happy_path_passes_on_variants_that_differ() {
     let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let app = common::spawn_demo(common::Backend::Sqlite)
         .await
         .expect("app");
@@ -28,23 +59,313 @@ async fn a_happy_path_passes_on_variants_that_differ() {
     });
     assert_eq!(outcomes.len(), 3);
     for o in &outcomes {
-        assert_eq!(
-            o.status,
-            Status::Passed,
-            "{}: {:?}\n{:#?}",
-            o.municipality,
-            o.reason,
-            o.steps
-                .iter()
-                .map(|s| (&s.label, s.status, &s.reason))
-                .collect::<Vec<_>>()
-        );
-        assert!(o.case_number.is_some());
+        assert_eq!(o.status, Status::Passed, "{}", describe(o));
+        assert!(o.case_number.as_deref().is_some_and(|c| c.contains("-20")));
         assert!(
             o.steps
                 .iter()
                 .all(|s| s.screenshot.is_some() && s.text.is_some()),
             "every step has a screenshot and text"
         );
+        assert!(
+            o.steps
+                .iter()
+                .all(|s| s.log.blocked.is_empty() && s.log.page_errors.is_empty()),
+            "the sandbox loads nothing from outside and throws nothing"
+        );
     }
+    // Arvika's own question was asked only in Arvika.
+    let arvika = outcomes
+        .iter()
+        .find(|o| o.municipality == "arvika")
+        .expect("arvika");
+    assert!(arvika.steps.iter().any(|s| s.label.contains("hembesok")));
+    let karlstad = outcomes
+        .iter()
+        .find(|o| o.municipality == "karlstad")
+        .expect("karlstad");
+    assert!(!karlstad.steps.iter().any(|s| s.label.contains("hembesok")));
+    assert_no_browser_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_error_scenario_passes_with_its_expected_errors() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let outcomes = tokio::task::block_in_place(|| {
+        common::run_scenarios(
+            &app,
+            &[
+                scenario("anmalan-om-olagenhet/valideringsfel.yaml"),
+                scenario("anmalan-om-olagenhet/villkorade-fragor.yaml"),
+            ],
+            &["kristinehamn", "eda"],
+            |_| {},
+        )
+    });
+    assert_eq!(outcomes.len(), 4);
+    for o in &outcomes {
+        assert_eq!(o.status, Status::Passed, "{}", describe(o));
+    }
+    assert_no_browser_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("fel-text.yaml");
+    std::fs::write(
+        &file,
+        "title: Fel förväntad text\nservice: anmalan-om-olagenhet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - start\n  - sign_in\n  - expect_text: Om dig\n  - expect_text: Välkommen till Narnia\n  - next\n",
+    )
+    .expect("write");
+    let outcomes =
+        tokio::task::block_in_place(|| common::run_scenarios(&app, &[file], &["grums"], |_| {}));
+    let o = &outcomes[0];
+    assert_eq!(o.status, Status::Failed, "{}", describe(o));
+    assert_eq!(o.failed_step, Some(4), "the fifth step failed");
+    let reason = o.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("step 5 (expect_text \"Välkommen till Narnia\")")
+            && reason.contains("is not there"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("Steg 1 av 5: Om dig"),
+        "the reason names the page: {reason}"
+    );
+    let failed = &o.steps[4];
+    assert_eq!(failed.status, Status::Failed);
+    let shot = failed
+        .screenshot
+        .as_deref()
+        .expect("a screenshot at failure");
+    let png = provrum::artifacts::Artifacts::new(app.data_dir.path())
+        .get(shot)
+        .expect("stored screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    assert_eq!(
+        o.steps[5].status,
+        Status::Skipped,
+        "later steps are skipped"
+    );
+    assert_no_browser_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_loads_outside_resources_is_sealed_and_the_attempts_recorded() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // A page of our own that tries to reach the outside world.
+    let router = axum::Router::new().route(
+        "/leaky",
+        axum::routing::get(|| async {
+            axum::response::Html("<!doctype html><html lang=sv><title>Läcka</title><img src=\"http://tracker.invalid/pixel.gif\"><script src=\"https://cdn.invalid/lib.js\"></script><link rel=stylesheet href=\"/own.css\"><p>Hej</p></html>")
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (blocked, text) = tokio::task::block_in_place(|| {
+        let browser = Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("launch");
+        let page = browser.new_page(vec![origin.clone()]).expect("page");
+        page.goto(&format!("{origin}/leaky")).expect("load");
+        let text = page.text().expect("text");
+        let log = page.take_log();
+        page.close();
+        browser.close();
+        (log.blocked, text)
+    });
+    assert_eq!(text.trim(), "Hej");
+    assert!(
+        blocked.contains(&"http://tracker.invalid/pixel.gif".to_string()),
+        "{blocked:?}"
+    );
+    assert!(
+        blocked.contains(&"https://cdn.invalid/lib.js".to_string()),
+        "{blocked:?}"
+    );
+    assert!(
+        !blocked.iter().any(|u| u.starts_with(&origin)),
+        "the own origin is not blocked: {blocked:?}"
+    );
+    assert_no_browser_left();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let me = std::process::id();
+    // Kill the first Chromium main process (a direct child of this process) as soon as it appears.
+    let killer = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(20) {
+            let chromes: Vec<u32> = provrum::browser::process::descendants(me)
+                .into_iter()
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
+                        s.contains(&format!(") S {me} ")) || s.contains(&format!(") R {me} "))
+                    })
+                })
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                        .is_ok_and(|c| c.contains("remote-debugging"))
+                })
+                .collect();
+            if let Some(pid) = chromes.first() {
+                std::thread::sleep(std::time::Duration::from_millis(700));
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        false
+    });
+    let outcomes = tokio::task::block_in_place(|| {
+        common::run_scenarios(
+            &app,
+            &[scenario("anmalan-om-olagenhet/buller-hela-vagen.yaml")],
+            &["hagfors", "kil", "munkfors"],
+            |c| c.concurrency = 1,
+        )
+    });
+    assert!(
+        killer.join().expect("killer"),
+        "a Chromium process was found and killed"
+    );
+    assert_eq!(outcomes.len(), 3, "every cell has an outcome");
+    let first = &outcomes[0];
+    assert_eq!(
+        first.status,
+        Status::Error,
+        "the cell whose browser died is an error, never passed: {}",
+        describe(first)
+    );
+    assert!(
+        outcomes[1..].iter().all(|o| o.status == Status::Passed),
+        "the browser was relaunched: {:?}",
+        outcomes.iter().map(describe).collect::<Vec<_>>()
+    );
+    assert_no_browser_left();
+}
+
+fn provrum(args: &[&str], data: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_provrum"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("PROVRUM_DATABASE_URL")
+        .output()
+        .expect("run provrum");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn provrum_run_reports_json_and_junit_and_exits_by_outcome() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = provrum(&["import", "fixtures/services"], data.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let json = data.path().join("run.json");
+    let junit = data.path().join("run.xml");
+    let args = [
+        "run",
+        "--service",
+        "anmalan-om-olagenhet",
+        "--scenario",
+        "scenarios/anmalan-om-olagenhet/villkorade-fragor.yaml",
+        "--municipality",
+        "arvika",
+        "eda",
+        "--json",
+        json.to_str().expect("utf8"),
+        "--junit",
+        junit.to_str().expect("utf8"),
+    ];
+    let (code, out, err) = provrum(&args, data.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 passed, 0 failed, 0 errors, 0 skipped"),
+        "{out}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid JSON");
+    assert_eq!(doc["schema"], "provrum-run/1");
+    assert_eq!(doc["status"], "passed");
+    assert_eq!(doc["cells"].as_array().map(Vec::len), Some(2));
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(
+        xml.contains(
+            "<testcase classname=\"anmalan-om-olagenhet.villkorade-fragor\" name=\"arvika\""
+        ),
+        "{xml}"
+    );
+    // A scenario naming a field the variant lacks is refused before anything runs.
+    let bad = data.path().join("trasig.yaml");
+    std::fs::write(&bad, "title: Trasig\nservice: anmalan-om-olagenhet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - fill: { hembesok-typ: x }\n  - choose: { typ: jordbavning }\n").expect("write");
+    let (code, out, _) = provrum(
+        &[
+            "run",
+            "--service",
+            "anmalan-om-olagenhet",
+            "--scenario",
+            bad.to_str().expect("utf8"),
+        ],
+        data.path(),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("trasig.yaml:6:5: field `hembesok-typ` does not exist in"),
+        "{out}"
+    );
+    assert!(
+        out.contains("trasig.yaml:7:5: `jordbavning` is not offered for `typ`"),
+        "{out}"
+    );
+    // A failing scenario exits 1.
+    let failing = data.path().join("fel.yaml");
+    std::fs::write(&failing, "title: Fel\nservice: anmalan-om-olagenhet\nsteps:\n  - open\n  - expect_text: Finns inte på sidan\n").expect("write");
+    let (code, out, _) = provrum(
+        &[
+            "run",
+            "--service",
+            "anmalan-om-olagenhet",
+            "--scenario",
+            failing.to_str().expect("utf8"),
+            "--municipality",
+            "kil",
+        ],
+        data.path(),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
+    assert_no_browser_left();
 }
