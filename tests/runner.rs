@@ -2,6 +2,10 @@
 //! Browser tests run one at a time so that "no Chromium process is left"
 //! can be checked after each.
 
+// The serialising guard is held across awaits on purpose: each test has its
+// own runtime, and the guard only keeps browser tests from overlapping.
+#![allow(clippy::await_holding_lock)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
