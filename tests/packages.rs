@@ -260,3 +260,35 @@ on_both_backends! {
         assert_eq!(counts(&fresh.store).await, vec![0, 0, 0, 0, 0], "one transaction: nothing half-written");
     }
 }
+
+#[test]
+fn broken_scenarios_get_file_line_col_errors_checked_against_every_variant() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("trasig.yaml");
+    std::fs::write(
+        &file,
+        "title: Trasig\nservice: anmalan-om-olagenhet\nvariants: { except: [storfors] }\nidentity: \"191212121212\"\nsteps:\n  - open\n  - nxet\n  - fill: { beskrivnig: x }\n  - choose: { hembesok: ja }\n  - expect_text: Hej\n    only: [arvkia]\n  - fill: { kontakt: x }\n",
+    )
+    .expect("write");
+    let fixtures = common::fixtures().join("services/anmalan-om-olagenhet");
+    let (code, out, err) = provrum(&[
+        "validate",
+        fixtures.to_str().expect("utf8"),
+        file.to_str().expect("utf8"),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let f = file.display().to_string();
+    for expected in [
+        format!(
+            "{f}:1:1: `191212121212` cannot sign in: Personnumret är giltigt men är inget av Skatteverkets testpersonnummer"
+        ),
+        format!("{f}:7:5: unknown action `nxet` (at steps[1])\n    hint: did you mean `next`?"),
+        format!("{f}:8:5: field `beskrivnig` does not exist in"),
+        "hint: did you mean `beskrivning`?".to_string(),
+        format!("{f}:9:5: field `hembesok` does not exist in eda's variant"),
+        format!("{f}:10:5: anmalan-om-olagenhet knows no municipality `arvkia`"),
+        format!("{f}:12:5: `kontakt` is a contact field: fill its parts"),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+}

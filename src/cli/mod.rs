@@ -132,39 +132,80 @@ async fn run(cli: Cli) -> ExitCode {
 fn validate(paths: &[PathBuf]) -> ExitCode {
     let registry = Registry::builtin();
     let mut invalid = false;
+    let mut packages = Vec::new();
+    let mut scenario_files = Vec::new();
     for path in paths {
         if !path.exists() {
             eprintln!("error: {}: no such file or folder", path.display());
             return ExitCode::from(2);
         }
-        let packages = services::find_packages(path);
-        if packages.is_empty() {
+        let found = services::find_packages(path);
+        let scenarios: Vec<PathBuf> = crate::scenarios::find_files(path)
+            .into_iter()
+            .filter(|f| {
+                std::fs::read_to_string(f).is_ok_and(|t| crate::scenarios::looks_like_scenario(&t))
+            })
+            .collect();
+        if found.is_empty() && scenarios.is_empty() {
             eprintln!(
-                "error: {}: no service package here (a package folder holds service.yaml)",
+                "error: {}: no service package (a folder with service.yaml) or scenario file here",
                 path.display()
             );
             return ExitCode::from(2);
         }
-        for dir in packages {
-            match services::load(&dir, registry) {
-                Ok(p) => println!(
+        packages.extend(found);
+        scenario_files.extend(scenarios);
+    }
+    let mut loaded = Vec::new();
+    for dir in packages {
+        match services::load(&dir, registry) {
+            Ok(p) => {
+                println!(
                     "ok: {} {} ({} variants)",
                     p.base.id,
                     p.base.version,
                     p.variants.len()
-                ),
-                Err(LoadError::Invalid(diags)) => {
-                    invalid = true;
-                    for d in &diags {
-                        println!("{d}");
-                    }
-                    println!("{}: {} problem(s)", dir.display(), diags.len());
-                }
-                Err(e @ LoadError::Io { .. }) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
+                );
+                loaded.push(p);
             }
+            Err(LoadError::Invalid(diags)) => {
+                invalid = true;
+                for d in &diags {
+                    println!("{d}");
+                }
+                println!("{}: {} problem(s)", dir.display(), diags.len());
+            }
+            Err(e @ LoadError::Io { .. }) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    for file in scenario_files {
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+        let (_, diags) = crate::scenarios::problems(&file, &text, |s| {
+            loaded
+                .iter()
+                .find(|p| {
+                    p.base.id == s.service
+                        && s.version.as_deref().is_none_or(|v| v == p.base.version)
+                })
+                .map(|p| p.variants.clone())
+        });
+        if diags.is_empty() {
+            println!("ok: {}", file.display());
+        } else {
+            invalid = true;
+            for d in &diags {
+                println!("{d}");
+            }
+            println!("{}: {} problem(s)", file.display(), diags.len());
         }
     }
     if invalid {

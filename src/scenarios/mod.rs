@@ -11,7 +11,7 @@ pub mod store;
 
 pub use check::check;
 pub use model::*;
-pub use parse::scenario as parse;
+pub use parse::{partial as parse_partial, scenario as parse};
 
 use std::path::{Path, PathBuf};
 
@@ -46,4 +46,24 @@ pub fn declared_service(text: &str) -> Option<&str> {
     text.lines()
         .find_map(|l| l.strip_prefix("service:"))
         .map(|s| s.trim().trim_matches(['"', '\'']))
+}
+
+/// Every problem of a scenario file: its own, and against the variants.
+pub fn problems(
+    file: &Path,
+    text: &str,
+    variants_of: impl Fn(&Scenario) -> Option<Vec<crate::services::Variant>>,
+) -> (Option<Scenario>, Vec<crate::yaml::Diagnostic>) {
+    let (s, mut diags) = parse_partial(file, text);
+    if let Some(s) = &s {
+        match variants_of(s) {
+            Some(vars) => diags.extend(check(s, &vars, crate::municipalities::Registry::builtin())),
+            None => diags.push(
+                crate::yaml::Diagnostic::new(file, crate::yaml::Pos { line: 1, col: 1 }, "service", format!("service `{}` is not among the packages given", s.service))
+                    .with_hint("validate it together with its package, e.g. `provrum validate fixtures/services scenarios`"),
+            ),
+        }
+    }
+    diags.sort_by_key(|d| (d.line, d.col));
+    (s, diags)
 }

@@ -33,13 +33,22 @@ pub const ACTIONS: &[&str] = &[
 
 /// Parse one scenario file's text.
 pub fn scenario(file: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let root = yaml::parse(file, text).map_err(|e| vec![e])?;
+    match partial(file, text) {
+        (Some(s), d) if d.is_empty() => Ok(s),
+        (_, d) => Err(d),
+    }
+}
+
+/// Parse what can be parsed, with every problem: steps that did not parse are
+/// left out, so the rest can still be checked against the service.
+pub fn partial(file: &Path, text: &str) -> (Option<Scenario>, Vec<Diagnostic>) {
+    let root = match yaml::parse(file, text) {
+        Ok(r) => r,
+        Err(e) => return (None, vec![e]),
+    };
     let mut d = Decoder::new(file);
     let out = decode(&mut d, &root, file);
-    match out {
-        Some(s) if d.diags.is_empty() => Ok(s),
-        _ => Err(d.diags),
-    }
+    (out, d.diags)
 }
 
 fn decode(d: &mut Decoder, root: &Node, file: &Path) -> Option<Scenario> {

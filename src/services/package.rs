@@ -154,10 +154,17 @@ fn hash(files: &[(String, String)]) -> String {
 pub fn find_packages(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         let parent = path.parent().unwrap_or(Path::new("."));
-        if parent.file_name().is_some_and(|n| n == VARIANTS_DIR) {
-            return vec![parent.parent().unwrap_or(Path::new(".")).to_path_buf()];
-        }
-        return vec![parent.to_path_buf()];
+        let dir = if parent.file_name().is_some_and(|n| n == VARIANTS_DIR) {
+            parent.parent().unwrap_or(Path::new("."))
+        } else {
+            parent
+        };
+        // A file outside any package (a scenario, say) names no package.
+        return if dir.join(BASE_FILE).is_file() {
+            vec![dir.to_path_buf()]
+        } else {
+            Vec::new()
+        };
     }
     if path.join(BASE_FILE).is_file() {
         return vec![path.to_path_buf()];
