@@ -16,6 +16,8 @@ pub struct Config {
     pub chromium_path: PathBuf,
     /// Mark cookies `Secure`; set when served behind TLS.
     pub secure_cookies: bool,
+    /// Scenario files for runs started from the web.
+    pub scenarios_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -26,6 +28,7 @@ impl Default for Config {
             addr: "127.0.0.1:3000".into(),
             chromium_path: PathBuf::from("/usr/bin/chromium"),
             secure_cookies: false,
+            scenarios_dir: PathBuf::from("scenarios"),
         }
     }
 }
@@ -79,6 +82,9 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_ADDR") {
             self.addr = v;
+        }
+        if let Some(v) = var("PROVRUM_SCENARIOS_DIR") {
+            self.scenarios_dir = v.into();
         }
         if let Some(v) = var("PROVRUM_CHROMIUM") {
             self.chromium_path = v.into();

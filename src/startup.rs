@@ -12,10 +12,14 @@ use crate::web::{self, AppState};
 
 pub async fn state(config: &Config) -> Result<AppState, StoreError> {
     let store = Store::open(&config.database_url()).await?;
-    Ok(AppState::new(
+    // A run left `running` by a process that died is shown as interrupted.
+    if let Err(e) = crate::scenarios::store::mark_interrupted(&store).await {
+        tracing::warn!(error = %e, "could not mark interrupted runs");
+    }
+    Ok(AppState::build(
         store,
         Artifacts::new(&config.data_dir),
-        config.secure_cookies,
+        settings(config),
     ))
 }
 
@@ -33,10 +37,18 @@ pub async fn serve(
         };
         let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
     }
-    let app = web::app(state);
-    axum::serve(listener, app)
+    let app = web::app(state.clone());
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // Runs started from the web stop their browsers; the runtime then waits
+    // for their worker threads, and the next start marks them interrupted.
+    if let Ok(flags) = state.background.lock() {
+        for f in flags.iter() {
+            f.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    served
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).
@@ -60,5 +72,13 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => tracing::info!("SIGINT received, shutting down"),
         _ = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+pub fn settings(config: &Config) -> crate::web::Settings {
+    crate::web::Settings {
+        secure_cookies: config.secure_cookies,
+        chromium: config.chromium_path.clone(),
+        scenarios_dir: config.scenarios_dir.clone(),
     }
 }

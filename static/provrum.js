@@ -30,6 +30,12 @@
     }
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
+    // A run in progress: reload its page every few seconds (a link does the
+    // same without JavaScript; a meta refresh would fail WCAG 2.2.1).
+    var refresh = document.querySelector("[data-auto-refresh]");
+    if (refresh) {
+      setTimeout(function () { window.location.reload(); }, 1000 * Number(refresh.getAttribute("data-auto-refresh")));
+    }
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

@@ -373,3 +373,76 @@ fn provrum_run_reports_json_and_junit_and_exits_by_outcome() {
     assert!(out.contains("0 passed, 1 failed"), "{out}");
     assert_no_browser_left();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;
+    // Without the CSRF token the run is refused.
+    let refused = app
+        .post_form(
+            "/tjanster/anmalan-varmepump/1.0.0/korningar",
+            &[("_csrf", "fel")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let started = app
+        .post_form(
+            "/tjanster/anmalan-varmepump/1.0.0/korningar",
+            &[("_csrf", &version.csrf())],
+        )
+        .await;
+    assert!(started.path().starts_with("/korningar/"), "{}", started.url);
+    started.assert_contains("data-run-status=\"running\"");
+    let path = started.path();
+    let mut page = started;
+    for _ in 0..120 {
+        if !page.body.contains("data-run-status=\"running\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        page = app.get(&path).await;
+    }
+    page.assert_contains("data-run-status=\"passed\"");
+    page.assert_contains("19 av 19 klara");
+    page.assert_contains("data-cell=\"granser/hammaro\"");
+    let at = page
+        .body
+        .find("data-cell=\"granser/hammaro\"")
+        .expect("cell link");
+    let href_start = page.body[..at].rfind("href=\"").expect("href") + 6;
+    let href = page.body[href_start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let cell = app.get(&href).await;
+    cell.assert_contains("Lokala gränser för borrdjup och filtyper – Hammarö kommun");
+    cell.assert_contains("måste vara mellan 10 och 250");
+    let img_at = cell.body.find("src=\"/artefakter/").expect("a screenshot") + 5;
+    let src = cell.body[img_at..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let res = app
+        .client
+        .get(format!("{}{src}", app.url))
+        .send()
+        .await
+        .expect("artifact");
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    assert!(res.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
+    let list = app.get("/korningar").await;
+    list.assert_contains("Anmälan om installation av värmepump 1.0.0");
+    assert_no_browser_left();
+}

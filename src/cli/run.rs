@@ -92,11 +92,10 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
 
     // The sandbox the browsers visit: this same binary, on a free local port.
     let artifacts = Artifacts::new(&config.data_dir);
-    let state = AppState::with_chromium(
+    let state = AppState::build(
         db.clone(),
         artifacts.clone(),
-        false,
-        config.chromium_path.clone(),
+        crate::startup::settings(&config),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -152,7 +152,27 @@ pub async fn execute(
     cancel: Arc<AtomicBool>,
     progress: impl Fn(&CellOutcome),
 ) -> Result<Finished, RunError> {
-    let run_id = store::create(db, plan.version.id, started_by, cfg.concurrency).await?;
+    let run_id = store::create(
+        db,
+        plan.version.id,
+        started_by,
+        cfg.concurrency,
+        plan.cells.len(),
+    )
+    .await?;
+    execute_run(db, artifacts, run_id, plan, cfg, cancel, progress).await
+}
+
+/// Execute a plan into a run already created (so a page can show it at once).
+pub async fn execute_run(
+    db: &Store,
+    artifacts: &Artifacts,
+    run_id: i64,
+    plan: Plan,
+    cfg: RunnerConfig,
+    cancel: Arc<AtomicBool>,
+    progress: impl Fn(&CellOutcome),
+) -> Result<Finished, RunError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<CellOutcome>();
     let (artifacts2, cancel2) = (artifacts.clone(), cancel.clone());
     let cells = plan.cells;

@@ -8,6 +8,7 @@ mod parse;
 pub mod report;
 pub mod runner;
 pub mod store;
+pub mod web;
 
 pub use check::check;
 pub use model::*;

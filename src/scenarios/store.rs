@@ -14,13 +14,15 @@ pub async fn create(
     version_id: i64,
     started_by: &str,
     concurrency: usize,
+    planned: usize,
 ) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query("insert into runs (version_id, status, started_at, started_by, host, concurrency, summary) values ($1, 'running', $2, $3, $4, $5, '{}') returning id")
+    let id: i64 = sqlx::query("insert into runs (version_id, status, started_at, started_by, host, concurrency, summary) values ($1, 'running', $2, $3, $4, $5, $6) returning id")
         .bind(version_id)
         .bind(store::now())
         .bind(started_by)
         .bind(host_id())
         .bind(concurrency as i64)
+        .bind(serde_json::json!({ "planned": planned }).to_string())
         .fetch_one(&store.pool)
         .await?
         .try_get(0)?;
@@ -120,10 +122,11 @@ pub async fn finish(
     counts: &Counts,
     interrupted: bool,
 ) -> Result<(), sqlx::Error> {
+    let planned = counts.total();
     sqlx::query("update runs set status = $1, finished_at = $2, summary = $3 where id = $4")
         .bind(counts.verdict(interrupted))
         .bind(store::now())
-        .bind(serde_json::to_string(counts).unwrap_or_default())
+        .bind(serde_json::json!({ "planned": planned, "counts": counts }).to_string())
         .bind(run_id)
         .execute(&store.pool)
         .await?;
@@ -167,9 +170,11 @@ pub struct RunRow {
     pub started_by: String,
     pub concurrency: i64,
     pub counts: Counts,
+    /// Cells the run was planned with.
+    pub planned: i64,
 }
 
-const RUN_SELECT: &str = "select r.id, r.version_id, v.service_id, v.version, v.title, r.status, r.started_at, r.finished_at, r.started_by, r.concurrency,
+const RUN_SELECT: &str = "select r.id, r.version_id, v.service_id, v.version, v.title, r.status, r.started_at, r.finished_at, r.started_by, r.concurrency, r.summary,
     (select count(*) from run_cells c where c.run_id = r.id and c.status = 'passed') as passed,
     (select count(*) from run_cells c where c.run_id = r.id and c.status = 'failed') as failed,
     (select count(*) from run_cells c where c.run_id = r.id and c.status = 'error') as error,
@@ -194,6 +199,12 @@ fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
             error: r.try_get("error")?,
             skipped: r.try_get("skipped")?,
         },
+        planned: r
+            .try_get::<String, _>("summary")
+            .ok()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            .and_then(|v| v["planned"].as_i64())
+            .unwrap_or(0),
     })
 }
 

@@ -50,6 +50,7 @@ struct VariantRow {
 #[template(path = "version.html")]
 struct VersionPage {
     page: Page,
+    csrf: String,
     imported: String,
     version: VersionSummary,
     rows: Vec<VariantRow>,
@@ -58,7 +59,10 @@ struct VersionPage {
 async fn version(
     State(state): State<AppState>,
     Path((service, version)): Path<(String, String)>,
-) -> Result<Html<String>, WebError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    let (csrf, set_cookie) = super::csrf::token(&headers, state.secure_cookies);
     let Some(v) = store::find_version(&state.store, &service, Some(&version)).await? else {
         return Err(WebError::NotFound(format!(
             "Det finns ingen version {version} av tjänsten {service} i provrummet."
@@ -94,10 +98,16 @@ async fn version(
         .collect();
     rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
     let title = format!("{} {} – Provrum", v.title, v.version);
-    render(&VersionPage {
+    let html = render(&VersionPage {
         page: Page::plain(&title),
+        csrf,
         imported: crate::sandbox::clock::swedish(&v.imported_at),
         version: v,
         rows,
-    })
+    })?;
+    let mut res = html.into_response();
+    if let Some(c) = set_cookie {
+        res.headers_mut().insert(axum::http::header::SET_COOKIE, c);
+    }
+    Ok(res)
 }

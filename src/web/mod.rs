@@ -1,6 +1,7 @@
 //! Wiring: the router that merges each module's routes, shared state,
 //! security headers, error pages and static assets.
 
+pub mod csrf;
 mod error;
 mod home;
 pub mod page;
@@ -25,12 +26,33 @@ pub use error::WebError;
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// What the web layer needs from the configuration.
+pub struct Settings {
+    pub secure_cookies: bool,
+    pub chromium: std::path::PathBuf,
+    pub scenarios_dir: std::path::PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            chromium: std::path::PathBuf::from("/usr/bin/chromium"),
+            scenarios_dir: std::path::PathBuf::from("scenarios"),
+        }
+    }
+}
+
 pub struct Inner {
     pub store: Store,
     /// The test room's own origin (`http://127.0.0.1:3000`), known once listening:
     /// the only origin a sandbox browser may reach.
     pub origin: std::sync::OnceLock<String>,
     pub chromium: std::path::PathBuf,
+    /// Where runs started from the web find their scenarios.
+    pub scenarios_dir: std::path::PathBuf,
+    /// Cancel flags of runs started from the web, stopped on shutdown.
+    pub background: std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>,
     pub artifacts: Artifacts,
     pub registry: &'static Registry,
     pub secure_cookies: bool,
@@ -48,25 +70,30 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// State with default settings (tests).
     pub fn new(store: Store, artifacts: Artifacts, secure_cookies: bool) -> AppState {
-        Self::with_chromium(
+        Self::build(
             store,
             artifacts,
-            secure_cookies,
-            std::path::PathBuf::from("/usr/bin/chromium"),
+            Settings {
+                secure_cookies,
+                ..Settings::default()
+            },
         )
     }
 
-    pub fn with_chromium(
-        store: Store,
-        artifacts: Artifacts,
-        secure_cookies: bool,
-        chromium: std::path::PathBuf,
-    ) -> AppState {
+    pub fn build(store: Store, artifacts: Artifacts, settings: Settings) -> AppState {
+        let Settings {
+            secure_cookies,
+            chromium,
+            scenarios_dir,
+        } = settings;
         AppState(Arc::new(Inner {
             store,
             origin: std::sync::OnceLock::new(),
             chromium,
+            scenarios_dir,
+            background: std::sync::Mutex::new(Vec::new()),
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,
@@ -126,6 +153,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(home::router())
         .merge(crate::sandbox::routes::router())
+        .merge(crate::scenarios::web::router())
         .merge(static_files::router())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,0 +1,284 @@
+//! Runs in the browser: the list, a run's matrix (scenario × municipality),
+//! a cell's step timeline with screenshots, and starting a run.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::browser::BrowserOptions;
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::execute::{self, PlanError};
+use super::runner::RunnerConfig;
+use super::store::{self, CellRow, RunRow, StepRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/korningar", get(runs))
+        .route("/korningar/{id}", get(run))
+        .route("/korningar/{id}/celler/{cell}", get(cell))
+        .route("/artefakter/{hash}", get(artifact))
+        .route("/tjanster/{service}/{version}/korningar", post(start))
+}
+
+#[derive(Template)]
+#[template(path = "runs/list.html")]
+struct RunsPage {
+    page: Page,
+    runs: Vec<RunRow>,
+}
+
+async fn runs(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    let runs = store::list(&state.store, 100).await?;
+    render(&RunsPage {
+        page: Page::plain("Körningar – Provrum"),
+        runs,
+    })
+}
+
+pub fn status_sv(s: &str) -> &'static str {
+    match s {
+        "passed" => "godkänd",
+        "failed" => "underkänd",
+        "error" => "fel i körningen",
+        "skipped" => "hoppades över",
+        "running" => "pågår",
+        "interrupted" => "avbruten",
+        _ => "okänd",
+    }
+}
+
+struct MatrixRow {
+    scenario: String,
+    title: String,
+    cells: Vec<Option<CellRow>>,
+}
+
+#[derive(Template)]
+#[template(path = "runs/run.html")]
+struct RunPage {
+    page: Page,
+    run: RunRow,
+    municipalities: Vec<(String, String)>,
+    rows: Vec<MatrixRow>,
+    failures: Vec<CellRow>,
+    refresh: bool,
+}
+
+async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, WebError> {
+    let run = store::get(&state.store, id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Det finns ingen körning {id}.")))?;
+    let cells = store::cells(&state.store, id).await?;
+    let mut municipalities: Vec<(String, String)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c.municipality.clone(),
+                state
+                    .registry
+                    .get(&c.municipality)
+                    .map(|m| m.short_name.clone())
+                    .unwrap_or_else(|| c.municipality.clone()),
+            )
+        })
+        .collect();
+    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    municipalities.dedup();
+    let mut rows: Vec<MatrixRow> = Vec::new();
+    for c in &cells {
+        if !rows.iter().any(|r| r.scenario == c.scenario) {
+            rows.push(MatrixRow {
+                scenario: c.scenario.clone(),
+                title: c.scenario_title.clone(),
+                cells: Vec::new(),
+            });
+        }
+    }
+    for r in &mut rows {
+        r.cells = municipalities
+            .iter()
+            .map(|(m, _)| {
+                cells
+                    .iter()
+                    .find(|c| c.scenario == r.scenario && &c.municipality == m)
+                    .cloned()
+            })
+            .collect();
+    }
+    let failures = cells
+        .iter()
+        .filter(|c| c.status != "passed")
+        .cloned()
+        .collect();
+    let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
+    render(&RunPage {
+        page: Page::plain(&title),
+        refresh: run.status == "running",
+        run,
+        municipalities,
+        rows,
+        failures,
+    })
+}
+
+struct StepView {
+    row: StepRow,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "runs/cell.html")]
+struct CellPage {
+    page: Page,
+    run_id: i64,
+    cell: CellRow,
+    municipality_name: String,
+    steps: Vec<StepView>,
+}
+
+async fn cell(
+    State(state): State<AppState>,
+    Path((id, cell_id)): Path<(i64, i64)>,
+) -> Result<Html<String>, WebError> {
+    let Some((run_id, cell, steps)) = store::cell(&state.store, cell_id)
+        .await?
+        .filter(|(r, _, _)| *r == id)
+    else {
+        return Err(WebError::NotFound(format!(
+            "Körning {id} har ingen cell {cell_id}."
+        )));
+    };
+    let mut views = Vec::new();
+    for row in steps {
+        let text = match &row.text_hash {
+            Some(h) => {
+                let (a, h) = (state.artifacts.clone(), h.clone());
+                tokio::task::spawn_blocking(move || a.get(&h))
+                    .await
+                    .ok()
+                    .and_then(|r| r.ok())
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        views.push(StepView { row, text });
+    }
+    let municipality_name = state
+        .registry
+        .get(&cell.municipality)
+        .map(|m| m.name.clone())
+        .unwrap_or_else(|| cell.municipality.clone());
+    let title = format!(
+        "{} i {} – körning {run_id} – Provrum",
+        cell.scenario_title, municipality_name
+    );
+    render(&CellPage {
+        page: Page::plain(&title),
+        run_id,
+        cell,
+        municipality_name,
+        steps: views,
+    })
+}
+
+async fn artifact(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Response, WebError> {
+    let (a, h) = (state.artifacts.clone(), hash.clone());
+    let bytes = tokio::task::spawn_blocking(move || a.get(&h))
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|_| WebError::NotFound("Filen finns inte.".into()))?;
+    let kind = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    // Content-addressed: the same URL always means the same bytes.
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Path((service, version)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let Some(origin) = state.origin.get().cloned() else {
+        return Err(WebError::BadRequest(
+            "Servern vet inte sin egen adress ännu.".into(),
+        ));
+    };
+    let files = execute::scenario_files(&[], &state.scenarios_dir);
+    let plan = match execute::plan(&state.store, &service, Some(&version), &files, &[]).await {
+        Ok(p) => p,
+        Err(PlanError::Invalid(diags)) => {
+            let list = diags
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(WebError::BadRequest(format!(
+                "Scenarierna har fel och inget kördes:\n{list}"
+            )));
+        }
+        Err(e) => {
+            return Err(WebError::BadRequest(format!(
+                "Körningen kunde inte planeras: {e}"
+            )));
+        }
+    };
+    let cfg = RunnerConfig::new(
+        &origin,
+        BrowserOptions {
+            chromium: state.chromium.clone(),
+            ..BrowserOptions::default()
+        },
+    );
+    let run_id = store::create(
+        &state.store,
+        plan.version.id,
+        "webb",
+        cfg.concurrency,
+        plan.cells.len(),
+    )
+    .await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    if let Ok(mut b) = state.background.lock() {
+        b.push(cancel.clone());
+    }
+    let bg = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) =
+            execute::execute_run(&bg.store, &bg.artifacts, run_id, plan, cfg, cancel, |_| {}).await
+        {
+            tracing::error!(run_id, error = %e, "background run failed");
+        }
+    });
+    Ok(Redirect::to(&format!("/korningar/{run_id}")).into_response())
+}

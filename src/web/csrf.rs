@@ -1,0 +1,51 @@
+//! CSRF protection for the test room's own forms (the sandbox has its own,
+//! per session): a double-submit token, a random value in a SameSite=Strict
+//! HttpOnly cookie that every state-changing form must echo.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use super::WebError;
+
+const COOKIE: &str = "provrum_csrf";
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == COOKIE && v.len() == 32)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The token for a page's forms, and the cookie to set when the browser has none.
+pub fn token(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
+    if let Some(t) = cookie(headers) {
+        return (t, None);
+    }
+    let t = hex::encode(rand::random::<[u8; 16]>());
+    let secure = if secure { "; Secure" } else { "" };
+    let set = HeaderValue::from_str(&format!(
+        "{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .ok();
+    (t, set)
+}
+
+pub fn verify(headers: &HeaderMap, form_token: &str) -> Result<(), WebError> {
+    match cookie(headers) {
+        Some(c)
+            if c.len() == form_token.len()
+                && c.bytes()
+                    .zip(form_token.bytes())
+                    .fold(0u8, |a, (x, y)| a | (x ^ y))
+                    == 0 =>
+        {
+            Ok(())
+        }
+        _ => Err(WebError::Forbidden(
+            "Formuläret har gått ut. Ladda om sidan och försök igen.".into(),
+        )),
+    }
+}
