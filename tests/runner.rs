@@ -446,3 +446,39 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     list.assert_contains("Anmälan om installation av värmepump 1.0.0");
     assert_no_browser_left();
 }
+
+/// Guards the vendored transport patch (vendor/headless_chrome/PROVRUM-PATCH.md):
+/// the released transport makes every CDP call wait out a 100 ms read timeout.
+/// Not a speed target (those live in benches/), a regression tripwire with a
+/// wide margin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cdp_round_trip_does_not_wait_for_the_readers_timeout() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let median = tokio::task::block_in_place(|| {
+        let browser = Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("launch");
+        let page = browser.new_page(vec![]).expect("page");
+        let mut times: Vec<u128> = (0..21)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                page.eval("1").expect("eval");
+                t.elapsed().as_micros()
+            })
+            .collect();
+        times.sort();
+        page.close();
+        browser.close();
+        times[10]
+    });
+    assert!(
+        median < 50_000,
+        "a CDP round trip took {median} µs (median of 21): the transport patch is not in effect"
+    );
+    assert_no_browser_left();
+}

@@ -110,6 +110,10 @@ pub enum Action {
     Click {
         selector: String,
     },
+    /// Click an element that loads a new page (a submit button elsewhere) and wait for it.
+    Press {
+        selector: String,
+    },
     ExpectText {
         text: String,
     },
@@ -156,6 +160,7 @@ impl Action {
             Action::Submit => "submit",
             Action::Sign => "sign",
             Action::Click { .. } => "click",
+            Action::Press { .. } => "press",
             Action::ExpectText { .. } => "expect_text",
             Action::ExpectNoText { .. } => "expect_no_text",
             Action::ExpectError { .. } => "expect_error",
@@ -179,6 +184,7 @@ impl Action {
                 | Action::Back
                 | Action::Submit
                 | Action::Sign
+                | Action::Press { .. }
         )
     }
 
@@ -213,6 +219,7 @@ impl Action {
                     .join(", ")
             ),
             Action::Click { selector } => format!("click {selector}"),
+            Action::Press { selector } => format!("press {selector}"),
             Action::ExpectText { text } => format!("expect_text {text:?}"),
             Action::ExpectNoText { text } => format!("expect_no_text {text:?}"),
             Action::ExpectError { target, contains } => {

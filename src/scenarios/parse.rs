@@ -20,6 +20,7 @@ pub const ACTIONS: &[&str] = &[
     "submit",
     "sign",
     "click",
+    "press",
     "expect_text",
     "expect_no_text",
     "expect_error",
@@ -299,6 +300,7 @@ fn decode_action(d: &mut Decoder, name: &str, v: &Node, path: &str, file: &Path)
             Action::Attach { files }
         }
         "click" => Action::Click { selector: text(d)? },
+        "press" => Action::Press { selector: text(d)? },
         "expect_text" => Action::ExpectText { text: text(d)? },
         "expect_no_text" => Action::ExpectNoText { text: text(d)? },
         "expect_visible" => Action::ExpectVisible {

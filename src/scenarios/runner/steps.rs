@@ -213,6 +213,9 @@ pub fn perform(page: &Page, action: &Action, cx: &mut Context) -> Result<(), Ste
             click_and_wait(page, "[data-action=submit], [data-action=next]", "submit")
         }
         Action::Sign => click_and_wait(page, "[data-action=sign]", "sign"),
+        Action::Press { selector } => {
+            click_and_wait(page, selector, &format!("pressing {selector}"))
+        }
         Action::Click { selector } => {
             let js = format!(
                 "(() => {{ const el = document.querySelector({}); if (!el) return false; el.click(); return true; }})()",
