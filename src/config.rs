@@ -18,6 +18,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Scenario files for runs started from the web.
     pub scenarios_dir: PathBuf,
+    /// A Chromium running elsewhere, e.g. `http://chromium:9222` (docker-compose).
+    pub chromium_url: Option<String>,
+    /// The test room's address as that remote browser reaches it, e.g. `http://provrum:3000`.
+    pub browser_origin: Option<String>,
 }
 
 impl Default for Config {
@@ -29,6 +33,8 @@ impl Default for Config {
             chromium_path: PathBuf::from("/usr/bin/chromium"),
             secure_cookies: false,
             scenarios_dir: PathBuf::from("scenarios"),
+            chromium_url: None,
+            browser_origin: None,
         }
     }
 }
@@ -82,6 +88,12 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_ADDR") {
             self.addr = v;
+        }
+        if let Some(v) = var("PROVRUM_CHROMIUM_URL") {
+            self.chromium_url = Some(v);
+        }
+        if let Some(v) = var("PROVRUM_BROWSER_ORIGIN") {
+            self.browser_origin = Some(v);
         }
         if let Some(v) = var("PROVRUM_SCENARIOS_DIR") {
             self.scenarios_dir = v.into();

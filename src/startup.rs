@@ -80,5 +80,7 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         secure_cookies: config.secure_cookies,
         chromium: config.chromium_path.clone(),
         scenarios_dir: config.scenarios_dir.clone(),
+        chromium_url: config.chromium_url.clone(),
+        browser_origin: config.browser_origin.clone(),
     }
 }

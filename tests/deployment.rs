@@ -55,6 +55,7 @@ fn compose_file_runs_provrum_on_postgres_with_a_sealed_chromium() {
         "PROVRUM_DATA_DIR",
         "PROVRUM_ADDR",
         "PROVRUM_CHROMIUM_URL",
+        "PROVRUM_BROWSER_ORIGIN",
         "PROVRUM_LOG",
     ];
     for k in keys(env) {

@@ -482,3 +482,47 @@ async fn a_cdp_round_trip_does_not_wait_for_the_readers_timeout() {
     );
     assert_no_browser_left();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_chromium_is_driven_over_devtools_and_left_running() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let url = format!("{}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/kil", app.url);
+    tokio::task::block_in_place(|| {
+        // Stands in for docker-compose's chromium service.
+        let elsewhere = Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("launch");
+        let ws = elsewhere.ws_url().expect("ws url");
+        let port = ws
+            .split(':')
+            .nth(2)
+            .and_then(|p| p.split('/').next())
+            .expect("port")
+            .to_string();
+        let remote = Browser::launch(&BrowserOptions {
+            remote: Some(format!("http://127.0.0.1:{port}")),
+            chromium: "/nonexistent".into(),
+            ..Default::default()
+        })
+        .expect("connect");
+        let page = remote.new_page(vec![app.url.clone()]).expect("page");
+        page.goto(&url).expect("load");
+        assert!(page.text().expect("text").contains("Anmälan om olägenhet"));
+        page.close();
+        remote.close();
+        assert!(
+            elsewhere.is_alive(),
+            "closing a connection leaves the remote browser running"
+        );
+        elsewhere.close();
+    });
+    assert_no_browser_left();
+}

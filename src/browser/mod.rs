@@ -10,6 +10,7 @@
 
 mod page;
 pub mod process;
+mod remote;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +52,9 @@ impl BrowserError {
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
     pub chromium: PathBuf,
+    /// A Chromium already running elsewhere (docker-compose): `http://chromium:9222`
+    /// or a `ws://…/devtools/browser/…` URL. Then nothing is launched or killed here.
+    pub remote: Option<String>,
     pub width: u32,
     pub height: u32,
     /// Longest wait for one page load or one call.
@@ -61,6 +65,7 @@ impl Default for BrowserOptions {
     fn default() -> Self {
         BrowserOptions {
             chromium: PathBuf::from("/usr/bin/chromium"),
+            remote: None,
             width: 1280,
             height: 800,
             timeout: Duration::from_secs(20),
@@ -77,6 +82,16 @@ pub struct Browser {
 
 impl Browser {
     pub fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
+        if let Some(remote) = &options.remote {
+            let ws = remote::websocket_url(remote).map_err(BrowserError::Launch)?;
+            let inner = headless_chrome::Browser::connect_with_timeout(ws, Duration::from_secs(60))
+                .map_err(|e| BrowserError::Launch(format!("connecting to {remote}: {e:#}")))?;
+            return Ok(Browser {
+                inner: Some(inner),
+                process: process::Tree::remote(),
+                options: options.clone(),
+            });
+        }
         if !options.chromium.exists() {
             return Err(BrowserError::NotFound(options.chromium.clone()));
         }
@@ -121,13 +136,19 @@ impl Browser {
         })
     }
 
+    /// The DevTools websocket of this browser.
+    pub fn ws_url(&self) -> Option<String> {
+        self.inner.as_ref().map(|b| b.get_ws_url())
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.process.pid()
     }
 
     /// Whether the browser still answers.
     pub fn is_alive(&self) -> bool {
-        self.process.is_running() && self.inner.as_ref().is_some_and(|b| b.get_version().is_ok())
+        (self.options.remote.is_some() || self.process.is_running())
+            && self.inner.as_ref().is_some_and(|b| b.get_version().is_ok())
     }
 
     /// A fresh page in a fresh browser context (its own cookies and storage),

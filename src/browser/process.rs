@@ -19,6 +19,15 @@ impl Tree {
         }
     }
 
+    /// A browser we connected to: its processes are not ours to reap.
+    pub fn remote() -> Tree {
+        Tree {
+            pid: None,
+            children: Vec::new(),
+            profile: None,
+        }
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.pid
     }

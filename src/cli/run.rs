@@ -115,10 +115,12 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
         let _ = stop_rx.await;
     }));
 
+    let origin = config.browser_origin.clone().unwrap_or(origin);
     let mut cfg = RunnerConfig::new(
         &origin,
         BrowserOptions {
             chromium: config.chromium_path.clone(),
+            remote: config.chromium_url.clone(),
             ..BrowserOptions::default()
         },
     );

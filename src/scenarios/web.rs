@@ -253,10 +253,12 @@ async fn start(
             )));
         }
     };
+    let origin = state.browser_origin.clone().unwrap_or(origin);
     let cfg = RunnerConfig::new(
         &origin,
         BrowserOptions {
             chromium: state.chromium.clone(),
+            remote: state.chromium_url.clone(),
             ..BrowserOptions::default()
         },
     );

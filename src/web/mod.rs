@@ -31,6 +31,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub chromium: std::path::PathBuf,
     pub scenarios_dir: std::path::PathBuf,
+    pub chromium_url: Option<String>,
+    pub browser_origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -39,6 +41,8 @@ impl Default for Settings {
             secure_cookies: false,
             chromium: std::path::PathBuf::from("/usr/bin/chromium"),
             scenarios_dir: std::path::PathBuf::from("scenarios"),
+            chromium_url: None,
+            browser_origin: None,
         }
     }
 }
@@ -51,6 +55,9 @@ pub struct Inner {
     pub chromium: std::path::PathBuf,
     /// Where runs started from the web find their scenarios.
     pub scenarios_dir: std::path::PathBuf,
+    pub chromium_url: Option<String>,
+    /// How a remote browser reaches this server, when not at `origin`.
+    pub browser_origin: Option<String>,
     /// Cancel flags of runs started from the web, stopped on shutdown.
     pub background: std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>,
     pub artifacts: Artifacts,
@@ -87,12 +94,16 @@ impl AppState {
             secure_cookies,
             chromium,
             scenarios_dir,
+            chromium_url,
+            browser_origin,
         } = settings;
         AppState(Arc::new(Inner {
             store,
             origin: std::sync::OnceLock::new(),
             chromium,
             scenarios_dir,
+            chromium_url,
+            browser_origin,
             background: std::sync::Mutex::new(Vec::new()),
             artifacts,
             registry: Registry::builtin(),

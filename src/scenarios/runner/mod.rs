@@ -123,7 +123,7 @@ pub fn run(
     on_done: &(dyn Fn(CellOutcome) + Sync),
 ) -> Result<(), BrowserError> {
     // Fail fast with a clear message when Chromium is missing.
-    if !cfg.browser.chromium.exists() {
+    if cfg.browser.remote.is_none() && !cfg.browser.chromium.exists() {
         return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
     }
     let queue = Mutex::new(cells.into_iter().collect::<VecDeque<_>>());
