@@ -526,3 +526,71 @@ async fn a_remote_chromium_is_driven_over_devtools_and_left_running() {
     });
     assert_no_browser_left();
 }
+
+/// Chromium processes (live) among the descendants of `pid`.
+fn chromium_below(pid: u32) -> Vec<u32> {
+    provrum::browser::process::descendants(pid)
+        .into_iter()
+        .filter(|p| {
+            provrum::browser::process_alive(*p)
+                && std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                    .is_ok_and(|c| c.contains("chromium"))
+        })
+        .collect()
+}
+
+#[test]
+fn ctrl_c_stops_provrum_run_marks_the_run_interrupted_and_leaves_no_browser() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = provrum(&["import", "fixtures/services"], data.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_provrum"))
+        .args([
+            "run",
+            "--service",
+            "anmalan-om-olagenhet",
+            "--concurrency",
+            "2",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("PROVRUM_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start provrum run");
+    // Wait until its browsers run, remembering every one we see.
+    let mut seen = std::collections::HashSet::new();
+    let started = std::time::Instant::now();
+    while seen.len() < 2 && started.elapsed() < std::time::Duration::from_secs(30) {
+        seen.extend(chromium_below(child.id()));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!seen.is_empty(), "provrum run started Chromium");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    seen.extend(chromium_below(child.id()));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an interrupted run is not a pass:\n{out}"
+    );
+    assert!(out.contains(": interrupted"), "{out}");
+    let alive: Vec<&u32> = seen
+        .iter()
+        .filter(|p| provrum::browser::process_alive(**p))
+        .collect();
+    assert!(
+        alive.is_empty(),
+        "Chromium processes outlived provrum run: {alive:?}"
+    );
+}

@@ -1,0 +1,40 @@
+//! Runs survive their process: one left `running` by a process that died is
+//! shown as interrupted, never as running forever or passed.
+
+mod common;
+
+use provrum::scenarios::store;
+use sqlx::Row;
+
+on_both_backends! {
+    async fn a_run_whose_process_died_is_marked_interrupted(app) {
+        let version = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None).await.expect("db").expect("version");
+        let mine = store::create(&app.store, version.id, "test", 1, 3).await.expect("create");
+        // Another machine's run, and one of this machine whose PID is gone.
+        let me = store::host_id();
+        let host = me.split(':').next().unwrap_or("local").to_string();
+        let mut ids = Vec::new();
+        for h in ["another-machine:4242".to_string(), format!("{host}:999999999")] {
+            let id: i64 = sqlx::query("insert into runs (version_id, status, started_at, started_by, host, concurrency, summary) values ($1, 'running', '2026-01-01T00:00:00.000Z', 'cli', $2, 1, '{}') returning id")
+                .bind(version.id)
+                .bind(h)
+                .fetch_one(&app.store.pool)
+                .await
+                .expect("insert")
+                .try_get(0)
+                .expect("id");
+            ids.push(id);
+        }
+        let n = store::mark_interrupted(&app.store).await.expect("mark");
+        assert_eq!(n, 2);
+        for id in ids {
+            let run = store::get(&app.store, id).await.expect("db").expect("run");
+            assert_eq!(run.status, "interrupted");
+            assert!(run.finished_at.is_some());
+        }
+        let still = store::get(&app.store, mine).await.expect("db").expect("run");
+        assert_eq!(still.status, "running", "this process's own run is left alone");
+        let page = app.get(&format!("/korningar/{mine}")).await;
+        assert_eq!(page.status, 200);
+    }
+}
