@@ -546,7 +546,7 @@ fn ctrl_c_stops_provrum_run_marks_the_run_interrupted_and_leaves_no_browser() {
     let data = tempfile::tempdir().expect("tmp");
     let (code, out, err) = provrum(&["import", "fixtures/services"], data.path());
     assert_eq!(code, 0, "{out}{err}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_provrum"))
+    let child = Command::new(env!("CARGO_BIN_EXE_provrum"))
         .args([
             "run",
             "--service",
