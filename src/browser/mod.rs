@@ -8,6 +8,7 @@
 //! folder is ours and removed once every process of that browser is gone, and
 //! waits block on the page's own load events instead of polling.
 
+pub mod axe;
 mod page;
 pub mod process;
 mod remote;

@@ -242,6 +242,19 @@ impl Page {
         Ok(())
     }
 
+    /// Add axe-core to every document this page loads from now on.
+    pub fn enable_axe(&self) -> Result<(), BrowserError> {
+        self.call::<Cdp::AddScriptToEvaluateOnNewDocument>(
+            json!({ "source": super::axe::AXE_SOURCE }),
+        )?;
+        Ok(())
+    }
+
+    /// Run axe-core on the current document (see `enable_axe`); `None` when it is not loaded.
+    pub fn axe(&self) -> Result<Option<Value>, BrowserError> {
+        Ok(Some(self.eval(super::axe::RUN)?).filter(|v| !v.is_null()))
+    }
+
     /// What happened since the last call.
     pub fn take_log(&self) -> PageLog {
         self.log

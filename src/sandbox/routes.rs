@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/signera"), get(sign_page).post(sign_submit))
         .route(&format!("{base}/kvittens"), get(receipt_page))
         .route(&format!("{base}/inkorg"), get(pages::inbox))
+        .route(&format!("{base}/brand.css"), get(brand))
         .route("/inkorg/{case}", get(pages::case))
         .route("/inkorg/{case}/payload.json", get(pages::case_json))
         .route("/inkorg/{case}/bilagor/{id}", get(pages::attachment))
@@ -529,4 +530,13 @@ async fn receipt_page(
         ));
     };
     pages::receipt(&c, &captured)
+}
+
+/// The variant's own brand colour (its overlay's, else the municipality's).
+async fn brand(
+    State(state): State<AppState>,
+    Path((service, version, kommun)): VariantPath,
+) -> Result<Response, WebError> {
+    let c = ctx(&state, &service, &version, &kommun).await?;
+    Ok(crate::web::static_files::brand_css(c.variant.branding.colour.as_deref()).into_response())
 }

@@ -133,6 +133,90 @@ async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<
 struct StepView {
     row: StepRow,
     text: String,
+    a11y: Option<A11yView>,
+}
+
+struct Violation {
+    id: String,
+    impact: String,
+    help: String,
+    wcag: String,
+    nodes: Vec<(String, String)>,
+}
+
+/// axe-core's findings for one capture, with boxes to outline on the screenshot.
+struct A11yView {
+    violations: Vec<Violation>,
+    incomplete: usize,
+    width: u32,
+    height: u32,
+    boxes: Vec<(i64, i64, i64, i64)>,
+}
+
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || !bytes.starts_with(b"\x89PNG") {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+    let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+    Some((w, h))
+}
+
+fn a11y_view(v: &serde_json::Value, size: Option<(u32, u32)>) -> A11yView {
+    let list = v["violations"].as_array().cloned().unwrap_or_default();
+    let mut boxes = Vec::new();
+    let violations = list
+        .iter()
+        .map(|x| {
+            let nodes: Vec<(String, String)> = x["nodes"]
+                .as_array()
+                .map(|n| {
+                    n.iter()
+                        .map(|n| {
+                            (
+                                n["target"].as_str().unwrap_or_default().to_string(),
+                                n["html"].as_str().unwrap_or_default().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for n in x["nodes"].as_array().into_iter().flatten() {
+                let b = &n["box"];
+                if let (Some(x), Some(y), Some(w), Some(h)) = (
+                    b["x"].as_i64(),
+                    b["y"].as_i64(),
+                    b["w"].as_i64(),
+                    b["h"].as_i64(),
+                ) {
+                    boxes.push((x - 3, y - 3, w + 6, h + 6));
+                }
+            }
+            Violation {
+                id: x["id"].as_str().unwrap_or_default().to_string(),
+                impact: x["impact"].as_str().unwrap_or("okänd").to_string(),
+                help: x["help"].as_str().unwrap_or_default().to_string(),
+                wcag: x["wcag"]
+                    .as_array()
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|t| t.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+                nodes,
+            }
+        })
+        .collect();
+    let (width, height) = size.unwrap_or((1280, 800));
+    A11yView {
+        violations,
+        incomplete: v["incomplete"].as_array().map(Vec::len).unwrap_or(0),
+        width,
+        height,
+        boxes,
+    }
 }
 
 #[derive(Template)]
@@ -171,7 +255,24 @@ async fn cell(
             }
             None => String::new(),
         };
-        views.push(StepView { row, text });
+        let a11y = match &row.accessibility {
+            Some(v) => {
+                let size = match &row.screenshot {
+                    Some(h) => {
+                        let (a, h) = (state.artifacts.clone(), h.clone());
+                        tokio::task::spawn_blocking(move || a.get(&h))
+                            .await
+                            .ok()
+                            .and_then(|r| r.ok())
+                            .and_then(|b| png_size(&b))
+                    }
+                    None => None,
+                };
+                Some(a11y_view(v, size))
+            }
+            None => None,
+        };
+        views.push(StepView { row, text, a11y });
     }
     let municipality_name = state
         .registry

@@ -6,7 +6,7 @@ mod error;
 mod home;
 pub mod page;
 mod security;
-mod static_files;
+pub mod static_files;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -162,6 +162,11 @@ const BODY_LIMIT: usize = 60 * 1024 * 1024;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        // Browsers ask for it on every page; a 404 would be console noise in every run.
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .merge(home::router())
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())

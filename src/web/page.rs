@@ -32,7 +32,7 @@ impl Page {
     pub fn for_variant(title: &str, v: &Variant, base_url: &str) -> Page {
         Page {
             title: format!("{title} – {} – {} – Provrum", v.title, v.municipality_name),
-            brand_css: Some(format!("/static/brand/{}.css", v.municipality)),
+            brand_css: Some(format!("{base_url}/brand.css")),
             variant: Some(VariantChrome {
                 municipality_name: v.municipality_name.clone(),
                 service_title: v.title.clone(),

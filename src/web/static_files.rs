@@ -51,20 +51,23 @@ async fn brand(
         .registry
         .get(id)
         .ok_or_else(|| WebError::NotFound(format!("Ingen kommun heter {id}.")))?;
-    // The colour comes from our own fixture and is checked to be #rrggbb.
-    let colour = m
-        .brand_colour
-        .as_deref()
+    Ok(brand_css(m.brand_colour.as_deref()))
+}
+
+/// `:root { --brand: … }` for a colour that was checked to be `#rrggbb`
+/// (anything else falls back to the default: CSS is never built from free text).
+pub fn brand_css(colour: Option<&str>) -> impl IntoResponse {
+    let colour = colour
         .filter(|c| {
             c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
         })
         .unwrap_or("#1f4e79");
     let css = format!(":root {{ --brand: {colour}; }}\n");
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         css,
-    ))
+    )
 }

@@ -70,6 +70,8 @@ pub struct StepOutcome {
     pub screenshot: Option<String>,
     pub text: Option<String>,
     pub log: PageLog,
+    /// axe-core's violations and incomplete results for this capture.
+    pub accessibility: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +97,8 @@ pub struct RunnerConfig {
     pub full_page: bool,
     /// Relaunch a browser after this many cells: empty contexts live until the browser exits.
     pub cells_per_browser: usize,
+    /// Run axe-core (WCAG 2.1 A/AA) on every capture.
+    pub axe: bool,
 }
 
 impl RunnerConfig {
@@ -109,6 +113,7 @@ impl RunnerConfig {
             capture: Capture::EveryStep,
             full_page: true,
             cells_per_browser: 40,
+            axe: true,
         }
     }
 }
@@ -234,6 +239,7 @@ fn origin_of(url: &str) -> Option<String> {
 struct Captured {
     screenshot: Option<String>,
     text: Option<String>,
+    accessibility: Option<serde_json::Value>,
 }
 
 fn capture(
@@ -246,9 +252,11 @@ fn capture(
     let (shot_hash, text_hash) = (Artifacts::hash(&png), Artifacts::hash(text.as_bytes()));
     let _ = files.send((shot_hash.clone(), png));
     let _ = files.send((text_hash.clone(), text.into_bytes()));
+    let accessibility = if cfg.axe { page.axe()? } else { None };
     Ok(Captured {
         screenshot: Some(shot_hash),
         text: Some(text_hash),
+        accessibility,
     })
 }
 
@@ -280,6 +288,14 @@ fn run_cell(
             return out;
         }
     };
+    if cfg.axe
+        && let Err(e) = page.enable_axe()
+    {
+        out.status = Status::Error;
+        out.reason = Some(format!("could not add axe-core to the page: {e}"));
+        page.close();
+        return out;
+    }
     let mut cx = Context {
         start_url: &start_url,
         origin: &cfg.origin,
@@ -311,6 +327,7 @@ fn run_cell(
                 screenshot: None,
                 text: None,
                 log: PageLog::default(),
+                accessibility: None,
             });
             continue;
         }
@@ -341,11 +358,16 @@ fn run_cell(
                 Err(_) => Captured {
                     screenshot: None,
                     text: None,
+                    accessibility: None,
                 },
             }
         } else {
             let (screenshot, text) = last.clone().unwrap_or((None, None));
-            Captured { screenshot, text }
+            Captured {
+                screenshot,
+                text,
+                accessibility: None,
+            }
         };
         let url = if status == Status::Error {
             None
@@ -363,6 +385,7 @@ fn run_cell(
             screenshot: captured.screenshot,
             text: captured.text,
             log: page.take_log(),
+            accessibility: captured.accessibility,
         });
         if status != Status::Passed {
             out.status = status;
