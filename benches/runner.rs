@@ -131,64 +131,72 @@ fn main() {
     launches.sort_by(f64::total_cmp);
     let launch = launches[1];
 
-    println!("tool      mode  conc  wall_s  wall_excl_launch_s  per_scen_ms  cells  peak_rss_mb");
-    for &conc in &concs {
-        let mut walls = Vec::new();
-        let mut per = Vec::new();
-        for r in 0..runs + 1 {
-            let cells: Vec<Cell> = slugs
-                .iter()
-                .map(|s| Cell {
-                    scenario: scenario.clone(),
-                    variant: Arc::new(variant(s, &base)),
-                    path: String::new(),
+    let axes: Vec<bool> = arg("axe", "off").split(',').map(|v| v == "on").collect();
+    println!(
+        "tool      mode  axe  conc  wall_s  wall_excl_launch_s  per_scen_ms  cells  peak_rss_mb"
+    );
+    for &axe in &axes {
+        for &conc in &concs {
+            let mut walls = Vec::new();
+            let mut per = Vec::new();
+            for r in 0..runs + 1 {
+                let cells: Vec<Cell> = slugs
+                    .iter()
+                    .map(|s| Cell {
+                        scenario: scenario.clone(),
+                        variant: Arc::new(variant(s, &base)),
+                        path: String::new(),
+                    })
+                    .collect();
+                let mut cfg = RunnerConfig::new(&base, options.clone());
+                cfg.concurrency = conc;
+                cfg.capture = Capture::Pages;
+                cfg.full_page = false;
+                cfg.axe = axe;
+                let outcomes = Mutex::new(Vec::new());
+                let cancel = AtomicBool::new(false);
+                let t = Instant::now();
+                runner::run(cells, &cfg, &artifacts, &cancel, &|o| {
+                    outcomes.lock().expect("lock").push(o)
                 })
-                .collect();
-            let mut cfg = RunnerConfig::new(&base, options.clone());
-            cfg.concurrency = conc;
-            cfg.capture = Capture::Pages;
-            cfg.full_page = false;
-            let outcomes = Mutex::new(Vec::new());
-            let cancel = AtomicBool::new(false);
-            let t = Instant::now();
-            runner::run(cells, &cfg, &artifacts, &cancel, &|o| {
-                outcomes.lock().expect("lock").push(o)
-            })
-            .expect("run");
-            let wall = t.elapsed().as_secs_f64();
-            let outcomes = outcomes.into_inner().expect("outcomes");
-            let failed: Vec<_> = outcomes
-                .iter()
-                .filter(|o| o.status != Status::Passed)
-                .map(|o| format!("{}: {:?}", o.municipality, o.reason))
-                .collect();
-            assert!(failed.is_empty(), "every variant passes: {failed:#?}");
-            let captures = outcomes
-                .iter()
-                .flat_map(|o| &o.steps)
-                .filter(|s| s.screenshot.is_some())
-                .map(|s| s.screenshot.clone())
-                .collect::<std::collections::HashSet<_>>()
-                .len();
-            assert!(captures >= 16 * 4 - 16, "4 captures per variant");
-            if r == 0 {
-                continue; // warm-up, as Playwright's --warmup 1
+                .expect("run");
+                let wall = t.elapsed().as_secs_f64();
+                let outcomes = outcomes.into_inner().expect("outcomes");
+                let failed: Vec<_> = outcomes
+                    .iter()
+                    .filter(|o| o.status != Status::Passed)
+                    .map(|o| format!("{}: {:?}", o.municipality, o.reason))
+                    .collect();
+                assert!(failed.is_empty(), "every variant passes: {failed:#?}");
+                let captures = outcomes
+                    .iter()
+                    .flat_map(|o| &o.steps)
+                    .filter(|s| s.screenshot.is_some())
+                    .map(|s| s.screenshot.clone())
+                    .collect::<std::collections::HashSet<_>>()
+                    .len();
+                assert!(captures >= 16 * 4 - 16, "4 captures per variant");
+                if r == 0 {
+                    continue; // warm-up, as Playwright's --warmup 1
+                }
+                walls.push(wall);
+                per.push(
+                    outcomes.iter().map(|o| o.duration_ms as f64).sum::<f64>()
+                        / outcomes.len() as f64,
+                );
             }
-            walls.push(wall);
-            per.push(
-                outcomes.iter().map(|o| o.duration_ms as f64).sum::<f64>() / outcomes.len() as f64,
+            walls.sort_by(f64::total_cmp);
+            per.sort_by(f64::total_cmp);
+            let wall = walls[walls.len() / 2];
+            println!(
+                "provrum   full  {:>3}  {conc:>4}  {wall:>6.2}  {:>18.2}  {:>11.0}  {:>5}  {:>11.1}",
+                if axe { "on" } else { "off" },
+                wall - launch * (conc as f64).min(1.0),
+                per[per.len() / 2],
+                slugs.len(),
+                peak_rss_kb() as f64 / 1024.0
             );
         }
-        walls.sort_by(f64::total_cmp);
-        per.sort_by(f64::total_cmp);
-        let wall = walls[walls.len() / 2];
-        println!(
-            "provrum   full  {conc:>4}  {wall:>6.2}  {:>18.2}  {:>11.0}  {:>5}  {:>11.1}",
-            wall - launch * (conc as f64).min(1.0),
-            per[per.len() / 2],
-            slugs.len(),
-            peak_rss_kb() as f64 / 1024.0
-        );
     }
     println!(
         "(launch of one Chromium: {:.0} ms median of 3, included in wall_s, excluded in wall_excl_launch_s)",

@@ -10,7 +10,7 @@ pub const AXE_SOURCE: &str = include_str!("../../vendor/axe-core/axe.min.js");
 /// `{ id, impact, help, helpUrl, wcag: [...], nodes: [{ target, html, summary, box }] }`.
 pub const RUN: &str = r#"(async () => {
   if (!window.axe) return null;
-  const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations', 'incomplete'] });
+  const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations', 'incomplete'], preload: false, iframes: false });
   const slim = (list) => list.map(v => ({
     id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
     wcag: v.tags.filter(t => /^wcag\d/.test(t)),
