@@ -59,6 +59,14 @@ impl Artifacts {
         Ok(())
     }
 
+    /// `get` on a blocking thread, for async handlers.
+    pub async fn read(&self, hash: &str) -> std::io::Result<Vec<u8>> {
+        let (me, hash) = (self.clone(), hash.to_string());
+        tokio::task::spawn_blocking(move || me.get(&hash))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
     pub fn get(&self, hash: &str) -> std::io::Result<Vec<u8>> {
         let path = self
             .path(hash)

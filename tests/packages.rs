@@ -4,24 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use provrum::municipalities::Registry;
 use provrum::services::{self, LoadError, store::ImportError, store::ImportOutcome};
 use sqlx::Row;
 
-fn provrum(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_provrum"))
-        .args(args)
-        .env_remove("PROVRUM_DATABASE_URL")
-        .output()
-        .expect("run provrum");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::provrum;
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);

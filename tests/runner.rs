@@ -276,19 +276,10 @@ async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
 }
 
 fn provrum(args: &[&str], data: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_provrum"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("PROVRUM_DATABASE_URL")
-        .output()
-        .expect("run provrum");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut all = args.to_vec();
+    let data = data.to_str().expect("utf8 path");
+    all.extend(["--data-dir", data]);
+    common::provrum(&all)
 }
 
 #[test]

@@ -355,10 +355,7 @@ pub async fn attachment(
         .iter()
         .find(|a| a.id == id)
         .ok_or_else(|| WebError::NotFound("Bilagan finns inte i ärendet.".into()))?;
-    let (artifacts, hash) = (state.artifacts.clone(), a.sha256.clone());
-    let bytes = tokio::task::spawn_blocking(move || artifacts.get(&hash))
-        .await
-        .map_err(std::io::Error::other)??;
+    let bytes = state.artifacts.read(&a.sha256).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         a.filename.replace(|c: char| !c.is_ascii() || c == '"', "_")

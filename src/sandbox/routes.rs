@@ -80,14 +80,7 @@ pub async fn ctx(
 type VariantPath = Path<(String, String, String)>;
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::web::cookie(headers, COOKIE)
 }
 
 async fn current(

@@ -243,21 +243,21 @@ pub async fn cells(store: &Store, run_id: i64) -> Result<Vec<CellRow>, sqlx::Err
         .bind(run_id)
         .fetch_all(&store.pool)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CellRow {
-                id: r.try_get("id")?,
-                scenario: r.try_get("scenario")?,
-                scenario_title: r.try_get("scenario_title")?,
-                municipality: r.try_get("municipality")?,
-                status: r.try_get("status")?,
-                reason: r.try_get("reason")?,
-                failed_step: r.try_get("failed_step")?,
-                duration_ms: r.try_get("duration_ms")?,
-                case_number: r.try_get("case_number")?,
-            })
-        })
-        .collect()
+    rows.iter().map(cell_row).collect()
+}
+
+fn cell_row(r: &sqlx::any::AnyRow) -> Result<CellRow, sqlx::Error> {
+    Ok(CellRow {
+        id: r.try_get("id")?,
+        scenario: r.try_get("scenario")?,
+        scenario_title: r.try_get("scenario_title")?,
+        municipality: r.try_get("municipality")?,
+        status: r.try_get("status")?,
+        reason: r.try_get("reason")?,
+        failed_step: r.try_get("failed_step")?,
+        duration_ms: r.try_get("duration_ms")?,
+        case_number: r.try_get("case_number")?,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,17 +289,7 @@ pub async fn cell(
         return Ok(None);
     };
     let run_id: i64 = r.try_get("run_id")?;
-    let cell = CellRow {
-        id: r.try_get("id")?,
-        scenario: r.try_get("scenario")?,
-        scenario_title: r.try_get("scenario_title")?,
-        municipality: r.try_get("municipality")?,
-        status: r.try_get("status")?,
-        reason: r.try_get("reason")?,
-        failed_step: r.try_get("failed_step")?,
-        duration_ms: r.try_get("duration_ms")?,
-        case_number: r.try_get("case_number")?,
-    };
+    let cell = cell_row(&r)?;
     let rows = sqlx::query("select * from step_results where cell_id = $1 order by position")
         .bind(cell_id)
         .fetch_all(&store.pool)

@@ -244,28 +244,23 @@ async fn cell(
     let mut views = Vec::new();
     for row in steps {
         let text = match &row.text_hash {
-            Some(h) => {
-                let (a, h) = (state.artifacts.clone(), h.clone());
-                tokio::task::spawn_blocking(move || a.get(&h))
-                    .await
-                    .ok()
-                    .and_then(|r| r.ok())
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default()
-            }
+            Some(h) => state
+                .artifacts
+                .read(h)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
             None => String::new(),
         };
         let a11y = match &row.accessibility {
             Some(v) => {
                 let size = match &row.screenshot {
-                    Some(h) => {
-                        let (a, h) = (state.artifacts.clone(), h.clone());
-                        tokio::task::spawn_blocking(move || a.get(&h))
-                            .await
-                            .ok()
-                            .and_then(|r| r.ok())
-                            .and_then(|b| png_size(&b))
-                    }
+                    Some(h) => state
+                        .artifacts
+                        .read(h)
+                        .await
+                        .ok()
+                        .and_then(|b| png_size(&b)),
                     None => None,
                 };
                 Some(a11y_view(v, size))
@@ -296,10 +291,10 @@ async fn artifact(
     State(state): State<AppState>,
     Path(hash): Path<String>,
 ) -> Result<Response, WebError> {
-    let (a, h) = (state.artifacts.clone(), hash.clone());
-    let bytes = tokio::task::spawn_blocking(move || a.get(&h))
+    let bytes = state
+        .artifacts
+        .read(&hash)
         .await
-        .map_err(std::io::Error::other)?
         .map_err(|_| WebError::NotFound("Filen finns inte.".into()))?;
     let kind = if bytes.starts_with(b"\x89PNG") {
         "image/png"

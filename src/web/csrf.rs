@@ -2,21 +2,14 @@
 //! per session): a double-submit token, a random value in a SameSite=Strict
 //! HttpOnly cookie that every state-changing form must echo.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 
 use super::WebError;
 
 const COOKIE: &str = "provrum_csrf";
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == COOKIE && v.len() == 32)
-        .map(|(_, v)| v.to_string())
+    super::cookie(headers, COOKIE).filter(|v| v.len() == 32)
 }
 
 /// The token for a page's forms, and the cookie to set when the browser has none.

@@ -184,6 +184,18 @@ async fn healthz(
     Ok("ok\n")
 }
 
+/// The value of cookie `name` in a request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
 /// Render an askama template as an HTML response.
 pub fn render<T: askama::Template>(t: &T) -> Result<axum::response::Html<String>, WebError> {
     Ok(axum::response::Html(t.render()?))

@@ -363,3 +363,19 @@ pub fn run_scenarios(
     .expect("runner");
     out.into_inner().expect("outcomes")
 }
+
+/// Run the `provrum` binary from the repository's top folder, without the
+/// caller's database settings; (exit code, stdout, stderr).
+pub fn provrum(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_provrum"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("PROVRUM_DATABASE_URL")
+        .output()
+        .expect("run provrum");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
