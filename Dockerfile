@@ -9,6 +9,8 @@ COPY templates templates
 COPY static static
 COPY fixtures fixtures
 COPY benches benches
+# headless_chrome with its transport patch, and axe-core, are compiled in from here.
+COPY vendor vendor
 RUN cargo build --release --locked --bin provrum
 
 FROM debian:bookworm-slim
@@ -18,6 +20,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 WORKDIR /app
 COPY --from=build /src/target/release/provrum /usr/local/bin/provrum
 COPY fixtures fixtures
+# Scenarios for runs started from the web; the browser is docker-compose's chromium service.
+COPY scenarios scenarios
 RUN mkdir -p /data && chown provrum /data
 USER provrum
 ENV PROVRUM_DATA_DIR=/data PROVRUM_ADDR=0.0.0.0:3000

@@ -125,4 +125,14 @@ fn dockerfile_copies_only_what_exists() {
     }
     assert!(copies >= 6, "the build stage copies the sources");
     assert!(text.contains("cargo build --release --locked --bin provrum"));
+    // Everything Cargo.toml and the sources pull in from the tree must be in the build stage.
+    for needed in [
+        "COPY vendor vendor",
+        "COPY migrations migrations",
+        "COPY templates templates",
+        "COPY static static",
+        "COPY fixtures fixtures",
+    ] {
+        assert!(text.contains(needed), "Dockerfile lacks `{needed}`");
+    }
 }
