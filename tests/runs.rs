@@ -38,3 +38,18 @@ on_both_backends! {
         assert_eq!(page.status, 200);
     }
 }
+
+on_both_backends! {
+    /// Without a browser nothing runs, and the run is stored as an error, never as passed.
+    async fn a_run_without_chromium_is_an_error_not_a_pass(app) {
+        let files = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/anmalan-om-olagenhet/villkorade-fragor.yaml")];
+        let plan = provrum::scenarios::execute::plan(&app.store, "anmalan-om-olagenhet", None, &files, &["kil".to_string()]).await.expect("plan");
+        let cfg = provrum::scenarios::runner::RunnerConfig::new(&app.url, provrum::browser::BrowserOptions { chromium: "/finns/inte/chromium".into(), ..Default::default() });
+        let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
+        let result = provrum::scenarios::execute::execute(&app.store, &artifacts, plan, cfg, "test", std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)), |_| {}).await;
+        let err = result.err().expect("no browser: an error");
+        assert!(err.to_string().contains("Chromium not found at /finns/inte/chromium"), "{err}");
+        let runs = store::list(&app.store, 10).await.expect("runs");
+        assert_eq!(runs[0].status, "error");
+    }
+}

@@ -107,7 +107,8 @@ impl Counts {
     pub fn verdict(&self, interrupted: bool) -> &'static str {
         if interrupted {
             "interrupted"
-        } else if self.error > 0 {
+        } else if self.error > 0 || self.total() == 0 {
+            // A run that ran nothing (no browser could start) did not pass.
             "error"
         } else if self.failed > 0 {
             "failed"
