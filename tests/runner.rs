@@ -311,6 +311,10 @@ fn provrum_run_reports_json_and_junit_and_exits_by_outcome() {
         out.contains("2 passed, 0 failed, 0 errors, 0 skipped"),
         "{out}"
     );
+    assert!(
+        out.contains("axe-core (WCAG 2.1 A/AA): 0 violation(s) on "),
+        "{out}"
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid JSON");
     assert_eq!(doc["schema"], "provrum-run/1");

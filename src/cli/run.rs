@@ -227,4 +227,37 @@ fn print_summary(outcomes: &[crate::scenarios::runner::CellOutcome]) {
             );
         }
     }
+    print_accessibility(outcomes);
+}
+
+/// One line for axe-core over the run, and where the violations are.
+fn print_accessibility(outcomes: &[crate::scenarios::runner::CellOutcome]) {
+    let mut pages = 0;
+    let mut found: Vec<(String, String, usize)> = Vec::new();
+    for o in outcomes {
+        for step in &o.steps {
+            let Some(a) = &step.accessibility else {
+                continue;
+            };
+            pages += 1;
+            for v in a["violations"].as_array().into_iter().flatten() {
+                let rule = v["id"].as_str().unwrap_or("?").to_string();
+                match found
+                    .iter_mut()
+                    .find(|(m, r, _)| m == &o.municipality && r == &rule)
+                {
+                    Some(entry) => entry.2 += 1,
+                    None => found.push((o.municipality.clone(), rule, 1)),
+                }
+            }
+        }
+    }
+    if pages == 0 {
+        return;
+    }
+    let total: usize = found.iter().map(|(_, _, n)| n).sum();
+    println!("axe-core (WCAG 2.1 A/AA): {total} violation(s) on {pages} audited page(s)");
+    for (m, rule, n) in &found {
+        println!("  {m}: {rule} on {n} page(s)");
+    }
 }
