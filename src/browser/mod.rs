@@ -142,10 +142,6 @@ impl Browser {
         self.inner.as_ref().map(|b| b.get_ws_url())
     }
 
-    pub fn pid(&self) -> Option<u32> {
-        self.process.pid()
-    }
-
     /// Whether the browser still answers.
     pub fn is_alive(&self) -> bool {
         (self.options.remote.is_some() || self.process.is_running())

@@ -28,10 +28,6 @@ impl Tree {
         }
     }
 
-    pub fn pid(&self) -> Option<u32> {
-        self.pid
-    }
-
     pub fn is_running(&self) -> bool {
         self.pid.is_some_and(alive)
     }

@@ -109,14 +109,7 @@ fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Redirect> {
 }
 
 fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {
-    // Both are our own random hex; compare without an early exit anyway.
-    let ok = s.csrf.len() == token.len()
-        && s.csrf
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if ok {
+    if crate::web::csrf::same_token(&s.csrf, token) {
         Ok(())
     } else {
         Err(WebError::Forbidden(

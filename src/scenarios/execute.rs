@@ -129,7 +129,6 @@ pub async fn plan(
 pub struct Finished {
     pub run_id: i64,
     pub counts: Counts,
-    pub interrupted: bool,
     pub outcomes: Vec<CellOutcome>,
     pub status: &'static str,
 }
@@ -206,7 +205,6 @@ pub async fn execute_run(
         run_id,
         status: counts.verdict(interrupted),
         counts,
-        interrupted,
         outcomes,
     })
 }

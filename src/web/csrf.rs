@@ -26,17 +26,18 @@ pub fn token(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>)
     (t, set)
 }
 
+/// Compare tokens without an early exit, so timing says nothing about them.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 pub fn verify(headers: &HeaderMap, form_token: &str) -> Result<(), WebError> {
     match cookie(headers) {
-        Some(c)
-            if c.len() == form_token.len()
-                && c.bytes()
-                    .zip(form_token.bytes())
-                    .fold(0u8, |a, (x, y)| a | (x ^ y))
-                    == 0 =>
-        {
-            Ok(())
-        }
+        Some(c) if same_token(&c, form_token) => Ok(()),
         _ => Err(WebError::Forbidden(
             "Formuläret har gått ut. Ladda om sidan och försök igen.".into(),
         )),

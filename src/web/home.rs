@@ -63,7 +63,7 @@ async fn version(
 ) -> Result<axum::response::Response, WebError> {
     use axum::response::IntoResponse;
     let (csrf, set_cookie) = super::csrf::token(&headers, state.secure_cookies);
-    let Some(v) = store::find_version(&state.store, &service, Some(&version)).await? else {
+    let Some(v) = state.version(&service, &version).await? else {
         return Err(WebError::NotFound(format!(
             "Det finns ingen version {version} av tjänsten {service} i provrummet."
         )));

@@ -1,14 +1,13 @@
-//! Stylesheet, the small progressive-enhancement script, and a stylesheet per
-//! municipality carrying its brand colour (inline styles are forbidden by
-//! our Content-Security-Policy).
+//! Stylesheet, the small progressive-enhancement script, and the brand-colour
+//! stylesheet each variant serves (inline styles are forbidden by our
+//! Content-Security-Policy).
 
 use axum::Router;
-use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::{AppState, WebError};
+use super::AppState;
 
 const CSS: &str = include_str!("../../static/provrum.css");
 const JS: &str = include_str!("../../static/provrum.js");
@@ -39,19 +38,6 @@ pub fn router() -> Router<AppState> {
                 )
             }),
         )
-        .route("/static/brand/{file}", get(brand))
-}
-
-async fn brand(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<impl IntoResponse, WebError> {
-    let id = file.strip_suffix(".css").unwrap_or(&file);
-    let m = state
-        .registry
-        .get(id)
-        .ok_or_else(|| WebError::NotFound(format!("Ingen kommun heter {id}.")))?;
-    Ok(brand_css(m.brand_colour.as_deref()))
 }
 
 /// `:root { --brand: … }` for a colour that was checked to be `#rrggbb`

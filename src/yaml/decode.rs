@@ -246,12 +246,6 @@ impl<'n> MapReader<'n> {
         }
     }
 
-    pub fn has(&self, key: &str) -> bool {
-        self.pairs.iter().any(|(k, v)| {
-            matches!(&k.kind, NodeKind::Scalar { value, .. } if value == key) && !v.is_null()
-        })
-    }
-
     pub fn require(&mut self, d: &mut Decoder, key: &'static str) -> Option<&'n Node> {
         let v = self.get(key);
         if v.is_none() {
