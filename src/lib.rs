@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod browser;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod identities;
 pub mod municipalities;

@@ -217,6 +217,31 @@ impl Page {
             .map_err(|e| BrowserError::Page(format!("screenshot: {e}")))
     }
 
+    /// Emulate a screen `width` × `height` CSS pixels wide (a phone when `mobile`).
+    pub fn set_viewport(&self, width: u32, height: u32, mobile: bool) -> Result<(), BrowserError> {
+        self.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": width, "height": height, "deviceScaleFactor": 1.0, "mobile": mobile }))?;
+        Ok(())
+    }
+
+    /// A screenshot taken again until two in a row are identical (at most
+    /// `tries`), as Playwright does: late fonts, images or layout settle.
+    /// Returns the PNG and whether it settled.
+    pub fn stable_screenshot(
+        &self,
+        full_page: bool,
+        tries: usize,
+    ) -> Result<(Vec<u8>, bool), BrowserError> {
+        let mut last = self.screenshot(full_page)?;
+        for _ in 1..tries.max(2) {
+            let next = self.screenshot(full_page)?;
+            if next == last {
+                return Ok((next, true));
+            }
+            last = next;
+        }
+        Ok((last, false))
+    }
+
     /// The page's visible text, as a reader sees it.
     pub fn text(&self) -> Result<String, BrowserError> {
         Ok(self

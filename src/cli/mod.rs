@@ -13,6 +13,7 @@ use crate::municipalities::Registry;
 use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
 
+mod compare;
 mod run;
 
 #[derive(Parser)]
@@ -69,6 +70,8 @@ enum Command {
     },
     /// Run scenarios against every variant in headless Chromium.
     Run(run::RunArgs),
+    /// Compare every variant's rendering with the base and the last release.
+    Compare(compare::CompareArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -125,6 +128,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Services { store } => services_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
         Command::Run(args) => run::run(args).await,
+        Command::Compare(args) => compare::run(args).await,
     };
     result.unwrap_or_else(|code| code)
 }

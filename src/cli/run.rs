@@ -90,32 +90,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
         plan.cells.len()
     );
 
-    // The sandbox the browsers visit: this same binary, on a free local port.
     let artifacts = Artifacts::new(&config.data_dir);
-    let state = AppState::build(
-        db.clone(),
-        artifacts.clone(),
-        crate::startup::settings(&config),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| {
-            eprintln!("error: starting the sandbox server: {e}");
-            ExitCode::from(2)
-        })?;
-    let origin = format!(
-        "http://{}",
-        listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default()
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::startup::serve(listener, state, async move {
-        let _ = stop_rx.await;
-    }));
-
-    let origin = config.browser_origin.clone().unwrap_or(origin);
+    let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
+    let origin = sandbox.origin.clone();
     let mut cfg = RunnerConfig::new(
         &origin,
         BrowserOptions {
@@ -154,8 +131,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
     })
     .await;
     bar.finish_and_clear();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    sandbox.stop().await;
     let finished = match result {
         Ok(f) => f,
         Err(e) => {
@@ -259,5 +235,53 @@ fn print_accessibility(outcomes: &[crate::scenarios::runner::CellOutcome]) {
     println!("axe-core (WCAG 2.1 A/AA): {total} violation(s) on {pages} audited page(s)");
     for (m, rule, n) in &found {
         println!("  {m}: {rule} on {n} page(s)");
+    }
+}
+
+/// The sandbox the browsers visit: this same binary, on a free local port.
+pub(super) struct Sandbox {
+    pub origin: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Sandbox {
+    pub async fn start(
+        db: &crate::store::Store,
+        artifacts: &Artifacts,
+        config: &crate::config::Config,
+    ) -> Result<Sandbox, ExitCode> {
+        let state = AppState::build(
+            db.clone(),
+            artifacts.clone(),
+            crate::startup::settings(config),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| {
+                eprintln!("error: starting the sandbox server: {e}");
+                ExitCode::from(2)
+            })?;
+        let local = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(crate::startup::serve(listener, state, async move {
+            let _ = stop_rx.await;
+        }));
+        Ok(Sandbox {
+            origin: config.browser_origin.clone().unwrap_or(local),
+            stop,
+            server,
+        })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
     }
 }

@@ -287,6 +287,10 @@ pub struct BaseService {
     pub receipt_text: String,
     pub contact: Contact,
     pub steps: Vec<Step>,
+    /// CSS selectors of parts that differ on every rendering (a map, a
+    /// clock): blanked before variants are compared.
+    #[serde(default)]
+    pub volatile: Vec<String>,
     #[serde(skip)]
     pub spans: Spans,
 }
@@ -307,6 +311,8 @@ pub struct Overlay {
     pub steps: Vec<StepPatch>,
     pub fields: Vec<FieldPatch>,
     pub add_fields: Vec<AddField>,
+    /// Selectors added to the base's `volatile`.
+    pub volatile: Vec<String>,
     pub spans: Spans,
 }
 
@@ -378,6 +384,9 @@ pub struct Variant {
     pub privacy_policy_url: Option<String>,
     pub accessibility_statement_url: Option<String>,
     pub steps: Vec<Step>,
+    /// The base's and the overlay's volatile selectors (see `BaseService`).
+    #[serde(default)]
+    pub volatile: Vec<String>,
 }
 
 impl Variant {

@@ -40,6 +40,7 @@ pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
         Some(n) => steps(d, n, "steps"),
         None => Vec::new(),
     };
+    let volatile = m.opt_str_list(d, "volatile").unwrap_or_default();
     m.finish(d);
     Some(BaseService {
         id: id?,
@@ -54,6 +55,7 @@ pub fn base(d: &mut Decoder, root: &Node) -> Option<BaseService> {
         receipt_text,
         contact,
         steps,
+        volatile,
         spans,
     })
 }

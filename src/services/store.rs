@@ -206,6 +206,15 @@ pub async fn find_version(
     row.as_ref().map(version_row).transpose()
 }
 
+/// The version with this id.
+pub async fn version_by_id(store: &Store, id: i64) -> Result<Option<VersionSummary>, sqlx::Error> {
+    let row = sqlx::query(&format!("{VERSION_SELECT} where v.id = $1"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(version_row).transpose()
+}
+
 pub async fn base(store: &Store, version_id: i64) -> Result<Option<BaseService>, sqlx::Error> {
     let row = sqlx::query("select base from service_versions where id = $1")
         .bind(version_id)

@@ -143,9 +143,20 @@ impl AppState {
         if let Some(v) = self.variants.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(Some(v));
         }
-        let Some(v) =
-            crate::services::store::variant(&self.store, version_id, municipality).await?
-        else {
+        let v = match municipality.strip_suffix(crate::compare::reference::BASE_SUFFIX) {
+            // The base as this municipality would show it: what comparisons render.
+            Some(m) => {
+                let (Some(v), Some(base)) = (
+                    crate::services::store::variant(&self.store, version_id, m).await?,
+                    crate::services::store::base(&self.store, version_id).await?,
+                ) else {
+                    return Ok(None);
+                };
+                crate::compare::reference::base_as(&base, &v, self.registry)
+            }
+            None => crate::services::store::variant(&self.store, version_id, municipality).await?,
+        };
+        let Some(v) = v else {
             return Ok(None);
         };
         let v = Arc::new(v);

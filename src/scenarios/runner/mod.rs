@@ -3,7 +3,7 @@
 //! never runs on the async executor). Each cell gets a fresh browser context
 //! (own cookies and storage) and a page sealed to the test room's origin.
 
-mod steps;
+pub(crate) mod steps;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,0 +1,240 @@
+//! Comparing one municipality's captures with its reference's: per page,
+//! text and structure (once, from the first viewport) and pixels (per
+//! viewport). Each difference becomes a deviation with a fingerprint of the
+//! difference itself, so a decision holds until the difference changes.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::artifacts::Artifacts;
+
+use super::capture::PageShot;
+use super::{pixels, structure, text};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    pub municipality: String,
+    pub step: String,
+    pub kind: String,
+    pub fingerprint: String,
+    pub summary: String,
+    pub detail: Value,
+}
+
+/// One side of a comparison: captures per viewport, in viewport order.
+pub type Side = Vec<(String, Vec<PageShot>)>;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub pixels: pixels::Options,
+    /// Fewer changed (non-anti-aliasing) pixels than this are not a deviation.
+    pub min_changed_pixels: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pixels: pixels::Options::default(),
+            min_changed_pixels: 1,
+        }
+    }
+}
+
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("reading capture {0}: {1}")]
+    Artifact(String, std::io::Error),
+    #[error("decoding screenshot {0}: {1}")]
+    Image(String, image::ImageError),
+    #[error("encoding a diff image: {0}")]
+    Encode(image::ImageError),
+}
+
+fn read_text(artifacts: &Artifacts, hash: &str) -> Result<String, DiffError> {
+    artifacts
+        .get(hash)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| DiffError::Artifact(hash.to_string(), e))
+}
+
+fn read_image(artifacts: &Artifacts, hash: &str) -> Result<image::RgbaImage, DiffError> {
+    let bytes = artifacts
+        .get(hash)
+        .map_err(|e| DiffError::Artifact(hash.to_string(), e))?;
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .map(|i| i.to_rgba8())
+        .map_err(|e| DiffError::Image(hash.to_string(), e))
+}
+
+/// Hash of the changed regions and both images' pixels inside them: the
+/// same change in the same place is the same deviation.
+fn pixel_fingerprint(d: &pixels::PixelDiff, a: &image::RgbaImage, b: &image::RgbaImage) -> String {
+    let mut h = Sha256::new();
+    for r in &d.regions {
+        h.update(format!("{},{},{},{};", r.x, r.y, r.w, r.h).as_bytes());
+        for img in [a, b] {
+            for y in r.y..(r.y + r.h).min(img.height()) {
+                for x in r.x..(r.x + r.w).min(img.width()) {
+                    h.update(img.get_pixel(x, y).0);
+                }
+            }
+        }
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// Pixel diff of two screenshots; `None` when they are the same file.
+pub fn pixel_deviation(
+    artifacts: &Artifacts,
+    reference: &str,
+    candidate: &str,
+    opt: &Options,
+) -> Result<Option<(pixels::PixelDiff, String, String)>, DiffError> {
+    if reference == candidate {
+        return Ok(None);
+    }
+    let (a, b) = (
+        read_image(artifacts, reference)?,
+        read_image(artifacts, candidate)?,
+    );
+    let d = pixels::diff(&a, &b, opt.pixels);
+    if d.changed < opt.min_changed_pixels {
+        return Ok(None);
+    }
+    let fp = pixel_fingerprint(&d, &a, &b);
+    let mut png = Vec::new();
+    d.image(&a)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(DiffError::Encode)?;
+    let diff_hash = artifacts
+        .put(&png)
+        .map_err(|e| DiffError::Artifact("diff image".into(), e))?;
+    Ok(Some((d, fp, diff_hash)))
+}
+
+/// Deviations of `candidate` from `reference` for one municipality.
+pub fn compare_captures(
+    municipality: &str,
+    reference: &Side,
+    candidate: &Side,
+    artifacts: &Artifacts,
+    opt: &Options,
+) -> Result<Vec<Deviation>, DiffError> {
+    let mut out = Vec::new();
+    let dev = |step: &str, kind: &str, fingerprint: String, summary: String, detail: Value| {
+        Deviation {
+            municipality: municipality.to_string(),
+            step: step.to_string(),
+            kind: kind.to_string(),
+            fingerprint,
+            summary,
+            detail,
+        }
+    };
+    let (Some((_, ref_pages)), Some((_, cand_pages))) = (reference.first(), candidate.first())
+    else {
+        return Ok(out);
+    };
+    for r in ref_pages {
+        if !cand_pages.iter().any(|c| c.step == r.step) {
+            out.push(dev(
+                &r.step,
+                "page",
+                fingerprint(&["page", "missing", &r.step]),
+                format!("Sidan ”{}” finns inte i varianten", r.title),
+                json!({ "side": "reference", "title": r.title, "evidence": [r.screenshot] }),
+            ));
+        }
+    }
+    for c in cand_pages {
+        let Some(r) = ref_pages.iter().find(|r| r.step == c.step) else {
+            out.push(dev(
+                &c.step,
+                "page",
+                fingerprint(&["page", "added", &c.step]),
+                format!("Sidan ”{}” finns bara i varianten", c.title),
+                json!({ "side": "candidate", "title": c.title, "evidence": [c.screenshot] }),
+            ));
+            continue;
+        };
+        if r.text != c.text {
+            let segments = text::diff(&read_text(artifacts, &r.text)?, &read_text(artifacts, &c.text)?);
+            if text::changed(&segments) {
+                let changes = text::change_summary(&segments);
+                let n = changes.len();
+                let first = changes.first().cloned().unwrap_or_default();
+                let mut parts = vec!["text"];
+                parts.extend(changes.iter().map(String::as_str));
+                out.push(dev(
+                    &c.step,
+                    "text",
+                    fingerprint(&parts),
+                    format!(
+                        "Texten skiljer sig ({n} ändring{}): {}",
+                        if n == 1 { "" } else { "ar" },
+                        first.chars().take(80).collect::<String>()
+                    ),
+                    json!({ "changes": changes, "evidence": [r.text, c.text] }),
+                ));
+            }
+        }
+        let changes = structure::diff(&r.structure, &c.structure);
+        if !changes.is_empty() {
+            let described: Vec<String> = changes.iter().map(|x| x.describe()).collect();
+            let encoded = serde_json::to_string(&changes).unwrap_or_default();
+            out.push(dev(
+                &c.step,
+                "structure",
+                fingerprint(&["structure", &encoded]),
+                format!("Formuläret skiljer sig: {}", described.join("; ")),
+                json!({ "changes": changes, "described": described, "evidence": [r.screenshot, c.screenshot] }),
+            ));
+        }
+    }
+    for ((viewport, ref_pages), (_, cand_pages)) in reference.iter().zip(candidate) {
+        for c in cand_pages {
+            let Some(r) = ref_pages.iter().find(|r| r.step == c.step) else {
+                continue;
+            };
+            if let Some((d, fp, diff_hash)) =
+                pixel_deviation(artifacts, &r.screenshot, &c.screenshot, opt)?
+            {
+                out.push(dev(
+                    &c.step,
+                    &format!("pixels:{viewport}"),
+                    fp,
+                    format!(
+                        "Bilden skiljer sig ({viewport}): {} pixlar ({:.2} %) i {} område{}",
+                        d.changed,
+                        d.ratio * 100.0,
+                        d.regions.len(),
+                        if d.regions.len() == 1 { "" } else { "n" }
+                    ),
+                    json!({
+                        "viewport": viewport,
+                        "changed": d.changed,
+                        "antialiased": d.antialiased,
+                        "ratio": d.ratio,
+                        "width": d.width,
+                        "height": d.height,
+                        "regions": d.regions,
+                        "reference": r.screenshot,
+                        "candidate": c.screenshot,
+                        "diff": diff_hash,
+                        "evidence": [r.screenshot, c.screenshot, diff_hash],
+                    }),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,426 @@
+//! From "compare this version" to stored, judged deviations: choose the
+//! references, capture what is not captured yet (reusing captures of the
+//! exact same rendering), diff, and store the result atomically.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::artifacts::Artifacts;
+use crate::browser::{BrowserError, BrowserOptions};
+use crate::municipalities::Registry;
+use crate::services::Variant;
+use crate::services::store::{self as versions, VersionSummary};
+use crate::store::Store;
+
+use super::capture::{self, CaptureConfig, Job, PageShot, Viewport};
+use super::diff::{self, Deviation, Side};
+use super::{Judged, reference, store};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Against {
+    /// The base, and the last release when there is one.
+    Default,
+    Base,
+    Released,
+    Version(String),
+}
+
+impl Against {
+    pub fn parse(s: &str) -> Against {
+        match s {
+            "base" | "bas" => Against::Base,
+            "released" | "release" => Against::Released,
+            v => Against::Version(v.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub service: String,
+    pub version: Option<String>,
+    pub against: Against,
+    pub viewports: Vec<Viewport>,
+    /// Capture again even when a capture of the same rendering exists.
+    pub fresh: bool,
+}
+
+/// Where captures are made.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub origin: String,
+    pub browser: BrowserOptions,
+    pub concurrency: usize,
+    pub files_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("no version {1} of service `{0}` is imported (see `provrum services`)")]
+    NoVersion(String, String),
+    #[error("`{0}` has no released version yet: compare with --against base or --against VERSION")]
+    NoRelease(String),
+    #[error("Chromium: {0}")]
+    Browser(#[from] BrowserError),
+    #[error("{0}")]
+    Diff(#[from] diff::DiffError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Task(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceInfo {
+    /// `base` or a version.
+    pub reference: String,
+    /// Municipalities whose variant is compared.
+    pub compared: Vec<String>,
+    /// Municipalities left out, with why (hosted elsewhere, new variant…).
+    pub skipped: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: VersionSummary,
+    pub references: Vec<ReferenceInfo>,
+    pub deviations: Vec<Judged>,
+    pub captured: usize,
+    pub reused: usize,
+}
+
+/// What a capture's rendering depends on: if this is equal, the capture is reusable.
+fn definition(v: &Variant, vp: &Viewport) -> String {
+    diff::fingerprint(&[
+        "capture/1",
+        env!("CARGO_PKG_VERSION"),
+        &serde_json::to_string(v).unwrap_or_default(),
+        &serde_json::to_string(vp).unwrap_or_default(),
+    ])
+}
+
+struct Pair {
+    reference: String,
+    municipality: String,
+    /// (version id, target) of both sides.
+    theirs: (i64, String),
+    ours: (i64, String),
+}
+
+type Key = (i64, String, String);
+
+pub async fn execute(
+    db: &Store,
+    artifacts: &Artifacts,
+    env: &Env,
+    req: &Request,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Result<Report, CompareError> {
+    let Some(v) = versions::find_version(db, &req.service, req.version.as_deref()).await? else {
+        return Err(CompareError::NoVersion(
+            req.service.clone(),
+            req.version.clone().unwrap_or_else(|| "(newest)".into()),
+        ));
+    };
+    let mut refs: Vec<Option<VersionSummary>> = Vec::new();
+    match &req.against {
+        Against::Base => refs.push(None),
+        Against::Default => {
+            refs.push(None);
+            if let Some(id) = store::last_release(db, &req.service, v.id).await? {
+                refs.push(versions::version_by_id(db, id).await?);
+            }
+        }
+        Against::Released => match store::last_release(db, &req.service, v.id).await? {
+            Some(id) => refs.push(versions::version_by_id(db, id).await?),
+            None => return Err(CompareError::NoRelease(req.service.clone())),
+        },
+        Against::Version(x) => match versions::find_version(db, &req.service, Some(x)).await? {
+            Some(o) => refs.push(Some(o)),
+            None => return Err(CompareError::NoVersion(req.service.clone(), x.clone())),
+        },
+    }
+    let registry = Registry::builtin();
+    let ours = versions::variants(db, v.id).await?;
+    let base = versions::base(db, v.id).await?;
+    let mut jobs: BTreeMap<Key, (Arc<Variant>, String)> = BTreeMap::new();
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut infos = Vec::new();
+    let mut extra: Vec<(String, Deviation)> = Vec::new();
+    let mut want = |version: &VersionSummary, target: &str, var: Variant| {
+        for vp in &req.viewports {
+            jobs.entry((version.id, target.to_string(), vp.name.clone()))
+                .or_insert_with(|| (Arc::new(var.clone()), version.version.clone()));
+        }
+    };
+    for r in &refs {
+        let label = r.as_ref().map(|x| x.version.clone()).unwrap_or_else(|| "base".into());
+        let mut info = ReferenceInfo {
+            reference: label.clone(),
+            compared: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let theirs = match r {
+            Some(x) => versions::variants(db, x.id).await?,
+            None => Vec::new(),
+        };
+        for var in &ours {
+            let m = var.municipality.clone();
+            if var.external_url.is_some() {
+                info.skipped.push((m, "egen e-tjänst utanför provrummet".into()));
+                continue;
+            }
+            match r {
+                None => {
+                    let Some(b) = base.as_ref().and_then(|b| reference::base_as(b, var, registry))
+                    else {
+                        info.skipped.push((m, "basen saknas".into()));
+                        continue;
+                    };
+                    if let Some(b) = &base {
+                        let declared = reference::declared(b, var, registry);
+                        if !declared.is_empty() {
+                            extra.push((
+                                label.clone(),
+                                Deviation {
+                                    municipality: m.clone(),
+                                    step: "*".into(),
+                                    kind: "declared".into(),
+                                    fingerprint: diff::fingerprint(
+                                        &declared.iter().map(String::as_str).collect::<Vec<_>>(),
+                                    ),
+                                    summary: declared.join("; "),
+                                    detail: json!({ "declared": declared }),
+                                },
+                            ));
+                        }
+                    }
+                    info.compared.push(m.clone());
+                    // Same definition, same rendering: nothing to capture or compare.
+                    if serde_json::to_value(&b).ok() == serde_json::to_value(var).ok() {
+                        continue;
+                    }
+                    let target = reference::base_target(&m);
+                    want(&v, &m, var.clone());
+                    want(&v, &target, b);
+                    pairs.push(Pair {
+                        reference: label.clone(),
+                        municipality: m.clone(),
+                        theirs: (v.id, target),
+                        ours: (v.id, m),
+                    });
+                }
+                Some(x) => {
+                    let Some(old) = theirs.iter().find(|o| o.municipality == m) else {
+                        extra.push((
+                            label.clone(),
+                            Deviation {
+                                municipality: m.clone(),
+                                step: "*".into(),
+                                kind: "page".into(),
+                                fingerprint: diff::fingerprint(&["new-variant", &m]),
+                                summary: format!("Varianten är ny sedan {}", x.version),
+                                detail: json!({}),
+                            },
+                        ));
+                        info.compared.push(m);
+                        continue;
+                    };
+                    if old.external_url.is_some() {
+                        info.skipped.push((m, format!("egen e-tjänst i {}", x.version)));
+                        continue;
+                    }
+                    info.compared.push(m.clone());
+                    want(&v, &m, var.clone());
+                    want(x, &m, old.clone());
+                    pairs.push(Pair {
+                        reference: label.clone(),
+                        municipality: m.clone(),
+                        theirs: (x.id, m.clone()),
+                        ours: (v.id, m),
+                    });
+                }
+            }
+        }
+        infos.push(info);
+    }
+
+    // Captures: reuse those of the exact same rendering, make the rest.
+    let mut have: HashMap<Key, Result<Vec<PageShot>, String>> = HashMap::new();
+    let mut todo = Vec::new();
+    let viewport = |name: &str| req.viewports.iter().find(|x| x.name == name).cloned();
+    for ((vid, target, vp), (var, version)) in &jobs {
+        let Some(vpx) = viewport(vp) else { continue };
+        let def = definition(var, &vpx);
+        if !req.fresh
+            && let Some(c) = store::find_capture(db, *vid, target, vp, &def).await?
+        {
+            have.insert((*vid, target.clone(), vp.clone()), Ok(c.pages));
+            continue;
+        }
+        todo.push((
+            Job {
+                target: target.clone(),
+                variant: var.clone(),
+                path: format!("/tjanster/{}/{version}/{target}", req.service),
+                viewport: vpx,
+            },
+            *vid,
+            def,
+        ));
+    }
+    let reused = have.len();
+    let captured = todo.len();
+    if !todo.is_empty() {
+        let cfg = CaptureConfig {
+            origin: env.origin.clone(),
+            browser: env.browser.clone(),
+            concurrency: env.concurrency,
+            files_dir: env.files_dir.clone(),
+        };
+        let total = todo.len();
+        let list: Vec<Job> = todo.iter().map(|(j, _, _)| j.clone()).collect();
+        let arts = artifacts.clone();
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let p = progress.clone();
+        let results = tokio::task::spawn_blocking(move || {
+            capture::capture(list, &cfg, &arts, &|_c| {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                p(n, total);
+            })
+        })
+        .await
+        .map_err(|e| CompareError::Task(e.to_string()))??;
+        for c in results {
+            let Some((_, vid, def)) = todo.iter().find(|(j, _, _)| {
+                j.target == c.job.target
+                    && j.viewport == c.job.viewport
+                    && j.path == c.job.path
+            }) else {
+                continue;
+            };
+            store::save_capture(
+                db,
+                *vid,
+                &c.job.target,
+                &c.job.viewport.name,
+                def,
+                c.error.as_deref(),
+                &c.pages,
+            )
+            .await?;
+            let key = (*vid, c.job.target.clone(), c.job.viewport.name.clone());
+            have.insert(
+                key,
+                match c.error {
+                    Some(e) => Err(e),
+                    None => Ok(c.pages),
+                },
+            );
+        }
+    }
+
+    // Diffs, on blocking threads (image decoding and pixel work).
+    let mut sides: Vec<(String, String, Result<(Side, Side), String>)> = Vec::new();
+    for p in &pairs {
+        let side = |(vid, target): &(i64, String)| -> Result<Side, String> {
+            req.viewports
+                .iter()
+                .map(|vp| {
+                    match have.get(&(*vid, target.clone(), vp.name.clone())) {
+                        Some(Ok(pages)) => Ok((vp.name.clone(), pages.clone())),
+                        Some(Err(e)) => Err(format!("{target} ({}): {e}", vp.name)),
+                        None => Err(format!("{target} ({}) was not captured", vp.name)),
+                    }
+                })
+                .collect()
+        };
+        let both = side(&p.theirs).and_then(|a| side(&p.ours).map(|b| (a, b)));
+        sides.push((p.reference.clone(), p.municipality.clone(), both));
+    }
+    let arts = artifacts.clone();
+    let found = tokio::task::spawn_blocking(move || diff_all(sides, &arts))
+        .await
+        .map_err(|e| CompareError::Task(e.to_string()))??;
+    for info in &infos {
+        let mut list: Vec<Deviation> = extra
+            .iter()
+            .filter(|(r, _)| r == &info.reference)
+            .map(|(_, d)| d.clone())
+            .collect();
+        list.extend(
+            found
+                .iter()
+                .filter(|(r, _)| r == &info.reference)
+                .map(|(_, d)| d.clone()),
+        );
+        store::replace_deviations(db, v.id, &info.reference, &list).await?;
+    }
+    let compared: Vec<&str> = infos.iter().map(|i| i.reference.as_str()).collect();
+    let deviations = super::judged(db, &req.service, v.id)
+        .await?
+        .into_iter()
+        .filter(|j| compared.contains(&j.deviation.reference.as_str()))
+        .collect();
+    Ok(Report {
+        version: v,
+        references: infos,
+        deviations,
+        captured,
+        reused,
+    })
+}
+
+type Sides = Vec<(String, String, Result<(Side, Side), String>)>;
+
+/// Every pair's deviations, split over the cores.
+fn diff_all(sides: Sides, artifacts: &Artifacts) -> Result<Vec<(String, Deviation)>, CompareError> {
+    let opt = diff::Options::default();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let chunk = sides.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<(String, Deviation)>, diff::DiffError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = sides
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        for (reference, m, both) in part {
+                            match both {
+                                Ok((a, b)) => {
+                                    for d in diff::compare_captures(m, a, b, artifacts, &opt)? {
+                                        out.push((reference.clone(), d));
+                                    }
+                                }
+                                Err(e) => out.push((
+                                    reference.clone(),
+                                    Deviation {
+                                        municipality: m.clone(),
+                                        step: "*".into(),
+                                        kind: "capture".into(),
+                                        fingerprint: diff::fingerprint(&["capture", e]),
+                                        summary: format!("Kunde inte fångas: {e}"),
+                                        detail: json!({ "error": e }),
+                                    },
+                                )),
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new())))
+                .collect()
+        });
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,104 @@
+//! Variant comparison: what each municipality's variant renders, against the
+//! base and against an earlier (released) version. Captures come from a
+//! deterministic walk in headless Chromium (`capture`); text, structure and
+//! pixel diffs find deviations (`text`, `structure`, `pixels`); e-kontoret
+//! approves or flags each deviation, remembered by fingerprint (`store`).
+
+pub mod capture;
+pub mod diff;
+pub mod execute;
+pub mod pixels;
+pub mod reference;
+pub mod store;
+pub mod structure;
+pub mod text;
+mod walk;
+pub mod web;
+
+pub use diff::{Deviation, compare_captures};
+pub use execute::{Against, Request, execute};
+
+use serde::Serialize;
+
+use crate::store::Store;
+use store::{Decision, StoredDeviation};
+
+/// `base` for the base, `version` for any other version.
+pub fn reference_kind(reference: &str) -> &'static str {
+    if reference == "base" { "base" } else { "version" }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// An expected difference the variant declares (branding, contact).
+    Declared,
+    Approved,
+    Flagged,
+    /// Not decided yet, or changed since the last decision.
+    Pending,
+    /// The variant could not be captured: nothing is known.
+    Error,
+}
+
+impl Status {
+    pub fn is_settled(self) -> bool {
+        matches!(self, Status::Declared | Status::Approved)
+    }
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Status::Declared => "godkänd genom deklaration",
+            Status::Approved => "godkänd",
+            Status::Flagged => "flaggad",
+            Status::Pending => "behöver granskas",
+            Status::Error => "fel vid fångst",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Judged {
+    #[serde(flatten)]
+    pub deviation: StoredDeviation,
+    pub status: Status,
+    pub decision: Option<Decision>,
+}
+
+/// Every stored deviation of a version with its standing decision.
+pub async fn judged(
+    db: &Store,
+    service: &str,
+    version_id: i64,
+) -> Result<Vec<Judged>, sqlx::Error> {
+    let mut out = Vec::new();
+    for d in store::deviations(db, version_id).await? {
+        let (status, decision) = match d.kind.as_str() {
+            "declared" => (Status::Declared, None),
+            "capture" => (Status::Error, None),
+            _ => {
+                let dec = store::decision(
+                    db,
+                    service,
+                    &d.municipality,
+                    &d.step,
+                    &d.kind,
+                    reference_kind(&d.reference),
+                    &d.fingerprint,
+                )
+                .await?;
+                let status = match dec.as_ref().map(|x| x.decision.as_str()) {
+                    Some("approved") => Status::Approved,
+                    Some("flagged") => Status::Flagged,
+                    _ => Status::Pending,
+                };
+                (status, dec)
+            }
+        };
+        out.push(Judged {
+            deviation: d,
+            status,
+            decision,
+        });
+    }
+    Ok(out)
+}

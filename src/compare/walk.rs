@@ -1,0 +1,166 @@
+//! Deterministic answers derived from a variant's definition, so a capture
+//! can walk every step without a hand-written scenario: the same definition
+//! always gets the same answers, hence the same summary page.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::scenarios::{Action, Target};
+use crate::services::{Field, FieldKind, Step};
+
+/// The test identity captures sign in with (Skatteverket's test number).
+pub const IDENTITY: &str = "199011142388";
+
+/// Answers given so far, by field id: conditions on later fields read them.
+pub type Given = BTreeMap<String, Vec<String>>;
+
+fn text_for(f: &Field, fallback: &str) -> String {
+    let v = &f.validation;
+    if let Some(p) = &v.pattern
+        && let Ok(re) = regex::Regex::new(&format!("^(?:{p})$"))
+    {
+        let candidates = [
+            "Provgården 1:1",
+            "Provgården 1",
+            "12345",
+            "123 45",
+            "Prov",
+            "A1",
+            "provrum@exempel.se",
+        ];
+        if let Some(c) = candidates.iter().find(|c| re.is_match(c)) {
+            return c.to_string();
+        }
+    }
+    let mut s = fallback.to_string();
+    let min = v.min_length.unwrap_or(0) as usize;
+    while s.chars().count() < min {
+        s.push_str(" och mer text");
+    }
+    if let Some(max) = v.max_length {
+        s = s.chars().take(max as usize).collect();
+    }
+    s
+}
+
+fn number_for(f: &Field) -> String {
+    let v = &f.validation;
+    let n = v.min.unwrap_or(1.0).max(1.0).min(v.max.unwrap_or(f64::MAX));
+    if n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn date_for(f: &Field) -> String {
+    let v = &f.validation;
+    v.min_date
+        .clone()
+        .or_else(|| v.max_date.clone())
+        .unwrap_or_else(|| "2026-01-15".into())
+}
+
+fn file_for(f: &Field, files: &Path) -> Option<PathBuf> {
+    let accept = f.file.as_ref().map(|r| r.accept.clone()).unwrap_or_default();
+    let ok = |ext: &str| accept.is_empty() || accept.iter().any(|a| a == ext);
+    if ok("png") {
+        Some(files.join("bild.png"))
+    } else if ok("pdf") {
+        Some(files.join("anteckningar.pdf"))
+    } else {
+        None
+    }
+}
+
+fn shown(f: &Field, given: &Given) -> bool {
+    if f.hidden {
+        return false;
+    }
+    match &f.shown_when {
+        None => true,
+        Some(c) => given
+            .get(&c.field)
+            .is_some_and(|vals| vals.iter().any(|v| c.equals.contains(v))),
+    }
+}
+
+/// The actions that answer `step`: every shown question gets a valid answer
+/// (first option, shortest valid text…); optional files are left out.
+pub fn answers(step: &Step, given: &mut Given, files: &Path) -> Vec<Action> {
+    let (mut fill, mut choose, mut check, mut attach) = (vec![], vec![], vec![], vec![]);
+    let field = |id: &str, part: Option<&str>| Target::Field {
+        id: id.to_string(),
+        part: part.map(str::to_string),
+    };
+    for f in &step.fields {
+        if f.kind.is_block() || !shown(f, given) {
+            continue;
+        }
+        let value = match f.kind {
+            FieldKind::Text => Some(text_for(f, "Provsvar")),
+            FieldKind::Textarea => Some(text_for(f, "Provsvar för jämförelsen av varianter.")),
+            FieldKind::Email => Some("provrum@exempel.se".to_string()),
+            FieldKind::Phone => Some("070-123 45 67".to_string()),
+            FieldKind::Personnummer => Some(IDENTITY.to_string()),
+            FieldKind::Number => Some(number_for(f)),
+            FieldKind::Date => Some(date_for(f)),
+            _ => None,
+        };
+        if let Some(v) = value {
+            fill.push((field(&f.id, None), v.clone()));
+            given.insert(f.id.clone(), vec![v]);
+            continue;
+        }
+        match f.kind {
+            FieldKind::Radio | FieldKind::Select => {
+                if let Some(o) = f.options.first() {
+                    choose.push((field(&f.id, None), o.value.clone()));
+                    given.insert(f.id.clone(), vec![o.value.clone()]);
+                }
+            }
+            FieldKind::Checkbox if f.options.is_empty() => {
+                if f.required {
+                    check.push(field(&f.id, None));
+                    given.insert(f.id.clone(), vec!["ja".into()]);
+                }
+            }
+            FieldKind::Checkbox => {
+                if let Some(o) = f.options.first() {
+                    check.push(field(&f.id, Some(&o.value)));
+                    given.insert(f.id.clone(), vec![o.value.clone()]);
+                }
+            }
+            FieldKind::File if f.required => {
+                if let Some(p) = file_for(f, files) {
+                    attach.push((field(&f.id, None), p));
+                }
+            }
+            // Contact details come prefilled from the register except e-mail.
+            FieldKind::Contact => {
+                fill.push((field(&f.id, Some("email")), "provrum@exempel.se".into()));
+                fill.push((field(&f.id, Some("phone")), "070-123 45 67".into()));
+            }
+            FieldKind::Address => {
+                fill.push((field(&f.id, Some("street")), "Provgatan 1".into()));
+                fill.push((field(&f.id, Some("postal_code")), "123 45".into()));
+                fill.push((field(&f.id, Some("city")), "Provstad".into()));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if !fill.is_empty() {
+        out.push(Action::Fill { values: fill });
+    }
+    if !choose.is_empty() {
+        out.push(Action::Choose { values: choose });
+    }
+    if !check.is_empty() {
+        out.push(Action::Check { targets: check });
+    }
+    if !attach.is_empty() {
+        out.push(Action::Attach { files: attach });
+    }
+    out
+}
