@@ -66,6 +66,7 @@ fn variant(slug: &str, base: &str) -> Variant {
         privacy_policy_url: None,
         accessibility_statement_url: None,
         steps: Vec::new(),
+        volatile: Vec::new(),
     }
 }
 

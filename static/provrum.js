@@ -36,6 +36,24 @@
     if (refresh) {
       setTimeout(function () { window.location.reload(); }, 1000 * Number(refresh.getAttribute("data-auto-refresh")));
     }
+    // Comparison: a slider that reveals the variant over the reference.
+    document.querySelectorAll("[data-stack]").forEach(function (stack, i) {
+      var top = stack.querySelector(".top");
+      if (!top) return;
+      var label = document.createElement("label");
+      label.setAttribute("for", "slider-" + i);
+      label.textContent = "Reglage: visa varianten från vänster";
+      var range = document.createElement("input");
+      range.type = "range"; range.min = "0"; range.max = "100"; range.value = "50"; range.id = "slider-" + i;
+      function apply() {
+        top.style.opacity = "1";
+        top.style.clipPath = "inset(0 " + (100 - Number(range.value)) + "% 0 0)";
+      }
+      range.addEventListener("input", apply);
+      stack.parentNode.insertBefore(label, stack);
+      stack.parentNode.insertBefore(range, stack);
+      apply();
+    });
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

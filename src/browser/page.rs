@@ -219,7 +219,9 @@ impl Page {
 
     /// Emulate a screen `width` × `height` CSS pixels wide (a phone when `mobile`).
     pub fn set_viewport(&self, width: u32, height: u32, mobile: bool) -> Result<(), BrowserError> {
-        self.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": width, "height": height, "deviceScaleFactor": 1.0, "mobile": mobile }))?;
+        self.call::<Emulation::SetDeviceMetricsOverride>(
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1.0, "mobile": mobile }),
+        )?;
         Ok(())
     }
 
@@ -251,8 +253,13 @@ impl Page {
             .to_string())
     }
 
+    /// The document's address, asked of the page itself: the tab's own record
+    /// follows target events and can still name the previous page just after a load.
     pub fn url(&self) -> String {
-        self.tab.get_url()
+        self.eval("location.href")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| self.tab.get_url())
     }
 
     /// Set the files of the `<input type=file>` matching `selector`.

@@ -108,7 +108,7 @@ pub async fn run(args: CompareArgs) -> Result<ExitCode, ExitCode> {
         ExitCode::from(2)
     })?;
     print_summary(&report);
-    let code = exit_code(&report.deviations);
+    let code = crate::compare::exit_code(&report.deviations);
     if let Some(path) = &args.json {
         let doc = json_report(&report, code);
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
@@ -118,16 +118,6 @@ pub async fn run(args: CompareArgs) -> Result<ExitCode, ExitCode> {
         }
     }
     Ok(ExitCode::from(code))
-}
-
-pub fn exit_code(deviations: &[Judged]) -> u8 {
-    if deviations.iter().any(|d| d.status == Status::Error) {
-        2
-    } else if deviations.iter().all(|d| d.status.is_settled()) {
-        0
-    } else {
-        1
-    }
 }
 
 fn print_summary(r: &Report) {
@@ -169,10 +159,17 @@ fn print_summary(r: &Report) {
             );
         }
     }
-    let pending = r.deviations.iter().filter(|d| !d.status.is_settled()).count();
+    let pending = r
+        .deviations
+        .iter()
+        .filter(|d| !d.status.is_settled())
+        .count();
     println!(
         "{} avvikelse(r), {pending} ej godkända",
-        r.deviations.iter().filter(|d| d.deviation.kind != "declared").count()
+        r.deviations
+            .iter()
+            .filter(|d| d.deviation.kind != "declared")
+            .count()
     );
 }
 

@@ -57,7 +57,11 @@ impl Viewport {
             "mobil" | "mobile" => return Ok(Viewport::mobile()),
             _ => {}
         }
-        let err = || format!("`{s}` is not a viewport: use desktop, mobil or NAME=WIDTHxHEIGHT (e.g. surfplatta=768x1024)");
+        let err = || {
+            format!(
+                "`{s}` is not a viewport: use desktop, mobil or NAME=WIDTHxHEIGHT (e.g. surfplatta=768x1024)"
+            )
+        };
         let (name, size) = s.split_once('=').ok_or_else(err)?;
         let (w, h) = size.split_once('x').ok_or_else(err)?;
         let (width, height) = (w.parse().map_err(|_| err())?, h.parse().map_err(|_| err())?);
@@ -194,7 +198,12 @@ fn step_key(url: &str, base: &str) -> String {
     }
 }
 
-fn capture_one(browser: &Browser, job: Job, cfg: &CaptureConfig, artifacts: &Artifacts) -> Captured {
+fn capture_one(
+    browser: &Browser,
+    job: Job,
+    cfg: &CaptureConfig,
+    artifacts: &Artifacts,
+) -> Captured {
     let mut out = Captured {
         job,
         pages: Vec::new(),
@@ -214,7 +223,12 @@ fn capture_one(browser: &Browser, job: Job, cfg: &CaptureConfig, artifacts: &Art
     out
 }
 
-fn snap(page: &Page, step: &str, masks: &[String], artifacts: &Artifacts) -> Result<PageShot, BrowserError> {
+fn snap(
+    page: &Page,
+    step: &str,
+    masks: &[String],
+    artifacts: &Artifacts,
+) -> Result<PageShot, BrowserError> {
     let masks = serde_json::to_string(masks).unwrap_or_else(|_| "[]".into());
     page.eval(&format!("{PREPARE}({masks})"))?;
     let (png, stable) = page.stable_screenshot(true, 5)?;
@@ -304,9 +318,32 @@ fn walk_pages(
                 Action::Next
             }
         };
+        let before = page.url();
         perform(page, &action, &mut cx)?;
+        settle(page, &before);
     }
     Err("the walk did not reach the receipt within 60 pages".into())
+}
+
+/// Wait (up to 5 s) until the page after a navigating action has loaded:
+/// a new address, or the same one showing errors. A load event that
+/// arrives late from the previous page must not make the walk read the old one.
+fn settle(page: &Page, before: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        let ready = page
+            .eval("document.readyState === 'complete' && !!document.body")
+            .ok()
+            == Some(Value::Bool(true));
+        let errors = page
+            .eval("!!document.querySelector('.error-message, .error-summary')")
+            .ok()
+            == Some(Value::Bool(true));
+        if ready && (page.url() != before || errors) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Stored form of a capture's pages.

@@ -35,7 +35,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             pixels: pixels::Options::default(),
-            min_changed_pixels: 1,
+            min_changed_pixels: 16,
         }
     }
 }
@@ -130,16 +130,15 @@ pub fn compare_captures(
     opt: &Options,
 ) -> Result<Vec<Deviation>, DiffError> {
     let mut out = Vec::new();
-    let dev = |step: &str, kind: &str, fingerprint: String, summary: String, detail: Value| {
-        Deviation {
+    let dev =
+        |step: &str, kind: &str, fingerprint: String, summary: String, detail: Value| Deviation {
             municipality: municipality.to_string(),
             step: step.to_string(),
             kind: kind.to_string(),
             fingerprint,
             summary,
             detail,
-        }
-    };
+        };
     let (Some((_, ref_pages)), Some((_, cand_pages))) = (reference.first(), candidate.first())
     else {
         return Ok(out);
@@ -167,7 +166,10 @@ pub fn compare_captures(
             continue;
         };
         if r.text != c.text {
-            let segments = text::diff(&read_text(artifacts, &r.text)?, &read_text(artifacts, &c.text)?);
+            let segments = text::diff(
+                &read_text(artifacts, &r.text)?,
+                &read_text(artifacts, &c.text)?,
+            );
             if text::changed(&segments) {
                 let changes = text::change_summary(&segments);
                 let n = changes.len();

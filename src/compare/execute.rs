@@ -158,7 +158,10 @@ pub async fn execute(
         }
     };
     for r in &refs {
-        let label = r.as_ref().map(|x| x.version.clone()).unwrap_or_else(|| "base".into());
+        let label = r
+            .as_ref()
+            .map(|x| x.version.clone())
+            .unwrap_or_else(|| "base".into());
         let mut info = ReferenceInfo {
             reference: label.clone(),
             compared: Vec::new(),
@@ -171,12 +174,15 @@ pub async fn execute(
         for var in &ours {
             let m = var.municipality.clone();
             if var.external_url.is_some() {
-                info.skipped.push((m, "egen e-tjänst utanför provrummet".into()));
+                info.skipped
+                    .push((m, "egen e-tjänst utanför provrummet".into()));
                 continue;
             }
             match r {
                 None => {
-                    let Some(b) = base.as_ref().and_then(|b| reference::base_as(b, var, registry))
+                    let Some(b) = base
+                        .as_ref()
+                        .and_then(|b| reference::base_as(b, var, registry))
                     else {
                         info.skipped.push((m, "basen saknas".into()));
                         continue;
@@ -231,7 +237,8 @@ pub async fn execute(
                         continue;
                     };
                     if old.external_url.is_some() {
-                        info.skipped.push((m, format!("egen e-tjänst i {}", x.version)));
+                        info.skipped
+                            .push((m, format!("egen e-tjänst i {}", x.version)));
                         continue;
                     }
                     info.compared.push(m.clone());
@@ -297,9 +304,7 @@ pub async fn execute(
         .map_err(|e| CompareError::Task(e.to_string()))??;
         for c in results {
             let Some((_, vid, def)) = todo.iter().find(|(j, _, _)| {
-                j.target == c.job.target
-                    && j.viewport == c.job.viewport
-                    && j.path == c.job.path
+                j.target == c.job.target && j.viewport == c.job.viewport && j.path == c.job.path
             }) else {
                 continue;
             };
@@ -325,18 +330,18 @@ pub async fn execute(
     }
 
     // Diffs, on blocking threads (image decoding and pixel work).
-    let mut sides: Vec<(String, String, Result<(Side, Side), String>)> = Vec::new();
+    let mut sides: Sides = Vec::new();
     for p in &pairs {
         let side = |(vid, target): &(i64, String)| -> Result<Side, String> {
             req.viewports
                 .iter()
-                .map(|vp| {
-                    match have.get(&(*vid, target.clone(), vp.name.clone())) {
+                .map(
+                    |vp| match have.get(&(*vid, target.clone(), vp.name.clone())) {
                         Some(Ok(pages)) => Ok((vp.name.clone(), pages.clone())),
                         Some(Err(e)) => Err(format!("{target} ({}): {e}", vp.name)),
                         None => Err(format!("{target} ({}) was not captured", vp.name)),
-                    }
-                })
+                    },
+                )
                 .collect()
         };
         let both = side(&p.theirs).and_then(|a| side(&p.ours).map(|b| (a, b)));
@@ -375,12 +380,18 @@ pub async fn execute(
     })
 }
 
-type Sides = Vec<(String, String, Result<(Side, Side), String>)>;
+/// (reference, municipality, both sides or why they are missing).
+pub type Sides = Vec<(String, String, Result<(Side, Side), String>)>;
 
 /// Every pair's deviations, split over the cores.
-fn diff_all(sides: Sides, artifacts: &Artifacts) -> Result<Vec<(String, Deviation)>, CompareError> {
+pub fn diff_all(
+    sides: Sides,
+    artifacts: &Artifacts,
+) -> Result<Vec<(String, Deviation)>, CompareError> {
     let opt = diff::Options::default();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let chunk = sides.len().div_ceil(threads).max(1);
     let results: Vec<Result<Vec<(String, Deviation)>, diff::DiffError>> =
         std::thread::scope(|scope| {

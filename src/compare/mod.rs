@@ -25,7 +25,11 @@ use store::{Decision, StoredDeviation};
 
 /// `base` for the base, `version` for any other version.
 pub fn reference_kind(reference: &str) -> &'static str {
-    if reference == "base" { "base" } else { "version" }
+    if reference == "base" {
+        "base"
+    } else {
+        "version"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,4 +105,16 @@ pub async fn judged(
         });
     }
     Ok(out)
+}
+
+/// 0 when every deviation is settled (approved or declared), 1 when some
+/// are not, 2 when a variant could not be captured.
+pub fn exit_code(deviations: &[Judged]) -> u8 {
+    if deviations.iter().any(|d| d.status == Status::Error) {
+        2
+    } else if deviations.iter().all(|d| d.status.is_settled()) {
+        0
+    } else {
+        1
+    }
 }

@@ -14,6 +14,10 @@ pub struct Options {
     pub threshold: f64,
     /// Count anti-aliased pixels as changes (normally not).
     pub include_aa: bool,
+    /// Also forgive pixels whose 3×3 neighbourhood averages agree: text
+    /// laid out a fraction of a pixel further along re-rasterises its glyph
+    /// edges, which pixelmatch's test alone does not recognise.
+    pub subpixel: bool,
 }
 
 impl Default for Options {
@@ -21,6 +25,7 @@ impl Default for Options {
         Options {
             threshold: 0.1,
             include_aa: false,
+            subpixel: true,
         }
     }
 }
@@ -76,7 +81,10 @@ pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
             if delta.abs() > max_delta {
                 let (x, y) = (x as u32, y as u32);
                 if !opt.include_aa
-                    && (antialiased_at(a, x, y, cw, ch, b) || antialiased_at(b, x, y, cw, ch, a))
+                    && (antialiased_at(a, x, y, cw, ch, b)
+                        || antialiased_at(b, x, y, cw, ch, a)
+                        || (opt.subpixel
+                            && neighbourhood_delta(a, b, x, y, cw, ch).abs() <= max_delta))
                 {
                     mask[m] = AA;
                     antialiased += 1;
@@ -229,6 +237,26 @@ fn color_delta(a: &[u8], b: &[u8], k: usize, m: usize, y_only: bool) -> f64 {
     let q = rgb2q(r1, g1, b1) - rgb2q(r2, g2, b2);
     let delta = 0.5053 * y * y + 0.299 * i * i + 0.1957 * q * q;
     if y1 > y2 { -delta } else { delta }
+}
+
+/// Colour distance of the 3×3 means around (x, y) in both images.
+fn neighbourhood_delta(a: &RgbaImage, b: &RgbaImage, x: u32, y: u32, w: u32, h: u32) -> f64 {
+    let mean = |img: &RgbaImage| {
+        let mut sum = [0u32; 4];
+        let mut n = 0;
+        for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+            for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                let p = img.get_pixel(xx, yy).0;
+                for c in 0..4 {
+                    sum[c] += p[c] as u32;
+                }
+                n += 1;
+            }
+        }
+        sum.map(|s| ((s + n / 2) / n) as u8)
+    };
+    let (ma, mb) = (mean(a), mean(b));
+    color_delta(&ma, &mb, 0, 0, false)
 }
 
 /// Whether the pixel at (x1, y1) of `img` looks like anti-aliasing.

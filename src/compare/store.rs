@@ -236,7 +236,10 @@ pub async fn decide(
             &mut tx,
             actor,
             &format!("deviation.{decision}"),
-            &format!("{service} {version} {} {} {}", d.municipality, d.step, d.kind),
+            &format!(
+                "{service} {version} {} {} {}",
+                d.municipality, d.step, d.kind
+            ),
             &serde_json::json!({
                 "reference": d.reference,
                 "fingerprint": d.fingerprint,

@@ -52,7 +52,11 @@ impl Change {
                 after,
             } => format!("{id}: {property} ändrat från ”{before}” till ”{after}”"),
             Change::Moved { id, from, to } => {
-                format!("{id}: flyttat från plats {} till plats {}", from + 1, to + 1)
+                format!(
+                    "{id}: flyttat från plats {} till plats {}",
+                    from + 1,
+                    to + 1
+                )
             }
         }
     }
@@ -173,17 +177,37 @@ mod tests {
     #[test]
     fn finds_added_removed_changed_and_moved_fields() {
         let a = vec![f("a", true), f("b", false), f("c", false), f("d", false)];
-        let b = vec![f("a", false), f("c", false), f("d", false), f("b", false), f("e", true)];
+        let b = vec![
+            f("a", false),
+            f("c", false),
+            f("d", false),
+            f("b", false),
+            f("e", true),
+        ];
         let changes = diff(&a, &b);
-        assert!(changes.contains(&Change::Added { id: "e".into(), label: "Fråga e".into() }));
+        assert!(changes.contains(&Change::Added {
+            id: "e".into(),
+            label: "Fråga e".into()
+        }));
         assert!(changes.iter().any(|c| matches!(c, Change::Changed { id, property, .. } if id == "a" && property == "obligatoriskt")));
         assert_eq!(
-            changes.iter().filter(|c| matches!(c, Change::Moved { .. })).count(),
+            changes
+                .iter()
+                .filter(|c| matches!(c, Change::Moved { .. }))
+                .count(),
             1,
             "{changes:?}"
         );
-        assert!(changes.contains(&Change::Moved { id: "b".into(), from: 1, to: 3 }));
+        assert!(changes.contains(&Change::Moved {
+            id: "b".into(),
+            from: 1,
+            to: 3
+        }));
         let b2 = vec![f("a", true), f("b", false)];
-        assert!(diff(&a, &b2).iter().any(|c| matches!(c, Change::Removed { id, .. } if id == "c")));
+        assert!(
+            diff(&a, &b2)
+                .iter()
+                .any(|c| matches!(c, Change::Removed { id, .. } if id == "c"))
+        );
     }
 }

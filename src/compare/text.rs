@@ -55,7 +55,10 @@ pub fn change_summary(segments: &[Segment]) -> Vec<String> {
         .filter(|s| s.op != Op::Same && !s.text.trim().is_empty())
         .map(|s| {
             let sign = if s.op == Op::Added { '+' } else { '-' };
-            format!("{sign}{}", s.text.split_whitespace().collect::<Vec<_>>().join(" "))
+            format!(
+                "{sign}{}",
+                s.text.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
         })
         .collect()
 }

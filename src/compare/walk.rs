@@ -62,7 +62,11 @@ fn date_for(f: &Field) -> String {
 }
 
 fn file_for(f: &Field, files: &Path) -> Option<PathBuf> {
-    let accept = f.file.as_ref().map(|r| r.accept.clone()).unwrap_or_default();
+    let accept = f
+        .file
+        .as_ref()
+        .map(|r| r.accept.clone())
+        .unwrap_or_default();
     let ok = |ext: &str| accept.is_empty() || accept.iter().any(|a| a == ext);
     if ok("png") {
         Some(files.join("bild.png"))
@@ -119,12 +123,11 @@ pub fn answers(step: &Step, given: &mut Given, files: &Path) -> Vec<Action> {
                     given.insert(f.id.clone(), vec![o.value.clone()]);
                 }
             }
-            FieldKind::Checkbox if f.options.is_empty() => {
-                if f.required {
-                    check.push(field(&f.id, None));
-                    given.insert(f.id.clone(), vec!["ja".into()]);
-                }
+            FieldKind::Checkbox if f.options.is_empty() && f.required => {
+                check.push(field(&f.id, None));
+                given.insert(f.id.clone(), vec!["ja".into()]);
             }
+            FieldKind::Checkbox if f.options.is_empty() => {}
             FieldKind::Checkbox => {
                 if let Some(o) = f.options.first() {
                     check.push(field(&f.id, Some(&o.value)));

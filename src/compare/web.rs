@@ -1,0 +1,575 @@
+//! Comparison in the browser: the matrix (municipality × page), a cell's
+//! deviations side by side with overlay, strobe and diff image, the text and
+//! structural diffs, and e-kontoret's approve / flag decisions.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::browser::BrowserOptions;
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::capture::Viewport;
+use super::execute::{Against, Env, Request};
+use super::{Judged, Status, store, text};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/tjanster/{service}/{version}/jamforelse",
+            get(matrix).post(start),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/{kommun}",
+            get(cell),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}",
+            post(decide),
+        )
+}
+
+/// Comparisons running now (version ids), and the last failure per version.
+static RUNNING: Mutex<Option<HashSet<i64>>> = Mutex::new(None);
+static FAILED: Mutex<Option<HashMap<i64, String>>> = Mutex::new(None);
+
+fn running(id: i64) -> bool {
+    RUNNING
+        .lock()
+        .ok()
+        .and_then(|r| r.as_ref().map(|s| s.contains(&id)))
+        .unwrap_or(false)
+}
+
+async fn version(
+    state: &AppState,
+    service: &str,
+    version: &str,
+) -> Result<VersionSummary, WebError> {
+    state.version(service, version).await?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "Det finns ingen version {version} av tjänsten {service} i provrummet."
+        ))
+    })
+}
+
+/// A page's name in Swedish.
+fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
+    match step {
+        "*" => "Hela varianten".into(),
+        "start" => "Startsida".into(),
+        "logga-in" => "Inloggning".into(),
+        "granska" => "Granska".into(),
+        "signera" => "Signera".into(),
+        "kvittens" => "Kvittens".into(),
+        s => s
+            .strip_prefix("steg/")
+            .and_then(|id| titles.get(id).cloned())
+            .unwrap_or_else(|| s.to_string()),
+    }
+}
+
+struct Badge {
+    class: &'static str,
+    label: &'static str,
+    symbol: &'static str,
+}
+
+fn badge(list: &[&Judged]) -> Badge {
+    if list.is_empty() {
+        return Badge {
+            class: "same",
+            label: "lika",
+            symbol: "=",
+        };
+    }
+    if list.iter().any(|d| d.status == Status::Error) {
+        return Badge {
+            class: "error",
+            label: "kunde inte fångas",
+            symbol: "!",
+        };
+    }
+    let open: Vec<&&Judged> = list.iter().filter(|d| !d.status.is_settled()).collect();
+    if open.iter().any(|d| d.deviation.reference != "base") {
+        return Badge {
+            class: "changed",
+            label: "ändrad sedan release",
+            symbol: "Δ",
+        };
+    }
+    if !open.is_empty() {
+        return Badge {
+            class: "review",
+            label: "behöver granskas",
+            symbol: "?",
+        };
+    }
+    Badge {
+        class: "approved",
+        label: "godkänd",
+        symbol: "✓",
+    }
+}
+
+struct MatrixRow {
+    municipality: String,
+    name: String,
+    external: bool,
+    /// (step, step URL-encoded, badge, deviations).
+    cells: Vec<(String, String, Badge, usize)>,
+}
+
+#[derive(Template)]
+#[template(path = "compare/matrix.html")]
+struct MatrixPage {
+    page: Page,
+    version: VersionSummary,
+    csrf: String,
+    steps: Vec<(String, String)>,
+    rows: Vec<MatrixRow>,
+    compared: bool,
+    running: bool,
+    failed: Option<String>,
+    references: Vec<String>,
+    pending: usize,
+    changed_variants: usize,
+    total_variants: usize,
+}
+
+async fn matrix(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = version(&state, &service, &ver).await?;
+    let judged = super::judged(&state.store, &service, v.id).await?;
+    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let titles: HashMap<String, String> = variants
+        .first()
+        .map(|x| {
+            x.steps
+                .iter()
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Columns: the walk's pages in order, then any other page a deviation names.
+    let mut steps: Vec<String> = vec!["*".into(), "start".into(), "logga-in".into()];
+    if let Some(x) = variants.first() {
+        steps.extend(x.steps.iter().map(|s| format!("steg/{}", s.id)));
+    }
+    steps.extend(["granska", "signera", "kvittens"].map(String::from));
+    for j in &judged {
+        if !steps.contains(&j.deviation.step) {
+            steps.push(j.deviation.step.clone());
+        }
+    }
+    let mut rows: Vec<MatrixRow> = variants
+        .iter()
+        .map(|x| MatrixRow {
+            municipality: x.municipality.clone(),
+            name: state
+                .registry
+                .get(&x.municipality)
+                .map(|m| m.short_name.clone())
+                .unwrap_or_else(|| x.municipality.clone()),
+            external: x.external_url.is_some(),
+            cells: steps
+                .iter()
+                .map(|s| {
+                    let mine: Vec<&Judged> = judged
+                        .iter()
+                        .filter(|j| {
+                            j.deviation.municipality == x.municipality && &j.deviation.step == s
+                        })
+                        .collect();
+                    (s.clone(), urlencode(s), badge(&mine), mine.len())
+                })
+                .collect(),
+        })
+        .collect();
+    rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
+    let mut references: Vec<String> = judged
+        .iter()
+        .map(|j| j.deviation.reference.clone())
+        .collect();
+    references.sort();
+    references.dedup();
+    let compared = !judged.is_empty()
+        || sqlx::query_scalar::<_, i64>("select count(*) from captures where version_id = $1")
+            .bind(v.id)
+            .fetch_one(&state.store.pool)
+            .await?
+            > 0;
+    let changed: HashSet<&str> = judged
+        .iter()
+        .filter(|j| j.deviation.kind != "declared")
+        .map(|j| j.deviation.municipality.as_str())
+        .collect();
+    let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
+    let title = format!(
+        "Jämförelse av varianter: {} {} – Provrum",
+        v.title, v.version
+    );
+    let html = render(&MatrixPage {
+        page: Page::plain(&title),
+        csrf,
+        steps: steps
+            .iter()
+            .map(|s| (s.clone(), step_label(s, &titles)))
+            .collect(),
+        compared,
+        running: running(v.id),
+        failed: FAILED
+            .lock()
+            .ok()
+            .and_then(|f| f.as_ref().and_then(|m| m.get(&v.id).cloned())),
+        references,
+        pending: judged.iter().filter(|j| !j.status.is_settled()).count(),
+        changed_variants: changed.len(),
+        total_variants: rows.iter().filter(|r| !r.external).count(),
+        rows,
+        version: v,
+    })?;
+    let mut resp = html.into_response();
+    if let Some(c) = set_cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct CellQuery {
+    #[serde(default)]
+    steg: String,
+}
+
+struct DeviationView {
+    judged: Judged,
+    /// What the heading calls the kind, and the status as a CSS class.
+    kind_label: String,
+    status_class: &'static str,
+    /// Escaped HTML with `<ins>`/`<del>`.
+    text_html: Option<String>,
+    structure: Vec<String>,
+    images: Option<(String, String, String)>,
+    identical: usize,
+}
+
+#[derive(Template)]
+#[template(path = "compare/cell.html")]
+struct CellPage {
+    page: Page,
+    version: VersionSummary,
+    municipality: String,
+    municipality_name: String,
+    step: String,
+    step_label: String,
+    csrf: String,
+    deviations: Vec<DeviationView>,
+}
+
+async fn cell(
+    State(state): State<AppState>,
+    Path((service, ver, kommun)): Path<(String, String, String)>,
+    Query(q): Query<CellQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = version(&state, &service, &ver).await?;
+    let judged = super::judged(&state.store, &service, v.id).await?;
+    let stored = store::deviations(&state.store, v.id).await?;
+    let variant = state.variant(v.id, &kommun).await?.ok_or_else(|| {
+        WebError::NotFound(format!("{service} {ver} har ingen variant för {kommun}."))
+    })?;
+    let titles: HashMap<String, String> = variant
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.title.clone()))
+        .collect();
+    let mut views = Vec::new();
+    for j in judged
+        .into_iter()
+        .filter(|j| j.deviation.municipality == kommun && j.deviation.step == q.steg)
+    {
+        let d = &j.deviation.detail;
+        let evidence: Vec<String> = d["evidence"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let text_html = if j.deviation.kind == "text" && evidence.len() == 2 {
+            let read = |h: &str| {
+                let arts = state.artifacts.clone();
+                let h = h.to_string();
+                async move {
+                    arts.read(&h)
+                        .await
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                }
+            };
+            let (a, b) = (read(&evidence[0]).await, read(&evidence[1]).await);
+            Some(text::to_html(&text::diff(&a, &b), 80))
+        } else {
+            None
+        };
+        let structure = d["described"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let images = match (
+            d["reference"].as_str(),
+            d["candidate"].as_str(),
+            d["diff"].as_str(),
+        ) {
+            (Some(a), Some(b), Some(c)) => Some((a.to_string(), b.to_string(), c.to_string())),
+            _ => None,
+        };
+        let identical = stored
+            .iter()
+            .filter(|s| {
+                s.kind == j.deviation.kind
+                    && s.step == j.deviation.step
+                    && s.reference == j.deviation.reference
+                    && s.fingerprint == j.deviation.fingerprint
+            })
+            .count();
+        let kind_label = match j.deviation.kind.as_str() {
+            "text" => "text".to_string(),
+            "structure" => "formulärets uppbyggnad".into(),
+            "page" => "sidor".into(),
+            "declared" => "deklarerade anpassningar".into(),
+            "capture" => "fångst".into(),
+            k => format!("bild ({})", k.trim_start_matches("pixels:")),
+        };
+        let status_class = match j.status {
+            Status::Declared | Status::Approved => "approved",
+            Status::Pending => "review",
+            Status::Flagged => "changed",
+            Status::Error => "error",
+        };
+        views.push(DeviationView {
+            kind_label,
+            status_class,
+            judged: j,
+            text_html,
+            structure,
+            images,
+            identical,
+        });
+    }
+    let label = step_label(&q.steg, &titles);
+    let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
+    let title = format!(
+        "{label} i {} – jämförelse av {} {} – Provrum",
+        variant.municipality_name, v.title, v.version
+    );
+    let html = render(&CellPage {
+        page: Page::plain(&title),
+        municipality: kommun,
+        municipality_name: variant.municipality_name.clone(),
+        step: q.steg,
+        step_label: label,
+        csrf,
+        deviations: views,
+        version: v,
+    })?;
+    let mut resp = html.into_response();
+    if let Some(c) = set_cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    all_identical: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Path((service, ver, id)): Path<(String, String, i64)>,
+    headers: HeaderMap,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let v = version(&state, &service, &ver).await?;
+    let Some(d) = store::deviation(&state.store, v.id, id).await? else {
+        return Err(WebError::NotFound(format!(
+            "{service} {ver} har ingen avvikelse {id}."
+        )));
+    };
+    if matches!(d.kind.as_str(), "declared" | "capture") {
+        return Err(WebError::BadRequest(
+            "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),
+        ));
+    }
+    let decision = match form.decision.as_str() {
+        "approved" | "flagged" => form.decision.as_str(),
+        _ => {
+            return Err(WebError::BadRequest(
+                "Välj ”Godkänn som lokal anpassning” eller ”Flagga”.".into(),
+            ));
+        }
+    };
+    let (actor, comment) = (form.actor.trim(), form.comment.trim());
+    if actor.is_empty() || actor.chars().count() > 100 {
+        return Err(WebError::BadRequest(
+            "Skriv ditt namn i ”Beslutat av” (högst 100 tecken).".into(),
+        ));
+    }
+    if decision == "flagged" && comment.is_empty() {
+        return Err(WebError::BadRequest(
+            "Skriv en kommentar som säger vad som är fel när du flaggar en avvikelse.".into(),
+        ));
+    }
+    if comment.chars().count() > 2000 {
+        return Err(WebError::BadRequest(
+            "Kommentaren får vara högst 2000 tecken.".into(),
+        ));
+    }
+    let targets: Vec<_> = if form.all_identical.is_some() {
+        store::deviations(&state.store, v.id)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.kind == d.kind
+                    && s.step == d.step
+                    && s.reference == d.reference
+                    && s.fingerprint == d.fingerprint
+            })
+            .collect()
+    } else {
+        vec![d.clone()]
+    };
+    store::decide(
+        &state.store,
+        &service,
+        &v.version,
+        &targets,
+        decision,
+        comment,
+        actor,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/tjanster/{service}/{}/jamforelse/{}?steg={}",
+        v.version,
+        d.municipality,
+        urlencode(&d.step)
+    ))
+    .into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let v = version(&state, &service, &ver).await?;
+    let Some(origin) = state.origin.get().cloned() else {
+        return Err(WebError::BadRequest(
+            "Servern vet inte sin egen adress ännu.".into(),
+        ));
+    };
+    {
+        let mut r = RUNNING
+            .lock()
+            .map_err(|_| WebError::BadRequest("Försök igen.".into()))?;
+        let set = r.get_or_insert_with(HashSet::new);
+        if !set.insert(v.id) {
+            return Ok(
+                Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version))
+                    .into_response(),
+            );
+        }
+    }
+    let env = Env {
+        origin: state.browser_origin.clone().unwrap_or(origin),
+        browser: BrowserOptions {
+            chromium: state.chromium.clone(),
+            remote: state.chromium_url.clone(),
+            ..BrowserOptions::default()
+        },
+        concurrency: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+        files_dir: state.scenarios_dir.join("files"),
+    };
+    let req = Request {
+        service: service.clone(),
+        version: Some(v.version.clone()),
+        against: Against::Default,
+        viewports: vec![Viewport::desktop(), Viewport::mobile()],
+        fresh: false,
+    };
+    let bg = state.clone();
+    let id = v.id;
+    tokio::spawn(async move {
+        let result =
+            super::execute(&bg.store, &bg.artifacts, &env, &req, Arc::new(|_, _| {})).await;
+        if let Ok(mut f) = FAILED.lock() {
+            let m = f.get_or_insert_with(HashMap::new);
+            match result {
+                Ok(_) => {
+                    m.remove(&id);
+                }
+                Err(e) => {
+                    tracing::error!(version_id = id, error = %e, "comparison failed");
+                    m.insert(id, e.to_string());
+                }
+            }
+        }
+        if let Ok(mut r) = RUNNING.lock()
+            && let Some(s) = r.as_mut()
+        {
+            s.remove(&id);
+        }
+    });
+    Ok(Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version)).into_response())
+}

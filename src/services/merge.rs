@@ -141,12 +141,7 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
         privacy_policy_url: m.privacy_policy_url.clone(),
         accessibility_statement_url: m.accessibility_statement_url.clone(),
         steps,
-        volatile: base
-            .volatile
-            .iter()
-            .chain(&o.volatile)
-            .cloned()
-            .collect(),
+        volatile: base.volatile.iter().chain(&o.volatile).cloned().collect(),
     };
     fill_placeholders(&mut v, &m.name);
     v

@@ -181,6 +181,7 @@ pub fn app(state: AppState) -> Router {
         .merge(home::router())
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())
+        .merge(crate::compare::web::router())
         .merge(static_files::router())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

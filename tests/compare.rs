@@ -1,0 +1,543 @@
+//! Variant comparison in real headless Chromium against a real server: the
+//! trust bar of the comparison — no noise, no missed change.
+
+// The serialising guard is held across awaits on purpose (see runner.rs).
+#![allow(clippy::await_holding_lock)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use common::{Backend, TestApp};
+use provrum::browser::{Browser, BrowserOptions};
+use provrum::compare::capture::{self, CaptureConfig, Job, Viewport};
+use provrum::compare::execute::{Against, Env, Request};
+use provrum::compare::{Status, diff, pixels, store};
+use provrum::municipalities::Registry;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const SERVICE: &str = "anmalan-om-olagenhet";
+
+fn files_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/files")
+}
+
+fn env(app: &TestApp, chromium: PathBuf) -> Env {
+    Env {
+        origin: app.url.clone(),
+        browser: BrowserOptions {
+            chromium,
+            ..BrowserOptions::default()
+        },
+        concurrency: 2,
+        files_dir: files_dir(),
+    }
+}
+
+fn no_progress() -> Arc<dyn Fn(usize, usize) + Send + Sync> {
+    Arc::new(|_, _| {})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capturing_the_same_version_twice_finds_no_deviation_on_any_variant() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(Backend::Sqlite).await.expect("sqlite");
+    let v = provrum::services::store::find_version(&app.store, SERVICE, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let variants = provrum::services::store::variants(&app.store, v.id)
+        .await
+        .unwrap();
+    assert_eq!(variants.len(), 16);
+    let jobs: Vec<Job> = variants
+        .iter()
+        .filter(|x| x.external_url.is_none())
+        .map(|x| Job {
+            target: x.municipality.clone(),
+            variant: Arc::new(x.clone()),
+            path: format!("/tjanster/{SERVICE}/{}/{}", v.version, x.municipality),
+            viewport: Viewport::desktop(),
+        })
+        .collect();
+    assert_eq!(jobs.len(), 15, "Storfors hosts its own e-service");
+    let cfg = CaptureConfig {
+        origin: app.url.clone(),
+        browser: BrowserOptions {
+            chromium,
+            ..BrowserOptions::default()
+        },
+        concurrency: 2,
+        files_dir: files_dir(),
+    };
+    let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let a = capture::capture(jobs.clone(), &cfg, &artifacts, &|_| {}).expect("capture");
+        let b = capture::capture(jobs, &cfg, &artifacts, &|_| {}).expect("capture");
+        (a, b, artifacts)
+    })
+    .await
+    .map(|(a, b, arts)| {
+        let mut found = Vec::new();
+        for c in &a {
+            assert!(c.error.is_none(), "{}: {:?}", c.job.target, c.error);
+            let other = b.iter().find(|x| x.job.target == c.job.target).unwrap();
+            assert!(other.error.is_none(), "{}: {:?}", c.job.target, other.error);
+            // Start, sign-in, four steps, summary, receipt.
+            assert!(
+                c.pages.len() >= 7,
+                "{}: {:?}",
+                c.job.target,
+                c.pages.iter().map(|p| &p.step).collect::<Vec<_>>()
+            );
+            assert!(
+                c.pages.iter().all(|p| p.stable),
+                "{}: a screenshot never settled",
+                c.job.target
+            );
+            assert_eq!(c.pages.last().map(|p| p.step.as_str()), Some("kvittens"));
+            let side =
+                |pages: &Vec<capture::PageShot>| vec![("desktop".to_string(), pages.clone())];
+            found.extend(
+                diff::compare_captures(
+                    &c.job.target,
+                    &side(&c.pages),
+                    &side(&other.pages),
+                    &arts,
+                    &diff::Options::default(),
+                )
+                .expect("diff"),
+            );
+        }
+        (a.len(), found)
+    })
+    .expect("capture thread");
+    assert_eq!(first, 15);
+    assert!(
+        second.is_empty(),
+        "deviations between two captures of the same version: {second:#?}"
+    );
+}
+
+/// Copy the fixture package as `version` with each planted edit applied.
+fn planted_copy(dir: &Path, version: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let src = common::fixtures().join("services").join(SERVICE);
+    let dst = dir.join(format!("{SERVICE}-{version}"));
+    std::fs::create_dir_all(dst.join("variants")).unwrap();
+    let service = std::fs::read_to_string(src.join("service.yaml"))
+        .unwrap()
+        .replace("version: 2.1.0-rc1", &format!("version: {version}"));
+    std::fs::write(dst.join("service.yaml"), service).unwrap();
+    for e in std::fs::read_dir(src.join("variants")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        for (file, edit) in edits {
+            if name == format!("{file}.yaml") {
+                text = edit.replace("{old}", &text);
+            }
+        }
+        std::fs::write(dst.join("variants").join(name), text).unwrap();
+    }
+    dst
+}
+
+async fn import(app: &TestApp, dir: &Path) -> i64 {
+    let pkg = provrum::services::load(dir, Registry::builtin()).expect("planted package is valid");
+    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+        .await
+        .expect("import");
+    provrum::services::store::find_version(&app.store, SERVICE, Some(&pkg.base.version))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let rc1 = import(&app, &planted_copy(work.path(), "2.1.0-rc1", &[])).await;
+    store::mark_released(&app.store, SERVICE, rc1, "e-kontoret")
+        .await
+        .unwrap();
+    let same_title = "steps:\n  storningen:\n    title: Beskriv olägenheten\n{old}";
+    let rc2_dir = planted_copy(
+        work.path(),
+        "2.1.0-rc2",
+        &[
+            // One word: Arvika's "Beskriv störningen" becomes "Beskriv olägenheten".
+            ("arvika", "{old}"),
+            ("grums", same_title),
+            ("hagfors", same_title),
+            (
+                "sunne",
+                "fields:\n  beskrivning:\n    required: false\n{old}",
+            ),
+            ("kil", "branding:\n  colour: \"#1f5f3a\"\n{old}"),
+        ],
+    );
+    let arvika = rc2_dir.join("variants/arvika.yaml");
+    let text = std::fs::read_to_string(&arvika).unwrap();
+    std::fs::write(
+        &arvika,
+        text.replace("title: Beskriv störningen", "title: Beskriv olägenheten"),
+    )
+    .unwrap();
+    let torsby = rc2_dir.join("variants/torsby.yaml");
+    let text = std::fs::read_to_string(&torsby).unwrap();
+    std::fs::write(
+        &torsby,
+        text.replace("after: adress", "after: fastighetsbeteckning"),
+    )
+    .unwrap();
+    import(&app, &rc2_dir).await;
+
+    let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
+    let env = env(&app, chromium);
+    let req = Request {
+        service: SERVICE.into(),
+        version: None,
+        against: Against::Released,
+        viewports: vec![Viewport::desktop()],
+        fresh: false,
+    };
+    let report = provrum::compare::execute(&app.store, &artifacts, &env, &req, no_progress())
+        .await
+        .expect("compare");
+    assert_eq!(report.version.version, "2.1.0-rc2");
+    assert_eq!(report.references.len(), 1);
+    assert_eq!(report.references[0].reference, "2.1.0-rc1");
+    assert_eq!(report.references[0].compared.len(), 15);
+    let changed: BTreeSet<&str> = report
+        .deviations
+        .iter()
+        .map(|d| d.deviation.municipality.as_str())
+        .collect();
+    let expected: BTreeSet<&str> = ["arvika", "grums", "hagfors", "kil", "sunne", "torsby"].into();
+    assert_eq!(
+        changed,
+        expected,
+        "{:#?}",
+        report
+            .deviations
+            .iter()
+            .map(|d| (
+                &d.deviation.municipality,
+                &d.deviation.step,
+                &d.deviation.kind,
+                &d.deviation.summary
+            ))
+            .collect::<Vec<_>>()
+    );
+    let of = |m: &str, kind: &str| -> Vec<&provrum::compare::Judged> {
+        report
+            .deviations
+            .iter()
+            .filter(|d| d.deviation.municipality == m && d.deviation.kind == kind)
+            .collect()
+    };
+    // The one-word change: a text deviation naming exactly the two words.
+    let arvika_text = of("arvika", "text");
+    assert!(
+        arvika_text
+            .iter()
+            .any(|d| d.deviation.step == "steg/storningen"
+                && d.deviation.detail["changes"]
+                    == serde_json::json!(["-störningen", "+olägenheten"])),
+        "{arvika_text:#?}"
+    );
+    assert!(of("arvika", "structure").is_empty());
+    // The required flag.
+    let sunne = of("sunne", "structure");
+    assert!(
+        sunne
+            .iter()
+            .any(|d| d.deviation.summary.contains(
+                "beskrivning: obligatoriskt ändrat från ”obligatoriskt” till ”frivilligt”"
+            )),
+        "{sunne:#?}"
+    );
+    // The moved field.
+    let torsby = of("torsby", "structure");
+    assert!(
+        torsby
+            .iter()
+            .any(|d| d.deviation.summary.contains("flyttat")),
+        "{torsby:#?}"
+    );
+    assert!(
+        of("torsby", "text")
+            .iter()
+            .all(|d| d.deviation.step != "steg/storningen")
+    );
+    // The brand colour: pixels on every page, and nothing in text or structure.
+    let kil = of("kil", "pixels:desktop");
+    assert!(kil.len() >= 7, "{kil:#?}");
+    assert!(of("kil", "text").is_empty() && of("kil", "structure").is_empty());
+    assert!(
+        report
+            .deviations
+            .iter()
+            .all(|d| d.status == Status::Pending)
+    );
+    assert_eq!(provrum::compare::exit_code(&report.deviations), 1);
+
+    web_pages_show_and_decide(&app, &report).await;
+
+    // Approving Grums' text deviation for every identical one settles Hagfors' too.
+    let stored = store::deviations(&app.store, report.version.id)
+        .await
+        .unwrap();
+    let grums = stored
+        .iter()
+        .find(|d| d.municipality == "grums" && d.kind == "text" && d.step == "steg/storningen")
+        .expect("grums text deviation")
+        .clone();
+    let identical: Vec<_> = stored
+        .iter()
+        .filter(|d| {
+            d.kind == grums.kind && d.step == grums.step && d.fingerprint == grums.fingerprint
+        })
+        .cloned()
+        .collect();
+    assert_eq!(
+        identical
+            .iter()
+            .map(|d| d.municipality.as_str())
+            .collect::<Vec<_>>(),
+        ["grums", "hagfors"]
+    );
+    store::decide(
+        &app.store,
+        SERVICE,
+        "2.1.0-rc2",
+        &identical,
+        "approved",
+        "Avsiktlig rubrik",
+        "e-kontoret",
+    )
+    .await
+    .unwrap();
+    // Approve everything else, then compare again: captures are reused and
+    // every decision holds because no deviation changed.
+    store::decide(
+        &app.store,
+        SERVICE,
+        "2.1.0-rc2",
+        &stored,
+        "approved",
+        "Granskat",
+        "e-kontoret",
+    )
+    .await
+    .unwrap();
+    let again = provrum::compare::execute(&app.store, &artifacts, &env, &req, no_progress())
+        .await
+        .expect("compare again");
+    assert_eq!(again.captured, 0, "every capture is reused");
+    assert_eq!(again.deviations.len(), report.deviations.len());
+    assert!(
+        again
+            .deviations
+            .iter()
+            .all(|d| d.status == Status::Approved)
+    );
+    assert_eq!(provrum::compare::exit_code(&again.deviations), 0);
+    let audit: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action like 'deviation.%'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    // The web decision made above, plus the two here.
+    assert_eq!(audit as usize, 1 + identical.len() + stored.len());
+}
+
+/// The matrix and a cell page in the browser's view, a decision through
+/// the form (refused without its CSRF token), and axe-core over both pages.
+async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::execute::Report) {
+    let base = format!("/tjanster/{SERVICE}/2.1.0-rc2/jamforelse");
+    let matrix = app.get(&base).await;
+    assert_eq!(matrix.status, 200);
+    matrix.assert_contains("Ändrad för 6 av 15 varianter.");
+    matrix.assert_contains(r#"data-cell="kil|steg/om-dig" data-badge="changed""#);
+    matrix.assert_contains(r#"data-cell="arjang|start" data-badge="same""#);
+    matrix.assert_contains("Egen e-tjänst utanför provrummet");
+    let cell_url = format!("{base}/arvika?steg=steg/storningen");
+    let cell = app.get(&cell_url).await;
+    assert_eq!(cell.status, 200);
+    cell.assert_contains("<del>störningen</del>");
+    cell.assert_contains("<ins>olägenheten</ins>");
+    let text = report
+        .deviations
+        .iter()
+        .find(|d| {
+            d.deviation.municipality == "arvika"
+                && d.deviation.kind == "text"
+                && d.deviation.step == "steg/storningen"
+        })
+        .expect("arvika text");
+    let id = text.deviation.id;
+    let action = format!("{base}/avvikelser/{id}");
+    // Without the token: refused, nothing recorded.
+    let refused = app
+        .post_form(
+            &action,
+            &[("decision", "approved"), ("actor", "Eva"), ("_csrf", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    // Flagging needs a comment.
+    let no_comment = app
+        .post_form(
+            &action,
+            &[
+                ("decision", "flagged"),
+                ("actor", "Eva"),
+                ("_csrf", &cell.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(no_comment.status, 400);
+    no_comment.assert_contains("Skriv en kommentar");
+    let done = app
+        .post_form(
+            &action,
+            &[
+                ("decision", "flagged"),
+                ("actor", "Eva <e-kontoret>"),
+                ("comment", "<script>alert(1)</script> Fel ord"),
+                ("_csrf", &cell.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.url.ends_with(&cell_url), "{}", done.url);
+    done.assert_contains("&#60;script&#62;alert(1)&#60;/script&#62; Fel ord");
+    assert!(!done.body.contains("<script>alert(1)"));
+    done.assert_contains("Beslut av Eva &#60;e-kontoret&#62;");
+    let judged = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    let now = judged.iter().find(|j| j.deviation.id == id).unwrap();
+    assert_eq!(now.status, Status::Flagged);
+
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let urls = [
+        base.clone(),
+        cell_url,
+        format!("{base}/kil?steg=steg/om-dig"),
+    ];
+    let origin = app.url.clone();
+    let problems = tokio::task::spawn_blocking(move || {
+        let browser = Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("launch");
+        let page = browser.new_page(vec![origin.clone()]).expect("page");
+        page.enable_axe().expect("axe");
+        let mut problems = Vec::new();
+        for u in &urls {
+            page.goto(&format!("{origin}{u}")).expect("load");
+            let result = page.axe().expect("axe run").expect("axe loaded");
+            for v in result["violations"].as_array().into_iter().flatten() {
+                if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                    problems.push(format!("{u}: {} {}", v["id"], v["nodes"][0]["target"]));
+                }
+            }
+        }
+        page.close();
+        browser.close();
+        problems
+    })
+    .await
+    .expect("axe thread");
+    assert!(
+        problems.is_empty(),
+        "serious or critical axe-core violations: {problems:#?}"
+    );
+}
+
+mod planted_changes {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        planted_changes_are_found_exactly_where_planted(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        planted_changes_are_found_exactly_where_planted(Backend::Postgres).await
+    }
+}
+
+#[test]
+fn a_sub_pixel_shift_of_text_is_anti_aliasing_not_a_change() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let browser = Browser::launch(&BrowserOptions {
+        chromium,
+        ..BrowserOptions::default()
+    })
+    .expect("browser");
+    let shot = |shift: &str, word: &str| {
+        let page = browser.new_page(vec![]).expect("page");
+        let html = format!(
+            "<!doctype html><html lang=sv><body style='margin:0;font:16px sans-serif'><p style='margin:40px;transform:translateX({shift})'>Anmälan om {word} – Karlstads kommun</p><h2 style='margin:40px;transform:translateY({shift})'>Om störningen</h2></body></html>"
+        );
+        page.goto(&format!(
+            "data:text/html;charset=utf-8,{}",
+            html.replace('#', "%23")
+        ))
+        .expect("load");
+        let png = page.screenshot(false).expect("shot");
+        page.close();
+        image::load_from_memory(&png).expect("png").to_rgba8()
+    };
+    let (a, b) = (shot("0px", "olägenhet"), shot("0.3px", "olägenhet"));
+    let (w1, w2) = (shot("0px", "olägenhet"), shot("0px", "olägenheter"));
+    let (w3, w4) = (shot("0px", "buller"), shot("0px", "bullen"));
+    browser.close();
+    assert_ne!(a.as_raw(), b.as_raw(), "the shift must change some pixels");
+    let d = pixels::diff(&a, &b, pixels::Options::default());
+    assert!(d.antialiased > 0, "{d:?}");
+    assert!(
+        d.changed < diff::Options::default().min_changed_pixels,
+        "a sub-pixel shift counted {} changed pixels ({} anti-aliased)",
+        d.changed,
+        d.antialiased
+    );
+    for (x, y) in [(&w1, &w2), (&w3, &w4)] {
+        let d = pixels::diff(x, y, pixels::Options::default());
+        assert!(
+            d.changed >= diff::Options::default().min_changed_pixels,
+            "a changed word must be a change: {d:?}"
+        );
+    }
+    // And a real change in the same picture is found.
+    let mut c = a.clone();
+    for y in 10..20 {
+        for x in 10..60 {
+            c.put_pixel(x, y, image::Rgba([200, 0, 0, 255]));
+        }
+    }
+    assert!(pixels::diff(&a, &c, pixels::Options::default()).changed >= 500);
+}
