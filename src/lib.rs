@@ -5,6 +5,7 @@
 //! the sandbox renders stored variants and captures submissions. See
 //! `docs/architecture.md`.
 
+pub mod accounts;
 pub mod artifacts;
 pub mod browser;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod compare;
 pub mod config;
 pub mod identities;
 pub mod municipalities;
+pub mod reviews;
 pub mod sandbox;
 pub mod scenarios;
 pub mod services;

@@ -38,9 +38,12 @@ pub async fn serve(
         let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
     }
     let app = web::app(state.clone());
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     // Runs started from the web stop their browsers; the runtime then waits
     // for their worker threads, and the next start marks them interrupted.
     if let Ok(flags) = state.background.lock() {

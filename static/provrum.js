@@ -54,6 +54,16 @@
       stack.parentNode.insertBefore(range, stack);
       apply();
     });
+    // Comment form: a click on the step's screenshot pins the region.
+    document.querySelectorAll("[data-pin-target]").forEach(function (img) {
+      img.addEventListener("click", function (ev) {
+        var scale = img.naturalWidth / img.clientWidth;
+        var rect = img.getBoundingClientRect();
+        var x = Math.round((ev.clientX - rect.left) * scale), y = Math.round((ev.clientY - rect.top) * scale);
+        var set = function (k, v) { var el = document.querySelector('[data-region="' + k + '"]'); if (el) el.value = String(v); };
+        set("x", Math.max(0, x - 100)); set("y", Math.max(0, y - 40)); set("w", 200); set("h", 80);
+      });
+    });
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

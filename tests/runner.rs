@@ -376,6 +376,8 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     let app = common::spawn_demo(common::Backend::Sqlite)
         .await
         .expect("app");
+    app.login_as("granskare", provrum::accounts::Role::Reviewer, &["hammaro"])
+        .await;
     let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;
     // Without the CSRF token the run is refused.
     let refused = app
@@ -439,6 +441,7 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     assert!(res.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
     let list = app.get("/korningar").await;
     list.assert_contains("Anmälan om installation av värmepump 1.0.0");
+    list.assert_contains("granskare");
     assert_no_browser_left();
 }
 
@@ -716,7 +719,54 @@ async fn provrums_own_pages_pass_axe_core() {
     let cells = provrum::scenarios::store::cells(&app.store, finished.run_id)
         .await
         .expect("cells");
+    // An e-kontoret account, a comment with a reply and a review round, so those pages have content.
+    let admin = provrum::accounts::store::NewUser {
+        username: "ekontoret",
+        name: "Eva på e-kontoret",
+        role: provrum::accounts::Role::EKontoret,
+        municipalities: &[],
+        password: common::PASSWORD,
+    };
+    provrum::accounts::store::create(&app.store, &admin, "test")
+        .await
+        .expect("user");
+    let (eva, _) = provrum::accounts::store::for_login(&app.store, "ekontoret")
+        .await
+        .expect("db")
+        .expect("eva");
+    let version = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None)
+        .await
+        .expect("db")
+        .expect("version");
+    let comment = provrum::reviews::store::create(
+        &app.store,
+        &provrum::reviews::store::NewComment {
+            service_id: "anmalan-om-olagenhet".into(),
+            version_id: version.id,
+            municipality: Some("arvika".into()),
+            step: Some("storningen".into()),
+            class: Some(provrum::reviews::Class::Krav),
+            motivation: Some("Förvaltningslagen 9 §".into()),
+            body: "Hembesöksfrågan behöver en förklaring.".into(),
+            ..Default::default()
+        },
+        &eva,
+    )
+    .await
+    .expect("comment");
+    provrum::reviews::rounds::open(&app.store, version.id, "2099-12-31", &eva)
+        .await
+        .expect("round");
     let mut urls = vec![
+        "/anvandare".to_string(),
+        "/logg".to_string(),
+        "/konto/logga-ut".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/synpunkter".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/synpunkter/ny?kommun=arvika&steg=storningen"
+            .to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/omgang".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse".to_string(),
+        format!("/synpunkter/{comment}"),
         "/".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika/inkorg".to_string(),
@@ -739,6 +789,23 @@ async fn provrums_own_pages_pass_axe_core() {
         let page = browser.new_page(vec![app.url.clone()]).expect("page");
         page.enable_axe().expect("axe");
         let mut problems = Vec::new();
+        // The login page itself, then log in so the test room's pages open.
+        page.goto(&format!("{}/konto/logga-in", app.url))
+            .expect("login page");
+        let result = page.axe().expect("axe run").expect("axe loaded");
+        for v in result["violations"].as_array().into_iter().flatten() {
+            if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                problems.push(format!(
+                    "/konto/logga-in: {} {}",
+                    v["id"], v["nodes"][0]["target"]
+                ));
+            }
+        }
+        page.act_and_wait(
+            &format!("(() => {{ document.querySelector('#username').value = 'ekontoret'; document.querySelector('#password').value = {:?}; document.querySelector('[data-action=login]').click(); return true; }})()", common::PASSWORD),
+            "logging in",
+        )
+        .expect("log in");
         for u in &urls {
             page.goto(&format!("{}{u}", app.url)).expect("load");
             let result = page.axe().expect("axe run").expect("axe loaded");

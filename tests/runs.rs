@@ -34,8 +34,10 @@ on_both_backends! {
         }
         let still = store::get(&app.store, mine).await.expect("db").expect("run");
         assert_eq!(still.status, "running", "this process's own run is left alone");
+        app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[]).await;
         let page = app.get(&format!("/korningar/{mine}")).await;
         assert_eq!(page.status, 200);
+        page.assert_contains(&format!("Körning {mine}"));
     }
 }
 

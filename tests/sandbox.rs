@@ -206,6 +206,12 @@ on_both_backends! {
     }
 
     async fn pages_carry_a_strict_content_security_policy_and_health_is_reported(app) {
+        // The test room's own pages need a login; the sandbox does not.
+        let anonymous = app.get("/").await;
+        assert!(anonymous.url.contains("/konto/logga-in?till=/"), "{}", anonymous.url);
+        let sandbox = app.get(&format!("{OLAGENHET}/arvika")).await;
+        assert_eq!(sandbox.status, 200);
+        app.login_as("granskare", provrum::accounts::Role::Reviewer, &["arvika"]).await;
         let res = app.client.get(format!("{}/", app.url)).send().await.expect("GET /");
         let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         assert!(csp.contains("default-src 'self'") && csp.contains("form-action 'self'"), "{csp}");

@@ -15,6 +15,7 @@ use crate::store::Store;
 
 mod compare;
 mod run;
+mod user;
 
 #[derive(Parser)]
 #[command(
@@ -72,6 +73,11 @@ enum Command {
     Run(run::RunArgs),
     /// Compare every variant's rendering with the base and the last release.
     Compare(compare::CompareArgs),
+    /// Manage accounts (reviewers, legal advisers, e-kontoret).
+    User {
+        #[command(subcommand)]
+        cmd: user::UserCmd,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -129,6 +135,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
         Command::Run(args) => run::run(args).await,
         Command::Compare(args) => compare::run(args).await,
+        Command::User { cmd } => user::run(cmd).await,
     };
     result.unwrap_or_else(|code| code)
 }
@@ -319,6 +326,7 @@ async fn serve_cmd(
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
+    let mut demo_accounts = None;
     if demo {
         let dir = PathBuf::from("fixtures/services");
         if !dir.is_dir() {
@@ -332,6 +340,10 @@ async fn serve_cmd(
             eprintln!("error: the demo fixtures did not import cleanly");
             return Err(code);
         }
+        demo_accounts = Some(user::demo_users(&state.store).await.map_err(|e| {
+            eprintln!("error: creating the demo users: {e}");
+            ExitCode::from(2)
+        })?);
     }
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
@@ -347,10 +359,14 @@ async fn serve_cmd(
         "Provrum is serving on http://{local}/ (database {})",
         redact(&config.database_url())
     );
-    if demo {
+    if let Some((pw, users)) = &demo_accounts {
         println!(
-            "Demo: open http://{local}/ and try a service; sign in with a test identity such as 19901114-2388."
+            "Demo: open http://{local}/ and log in as one of these (password {pw} for all, new at every start):"
         );
+        for (u, what) in users {
+            println!("  {u:<20} {what}");
+        }
+        println!("Inside a service, sign in with a test identity such as 19901114-2388.");
     }
     let store = state.store.clone();
     let served = crate::startup::serve(listener, state, crate::startup::shutdown_signal()).await;

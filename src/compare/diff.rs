@@ -173,7 +173,17 @@ pub fn compare_captures(
             if text::changed(&segments) {
                 let changes = text::change_summary(&segments);
                 let n = changes.len();
-                let first = changes.first().cloned().unwrap_or_default();
+                // The first changes, quoted: "−”störningen” +”olägenheten”".
+                let first = changes
+                    .iter()
+                    .take(2)
+                    .map(|c| {
+                        let (sign, words) = c.split_at(1);
+                        let words: String = words.chars().take(60).collect();
+                        format!("{}”{words}”", if sign == "+" { "+" } else { "−" })
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let mut parts = vec!["text"];
                 parts.extend(changes.iter().map(String::as_str));
                 out.push(dev(
@@ -183,7 +193,7 @@ pub fn compare_captures(
                     format!(
                         "Texten skiljer sig ({n} ändring{}): {}",
                         if n == 1 { "" } else { "ar" },
-                        first.chars().take(80).collect::<String>()
+                        first
                     ),
                     json!({ "changes": changes, "evidence": [r.text, c.text] }),
                 ));

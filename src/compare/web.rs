@@ -151,6 +151,7 @@ async fn matrix(
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
+    crate::accounts::session::require()?;
     let v = version(&state, &service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let variants = crate::services::store::variants(&state.store, v.id).await?;
@@ -277,6 +278,8 @@ struct CellPage {
     step_label: String,
     csrf: String,
     deviations: Vec<DeviationView>,
+    /// Only e-kontoret sees the decision forms.
+    can_decide: bool,
 }
 
 async fn cell(
@@ -285,6 +288,7 @@ async fn cell(
     Query(q): Query<CellQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
+    crate::accounts::session::require()?;
     let v = version(&state, &service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let stored = store::deviations(&state.store, v.id).await?;
@@ -389,6 +393,8 @@ async fn cell(
         step_label: label,
         csrf,
         deviations: views,
+        can_decide: crate::accounts::session::user()
+            .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
         version: v,
     })?;
     let mut resp = html.into_response();
@@ -407,8 +413,6 @@ struct DecideForm {
     #[serde(default)]
     comment: String,
     #[serde(default)]
-    actor: String,
-    #[serde(default)]
     all_identical: Option<String>,
 }
 
@@ -419,6 +423,7 @@ async fn decide(
     Form(form): Form<DecideForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
+    let user = crate::accounts::session::require_to(crate::accounts::Action::DecideDeviation)?;
     let v = version(&state, &service, &ver).await?;
     let Some(d) = store::deviation(&state.store, v.id, id).await? else {
         return Err(WebError::NotFound(format!(
@@ -438,12 +443,8 @@ async fn decide(
             ));
         }
     };
-    let (actor, comment) = (form.actor.trim(), form.comment.trim());
-    if actor.is_empty() || actor.chars().count() > 100 {
-        return Err(WebError::BadRequest(
-            "Skriv ditt namn i ”Beslutat av” (högst 100 tecken).".into(),
-        ));
-    }
+    let comment = form.comment.trim();
+    let actor = user.name.as_str();
     if decision == "flagged" && comment.is_empty() {
         return Err(WebError::BadRequest(
             "Skriv en kommentar som säger vad som är fel när du flaggar en avvikelse.".into(),
@@ -511,6 +512,7 @@ async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
+    crate::accounts::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let v = version(&state, &service, &ver).await?;
     let Some(origin) = state.origin.get().cloned() else {
         return Err(WebError::BadRequest(

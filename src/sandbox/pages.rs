@@ -141,8 +141,16 @@ pub fn step(
         "Fel: ".into()
     };
     let title = format!("{prefix}Steg {} av {total}: {}", index + 1, step.title);
+    let mut page = Page::for_variant(&title, &c.variant, &c.base_url);
+    // A logged-in reviewer trying the step can comment on it from here.
+    if page.user.is_some() && !c.base_url.contains('~') {
+        page.feedback_url = Some(format!(
+            "/tjanster/{}/{}/synpunkter/ny?kommun={}&steg={}",
+            c.version.service_id, c.version.version, c.variant.municipality, step.id
+        ));
+    }
     let html = render(&StepPage {
-        page: Page::for_variant(&title, &c.variant, &c.base_url),
+        page,
         v: &c.variant,
         base_url: &c.base_url,
         csrf: &s.csrf,

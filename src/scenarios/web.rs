@@ -37,6 +37,7 @@ struct RunsPage {
 }
 
 async fn runs(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    crate::accounts::session::require()?;
     let runs = store::list(&state.store, 100).await?;
     render(&RunsPage {
         page: Page::plain("Körningar – Provrum"),
@@ -74,6 +75,7 @@ struct RunPage {
 }
 
 async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, WebError> {
+    crate::accounts::session::require()?;
     let run = store::get(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Det finns ingen körning {id}.")))?;
@@ -233,6 +235,7 @@ async fn cell(
     State(state): State<AppState>,
     Path((id, cell_id)): Path<(i64, i64)>,
 ) -> Result<Html<String>, WebError> {
+    crate::accounts::session::require()?;
     let Some((run_id, cell, steps)) = store::cell(&state.store, cell_id)
         .await?
         .filter(|(r, _, _)| *r == id)
@@ -325,6 +328,7 @@ async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
+    let user = crate::accounts::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let Some(origin) = state.origin.get().cloned() else {
         return Err(WebError::BadRequest(
             "Servern vet inte sin egen adress ännu.".into(),
@@ -361,7 +365,7 @@ async fn start(
     let run_id = store::create(
         &state.store,
         plan.version.id,
-        "webb",
+        &user.username,
         cfg.concurrency,
         plan.cells.len(),
     )

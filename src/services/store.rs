@@ -109,7 +109,10 @@ pub async fn import(
             .execute(&mut *tx)
             .await?;
     }
-    let detail = serde_json::json!({ "version": pkg.base.version, "content_hash": pkg.content_hash, "variants": pkg.variants.len() });
+    // Open comments on the previous version follow, re-anchored (or marked orphaned).
+    let carried =
+        crate::reviews::carry::carry_over(&mut tx, &pkg.base.id, version_id, &pkg.variants).await?;
+    let detail = serde_json::json!({ "version": pkg.base.version, "content_hash": pkg.content_hash, "variants": pkg.variants.len(), "comments_carried_over": carried });
     store::audit(&mut tx, actor, "import", &pkg.base.id, &detail).await?;
     tx.commit().await?;
     Ok(ImportOutcome::Imported {

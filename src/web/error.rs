@@ -14,6 +14,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Not logged in: go to the login page, then back to this path.
+    #[error("login required for {0}")]
+    LoginRequired(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("template: {0}")]
@@ -32,6 +35,23 @@ struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let WebError::LoginRequired(back) = &self {
+            let back = if back.starts_with('/') && !back.starts_with("//") {
+                back.as_str()
+            } else {
+                "/"
+            };
+            let mut to = String::from("/konto/logga-in?till=");
+            for b in back.bytes() {
+                match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                        to.push(b as char)
+                    }
+                    _ => to.push_str(&format!("%{b:02X}")),
+                }
+            }
+            return axum::response::Redirect::to(&to).into_response();
+        }
         let (status, heading, message) = match &self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Sidan finns inte", m.clone()),
             WebError::BadRequest(m) => (

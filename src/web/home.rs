@@ -28,6 +28,7 @@ struct HomePage<'a> {
 }
 
 async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    crate::accounts::session::require()?;
     let services = store::list(&state.store).await?;
     render(&HomePage {
         page: Page::plain("Tjänster – Provrum"),
@@ -61,6 +62,7 @@ async fn version(
     Path((service, version)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, WebError> {
+    crate::accounts::session::require()?;
     use axum::response::IntoResponse;
     let (csrf, set_cookie) = super::csrf::token(&headers, state.secure_cookies);
     let Some(v) = state.version(&service, &version).await? else {

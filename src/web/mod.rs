@@ -1,6 +1,7 @@
 //! Wiring: the router that merges each module's routes, shared state,
 //! security headers, error pages and static assets.
 
+mod audit;
 pub mod csrf;
 mod error;
 mod home;
@@ -63,6 +64,8 @@ pub struct Inner {
     pub artifacts: Artifacts,
     pub registry: &'static Registry,
     pub secure_cookies: bool,
+    /// Failed logins per user name and client address.
+    pub login_limiter: crate::accounts::limiter::Limiter,
     /// Versions are immutable, so a resolved variant can be cached forever.
     variants: RwLock<HashMap<(i64, String), Arc<Variant>>>,
     /// Likewise a version's row, by (service, version).
@@ -108,6 +111,7 @@ impl AppState {
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,
+            login_limiter: Default::default(),
             variants: RwLock::new(HashMap::new()),
             versions: RwLock::new(HashMap::new()),
         }))
@@ -182,9 +186,16 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())
         .merge(crate::compare::web::router())
+        .merge(crate::accounts::web::router())
+        .merge(crate::reviews::web::router())
+        .merge(audit::router())
         .merge(static_files::router())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::accounts::session::layer,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -8,6 +8,24 @@ pub struct Page {
     pub brand_css: Option<String>,
     /// Set on pages that show a municipality's variant.
     pub variant: Option<VariantChrome>,
+    /// The logged-in user, for the header.
+    pub user: Option<UserChrome>,
+    /// "Lämna synpunkt" from inside the sandbox, for a logged-in user.
+    pub feedback_url: Option<String>,
+}
+
+pub struct UserChrome {
+    pub name: String,
+    pub role: &'static str,
+    pub admin: bool,
+}
+
+fn user_chrome() -> Option<UserChrome> {
+    crate::accounts::session::user().map(|u| UserChrome {
+        name: u.name.clone(),
+        role: u.role.swedish(),
+        admin: u.role == crate::accounts::Role::EKontoret,
+    })
 }
 
 pub struct VariantChrome {
@@ -26,6 +44,8 @@ impl Page {
             title: title.to_string(),
             brand_css: None,
             variant: None,
+            user: user_chrome(),
+            feedback_url: None,
         }
     }
 
@@ -42,6 +62,8 @@ impl Page {
                 accessibility_statement_url: v.accessibility_statement_url.clone(),
                 privacy_policy_url: v.privacy_policy_url.clone(),
             }),
+            user: user_chrome(),
+            feedback_url: None,
         }
     }
 }

@@ -78,10 +78,26 @@ pub async fn fresh_database(backend: Backend, dir: &Path) -> Option<String> {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, provrum::web::Settings::default()).await
+}
+
+/// A server whose browser cannot start: runs and comparisons started from
+/// the web end at once (for tests of who may start them).
+pub async fn spawn_demo_without_browser(backend: Backend) -> Option<TestApp> {
+    let settings = provrum::web::Settings {
+        chromium: "/nonexistent/chromium".into(),
+        ..provrum::web::Settings::default()
+    };
+    let app = spawn_app_with(backend, settings).await?;
+    import_demo(&app).await;
+    Some(app)
+}
+
+pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) -> Option<TestApp> {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(backend, data_dir.path()).await?;
     let store = Store::open(&database_url).await.expect("open store");
-    let state = AppState::new(store.clone(), Artifacts::new(data_dir.path()), false);
+    let state = AppState::build(store.clone(), Artifacts::new(data_dir.path()), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -111,6 +127,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// A server with the three demo services imported.
 pub async fn spawn_demo(backend: Backend) -> Option<TestApp> {
     let app = spawn_app(backend).await?;
+    import_demo(&app).await;
+    Some(app)
+}
+
+async fn import_demo(app: &TestApp) {
     for name in [
         "anmalan-om-olagenhet",
         "ansokan-om-forskoleplats",
@@ -123,7 +144,54 @@ pub async fn spawn_demo(backend: Backend) -> Option<TestApp> {
             .await
             .expect("import fixture");
     }
-    Some(app)
+}
+
+pub const PASSWORD: &str = "testlösenord-123";
+
+impl TestApp {
+    /// Create a user with this role (reviewers for `municipalities`) and log
+    /// this app's client in as them through the login form.
+    pub async fn login_as(
+        &self,
+        username: &str,
+        role: provrum::accounts::Role,
+        municipalities: &[&str],
+    ) {
+        let ms: Vec<String> = municipalities.iter().map(|m| m.to_string()).collect();
+        let new = provrum::accounts::store::NewUser {
+            username,
+            name: &format!("Test {username}"),
+            role,
+            municipalities: &ms,
+            password: PASSWORD,
+        };
+        match provrum::accounts::store::create(&self.store, &new, "test").await {
+            Ok(_) | Err(provrum::accounts::store::AccountError::Taken(_)) => {}
+            Err(e) => panic!("creating {username}: {e}"),
+        }
+        self.log_in(username, PASSWORD).await;
+    }
+
+    /// Log this app's client in through the form; panics unless it works.
+    pub async fn log_in(&self, username: &str, password: &str) {
+        let form = self.get("/konto/logga-in").await;
+        let done = self
+            .post_form(
+                "/konto/logga-in",
+                &[
+                    ("_csrf", &form.csrf()),
+                    ("username", username),
+                    ("password", password),
+                    ("till", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 200, "logging in as {username}: {}", done.body);
+        assert!(
+            done.body.contains("Logga ut"),
+            "not logged in as {username}"
+        );
+    }
 }
 
 pub struct Page {

@@ -1,0 +1,105 @@
+//! The logged-in user of the current request. A middleware resolves the
+//! session cookie once per request and keeps the user in a task-local, so
+//! handlers and page chrome ask `user()` / `require()` without a lookup.
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::web::{AppState, WebError};
+
+use super::{Action, User};
+
+pub const COOKIE: &str = "provrum_konto";
+
+#[derive(Clone)]
+struct Current {
+    user: Option<User>,
+    path: String,
+    token: Option<String>,
+}
+
+tokio::task_local! {
+    static CURRENT: Current;
+}
+
+/// Resolve the session cookie for this request.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let token = crate::web::cookie(req.headers(), COOKIE).filter(|t| t.len() == 64);
+    let user = match &token {
+        Some(t) => super::store::session_user(&state.store, t)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    CURRENT
+        .scope(Current { user, path, token }, next.run(req))
+        .await
+}
+
+/// The logged-in user, if any.
+pub fn user() -> Option<User> {
+    CURRENT.try_with(|c| c.user.clone()).ok().flatten()
+}
+
+/// The session token of this request (for logging out).
+pub fn token() -> Option<String> {
+    CURRENT.try_with(|c| c.token.clone()).ok().flatten()
+}
+
+/// The logged-in user, or a redirect to the login page that comes back here.
+pub fn require() -> Result<User, WebError> {
+    user().ok_or_else(|| {
+        WebError::LoginRequired(
+            CURRENT
+                .try_with(|c| c.path.clone())
+                .unwrap_or_else(|_| "/".into()),
+        )
+    })
+}
+
+/// The logged-in user if they may do `action`; otherwise why not.
+pub fn require_to(action: Action) -> Result<User, WebError> {
+    let u = require()?;
+    if u.may(action) {
+        Ok(u)
+    } else {
+        Err(WebError::Forbidden(refusal(&u, action)))
+    }
+}
+
+fn refusal(u: &User, action: Action) -> String {
+    match action {
+        Action::Comment(Some(m)) | Action::Endorse(m) | Action::AnswerRound(m) => format!(
+            "Du ({}) kan bara agera för {}, inte för {m}.",
+            u.role.swedish().to_lowercase(),
+            if u.municipalities.is_empty() {
+                "någon kommun".to_string()
+            } else {
+                u.municipalities.join(", ")
+            }
+        ),
+        Action::Assess => "Bara juridiska rådgivare bedömer punkter i checklistor.".into(),
+        _ => "Bara e-kontoret får göra det här.".into(),
+    }
+}
+
+/// The session cookie to set after logging in (or to clear, with `None`).
+pub fn cookie(token: Option<&str>, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = match token {
+        Some(t) => format!(
+            "{COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            super::store::SESSION_HOURS * 3600
+        ),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&value).ok()
+}

@@ -1,0 +1,275 @@
+//! Users, their municipalities and sessions in the database.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::store::{Store, audit, now};
+
+use super::{Role, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the username `{0}` is taken")]
+    Taken(String),
+    #[error("a username is 2–40 characters: lower-case letters, digits, `.`, `-`, `_` (got `{0}`)")]
+    BadUsername(String),
+    #[error("a name is 1–100 characters")]
+    BadName,
+    #[error("`{0}` is not a municipality in the register (see fixtures/municipalities.yaml)")]
+    UnknownMunicipality(String),
+    #[error("a reviewer needs at least one --municipality")]
+    ReviewerWithoutMunicipality,
+    #[error("only reviewers are bound to municipalities")]
+    MunicipalityForNonReviewer,
+    #[error("{0}")]
+    Password(#[from] super::password::PasswordError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub municipalities: &'a [String],
+    pub password: &'a str,
+}
+
+fn valid_username(u: &str) -> bool {
+    (2..=40).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Create a user (checked, hashed, audited) and return its id.
+pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, AccountError> {
+    if !valid_username(new.username) {
+        return Err(AccountError::BadUsername(new.username.to_string()));
+    }
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AccountError::BadName);
+    }
+    let registry = crate::municipalities::Registry::builtin();
+    for m in new.municipalities {
+        if registry.get(m).is_none() {
+            return Err(AccountError::UnknownMunicipality(m.clone()));
+        }
+    }
+    match (new.role, new.municipalities.is_empty()) {
+        (Role::Reviewer, true) => return Err(AccountError::ReviewerWithoutMunicipality),
+        (Role::LegalAdviser | Role::EKontoret, false) => {
+            return Err(AccountError::MunicipalityForNonReviewer);
+        }
+        _ => {}
+    }
+    let hash = super::password::hash(new.password)?;
+    let mut tx = db.pool.begin().await?;
+    let taken = sqlx::query("select id from users where username = $1")
+        .bind(new.username)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AccountError::Taken(new.username.to_string()));
+    }
+    let id: i64 = sqlx::query(
+        "insert into users (username, name, role, password_hash, active, created_at) values ($1, $2, $3, $4, 1, $5) returning id",
+    )
+    .bind(new.username)
+    .bind(name)
+    .bind(new.role.as_str())
+    .bind(&hash)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    for m in new.municipalities {
+        sqlx::query("insert into user_municipalities (user_id, municipality) values ($1, $2)")
+            .bind(id)
+            .bind(m)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit(
+        &mut tx,
+        actor,
+        "user.create",
+        new.username,
+        &serde_json::json!({ "before": null, "after": { "name": name, "role": new.role.as_str(), "municipalities": new.municipalities } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Set a new password (demo users get a fresh one at every `serve --demo`).
+pub async fn set_password(
+    db: &Store,
+    username: &str,
+    password: &str,
+    actor: &str,
+) -> Result<(), AccountError> {
+    let hash = super::password::hash(password)?;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("update users set password_hash = $1 where username = $2")
+        .bind(&hash)
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+    // Existing sessions end with the old password.
+    sqlx::query(
+        "delete from user_sessions where user_id in (select id from users where username = $1)",
+    )
+    .bind(username)
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        actor,
+        "user.password",
+        username,
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_active(
+    db: &Store,
+    id: i64,
+    active: bool,
+    actor: &str,
+) -> Result<(), AccountError> {
+    let mut tx = db.pool.begin().await?;
+    let before: Option<(String, i64)> =
+        sqlx::query("select username, active from users where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| (r.get(0), r.get(1)));
+    let Some((username, was)) = before else {
+        return Ok(());
+    };
+    sqlx::query("update users set active = $1 where id = $2")
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        sqlx::query("delete from user_sessions where user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit(
+        &mut tx,
+        actor,
+        if active {
+            "user.activate"
+        } else {
+            "user.deactivate"
+        },
+        &username,
+        &serde_json::json!({ "before": { "active": was == 1 }, "after": { "active": active } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn municipalities_of(db: &Store, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    Ok(sqlx::query(
+        "select municipality from user_municipalities where user_id = $1 order by municipality",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
+}
+
+fn user_row(r: &sqlx::any::AnyRow, municipalities: Vec<String>) -> Option<User> {
+    Some(User {
+        id: r.get(0),
+        username: r.get(1),
+        name: r.get(2),
+        role: Role::parse(&r.get::<String, _>(3))?,
+        municipalities,
+        active: r.get::<i64, _>(4) == 1,
+    })
+}
+
+/// The user and password hash for a login name.
+pub async fn for_login(db: &Store, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
+    let Some(r) = sqlx::query(
+        "select id, username, name, role, active, password_hash from users where username = $1",
+    )
+    .bind(username)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = r.get(0);
+    let m = municipalities_of(db, id).await?;
+    Ok(user_row(&r, m).map(|u| (u, r.get(5))))
+}
+
+pub async fn list(db: &Store) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query("select id, username, name, role, active from users order by username")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let m = municipalities_of(db, r.get(0)).await?;
+        out.extend(user_row(r, m));
+    }
+    Ok(out)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub const SESSION_HOURS: i64 = 12;
+
+/// A new session; the returned token goes into the cookie, only its hash is stored.
+pub async fn create_session(db: &Store, user_id: i64) -> Result<String, sqlx::Error> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("insert into user_sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(now())
+        .bind(expires)
+        .execute(&db.pool)
+        .await?;
+    Ok(token)
+}
+
+/// The active user a session token belongs to, if it has not expired.
+pub async fn session_user(db: &Store, token: &str) -> Result<Option<User>, sqlx::Error> {
+    let Some(r) = sqlx::query(
+        "select u.id, u.username, u.name, u.role, u.active from user_sessions s join users u on u.id = s.user_id where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
+    )
+    .bind(token_hash(token))
+    .bind(now())
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let m = municipalities_of(db, r.get(0)).await?;
+    Ok(user_row(&r, m))
+}
+
+pub async fn end_session(db: &Store, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from user_sessions where token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,377 @@
+//! Logging in and out, and e-kontoret's page for managing users.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::session::{self, require_to};
+use super::store::{self, NewUser};
+use super::{Action, Role, User, password};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/konto/logga-in", get(login_page).post(login))
+        .route("/konto/logga-ut", get(logout_page).post(logout))
+        .route("/anvandare", get(users).post(create_user))
+        .route("/anvandare/{id}/aktiv", post(set_active))
+}
+
+/// Only paths inside this site: never an open redirect.
+fn safe_back(till: Option<&str>) -> String {
+    match till {
+        Some(t) if t.starts_with('/') && !t.starts_with("//") && !t.contains('\\') => t.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    page: Page,
+    csrf: String,
+    till: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    till: Option<String>,
+}
+
+fn with_cookies(
+    html: Html<String>,
+    status: StatusCode,
+    cookies: &[Option<header::HeaderValue>],
+) -> Response {
+    let mut resp = (status, html).into_response();
+    for c in cookies.iter().flatten() {
+        resp.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    resp
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    let (csrf, set) = csrf::token(&headers, state.secure_cookies);
+    let html = render(&LoginPage {
+        page: Page::plain("Logga in – Provrum"),
+        csrf,
+        till: safe_back(q.till.as_deref()),
+        username: String::new(),
+        error: None,
+    })?;
+    Ok(with_cookies(html, StatusCode::OK, &[set]))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    till: String,
+}
+
+async fn login(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "okänd".into());
+    let headers = req.headers().clone();
+    let axum::Form(form) = axum::Form::<LoginForm>::from_request(req, &state)
+        .await
+        .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
+    csrf::verify(&headers, &form.csrf)?;
+    let username = form.username.trim().to_lowercase();
+    let keys = vec![format!("user:{username}"), format!("ip:{ip}")];
+    let again = |error: &str, status: StatusCode| -> Result<Response, WebError> {
+        let (csrf, _) = csrf::token(&headers, state.secure_cookies);
+        let html = render(&LoginPage {
+            page: Page::plain("Logga in – Provrum"),
+            csrf,
+            till: safe_back(Some(&form.till)),
+            username: username.clone(),
+            error: Some(error.to_string()),
+        })?;
+        Ok(with_cookies(html, status, &[]))
+    };
+    if state.login_limiter.blocked(&keys) {
+        return again(
+            "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller be e-kontoret om hjälp.",
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let found = store::for_login(&state.store, &username).await?;
+    let pw = form.password.clone();
+    let (user, ok) = match found {
+        Some((u, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+                .await
+                .unwrap_or(false);
+            (Some(u), ok)
+        }
+        None => {
+            // As slow as a real check, so the answer says nothing about which names exist.
+            let _ =
+                tokio::task::spawn_blocking(move || password::verify(&pw, password::dummy_hash()))
+                    .await;
+            (None, false)
+        }
+    };
+    let Some(user) = user.filter(|u| ok && u.active) else {
+        state.login_limiter.failed(&keys);
+        return again("Fel användarnamn eller lösenord.", StatusCode::UNAUTHORIZED);
+    };
+    state.login_limiter.succeeded(&keys);
+    let token = store::create_session(&state.store, user.id).await?;
+    let mut resp = Redirect::to(&safe_back(Some(&form.till))).into_response();
+    if let Some(c) = session::cookie(Some(&token), state.secure_cookies) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/logout.html")]
+struct LogoutPage {
+    page: Page,
+    csrf: String,
+}
+
+async fn logout_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    session::require()?;
+    let (csrf, set) = csrf::token(&headers, state.secure_cookies);
+    let html = render(&LogoutPage {
+        page: Page::plain("Logga ut – Provrum"),
+        csrf,
+    })?;
+    Ok(with_cookies(html, StatusCode::OK, &[set]))
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    if let Some(t) = session::token() {
+        store::end_session(&state.store, &t).await?;
+    }
+    let mut resp = Redirect::to("/konto/logga-in").into_response();
+    if let Some(c) = session::cookie(None, state.secure_cookies) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+struct UserRow {
+    user: User,
+    municipality_names: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/users.html")]
+struct UsersPage {
+    page: Page,
+    csrf: String,
+    rows: Vec<UserRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    municipalities: Vec<(String, String)>,
+    message: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    message: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let registry = state.registry;
+    let rows = store::list(&state.store)
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            municipality_names: u
+                .municipalities
+                .iter()
+                .map(|m| {
+                    registry
+                        .get(m)
+                        .map(|x| x.short_name.clone())
+                        .unwrap_or_else(|| m.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            user: u,
+        })
+        .collect();
+    let mut municipalities: Vec<(String, String)> = registry
+        .all()
+        .iter()
+        .filter(|m| m.code.is_some())
+        .map(|m| (m.id.clone(), m.short_name.clone()))
+        .collect();
+    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let html = render(&UsersPage {
+        page: Page::plain("Användare – Provrum"),
+        csrf,
+        rows,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.swedish()))
+            .collect(),
+        municipalities,
+        message,
+    })?;
+    Ok(with_cookies(html, status, &[set]))
+}
+
+async fn users(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    require_to(Action::ManageUsers)?;
+    users_page(&state, &headers, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    municipality: Vec<String>,
+    #[serde(default)]
+    password: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    // Checkbox groups repeat their key, which serde_urlencoded cannot read into a Vec.
+    let mut form = CreateForm {
+        csrf: String::new(),
+        username: String::new(),
+        name: String::new(),
+        role: String::new(),
+        municipality: Vec::new(),
+        password: String::new(),
+    };
+    for (k, v) in form_urlencoded(&body) {
+        match k.as_str() {
+            "_csrf" => form.csrf = v,
+            "username" => form.username = v,
+            "name" => form.name = v,
+            "role" => form.role = v,
+            "municipality" => form.municipality.push(v),
+            "password" => form.password = v,
+            _ => {}
+        }
+    }
+    csrf::verify(&headers, &form.csrf)?;
+    let admin = require_to(Action::ManageUsers)?;
+    let Some(role) = Role::parse(&form.role) else {
+        return users_page(
+            &state,
+            &headers,
+            Some("Välj en roll.".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let new = NewUser {
+        username: form.username.trim(),
+        name: &form.name,
+        role,
+        municipalities: &form.municipality,
+        password: &form.password,
+    };
+    match store::create(&state.store, &new, &admin.username).await {
+        Ok(_) => Ok(Redirect::to("/anvandare").into_response()),
+        Err(store::AccountError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => users_page(&state, &headers, Some(swedish(&e)), StatusCode::BAD_REQUEST).await,
+    }
+}
+
+fn swedish(e: &store::AccountError) -> String {
+    use store::AccountError as E;
+    match e {
+        E::Taken(u) => format!("Användarnamnet ”{u}” är upptaget."),
+        E::BadUsername(_) => "Användarnamnet ska vara 2–40 tecken: små bokstäver a–z, siffror, punkt, bindestreck eller understreck.".into(),
+        E::BadName => "Skriv ett namn (högst 100 tecken).".into(),
+        E::UnknownMunicipality(m) => format!("”{m}” är ingen kommun i registret."),
+        E::ReviewerWithoutMunicipality => "En granskare ska vara knuten till minst en kommun.".into(),
+        E::MunicipalityForNonReviewer => "Bara granskare knyts till kommuner.".into(),
+        E::Password(_) => format!("Lösenordet ska vara minst {} tecken.", password::MIN_LENGTH),
+        E::Db(_) => "Ett tekniskt fel inträffade.".into(),
+    }
+}
+
+/// `a=1&b=2` into pairs, keeping repeated keys (checkbox groups).
+pub fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<ActiveForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let admin = require_to(Action::ManageUsers)?;
+    if admin.id == id && form.active != "ja" {
+        return Err(WebError::BadRequest(
+            "Du kan inte inaktivera ditt eget konto.".into(),
+        ));
+    }
+    store::set_active(&state.store, id, form.active == "ja", &admin.username)
+        .await
+        .map_err(|e| match e {
+            store::AccountError::Db(e) => WebError::Db(e),
+            other => WebError::BadRequest(other.to_string()),
+        })?;
+    Ok(Redirect::to("/anvandare").into_response())
+}

@@ -1,0 +1,109 @@
+//! Comments as CSV (UTF-8 with BOM, `;`-separated, CRLF: opens correctly in
+//! Swedish Excel) and as JSON.
+
+use serde_json::json;
+
+use super::model::Comment;
+
+const HEADER: [&str; 19] = [
+    "id",
+    "version",
+    "kommun",
+    "steg",
+    "fält",
+    "klass",
+    "prioritet",
+    "status",
+    "skäl",
+    "instämmer (antal)",
+    "instämmer (kommuner)",
+    "författare",
+    "författarens kommun",
+    "text",
+    "motivering",
+    "citat",
+    "föräldralös",
+    "svar på",
+    "skapad",
+];
+
+/// One CSV cell: quoted when it must be, and never a formula — a cell that
+/// starts with `=`, `+`, `-`, `@` or a tab is prefixed with `'`.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+pub fn csv(comments: &[Comment]) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&HEADER.map(cell).join(";"));
+    out.push_str("\r\n");
+    for c in comments {
+        let row = [
+            c.id.to_string(),
+            c.version.clone(),
+            opt(&c.municipality),
+            opt(&c.step),
+            opt(&c.field),
+            c.class.swedish().to_string(),
+            c.priority.swedish().to_string(),
+            c.status.swedish().to_string(),
+            opt(&c.status_reason),
+            c.endorsements.len().to_string(),
+            c.endorsements.join(", "),
+            c.author_name.clone(),
+            opt(&c.author_municipality),
+            c.body.clone(),
+            opt(&c.motivation),
+            opt(&c.quote),
+            opt(&c.orphaned),
+            c.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            c.created_at.clone(),
+        ];
+        out.push_str(&row.iter().map(|s| cell(s)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn json(service: &str, version: &str, comments: &[Comment]) -> serde_json::Value {
+    json!({
+        "schema": "provrum-comments/1",
+        "service": service,
+        "version": version,
+        "comments": comments.iter().map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["class"] = json!(c.class.slug());
+            v["status"] = json!(c.status.slug());
+            v["priority"] = json!(c.priority.slug());
+            v["endorsement_count"] = json!(c.endorsements.len());
+            v
+        }).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_never_formulas() {
+        assert_eq!(cell("enkel"), "enkel");
+        assert_eq!(cell("a;b"), "\"a;b\"");
+        assert_eq!(cell("säger \"nej\""), "\"säger \"\"nej\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("rad1\nrad2"), "\"rad1\nrad2\"");
+    }
+}

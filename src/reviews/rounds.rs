@@ -1,0 +1,268 @@
+//! Review rounds: e-kontoret opens one for a version with a deadline; each
+//! municipality answers antar / antar med synpunkter / avstår (with a
+//! reason: it keeps its own working solution).
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::store::{Store, audit, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Antar,
+    AntarMedSynpunkter,
+    Avstar,
+}
+
+impl Answer {
+    pub const ALL: [Answer; 3] = [Answer::Antar, Answer::AntarMedSynpunkter, Answer::Avstar];
+    pub fn slug(self) -> &'static str {
+        match self {
+            Answer::Antar => "antar",
+            Answer::AntarMedSynpunkter => "antar_med_synpunkter",
+            Answer::Avstar => "avstar",
+        }
+    }
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Answer::Antar => "antar",
+            Answer::AntarMedSynpunkter => "antar med synpunkter",
+            Answer::Avstar => "avstår",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Answer> {
+        Answer::ALL.into_iter().find(|a| a.slug() == s)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("Ange sista svarsdag som ÅÅÅÅ-MM-DD.")]
+    Deadline,
+    #[error("Sista svarsdagen har redan passerat.")]
+    DeadlineInPast,
+    #[error("Det finns redan en öppen granskningsomgång för versionen.")]
+    AlreadyOpen,
+    #[error("Ett skäl krävs när kommunen avstår.")]
+    Reason,
+    #[error("databas: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub id: i64,
+    pub version_id: i64,
+    pub deadline: String,
+    pub opened_by: String,
+    pub opened_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundAnswer {
+    pub municipality: String,
+    pub answer: Answer,
+    pub reason: Option<String>,
+    pub user_name: String,
+    pub answered_at: String,
+}
+
+/// The end of the deadline day in Swedish time: 00:00 the day after.
+pub fn deadline_end(deadline: &str) -> Option<DateTime<Utc>> {
+    let d = NaiveDate::parse_from_str(deadline, "%Y-%m-%d").ok()?;
+    let midnight = d.succ_opt()?.and_hms_opt(0, 0, 0)?;
+    // Guess CET, then correct with the offset in force at that instant.
+    let guess = Utc.from_utc_datetime(&midnight) - chrono::Duration::hours(1);
+    let off = crate::sandbox::clock::offset_hours(guess);
+    Some(Utc.from_utc_datetime(&midnight) - chrono::Duration::hours(off))
+}
+
+pub fn is_past(deadline: &str, at: DateTime<Utc>) -> bool {
+    deadline_end(deadline).is_some_and(|end| at >= end)
+}
+
+pub async fn open(
+    db: &Store,
+    version_id: i64,
+    deadline: &str,
+    actor: &User,
+) -> Result<i64, RoundError> {
+    if deadline_end(deadline).is_none() {
+        return Err(RoundError::Deadline);
+    }
+    if is_past(deadline, Utc::now()) {
+        return Err(RoundError::DeadlineInPast);
+    }
+    let mut tx = db.pool.begin().await?;
+    if let Some(r) = sqlx::query(
+        "select deadline from review_rounds where version_id = $1 order by id desc limit 1",
+    )
+    .bind(version_id)
+    .fetch_optional(&mut *tx)
+    .await?
+        && !is_past(&r.get::<String, _>(0), Utc::now())
+    {
+        return Err(RoundError::AlreadyOpen);
+    }
+    let id: i64 = sqlx::query("insert into review_rounds (version_id, deadline, opened_by, opened_at) values ($1, $2, $3, $4) returning id")
+        .bind(version_id)
+        .bind(deadline)
+        .bind(&actor.name)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    audit(
+        &mut tx,
+        &actor.username,
+        "round.open",
+        &format!("omgång #{id}"),
+        &json!({ "before": null, "after": { "version_id": version_id, "deadline": deadline } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn latest(db: &Store, version_id: i64) -> Result<Option<Round>, sqlx::Error> {
+    Ok(sqlx::query("select id, version_id, deadline, opened_by, opened_at from review_rounds where version_id = $1 order by id desc limit 1")
+        .bind(version_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| Round {
+            id: r.get(0),
+            version_id: r.get(1),
+            deadline: r.get(2),
+            opened_by: r.get(3),
+            opened_at: r.get(4),
+        }))
+}
+
+pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx::Error> {
+    Ok(sqlx::query("select municipality, answer, reason, user_name, answered_at from round_answers where round_id = $1 order by municipality")
+        .bind(round_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(RoundAnswer {
+                municipality: r.get(0),
+                answer: Answer::parse(&r.get::<String, _>(1))?,
+                reason: r.get(2),
+                user_name: r.get(3),
+                answered_at: r.get(4),
+            })
+        })
+        .collect())
+}
+
+/// A municipality's answer; answering again replaces it (the change is audited).
+pub async fn answer(
+    db: &Store,
+    round: &Round,
+    municipality: &str,
+    answer: Answer,
+    reason: &str,
+    user: &User,
+) -> Result<(), RoundError> {
+    let reason = reason.trim();
+    if answer == Answer::Avstar && reason.is_empty() {
+        return Err(RoundError::Reason);
+    }
+    let reason = (!reason.is_empty()).then_some(reason);
+    let mut tx = db.pool.begin().await?;
+    let before: Option<String> =
+        sqlx::query("select answer from round_answers where round_id = $1 and municipality = $2")
+            .bind(round.id)
+            .bind(municipality)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.get(0));
+    sqlx::query("delete from round_answers where round_id = $1 and municipality = $2")
+        .bind(round.id)
+        .bind(municipality)
+        .execute(&mut *tx)
+        .await?;
+    let at = now();
+    sqlx::query("insert into round_answers (round_id, municipality, answer, reason, user_id, user_name, answered_at) values ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(round.id)
+        .bind(municipality)
+        .bind(answer.slug())
+        .bind(reason)
+        .bind(user.id)
+        .bind(&user.name)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    let late = is_past(&round.deadline, Utc::now());
+    audit(
+        &mut tx,
+        &user.username,
+        "round.answer",
+        &format!("omgång #{} {municipality}", round.id),
+        &json!({ "before": before, "after": answer.slug(), "reason": reason, "late": late }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A municipality's standing in a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Answered,
+    AnsweredLate,
+    Waiting,
+    Late,
+}
+
+pub fn standing(deadline: &str, answered_at: Option<&str>, now: DateTime<Utc>) -> Standing {
+    match answered_at {
+        Some(at) => match DateTime::parse_from_rfc3339(at) {
+            Ok(t) if is_past(deadline, t.with_timezone(&Utc)) => Standing::AnsweredLate,
+            _ => Standing::Answered,
+        },
+        None if is_past(deadline, now) => Standing::Late,
+        None => Standing::Waiting,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_deadline_day_ends_at_swedish_midnight() {
+        // Winter (CET): 2026-12-01 ends at 2026-12-01T23:00Z.
+        assert!(!is_past("2026-12-01", at("2026-12-01T22:59:59Z")));
+        assert!(is_past("2026-12-01", at("2026-12-01T23:00:00Z")));
+        // Summer (CEST): 2026-06-10 ends at 2026-06-10T22:00Z.
+        assert!(!is_past("2026-06-10", at("2026-06-10T21:59:00Z")));
+        assert!(is_past("2026-06-10", at("2026-06-10T22:00:00Z")));
+        assert!(deadline_end("2026-13-01").is_none());
+    }
+
+    #[test]
+    fn standing_says_who_is_late() {
+        let now = at("2026-12-05T10:00:00Z");
+        assert_eq!(standing("2026-12-01", None, now), Standing::Late);
+        assert_eq!(standing("2026-12-10", None, now), Standing::Waiting);
+        assert_eq!(
+            standing("2026-12-01", Some("2026-11-30T09:00:00.000Z"), now),
+            Standing::Answered
+        );
+        assert_eq!(
+            standing("2026-12-01", Some("2026-12-02T09:00:00.000Z"), now),
+            Standing::AnsweredLate
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! Comments, endorsements, triage and their history in the database. Every
+//! change is one transaction with its audit entry (before/after).
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::store::{Store, audit, now};
+
+use super::model::{Class, Comment, Priority, Status};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("Skriv en synpunkt (högst 5000 tecken).")]
+    Body,
+    #[error(
+        "En synpunkt av klassen ”{0}” behöver en motivering: en lagstöd eller ett verksamhetsbehov."
+    )]
+    Motivation(&'static str),
+    #[error("Ett skäl krävs när en synpunkt avvisas.")]
+    Reason,
+    #[error("Skriv en anteckning som säger varför klassen ändras.")]
+    Note,
+    #[error("Synpunkten finns inte.")]
+    Missing,
+    #[error("databas: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewComment {
+    pub service_id: String,
+    pub version_id: i64,
+    pub parent_id: Option<i64>,
+    pub municipality: Option<String>,
+    pub step: Option<String>,
+    pub field: Option<String>,
+    pub region: Option<(i64, i64, i64, i64)>,
+    pub quote: Option<String>,
+    pub quote_prefix: Option<String>,
+    pub quote_suffix: Option<String>,
+    pub class: Option<Class>,
+    pub motivation: Option<String>,
+    pub priority: Option<Priority>,
+    pub body: String,
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+}
+
+pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, ReviewError> {
+    let body = c.body.trim();
+    if body.is_empty() || body.chars().count() > 5000 {
+        return Err(ReviewError::Body);
+    }
+    let class = c.class.unwrap_or(Class::Onskemal);
+    let motivation = some(&c.motivation);
+    if class.needs_motivation() && motivation.is_none() && c.parent_id.is_none() {
+        return Err(ReviewError::Motivation(class.swedish()));
+    }
+    let author_municipality = match &c.municipality {
+        Some(m) if author.speaks_for(m) => Some(m.clone()),
+        _ => author.municipalities.first().cloned(),
+    };
+    let at = now();
+    let mut tx = db.pool.begin().await?;
+    let (x, y, w, h) = match c.region {
+        Some((x, y, w, h)) => (Some(x), Some(y), Some(w), Some(h)),
+        None => (None, None, None, None),
+    };
+    let id: i64 = sqlx::query(
+        "insert into comments (service_id, version_id, parent_id, municipality, step, field, region_x, region_y, region_w, region_h, quote, quote_prefix, quote_suffix, class, motivation, priority, body, status, author_id, author_name, author_municipality, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'ny', $18, $19, $20, $21, $21) returning id",
+    )
+    .bind(&c.service_id)
+    .bind(c.version_id)
+    .bind(c.parent_id)
+    .bind(some(&c.municipality))
+    .bind(some(&c.step))
+    .bind(some(&c.field))
+    .bind(x)
+    .bind(y)
+    .bind(w)
+    .bind(h)
+    .bind(some(&c.quote))
+    .bind(c.quote_prefix.clone())
+    .bind(c.quote_suffix.clone())
+    .bind(class.slug())
+    .bind(&motivation)
+    .bind(c.priority.unwrap_or(Priority::Normal).slug())
+    .bind(body)
+    .bind(author.id)
+    .bind(&author.name)
+    .bind(&author_municipality)
+    .bind(&at)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    audit(
+        &mut tx,
+        &author.username,
+        if c.parent_id.is_some() { "comment.reply" } else { "comment.create" },
+        &format!("synpunkt #{id}"),
+        &json!({ "before": null, "after": { "class": class.slug(), "municipality": c.municipality, "step": c.step, "body": body } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at";
+
+fn row(r: &sqlx::any::AnyRow) -> Comment {
+    let region = match (
+        r.get::<Option<i64>, _>(8),
+        r.get::<Option<i64>, _>(9),
+        r.get::<Option<i64>, _>(10),
+        r.get::<Option<i64>, _>(11),
+    ) {
+        (Some(x), Some(y), Some(w), Some(h)) => Some((x, y, w, h)),
+        _ => None,
+    };
+    Comment {
+        id: r.get(0),
+        service_id: r.get(1),
+        version_id: r.get(2),
+        version: r.get(3),
+        parent_id: r.get(4),
+        municipality: r.get(5),
+        step: r.get(6),
+        field: r.get(7),
+        region,
+        quote: r.get(12),
+        quote_prefix: r.get(13),
+        quote_suffix: r.get(14),
+        class: Class::parse(&r.get::<String, _>(15)).unwrap_or(Class::Onskemal),
+        motivation: r.get(16),
+        priority: Priority::parse(&r.get::<String, _>(17)).unwrap_or(Priority::Normal),
+        body: r.get(18),
+        status: Status::parse(&r.get::<String, _>(19)).unwrap_or(Status::Ny),
+        status_reason: r.get(20),
+        author_id: r.get(21),
+        author_name: r.get(22),
+        author_municipality: r.get(23),
+        orphaned: r.get(24),
+        carried_from: r.get(25),
+        created_at: r.get(26),
+        updated_at: r.get(27),
+        endorsements: Vec::new(),
+    }
+}
+
+async fn with_endorsements(
+    db: &Store,
+    mut list: Vec<Comment>,
+    version_id: i64,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select e.comment_id, e.municipality from endorsements e join comments c on c.id = e.comment_id where c.version_id = $1 order by e.municipality",
+    )
+    .bind(version_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in &rows {
+        by.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    for c in &mut list {
+        c.endorsements = by.remove(&c.id).unwrap_or_default();
+    }
+    Ok(list)
+}
+
+/// Every comment (and reply) on a version, oldest first.
+pub async fn list(db: &Store, version_id: i64) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.version_id = $1 order by c.id"
+    ))
+    .bind(version_id)
+    .fetch_all(&db.pool)
+    .await?;
+    with_endorsements(db, rows.iter().map(row).collect(), version_id).await
+}
+
+pub async fn get(db: &Store, id: i64) -> Result<Option<Comment>, sqlx::Error> {
+    let Some(r) = sqlx::query(&format!(
+        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let c = row(&r);
+    let v = c.version_id;
+    Ok(with_endorsements(db, vec![c], v).await?.pop())
+}
+
+/// Endorse on behalf of `municipality`: counted once per municipality, even
+/// when many of its reviewers press at the same moment. Returns whether it was new.
+pub async fn endorse(
+    db: &Store,
+    id: i64,
+    municipality: &str,
+    user: &User,
+) -> Result<bool, ReviewError> {
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "insert into endorsements (comment_id, municipality, user_id, created_at) values ($1, $2, $3, $4) on conflict do nothing",
+    )
+    .bind(id)
+    .bind(municipality)
+    .bind(user.id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        audit(
+            &mut tx,
+            &user.username,
+            "comment.endorse",
+            &format!("synpunkt #{id}"),
+            &json!({ "before": null, "after": { "municipality": municipality } }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub note: Option<String>,
+    pub actor_name: String,
+    pub at: String,
+}
+
+use serde::Serialize;
+
+pub async fn revisions(db: &Store, id: i64) -> Result<Vec<Revision>, sqlx::Error> {
+    Ok(sqlx::query("select field, before_value, after_value, note, actor_name, at from comment_revisions where comment_id = $1 order by id")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Revision {
+            field: r.get(0),
+            before: r.get(1),
+            after: r.get(2),
+            note: r.get(3),
+            actor_name: r.get(4),
+            at: r.get(5),
+        })
+        .collect())
+}
+
+/// One change to one column of a comment.
+struct Change<'a> {
+    column: &'static str,
+    value: &'a str,
+    /// Another column set along with it (the triage reason).
+    extra: Option<(&'static str, Option<&'a str>)>,
+    note: Option<&'a str>,
+    action: &'static str,
+}
+
+/// Change one column of a comment, keeping the old value in its history.
+async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(), ReviewError> {
+    let Change {
+        column,
+        value,
+        extra,
+        note,
+        action,
+    } = ch;
+    let mut tx = db.pool.begin().await?;
+    let before: Option<String> =
+        sqlx::query(&format!("select {column} from comments where id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ReviewError::Missing)?
+            .get(0);
+    sqlx::query(&format!(
+        "update comments set {column} = $1, updated_at = $2 where id = $3"
+    ))
+    .bind(value)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some((col, v)) = extra {
+        sqlx::query(&format!("update comments set {col} = $1 where id = $2"))
+            .bind(v)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("insert into comment_revisions (comment_id, field, before_value, after_value, note, actor_id, actor_name, at) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id)
+        .bind(column)
+        .bind(&before)
+        .bind(value)
+        .bind(note)
+        .bind(actor.id)
+        .bind(&actor.name)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &actor.username,
+        action,
+        &format!("synpunkt #{id}"),
+        &json!({ "before": { column: before }, "after": { column: value }, "note": note }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// E-kontoret's triage: a new status; rejecting needs a reason.
+pub async fn triage(
+    db: &Store,
+    id: i64,
+    status: Status,
+    reason: &str,
+    actor: &User,
+) -> Result<(), ReviewError> {
+    let reason = reason.trim();
+    if status == Status::Avvisad && reason.is_empty() {
+        return Err(ReviewError::Reason);
+    }
+    let r = (!reason.is_empty()).then_some(reason);
+    let ch = Change {
+        column: "status",
+        value: status.slug(),
+        extra: Some(("status_reason", r)),
+        note: r,
+        action: "comment.triage",
+    };
+    change(db, id, ch, actor).await
+}
+
+/// E-kontoret reclassifies (a "krav" that is really an "önskemål"), with a note.
+pub async fn reclassify(
+    db: &Store,
+    id: i64,
+    class: Class,
+    note: &str,
+    actor: &User,
+) -> Result<(), ReviewError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(ReviewError::Note);
+    }
+    let ch = Change {
+        column: "class",
+        value: class.slug(),
+        extra: None,
+        note: Some(note),
+        action: "comment.reclassify",
+    };
+    change(db, id, ch, actor).await
+}
+
+/// The author edits the text; the old text stays in the history.
+pub async fn edit(db: &Store, id: i64, body: &str, actor: &User) -> Result<(), ReviewError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 5000 {
+        return Err(ReviewError::Body);
+    }
+    let ch = Change {
+        column: "body",
+        value: body,
+        extra: None,
+        note: None,
+        action: "comment.edit",
+    };
+    change(db, id, ch, actor).await
+}

@@ -1,0 +1,768 @@
+//! Accounts, roles and reviewers' feedback over real HTTP on both database
+//! backends: every role × action pair, CSRF, escaping in pages and exports,
+//! concurrent endorsements, review rounds, carry-over with orphans, login
+//! rate limiting and `provrum user add`.
+
+mod common;
+
+use common::{Backend, PASSWORD, TestApp};
+use provrum::accounts::Role;
+use provrum::accounts::store::{NewUser, create};
+
+const V: &str = "/tjanster/anmalan-om-olagenhet/2.1.0-rc1";
+
+/// One browser: its own cookie jar, logged in (or not).
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    fn new(app: &TestApp) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::limited(10))
+                .build()
+                .expect("client"),
+            base: app.url.clone(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let (status, url) = (r.status().as_u16(), r.url().to_string());
+        (status, url, r.text().await.unwrap_or_default())
+    }
+
+    /// A CSRF token for this client (from the login page, which any client may open).
+    async fn csrf(&self) -> String {
+        let (_, _, body) = self.get("/konto/logga-in").await;
+        let marker = "name=\"_csrf\" value=\"";
+        let i = body.find(marker).expect("csrf") + marker.len();
+        body[i..].split('"').next().unwrap_or_default().to_string()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = form.to_vec();
+        all.push(("_csrf", &token));
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST");
+        let (status, url) = (r.status().as_u16(), r.url().to_string());
+        (status, url, r.text().await.unwrap_or_default())
+    }
+
+    async fn login(app: &TestApp, username: &str, role: Role, ms: &[&str]) -> Client {
+        let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
+        let new = NewUser {
+            username,
+            name: &format!("Namn {username}"),
+            role,
+            municipalities: &list,
+            password: PASSWORD,
+        };
+        create(&app.store, &new, "test").await.expect("user");
+        let c = Client::new(app);
+        let (status, _, body) = c
+            .post(
+                "/konto/logga-in",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("till", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Logga ut"), "{username} is not logged in");
+        c
+    }
+}
+
+/// An action in the role matrix: its name, the request it makes (given a
+/// counter for unique names), and the expected outcome per client.
+type Row = (
+    &'static str,
+    Box<dyn Fn(usize) -> (String, Vec<(String, String)>)>,
+    [Outcome; 5],
+);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Outcome {
+    Allowed,
+    Refused,
+    LoginAsked,
+}
+
+fn outcome(status: u16, url: &str) -> Outcome {
+    if url.contains("/konto/logga-in") {
+        Outcome::LoginAsked
+    } else if status == 403 {
+        Outcome::Refused
+    } else {
+        assert!(
+            (200..400).contains(&status),
+            "unexpected status {status} at {url}"
+        );
+        Outcome::Allowed
+    }
+}
+
+async fn a_comment(app: &TestApp, author: &str) -> i64 {
+    let (u, _) = provrum::accounts::store::for_login(&app.store, author)
+        .await
+        .unwrap()
+        .unwrap();
+    let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+    provrum::reviews::store::create(
+        &app.store,
+        &provrum::reviews::store::NewComment {
+            service_id: "anmalan-om-olagenhet".into(),
+            version_id: v.id,
+            municipality: Some("arvika".into()),
+            step: Some("storningen".into()),
+            class: Some(provrum::reviews::Class::Onskemal),
+            body: "Förklara varför vi frågar om hembesök.".into(),
+            ..Default::default()
+        },
+        &u,
+    )
+    .await
+    .unwrap()
+}
+
+async fn every_role_and_action(backend: Backend) {
+    let Some(app) = common::spawn_demo_without_browser(backend).await else {
+        return;
+    };
+    let anon = Client::new(&app);
+    let arvika = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
+    let eda = Client::login(&app, "granskare-eda", Role::Reviewer, &["eda"]).await;
+    let jurist = Client::login(&app, "jurist", Role::LegalAdviser, &[]).await;
+    let ekontoret = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+    let comment = a_comment(&app, "granskare-arvika").await;
+    let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let (admin, _) = provrum::accounts::store::for_login(&app.store, "ekontoret")
+        .await
+        .unwrap()
+        .unwrap();
+    provrum::reviews::rounds::open(&app.store, v.id, "2099-12-31", &admin)
+        .await
+        .unwrap();
+    let deviation = provrum::compare::Deviation {
+        municipality: "arvika".into(),
+        step: "steg/storningen".into(),
+        kind: "text".into(),
+        fingerprint: "f".into(),
+        summary: "Texten skiljer sig".into(),
+        detail: serde_json::json!({}),
+    };
+    provrum::compare::store::replace_deviations(&app.store, v.id, "base", &[deviation])
+        .await
+        .unwrap();
+    let dev_id = provrum::compare::store::deviations(&app.store, v.id)
+        .await
+        .unwrap()[0]
+        .id;
+
+    use Outcome::{Allowed as A, LoginAsked as L, Refused as R};
+    let clients: [(&str, &Client); 5] = [
+        ("anonym", &anon),
+        ("granskare Arvika", &arvika),
+        ("granskare Eda", &eda),
+        ("jurist", &jurist),
+        ("e-kontoret", &ekontoret),
+    ];
+    let c = comment.to_string();
+    let dev = format!("{V}/jamforelse/avvikelser/{dev_id}");
+    // (action, method+path+form, expected outcome per client in the order above)
+    let mut n = 0;
+    let table: Vec<Row> = vec![
+        (
+            "read the service list",
+            Box::new(|_| ("GET /".into(), vec![])),
+            [L, A, A, A, A],
+        ),
+        (
+            "comment on Arvika",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/synpunkter"),
+                    vec![
+                        ("kommun".into(), "arvika".into()),
+                        ("klass".into(), "onskemal".into()),
+                        ("text".into(), "Bra!".into()),
+                    ],
+                )
+            }),
+            [L, A, R, A, A],
+        ),
+        (
+            "comment on Eda",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/synpunkter"),
+                    vec![
+                        ("kommun".into(), "eda".into()),
+                        ("klass".into(), "fel".into()),
+                        ("text".into(), "Stavfel".into()),
+                    ],
+                )
+            }),
+            [L, R, A, A, A],
+        ),
+        (
+            "endorse for Arvika",
+            Box::new(move |_| {
+                (
+                    format!("POST /synpunkter/{c}/instam"),
+                    vec![("kommun".into(), "arvika".into())],
+                )
+            }),
+            [L, A, R, R, R],
+        ),
+        // Discussion is open to every role; endorsing is what counts per municipality.
+        (
+            "reply",
+            Box::new(move |_| {
+                (
+                    format!("POST /synpunkter/{comment}/svar"),
+                    vec![("text".into(), "Håller med".into())],
+                )
+            }),
+            [L, A, A, A, A],
+        ),
+        (
+            "edit the comment",
+            Box::new(move |_| {
+                (
+                    format!("POST /synpunkter/{comment}/redigera"),
+                    vec![("text".into(), "Förklara hembesöken.".into())],
+                )
+            }),
+            [L, A, R, R, R],
+        ),
+        (
+            "triage",
+            Box::new(move |_| {
+                (
+                    format!("POST /synpunkter/{comment}/triage"),
+                    vec![("status".into(), "accepterad".into())],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
+            "reclassify",
+            Box::new(move |_| {
+                (
+                    format!("POST /synpunkter/{comment}/klass"),
+                    vec![
+                        ("klass".into(), "krav".into()),
+                        ("anteckning".into(), "Lagkrav".into()),
+                    ],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
+            "answer the round for Arvika",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/omgang/svar"),
+                    vec![
+                        ("kommun".into(), "arvika".into()),
+                        ("svar".into(), "antar".into()),
+                    ],
+                )
+            }),
+            [L, A, R, R, R],
+        ),
+        (
+            "open a round",
+            Box::new(|_| {
+                (
+                    "POST /tjanster/anmalan-varmepump/1.0.0/omgang".to_string(),
+                    vec![("deadline".into(), "2099-06-30".into())],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
+            "approve a deviation",
+            Box::new(move |_| {
+                (
+                    format!("POST {dev}"),
+                    vec![("decision".into(), "approved".into())],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
+            "start a scenario run",
+            Box::new(|_| (format!("POST {V}/korningar"), vec![])),
+            [L, A, A, A, A],
+        ),
+        (
+            "start a comparison",
+            Box::new(|_| (format!("POST {V}/jamforelse"), vec![])),
+            [L, A, A, A, A],
+        ),
+        (
+            "create a user",
+            Box::new(|i| {
+                (
+                    "POST /anvandare".into(),
+                    vec![
+                        ("username".into(), format!("ny-{i}")),
+                        ("name".into(), "Ny".into()),
+                        ("role".into(), "legal_adviser".into()),
+                        ("password".into(), "ett långt lösenord".into()),
+                    ],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
+            "read the audit log",
+            Box::new(|_| ("GET /logg".into(), vec![])),
+            [L, R, R, R, A],
+        ),
+        (
+            "manage users",
+            Box::new(|_| ("GET /anvandare".into(), vec![])),
+            [L, R, R, R, A],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (action, request, expected) in &table {
+        for (i, (who, client)) in clients.iter().enumerate() {
+            n += 1;
+            let (line, form) = request(n);
+            let (method, path) = line.split_once(' ').unwrap();
+            let (status, url, _) = if method == "GET" {
+                client.get(path).await
+            } else {
+                let pairs: Vec<(&str, &str)> =
+                    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                client.post(path, &pairs).await
+            };
+            let got = outcome(status, &url);
+            if got != expected[i] {
+                failures.push(format!(
+                    "{who} / {action}: expected {:?}, got {got:?} ({status} {url})",
+                    expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "role × action mismatches:\n{}",
+        failures.join("\n")
+    );
+    // What the allowed ones did is on record.
+    let c = provrum::reviews::store::get(&app.store, comment)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.endorsements, vec!["arvika".to_string()]);
+    assert_eq!((c.status.slug(), c.class.slug()), ("accepterad", "krav"));
+    assert_eq!(c.body, "Förklara hembesöken.");
+    let history = provrum::reviews::store::revisions(&app.store, comment)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(
+        history[0].before.as_deref(),
+        Some("Förklara varför vi frågar om hembesök.")
+    );
+}
+
+mod role_action_matrix {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        every_role_and_action(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        every_role_and_action(Backend::Postgres).await
+    }
+}
+
+on_both_backends! {
+    /// A form without its token is refused and changes nothing.
+    async fn forms_without_their_csrf_token_are_refused(app) {
+        let c = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
+        let id = a_comment(&app, "granskare-arvika").await;
+        for (path, form) in [
+            (format!("/synpunkter/{id}/instam"), vec![("kommun", "arvika"), ("_csrf", "förfalskad")]),
+            (format!("{V}/synpunkter"), vec![("kommun", "arvika"), ("klass", "fel"), ("text", "x"), ("_csrf", "")]),
+            ("/konto/logga-ut".to_string(), vec![("_csrf", "x")]),
+        ] {
+            let r = c.http.post(format!("{}{path}", c.base)).form(&form).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 403, "{path}");
+        }
+        let comment = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
+        assert!(comment.endorsements.is_empty());
+        let (_, _, home) = c.get("/").await;
+        assert!(home.contains("Logga ut"), "still logged in");
+    }
+
+    /// Script in a comment is text everywhere: the pages, the CSV and the JSON.
+    async fn html_in_comments_is_escaped_in_pages_csv_and_json(app) {
+        let c = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
+        let evil = "<script>alert(\"x\")</script>;=1+2 <img src=x onerror=alert(1)>";
+        let (status, url, page) = c.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("plats", "storningen"), ("klass", "krav"), ("motivering", "<b>lag</b>"), ("text", evil)]).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(url.contains("/synpunkter/"), "{url}");
+        for body in [page, c.get(&format!("{V}/synpunkter")).await.2] {
+            assert!(!body.contains("<script>alert"), "unescaped script");
+            assert!(!body.contains("<img src=x"), "unescaped img");
+            assert!(body.contains("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;"), "escaped text shown");
+        }
+        let (_, _, csv) = c.get(&format!("{V}/synpunkter.csv")).await;
+        assert!(csv.starts_with('\u{feff}'), "BOM for Excel");
+        assert!(csv.contains("\"<script>alert(\"\"x\"\")</script>;=1+2 <img src=x onerror=alert(1)>\""), "{csv}");
+        assert!(csv.lines().next().unwrap().split(';').count() >= 19);
+        let r = c.http.get(format!("{}{V}/synpunkter.json", c.base)).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let raw = r.text().await.unwrap();
+        assert!(!raw.contains('<'), "no raw angle brackets in the JSON");
+        let json: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        assert_eq!(json["schema"], "provrum-comments/1");
+        assert_eq!(json["comments"][0]["body"], evil);
+        // A krav without a motivation is refused with a message, and nothing is stored.
+        let (status, _, page) = c.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("klass", "krav"), ("text", "Måste ändras")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("behöver en motivering"));
+        assert_eq!(provrum::reviews::store::list(&app.store, 1).await.unwrap().iter().filter(|c| c.body == "Måste ändras").count(), 0);
+    }
+
+    /// 50 endorsements at once from 16 municipalities count each municipality once.
+    async fn concurrent_endorsements_count_each_municipality_once(app) {
+        let ms = ["arjang", "arvika", "eda", "filipstad", "forshaga", "grums", "hagfors", "hammaro", "karlstad", "kil", "kristinehamn", "munkfors", "saffle", "storfors", "sunne", "torsby"];
+        let mut clients = Vec::new();
+        for m in ms {
+            clients.push((m, std::sync::Arc::new(Client::login(&app, &format!("granskare-{m}"), Role::Reviewer, &[m]).await)));
+        }
+        let id = a_comment(&app, "granskare-arvika").await;
+        let mut tokens = Vec::new();
+        for (_, c) in &clients {
+            tokens.push(c.csrf().await);
+        }
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let (m, c) = clients[i % 16].clone();
+            let token = tokens[i % 16].clone();
+            tasks.push(tokio::spawn(async move {
+                c.http
+                    .post(format!("{}/synpunkter/{id}/instam", c.base))
+                    .form(&[("kommun", m), ("_csrf", &token)])
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), 200);
+        }
+        let comment = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
+        assert_eq!(comment.endorsements.len(), 16, "{:?}", comment.endorsements);
+        let (_, _, page) = clients[0].1.get(&format!("/synpunkter/{id}")).await;
+        assert!(page.contains("16 av 16 kommuner"));
+        let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'comment.endorse'").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(n, 16);
+    }
+
+    /// The round dashboard: who answered, who waits; opting out needs a reason.
+    async fn a_review_round_collects_answers_and_shows_who_is_missing(app) {
+        let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+        let (status, _, page) = e.post(&format!("{V}/omgang"), &[("deadline", "2020-01-01")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("redan passerat"));
+        let (status, _, _) = e.post(&format!("{V}/omgang"), &[("deadline", "2099-12-31")]).await;
+        assert_eq!(status, 200);
+        let a = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
+        let (status, _, page) = a.post(&format!("{V}/omgang/svar"), &[("kommun", "arvika"), ("svar", "avstar")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Ett skäl krävs"));
+        let (status, _, page) = a.post(&format!("{V}/omgang/svar"), &[("kommun", "arvika"), ("svar", "avstar"), ("skal", "Vi behåller vår egen e-tjänst med kartstöd")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("0 antar, 0 antar med synpunkter, 1 avstår, 15 har inte svarat ännu, 0 är sena."), "{page}");
+        assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""));
+        assert!(page.contains("Vi behåller vår egen e-tjänst med kartstöd"));
+        // A round whose deadline has passed: everyone who did not answer is late.
+        let v = provrum::services::store::find_version(&app.store, "anmalan-varmepump", None).await.unwrap().unwrap();
+        sqlx::query("insert into review_rounds (version_id, deadline, opened_by, opened_at) values ($1, '2020-01-01', 'test', '2019-12-01T00:00:00.000Z')").bind(v.id).execute(&app.store.pool).await.unwrap();
+        let (_, _, page) = e.get("/tjanster/anmalan-varmepump/1.0.0/omgang").await;
+        assert!(page.contains("16 är sena"), "{page}");
+        assert!(page.contains("data-municipality=\"eda\" data-standing=\"late\""));
+    }
+}
+
+async fn carried_over_comments_keep_or_lose_their_anchor(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    let registry = provrum::municipalities::Registry::builtin();
+    let src = common::fixtures().join("services/anmalan-om-olagenhet");
+    let pkg = provrum::services::load(&src, registry).unwrap();
+    provrum::services::store::import(&app.store, &pkg, registry, "test")
+        .await
+        .unwrap();
+    let c = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
+    let post = |plats: &'static str, citat: &'static str, text: &'static str| {
+        let c = &c;
+        async move {
+            let (status, url, _) = c
+                .post(
+                    &format!("{V}/synpunkter"),
+                    &[
+                        ("kommun", "arvika"),
+                        ("plats", plats),
+                        ("citat", citat),
+                        ("klass", "onskemal"),
+                        ("text", text),
+                    ],
+                )
+                .await;
+            assert_eq!(status, 200);
+            url.rsplit('/').next().unwrap().parse::<i64>().unwrap()
+        }
+    };
+    let on_field = post("storningen|hembesok", "", "Hembesöksfrågan").await;
+    let on_quote = post("storningen", "gör ett hembesök", "Frågan om inspektören").await;
+    let stays = post("plats", "Var finns störningen?", "Platsen").await;
+    // Triaged as rejected: closed, so not carried over.
+    let closed = post("plats", "", "Avvisas").await;
+    let (eva_id, _) = {
+        let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+        e.post(
+            &format!("/synpunkter/{closed}/triage"),
+            &[("status", "avvisad"), ("skal", "Utanför uppdraget")],
+        )
+        .await;
+        (0, e)
+    };
+    let _ = eva_id;
+    // The next version: Arvika drops its home-visit question and renames the step.
+    let work = tempfile::tempdir().unwrap();
+    let dst = work.path().join("next");
+    std::fs::create_dir_all(dst.join("variants")).unwrap();
+    std::fs::write(
+        dst.join("service.yaml"),
+        std::fs::read_to_string(src.join("service.yaml"))
+            .unwrap()
+            .replace("version: 2.1.0-rc1", "version: 2.1.0-rc2"),
+    )
+    .unwrap();
+    for e in std::fs::read_dir(src.join("variants")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_owned();
+        let text = if name == "arvika.yaml" {
+            "steps:\n  storningen:\n    title: Berätta om olägenheten\n".to_string()
+        } else {
+            std::fs::read_to_string(&p).unwrap()
+        };
+        std::fs::write(dst.join("variants").join(name), text).unwrap();
+    }
+    let next = provrum::services::load(&dst, registry).unwrap();
+    provrum::services::store::import(&app.store, &next, registry, "test")
+        .await
+        .unwrap();
+    let v2 = provrum::services::store::find_version(
+        &app.store,
+        "anmalan-om-olagenhet",
+        Some("2.1.0-rc2"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let carried = provrum::reviews::store::list(&app.store, v2.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        carried.len(),
+        3,
+        "open comments follow, the rejected one does not"
+    );
+    let from = |id: i64| {
+        carried
+            .iter()
+            .find(|c| c.carried_from == Some(id))
+            .expect("carried")
+    };
+    assert!(
+        from(on_field)
+            .orphaned
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Fältet ”hembesok” finns inte längre"),
+        "{:?}",
+        from(on_field).orphaned
+    );
+    assert!(
+        from(on_quote)
+            .orphaned
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Den citerade texten ”gör ett hembesök” finns inte längre"),
+        "{:?}",
+        from(on_quote).orphaned
+    );
+    assert_eq!(from(stays).orphaned, None);
+    let (_, _, page) = c
+        .get("/tjanster/anmalan-om-olagenhet/2.1.0-rc2/synpunkter")
+        .await;
+    assert_eq!(
+        page.matches("föräldralös").count(),
+        2,
+        "orphans are shown, never dropped"
+    );
+    let (_, _, one) = c.get(&format!("/synpunkter/{}", from(on_field).id)).await;
+    assert!(one.contains("data-orphaned"));
+}
+
+mod carry_over {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        carried_over_comments_keep_or_lose_their_anchor(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        carried_over_comments_keep_or_lose_their_anchor(Backend::Postgres).await
+    }
+}
+
+on_both_backends! {
+    /// Five wrong passwords lock the name for a while, even for the right one.
+    async fn login_attempts_are_rate_limited(app) {
+        let ok = Client::login(&app, "anna", Role::Reviewer, &["arvika"]).await;
+        drop(ok);
+        let c = Client::new(&app);
+        for _ in 0..5 {
+            let (status, _, page) = c.post("/konto/logga-in", &[("username", "anna"), ("password", "fel lösenord")]).await;
+            assert_eq!(status, 401);
+            assert!(page.contains("Fel användarnamn eller lösenord"));
+        }
+        let (status, _, page) = c.post("/konto/logga-in", &[("username", "anna"), ("password", PASSWORD)]).await;
+        assert_eq!(status, 429);
+        assert!(page.contains("För många misslyckade inloggningar"));
+        // Unknown names answer like wrong passwords.
+        let (status, _, _) = c.post("/konto/logga-in", &[("username", "finns-inte"), ("password", PASSWORD)]).await;
+        assert_eq!(status, 401);
+    }
+
+    /// Sessions: HttpOnly, SameSite=Lax; logging out ends the session server-side.
+    async fn sessions_are_http_only_and_end_at_logout(app) {
+        let new = NewUser { username: "bo", name: "Bo", role: Role::LegalAdviser, municipalities: &[], password: PASSWORD };
+        create(&app.store, &new, "test").await.unwrap();
+        let c = Client::new(&app);
+        let token = c.csrf().await;
+        let r = c.http.post(format!("{}/konto/logga-in", c.base)).form(&[("username", "bo"), ("password", PASSWORD), ("_csrf", &token)]).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let stored: String = sqlx::query_scalar("select password_hash from users where username = 'bo'").fetch_one(&app.store.pool).await.unwrap();
+        assert!(stored.starts_with("$argon2id$") && !stored.contains(PASSWORD));
+        let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let r = no_redirect.post(format!("{}/konto/logga-in", c.base)).header("cookie", format!("provrum_csrf={token}")).form(&[("username", "bo"), ("password", PASSWORD), ("_csrf", &token)]).send().await.unwrap();
+        let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|v| v.starts_with("provrum_konto=")).expect("session cookie");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let (_, _, page) = c.get("/konto/logga-ut").await;
+        assert!(page.contains("data-action=\"logout\""));
+        let (status, url, _) = c.post("/konto/logga-ut", &[]).await;
+        assert_eq!(status, 200);
+        assert!(url.ends_with("/konto/logga-in"));
+        let (_, url, _) = c.get("/").await;
+        assert!(url.contains("/konto/logga-in"), "logged out: {url}");
+        // An open redirect is not possible through the login form.
+        let c2 = Client::new(&app);
+        let (_, url, _) = c2.post("/konto/logga-in", &[("username", "bo"), ("password", PASSWORD), ("till", "//evil.example/")]).await;
+        assert!(url.starts_with(&c2.base), "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_reads_the_password_from_stdin() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_provrum");
+    let add = |name: &str, pw: &str, extra: &[&str]| {
+        let mut child = Command::new(bin)
+            .args(["user", "add", "--name", name, "--data-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{pw}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = add(
+        "anna",
+        "ett-långt-lösenord",
+        &[
+            "--role",
+            "reviewer",
+            "--municipality",
+            "arvika",
+            "--full-name",
+            "Anna i Arvika",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("created user anna (Granskare)"));
+    let (code, _, err) = add("bo", "kort", &["--role", "e-kontoret"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 10 characters"), "{err}");
+    let (code, _, err) = add("cia", "ett-långt-lösenord", &["--role", "reviewer"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("needs at least one --municipality"), "{err}");
+    let (code, _, err) = add(
+        "anna",
+        "ett-långt-lösenord",
+        &["--role", "reviewer", "--municipality", "eda"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("taken"), "{err}");
+    let list = Command::new(bin)
+        .args(["user", "list", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("anna\treviewer\tarvika\tactive"), "{text}");
+    assert!(!text.contains("bo\t"));
+}
