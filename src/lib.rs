@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod artifacts;
 pub mod browser;
+pub mod checklists;
 pub mod cli;
 pub mod compare;
 pub mod config;

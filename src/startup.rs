@@ -85,5 +85,6 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         scenarios_dir: config.scenarios_dir.clone(),
         chromium_url: config.chromium_url.clone(),
         browser_origin: config.browser_origin.clone(),
+        ..crate::web::Settings::default()
     }
 }

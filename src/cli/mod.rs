@@ -13,6 +13,7 @@ use crate::municipalities::Registry;
 use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
 
+mod checklist;
 mod compare;
 mod run;
 mod user;
@@ -73,6 +74,8 @@ enum Command {
     Run(run::RunArgs),
     /// Compare every variant's rendering with the base and the last release.
     Compare(compare::CompareArgs),
+    /// Check a version against the legal checklists (fixtures/checklists).
+    Checklist(checklist::ChecklistArgs),
     /// Manage accounts (reviewers, legal advisers, e-kontoret).
     User {
         #[command(subcommand)]
@@ -136,6 +139,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Compare(args) => compare::run(args).await,
         Command::User { cmd } => user::run(cmd).await,
+        Command::Checklist(args) => checklist::run(args).await,
     };
     result.unwrap_or_else(|code| code)
 }

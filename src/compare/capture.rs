@@ -99,6 +99,15 @@ pub struct PageShot {
     pub structure: Vec<FieldShape>,
     /// Whether two screenshots in a row were identical.
     pub stable: bool,
+    /// `<html lang>`, for the checklists.
+    #[serde(default)]
+    pub lang: String,
+    /// Whether the page links the accessibility statement.
+    #[serde(default)]
+    pub statement_link: bool,
+    /// How many of case number and submission time the page shows (receipt).
+    #[serde(default)]
+    pub receipt_fields: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -223,12 +232,16 @@ fn capture_one(
     out
 }
 
+const FACTS: &str = r#"({ lang: document.documentElement.lang || '', link: !!document.querySelector('[data-link="accessibility-statement"]'), receipt: [...document.querySelectorAll('[data-case-number], [data-submitted-at]')].filter(e => e.innerText.trim() !== '').length })"#;
+
 fn snap(
     page: &Page,
     step: &str,
     masks: &[String],
     artifacts: &Artifacts,
 ) -> Result<PageShot, BrowserError> {
+    // Facts the checklists need, read before the volatile parts are masked.
+    let facts = page.eval(FACTS)?;
     let masks = serde_json::to_string(masks).unwrap_or_else(|_| "[]".into());
     page.eval(&format!("{PREPARE}({masks})"))?;
     let (png, stable) = page.stable_screenshot(true, 5)?;
@@ -252,6 +265,9 @@ fn snap(
         text: put(text.as_bytes())?,
         structure,
         stable,
+        lang: facts["lang"].as_str().unwrap_or_default().to_string(),
+        statement_link: facts["link"].as_bool().unwrap_or(false),
+        receipt_fields: facts["receipt"].as_u64().unwrap_or(0) as u32,
     })
 }
 

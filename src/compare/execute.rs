@@ -96,7 +96,7 @@ pub struct Report {
 /// What a capture's rendering depends on: if this is equal, the capture is reusable.
 fn definition(v: &Variant, vp: &Viewport) -> String {
     diff::fingerprint(&[
-        "capture/1",
+        "capture/2",
         env!("CARGO_PKG_VERSION"),
         &serde_json::to_string(v).unwrap_or_default(),
         &serde_json::to_string(vp).unwrap_or_default(),
@@ -206,12 +206,14 @@ pub async fn execute(
                         }
                     }
                     info.compared.push(m.clone());
-                    // Same definition, same rendering: nothing to capture or compare.
+                    // Every variant is captured (its pages are evidence for the
+                    // checklists too); a reference with the same definition
+                    // renders the same, so it is neither captured nor compared.
+                    want(&v, &m, var.clone());
                     if serde_json::to_value(&b).ok() == serde_json::to_value(var).ok() {
                         continue;
                     }
                     let target = reference::base_target(&m);
-                    want(&v, &m, var.clone());
                     want(&v, &target, b);
                     pairs.push(Pair {
                         reference: label.clone(),

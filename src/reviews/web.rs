@@ -86,7 +86,12 @@ struct Filter {
     steg: String,
     #[serde(default)]
     instammer: String,
+    #[serde(default)]
+    sida: Option<usize>,
 }
+
+/// Comments per list page.
+const PAGE: usize = 100;
 
 impl Filter {
     fn keeps(&self, c: &Comment) -> bool {
@@ -140,6 +145,10 @@ struct ListPage {
     query: String,
     rows: Vec<Row>,
     total: usize,
+    /// How many match the filters, and the neighbouring pages of them.
+    matching: usize,
+    prev_page: Option<usize>,
+    next_page: Option<usize>,
     municipalities: Vec<(String, String)>,
     steps: Vec<(String, String)>,
     classes: Vec<(&'static str, &'static str)>,
@@ -171,9 +180,16 @@ async fn list(
     let steps = step_titles(&variants);
     let top: Vec<&Comment> = all.iter().filter(|c| c.parent_id.is_none()).collect();
     let total = top.len();
-    let rows = top
+    let kept: Vec<&Comment> = top.into_iter().filter(|c| filter.keeps(c)).collect();
+    let matching = kept.len();
+    let page_no = filter
+        .sida
+        .unwrap_or(0)
+        .min(matching.saturating_sub(1) / PAGE);
+    let rows = kept
         .into_iter()
-        .filter(|c| filter.keeps(c))
+        .skip(page_no * PAGE)
+        .take(PAGE)
         .map(|c| Row {
             replies: all.iter().filter(|r| r.parent_id == Some(c.id)).count(),
             municipality_name: c
@@ -203,6 +219,9 @@ async fn list(
     let title = format!("Synpunkter på {} {} – Provrum", v.title, v.version);
     let html = render(&ListPage {
         page: Page::plain(&title),
+        matching,
+        prev_page: page_no.checked_sub(1),
+        next_page: ((page_no + 1) * PAGE < matching).then_some(page_no + 1),
         query: filter.query(),
         filter,
         rows,

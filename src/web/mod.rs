@@ -34,6 +34,8 @@ pub struct Settings {
     pub scenarios_dir: std::path::PathBuf,
     pub chromium_url: Option<String>,
     pub browser_origin: Option<String>,
+    /// Where the legal checklists are read from.
+    pub checklists_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             scenarios_dir: std::path::PathBuf::from("scenarios"),
             chromium_url: None,
             browser_origin: None,
+            checklists_dir: std::path::PathBuf::from("fixtures/checklists"),
         }
     }
 }
@@ -56,6 +59,7 @@ pub struct Inner {
     pub chromium: std::path::PathBuf,
     /// Where runs started from the web find their scenarios.
     pub scenarios_dir: std::path::PathBuf,
+    pub checklists_dir: std::path::PathBuf,
     pub chromium_url: Option<String>,
     /// How a remote browser reaches this server, when not at `origin`.
     pub browser_origin: Option<String>,
@@ -99,12 +103,14 @@ impl AppState {
             scenarios_dir,
             chromium_url,
             browser_origin,
+            checklists_dir,
         } = settings;
         AppState(Arc::new(Inner {
             store,
             origin: std::sync::OnceLock::new(),
             chromium,
             scenarios_dir,
+            checklists_dir,
             chromium_url,
             browser_origin,
             background: std::sync::Mutex::new(Vec::new()),
@@ -188,6 +194,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::compare::web::router())
         .merge(crate::accounts::web::router())
         .merge(crate::reviews::web::router())
+        .merge(crate::checklists::web::router())
         .merge(audit::router())
         .merge(static_files::router())
         .fallback(error::not_found)

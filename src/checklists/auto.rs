@@ -1,0 +1,370 @@
+//! Automatic checks: what a machine can judge on a version's definitions,
+//! its captured pages (from `provrum compare`), its latest scenario run
+//! (axe-core results) and its sandbox inbox. Each gives, per variant,
+//! passed, failed with the reason, not applicable, or unknown (with what
+//! to run to know).
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::compare::capture::PageShot;
+use crate::services::{AssuranceLevel, BaseService, FieldKind, Variant};
+use crate::store::Store;
+
+use super::model::{Condition, Item};
+
+/// Every automatic check a checklist may name.
+pub const CHECKS: [&str; 10] = [
+    "privacy_notice_before_personal_data",
+    "help_texts",
+    "contact_details",
+    "receipt_time_and_case_number",
+    "axe_wcag21aa",
+    "accessibility_statement_link",
+    "lang_and_unique_titles",
+    "signing_as_base",
+    "assurance_level",
+    "test_identities_only",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", content = "reason", rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed(String),
+    NotApplicable,
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantResult {
+    pub municipality: String,
+    pub outcome: Outcome,
+}
+
+/// What the checks look at, gathered once per version.
+pub struct Evidence {
+    pub base: Option<BaseService>,
+    pub variants: Vec<Variant>,
+    /// Newest desktop capture per municipality.
+    pub captures: Vec<(String, Vec<PageShot>)>,
+    /// Latest run's axe results: (municipality, page label, violations JSON).
+    pub axe: Option<Vec<(String, String, serde_json::Value)>>,
+    /// Personal identity numbers in the inbox for this version.
+    pub submitted_numbers: Vec<(String, String)>,
+}
+
+pub async fn gather(db: &Store, version_id: i64) -> Result<Evidence, sqlx::Error> {
+    let base = crate::services::store::base(db, version_id).await?;
+    let variants = crate::services::store::variants(db, version_id).await?;
+    let mut captures = Vec::new();
+    for v in &variants {
+        let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
+            .bind(version_id)
+            .bind(&v.municipality)
+            .fetch_optional(&db.pool)
+            .await?;
+        if let Some(r) = row {
+            let pages: Vec<PageShot> =
+                serde_json::from_str(&r.get::<String, _>(0)).unwrap_or_default();
+            // Captures from before the checklist facts were recorded say nothing here.
+            if pages.iter().any(|p| !p.lang.is_empty()) {
+                captures.push((v.municipality.clone(), pages));
+            }
+        }
+    }
+    let run: Option<i64> = sqlx::query("select id from runs where version_id = $1 and status in ('passed', 'failed') order by id desc limit 1")
+        .bind(version_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.get(0));
+    let axe = match run {
+        Some(id) => {
+            let rows = sqlx::query("select c.municipality, s.label, s.accessibility from step_results s join run_cells c on c.id = s.cell_id where c.run_id = $1 and s.accessibility is not null order by c.id, s.position")
+                .bind(id)
+                .fetch_all(&db.pool)
+                .await?;
+            let list: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<String, _>(0),
+                        r.get::<String, _>(1),
+                        serde_json::from_str(&r.get::<String, _>(2)).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (!list.is_empty()).then_some(list)
+        }
+        None => None,
+    };
+    let submitted_numbers = sqlx::query("select municipality, personnummer from submissions where version_id = $1 and personnummer is not null")
+        .bind(version_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Ok(Evidence {
+        base,
+        variants,
+        captures,
+        axe,
+        submitted_numbers,
+    })
+}
+
+/// Whether a variant collects personal data: a personal-data question, or sign-in.
+pub fn collects_personal_data(v: &Variant) -> bool {
+    v.authentication.required
+        || v.steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .any(|f| !f.hidden && f.kind.is_personal_data())
+}
+
+fn applies(item: &Item, v: &Variant) -> bool {
+    item.applies_when.iter().all(|c| match c {
+        Condition::PersonalData => collects_personal_data(v),
+        Condition::Signing => v.signing.required,
+        Condition::Authentication => v.authentication.required,
+        Condition::Attachments => v
+            .steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .any(|f| !f.hidden && f.kind == FieldKind::File),
+    })
+}
+
+fn level_rank(l: AssuranceLevel) -> u8 {
+    match l {
+        AssuranceLevel::Low => 2,
+        AssuranceLevel::Substantial => 3,
+        AssuranceLevel::High => 4,
+    }
+}
+
+/// Run an item's automatic check on every variant.
+pub fn run(item: &Item, ev: &Evidence) -> Vec<VariantResult> {
+    ev.variants
+        .iter()
+        .map(|v| VariantResult {
+            municipality: v.municipality.clone(),
+            outcome: if v.external_url.is_some() {
+                Outcome::Unknown("egen e-tjänst utanför provrummet".into())
+            } else if !applies(item, v) {
+                Outcome::NotApplicable
+            } else {
+                check_variant(item, v, ev)
+            },
+        })
+        .collect()
+}
+
+fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
+    let capture = ev
+        .captures
+        .iter()
+        .find(|(m, _)| m == &v.municipality)
+        .map(|(_, p)| p);
+    let no_capture =
+        || Outcome::Unknown("ingen aktuell fångst av varianten: kör provrum compare".into());
+    match item.check.as_deref().unwrap_or_default() {
+        "privacy_notice_before_personal_data" => {
+            let mut notice = false;
+            for s in &v.steps {
+                for f in s.fields.iter().filter(|f| !f.hidden) {
+                    if f.kind == FieldKind::GdprNotice {
+                        notice = true;
+                    } else if f.kind.is_personal_data() && !notice {
+                        return Outcome::Failed(format!(
+                            "”{}” i steget ”{}” frågar efter personuppgifter innan informationen om behandlingen visas",
+                            if f.label.is_empty() { &f.id } else { &f.label },
+                            s.title
+                        ));
+                    }
+                }
+            }
+            if notice {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(
+                    "tjänsten visar ingen information om personuppgiftsbehandlingen".into(),
+                )
+            }
+        }
+        "help_texts" => {
+            let bare: Vec<&str> = v
+                .steps
+                .iter()
+                .filter(|s| s.fields.iter().any(|f| !f.hidden && !f.kind.is_block()))
+                .filter(|s| {
+                    s.intro.is_none()
+                        && !s
+                            .fields
+                            .iter()
+                            .any(|f| !f.hidden && (f.help.is_some() || f.kind.is_block()))
+                })
+                .map(|s| s.title.as_str())
+                .collect();
+            if bare.is_empty() {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(format!(
+                    "steg utan inledning eller hjälptext: {}",
+                    bare.join(", ")
+                ))
+            }
+        }
+        "contact_details" => {
+            let c = &v.contact;
+            match (c.name.is_some(), c.phone.is_some() || c.email.is_some()) {
+                (true, true) => Outcome::Passed,
+                (false, _) => Outcome::Failed(
+                    "kontaktuppgifterna saknar namn på förvaltning eller funktion".into(),
+                ),
+                (_, false) => {
+                    Outcome::Failed("kontaktuppgifterna saknar både telefon och e-post".into())
+                }
+            }
+        }
+        "accessibility_statement_link" => match &v.accessibility_statement_url {
+            None => Outcome::Failed("kommunen har ingen tillgänglighetsredogörelse angiven".into()),
+            Some(_) => match capture {
+                None => no_capture(),
+                Some(pages) => {
+                    // The link sits in every page's footer; the captured text shows it.
+                    let missing: Vec<&str> = pages
+                        .iter()
+                        .filter(|p| !p.statement_link)
+                        .map(|p| p.step.as_str())
+                        .collect();
+                    if missing.is_empty() {
+                        Outcome::Passed
+                    } else {
+                        Outcome::Failed(format!(
+                            "ingen länk till tillgänglighetsredogörelsen på: {}",
+                            missing.join(", ")
+                        ))
+                    }
+                }
+            },
+        },
+        "receipt_time_and_case_number" => match capture {
+            None => no_capture(),
+            Some(pages) => match pages.iter().find(|p| p.step == "kvittens") {
+                None => Outcome::Failed("fångsten nådde ingen kvittens".into()),
+                Some(p) if p.receipt_fields >= 2 => Outcome::Passed,
+                Some(_) => {
+                    Outcome::Failed("kvittensen visar inte både ärendenummer och tidpunkt".into())
+                }
+            },
+        },
+        "lang_and_unique_titles" => match capture {
+            None => no_capture(),
+            Some(pages) => {
+                if let Some(p) = pages.iter().find(|p| p.lang != "sv") {
+                    return Outcome::Failed(format!(
+                        "sidan {} anger språket ”{}”, inte sv",
+                        p.step, p.lang
+                    ));
+                }
+                let mut seen: Vec<&str> = Vec::new();
+                for p in pages {
+                    if seen.contains(&p.title.as_str()) {
+                        return Outcome::Failed(format!(
+                            "titeln ”{}” används på mer än en sida",
+                            p.title
+                        ));
+                    }
+                    seen.push(&p.title);
+                }
+                Outcome::Passed
+            }
+        },
+        "axe_wcag21aa" => match &ev.axe {
+            None => {
+                Outcome::Unknown("ingen körning med axe-core för versionen: kör provrum run".into())
+            }
+            Some(all) => {
+                let mut found: Vec<String> = Vec::new();
+                let mut audited = false;
+                for (m, label, result) in all.iter().filter(|(m, _, _)| m == &v.municipality) {
+                    let _ = m;
+                    audited = true;
+                    for x in result["violations"].as_array().into_iter().flatten() {
+                        if matches!(x["impact"].as_str(), Some("serious" | "critical")) {
+                            let entry = format!("{} ({label})", x["id"].as_str().unwrap_or("?"));
+                            if !found.contains(&entry) {
+                                found.push(entry);
+                            }
+                        }
+                    }
+                }
+                if !audited {
+                    Outcome::Unknown("varianten ingick inte i den senaste körningen".into())
+                } else if found.is_empty() {
+                    Outcome::Passed
+                } else {
+                    Outcome::Failed(format!("allvarliga brister: {}", found.join(", ")))
+                }
+            }
+        },
+        "signing_as_base" => match &ev.base {
+            None => Outcome::Unknown("basen saknas".into()),
+            Some(b) if b.signing.required == v.signing.required => Outcome::Passed,
+            Some(b) => Outcome::Failed(format!(
+                "basen {} underskrift men varianten {}",
+                if b.signing.required {
+                    "kräver"
+                } else {
+                    "kräver inte"
+                },
+                if v.signing.required {
+                    "kräver den"
+                } else {
+                    "har stängt av den"
+                }
+            )),
+        },
+        "assurance_level" => {
+            let min = match item.params["minimum"].as_str() {
+                Some("low") => AssuranceLevel::Low,
+                Some("high") => AssuranceLevel::High,
+                _ => AssuranceLevel::Substantial,
+            };
+            if !v.authentication.required {
+                Outcome::Failed("tjänsten samlar in personuppgifter utan inloggning".into())
+            } else if level_rank(v.authentication.level) < level_rank(min) {
+                Outcome::Failed(format!(
+                    "inloggning på {}, minst {} krävs",
+                    v.authentication.level.swedish(),
+                    min.swedish()
+                ))
+            } else {
+                Outcome::Passed
+            }
+        }
+        "test_identities_only" => {
+            let bad: Vec<&str> = ev
+                .submitted_numbers
+                .iter()
+                .filter(|(m, _)| m == &v.municipality)
+                .filter(|(_, p)| {
+                    !crate::identities::Personnummer::parse(p)
+                        .is_ok_and(|p| crate::identities::is_test_number(&p))
+                })
+                .map(|(_, p)| p.as_str())
+                .collect();
+            if bad.is_empty() {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(format!(
+                    "{} inskickade ärenden med personnummer som inte är testnummer",
+                    bad.len()
+                ))
+            }
+        }
+        other => Outcome::Unknown(format!("okänd kontroll {other}")),
+    }
+}

@@ -1,0 +1,409 @@
+//! Checklists in the browser: a version's items with automatic results and
+//! verdicts, one item with its per-variant results, assessments, history and
+//! carry-over offers, and the conflicts view.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::accounts::Action;
+use crate::accounts::session::{require, require_to};
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::evaluate::{self, ItemStatus, Offer, Verdict};
+use super::store::{self, Assessed, Assessment, NewAssessment};
+use super::{Checklist, load_dir};
+
+pub fn router() -> Router<AppState> {
+    let v = "/tjanster/{service}/{version}/checklistor";
+    Router::new()
+        .route(v, get(overview))
+        .route(&format!("{v}/konflikter"), get(conflicts))
+        .route(
+            &format!("{v}/{{checklist}}/{{item}}"),
+            get(item_page).post(assess),
+        )
+        .route(
+            &format!("{v}/{{checklist}}/{{item}}/position"),
+            post(position),
+        )
+        .route(
+            &format!("{v}/{{checklist}}/{{item}}/overfor"),
+            post(confirm_offer),
+        )
+}
+
+fn checklists(state: &AppState) -> Result<Vec<Checklist>, WebError> {
+    load_dir(&state.checklists_dir).map_err(|d| {
+        WebError::BadRequest(format!(
+            "Checklistorna har fel:\n{}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+    })
+}
+
+async fn version(
+    state: &AppState,
+    service: &str,
+    version: &str,
+) -> Result<VersionSummary, WebError> {
+    state.version(service, version).await?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "Det finns ingen version {version} av tjänsten {service} i provrummet."
+        ))
+    })
+}
+
+pub fn verdict_class(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "passed",
+        Verdict::Failed(_) => "failed",
+        Verdict::Unassessed(_) => "error",
+    }
+}
+
+pub fn verdict_sv(v: &Verdict) -> String {
+    match v {
+        Verdict::Ok => "uppfylld".into(),
+        Verdict::Failed(r) => format!("ej uppfylld: {r}"),
+        Verdict::Unassessed(r) => format!("ej avgjord: {r}"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "checklists/overview.html")]
+struct OverviewPage {
+    page: Page,
+    version: VersionSummary,
+    lists: Vec<(Checklist, Vec<ItemStatus>)>,
+    blocking: usize,
+    conflicts: usize,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    require()?;
+    let v = version(&state, &service, &ver).await?;
+    let lists = checklists(&state)?;
+    let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
+    let blocking = eval.items.iter().filter(|i| i.blocks()).count();
+    let conflicts = eval.items.iter().filter(|i| i.conflict).count();
+    let lists = lists
+        .into_iter()
+        .map(|c| {
+            let items = eval
+                .items
+                .iter()
+                .filter(|i| i.checklist == c.id)
+                .cloned()
+                .collect();
+            (c, items)
+        })
+        .collect();
+    let title = format!("Checklistor för {} {} – Provrum", v.title, v.version);
+    Ok(render(&OverviewPage {
+        page: Page::plain(&title),
+        version: v,
+        lists,
+        blocking,
+        conflicts,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "checklists/item.html")]
+struct ItemPage {
+    page: Page,
+    version: VersionSummary,
+    csrf: String,
+    status: ItemStatus,
+    names: Vec<(String, String)>,
+    history: Vec<Assessment>,
+    offers: Vec<Offer>,
+    can_assess: bool,
+    can_position: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+fn name_of(state: &AppState, m: &str) -> String {
+    state
+        .registry
+        .get(m)
+        .map(|x| x.short_name.clone())
+        .unwrap_or_else(|| m.to_string())
+}
+
+async fn item_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    checklist: &str,
+    item: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let lists = checklists(state)?;
+    if !lists
+        .iter()
+        .any(|c| c.id == checklist && c.items.iter().any(|i| i.id == item))
+    {
+        return Err(WebError::NotFound(format!(
+            "Checklistan {checklist} har ingen punkt {item}."
+        )));
+    }
+    let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
+    let status = eval
+        .items
+        .into_iter()
+        .find(|i| i.checklist == checklist && i.item.id == item)
+        .ok_or_else(|| WebError::NotFound("Punkten finns inte.".into()))?;
+    let history = eval
+        .history
+        .into_iter()
+        .filter(|a| a.checklist == checklist && a.item == item)
+        .rev()
+        .collect();
+    let offers = evaluate::offers(&state.store, v.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.assessment.checklist == checklist && o.assessment.item == item)
+        .collect();
+    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let mut names: Vec<(String, String)> = variants
+        .iter()
+        .map(|x| (x.municipality.clone(), name_of(state, &x.municipality)))
+        .collect();
+    names.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let title = format!(
+        "{} – checklista för {} {} – Provrum",
+        status.item.title, v.title, v.version
+    );
+    let html = render(&ItemPage {
+        page: Page::plain(&title),
+        csrf,
+        status,
+        names,
+        history,
+        offers,
+        can_assess: u.may(Action::Assess),
+        can_position: u.may(Action::Triage),
+        statuses: Assessed::ALL
+            .iter()
+            .map(|a| (a.slug(), a.swedish()))
+            .collect(),
+        error,
+        version: v,
+    })?;
+    let mut resp = html.into_response();
+    if let Some(c) = set {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+async fn item_page(
+    State(state): State<AppState>,
+    Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = version(&state, &service, &ver).await?;
+    item_view(&state, &headers, v, &checklist, &item, None).await
+}
+
+#[derive(Deserialize)]
+struct AssessForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kommentar: String,
+    #[serde(default)]
+    referenser: String,
+    #[serde(default)]
+    kommun: String,
+}
+
+async fn assess(
+    State(state): State<AppState>,
+    Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<AssessForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Assess)?;
+    let v = version(&state, &service, &ver).await?;
+    let lists = checklists(&state)?;
+    if !lists
+        .iter()
+        .any(|c| c.id == checklist && c.items.iter().any(|i| i.id == item))
+    {
+        return Err(WebError::NotFound(format!(
+            "Checklistan {checklist} har ingen punkt {item}."
+        )));
+    }
+    let Some(status) = Assessed::parse(&form.status) else {
+        return item_view(
+            &state,
+            &headers,
+            v,
+            &checklist,
+            &item,
+            Some("Välj en bedömning.".into()),
+        )
+        .await;
+    };
+    let municipality = Some(form.kommun.trim()).filter(|m| !m.is_empty());
+    if let Some(m) = municipality
+        && state.variant(v.id, m).await?.is_none()
+    {
+        return Err(WebError::BadRequest(format!(
+            "{service} {ver} har ingen variant för {m}."
+        )));
+    }
+    let new = NewAssessment {
+        version_id: v.id,
+        checklist: &checklist,
+        item: &item,
+        municipality,
+        status,
+        annotation: &form.kommentar,
+        refs: &form.referenser,
+        carried_from: None,
+    };
+    match store::assess(&state.store, &new, &u).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"
+        ))
+        .into_response()),
+        Err(store::AssessError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => item_view(&state, &headers, v, &checklist, &item, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct OfferForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kommun: String,
+}
+
+async fn confirm_offer(
+    State(state): State<AppState>,
+    Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<OfferForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Assess)?;
+    let v = version(&state, &service, &ver).await?;
+    let municipality = Some(form.kommun.clone()).filter(|m| !m.is_empty());
+    let Some(offer) = evaluate::offers(&state.store, v.id)
+        .await?
+        .into_iter()
+        .find(|o| {
+            o.assessment.checklist == checklist
+                && o.assessment.item == item
+                && o.assessment.municipality == municipality
+        })
+    else {
+        return Err(WebError::BadRequest(
+            "Det finns ingen tidigare bedömning att föra över (delen kan ha ändrats).".into(),
+        ));
+    };
+    let a = &offer.assessment;
+    let new = NewAssessment {
+        version_id: v.id,
+        checklist: &checklist,
+        item: &item,
+        municipality: a.municipality.as_deref(),
+        status: a.status,
+        annotation: &a.annotation,
+        refs: &a.refs,
+        carried_from: Some(&offer.from_version),
+    };
+    store::assess(&state.store, &new, &u)
+        .await
+        .map_err(|e| match e {
+            store::AssessError::Db(e) => WebError::Db(e),
+            other => WebError::BadRequest(other.to_string()),
+        })?;
+    Ok(Redirect::to(&format!(
+        "/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct PositionForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    position: String,
+}
+
+async fn position(
+    State(state): State<AppState>,
+    Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<PositionForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Triage)?;
+    let v = version(&state, &service, &ver).await?;
+    store::record_position(&state.store, v.id, &checklist, &item, &form.position, &u)
+        .await
+        .map_err(|e| match e {
+            store::AssessError::Db(e) => WebError::Db(e),
+            _ => WebError::BadRequest("Skriv e-kontorets ställningstagande.".into()),
+        })?;
+    Ok(Redirect::to(&format!("/tjanster/{service}/{ver}/checklistor/konflikter")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "checklists/conflicts.html")]
+struct ConflictsPage {
+    page: Page,
+    version: VersionSummary,
+    items: Vec<ItemStatus>,
+    names: Vec<(String, String)>,
+}
+
+async fn conflicts(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    require()?;
+    let v = version(&state, &service, &ver).await?;
+    let lists = checklists(&state)?;
+    let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
+    let items = eval.items.into_iter().filter(|i| i.conflict).collect();
+    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let names = variants
+        .iter()
+        .map(|x| (x.municipality.clone(), name_of(&state, &x.municipality)))
+        .collect();
+    let title = format!("Olika bedömningar – {} {} – Provrum", v.title, v.version);
+    Ok(render(&ConflictsPage {
+        page: Page::plain(&title),
+        version: v,
+        items,
+        names,
+    })?
+    .into_response())
+}
