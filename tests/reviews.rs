@@ -341,6 +341,29 @@ async fn every_role_and_action(backend: Backend) {
             [L, R, R, R, A],
         ),
         (
+            "assess a checklist item",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/checklistor/grundkrav/dataminimering"),
+                    vec![
+                        ("status".into(), "uppfyllt".into()),
+                        ("kommentar".into(), "Bara det nödvändiga".into()),
+                    ],
+                )
+            }),
+            [L, R, R, A, R],
+        ),
+        (
+            "record a regional position",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/checklistor/grundkrav/dataminimering/position"),
+                    vec![("position".into(), "Regionalt gäller e-post".into())],
+                )
+            }),
+            [L, R, R, R, A],
+        ),
+        (
             "read the audit log",
             Box::new(|_| ("GET /logg".into(), vec![])),
             [L, R, R, R, A],

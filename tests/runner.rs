@@ -766,6 +766,10 @@ async fn provrums_own_pages_pass_axe_core() {
             .to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/omgang".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/checklistor".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/checklistor/grundkrav/gdpr-information"
+            .to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/checklistor/konflikter".to_string(),
         format!("/synpunkter/{comment}"),
         "/".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1".to_string(),

@@ -153,14 +153,24 @@ pub fn checklist(file: &Path, text: &str) -> Result<Checklist, Vec<Diagnostic>> 
         if let Some(list) = m.require(&mut d, "items")
             && let Some(seq) = d.seq(list, "items")
         {
+            let mut ids: Vec<String> = Vec::new();
             for (i, n) in seq.iter().enumerate() {
                 let path = format!("items[{i}]");
-                if let Some(it) = item(&mut d, n, &path) {
-                    if items.iter().any(|x| x.id == it.id) {
-                        d.error(n.pos, &path, format!("duplicate item id `{}`", it.id));
+                // Duplicates are found even among items with other problems.
+                if let NodeKind::Map(pairs) = &n.kind
+                    && let Some((_, v)) = pairs.iter().find(|(k, _)| scalar(k) == "id")
+                {
+                    let id = scalar(v).to_string();
+                    if ids.contains(&id) {
+                        d.error(
+                            v.pos,
+                            &format!("{path}.id"),
+                            format!("duplicate item id `{id}`"),
+                        );
                     }
-                    items.push(it);
+                    ids.push(id);
                 }
+                items.extend(item(&mut d, n, &path));
             }
         }
         m.finish(&mut d);
