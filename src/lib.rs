@@ -14,6 +14,7 @@ pub mod compare;
 pub mod config;
 pub mod identities;
 pub mod municipalities;
+pub mod release;
 pub mod reviews;
 pub mod sandbox;
 pub mod scenarios;

@@ -15,6 +15,7 @@ use crate::store::Store;
 
 mod checklist;
 mod compare;
+mod release;
 mod run;
 mod user;
 
@@ -74,6 +75,8 @@ enum Command {
     Run(run::RunArgs),
     /// Compare every variant's rendering with the base and the last release.
     Compare(compare::CompareArgs),
+    /// May this version ship? The release gate, with reports.
+    ReleaseCheck(release::ReleaseArgs),
     /// Check a version against the legal checklists (fixtures/checklists).
     Checklist(checklist::ChecklistArgs),
     /// Manage accounts (reviewers, legal advisers, e-kontoret).
@@ -140,6 +143,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(args).await,
         Command::User { cmd } => user::run(cmd).await,
         Command::Checklist(args) => checklist::run(args).await,
+        Command::ReleaseCheck(args) => release::run(args).await,
     };
     result.unwrap_or_else(|code| code)
 }

@@ -36,6 +36,8 @@ pub struct Settings {
     pub browser_origin: Option<String>,
     /// Where the legal checklists are read from.
     pub checklists_dir: std::path::PathBuf,
+    /// The release gate's policy file (defaults when absent).
+    pub release_policy: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             chromium_url: None,
             browser_origin: None,
             checklists_dir: std::path::PathBuf::from("fixtures/checklists"),
+            release_policy: std::path::PathBuf::from("release-policy.yaml"),
         }
     }
 }
@@ -60,6 +63,7 @@ pub struct Inner {
     /// Where runs started from the web find their scenarios.
     pub scenarios_dir: std::path::PathBuf,
     pub checklists_dir: std::path::PathBuf,
+    pub release_policy: std::path::PathBuf,
     pub chromium_url: Option<String>,
     /// How a remote browser reaches this server, when not at `origin`.
     pub browser_origin: Option<String>,
@@ -104,6 +108,7 @@ impl AppState {
             chromium_url,
             browser_origin,
             checklists_dir,
+            release_policy,
         } = settings;
         AppState(Arc::new(Inner {
             store,
@@ -111,6 +116,7 @@ impl AppState {
             chromium,
             scenarios_dir,
             checklists_dir,
+            release_policy,
             chromium_url,
             browser_origin,
             background: std::sync::Mutex::new(Vec::new()),
@@ -195,6 +201,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::accounts::web::router())
         .merge(crate::reviews::web::router())
         .merge(crate::checklists::web::router())
+        .merge(crate::release::web::router())
         .merge(audit::router())
         .merge(static_files::router())
         .fallback(error::not_found)

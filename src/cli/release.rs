@@ -1,0 +1,198 @@
+//! `provrum release-check`: may this version ship? With `--run`, first runs
+//! the scenarios (when this version has no run yet) and the comparison
+//! (captures are reused when fresh). Exit 0 ready, 1 blocked, 2 could not decide.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use clap::Args;
+
+use super::run::Sandbox;
+use super::{StoreArgs, config, open};
+use crate::artifacts::Artifacts;
+use crate::browser::BrowserOptions;
+use crate::release::{Policy, Verdict, check, report};
+
+#[derive(Args)]
+pub struct ReleaseArgs {
+    #[arg(long)]
+    service: String,
+    /// The version [default: the newest imported].
+    #[arg(long)]
+    version: Option<String>,
+    /// Run the scenarios, captures and automatic checks the verdict needs first.
+    #[arg(long)]
+    run: bool,
+    #[arg(long, default_value = "fixtures/checklists")]
+    checklists: PathBuf,
+    #[arg(long, default_value = "release-policy.yaml")]
+    policy: PathBuf,
+    #[arg(long, default_value = "scenarios")]
+    scenarios_dir: PathBuf,
+    /// Write the verdict as JSON (schema provrum-release/1).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write JUnit XML: one testcase per gate condition per municipality.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write the self-contained HTML report.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
+    let lists = crate::checklists::load_dir(&args.checklists).map_err(|d| {
+        for x in &d {
+            println!("{x}");
+        }
+        fail(format!("{} problem(s) in the checklists", d.len()))
+    })?;
+    let policy = Policy::load(&args.policy).map_err(|d| {
+        for x in &d {
+            println!("{x}");
+        }
+        fail(format!("{} problem(s) in the release policy", d.len()))
+    })?;
+    let config = config(&args.store)?;
+    let db = open(&config).await?;
+    let Some(v) = crate::services::store::find_version(&db, &args.service, args.version.as_deref())
+        .await
+        .map_err(fail)?
+    else {
+        return Err(fail(format!(
+            "no version {} of service `{}` is imported (see `provrum services`)",
+            args.version.as_deref().unwrap_or("(newest)"),
+            args.service
+        )));
+    };
+    let artifacts = Artifacts::new(&config.data_dir);
+    if args.run {
+        let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
+        let browser = BrowserOptions {
+            chromium: config.chromium_path.clone(),
+            remote: config.chromium_url.clone(),
+            ..BrowserOptions::default()
+        };
+        let fresh_run: Option<i64> = sqlx::query_scalar("select id from runs where version_id = $1 and status in ('passed', 'failed') order by id desc limit 1")
+            .bind(v.id)
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(fail)?;
+        if fresh_run.is_none() {
+            let files = crate::scenarios::execute::scenario_files(&[], &args.scenarios_dir);
+            match crate::scenarios::execute::plan(&db, &v.service_id, Some(&v.version), &files, &[])
+                .await
+            {
+                Ok(plan) => {
+                    println!("running {} scenario cell(s)…", plan.cells.len());
+                    let cfg = crate::scenarios::runner::RunnerConfig::new(
+                        &sandbox.origin,
+                        browser.clone(),
+                    );
+                    crate::scenarios::execute::execute(
+                        &db,
+                        &artifacts,
+                        plan,
+                        cfg,
+                        "release-check",
+                        Arc::new(AtomicBool::new(false)),
+                        |_| {},
+                    )
+                    .await
+                    .map_err(fail)?;
+                }
+                Err(crate::scenarios::execute::PlanError::NoScenarios(_)) => {
+                    println!("no scenarios for {}", v.service_id)
+                }
+                Err(e) => return Err(fail(e)),
+            }
+        } else {
+            println!(
+                "reusing run {} of this version",
+                fresh_run.unwrap_or_default()
+            );
+        }
+        println!("capturing and comparing the variants…");
+        let env = crate::compare::execute::Env {
+            origin: sandbox.origin.clone(),
+            browser,
+            concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            files_dir: args.scenarios_dir.join("files"),
+        };
+        let req = crate::compare::Request {
+            service: v.service_id.clone(),
+            version: Some(v.version.clone()),
+            against: crate::compare::Against::Default,
+            viewports: vec![
+                crate::compare::capture::Viewport::desktop(),
+                crate::compare::capture::Viewport::mobile(),
+            ],
+            fresh: false,
+        };
+        crate::compare::execute(&db, &artifacts, &env, &req, Arc::new(|_, _| {}))
+            .await
+            .map_err(fail)?;
+        sandbox.stop().await;
+    }
+    let g = check(&db, &v, &lists, &policy).await.map_err(fail)?;
+    db.close().await;
+    let code = if g.verdict == Verdict::Ready { 0 } else { 1 };
+    println!(
+        "{} {}: {}",
+        g.service,
+        g.version,
+        if code == 0 {
+            "READY to release"
+        } else {
+            "BLOCKED"
+        }
+    );
+    for c in &g.conditions {
+        let mine: Vec<_> = g.blockers.iter().filter(|b| b.condition == *c).collect();
+        println!(
+            "  {:<14} {}",
+            c,
+            if mine.is_empty() {
+                "ok".to_string()
+            } else {
+                format!("{} blocker(s)", mine.len())
+            }
+        );
+        for b in mine {
+            println!("    - {} [{}]", b.message, b.key);
+        }
+    }
+    for (b, w) in &g.waived {
+        println!(
+            "  waived: {} ({}, until {}, by {})",
+            b.message, w.reason, w.expires, w.decided_by
+        );
+    }
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| fail(format!("writing {}: {e}", path.display())))
+    };
+    if let Some(p) = &args.json {
+        write(
+            p,
+            serde_json::to_string_pretty(&report::json(&g, code)).unwrap_or_default(),
+        )?;
+    }
+    if let Some(p) = &args.junit {
+        write(p, report::junit(&g))?;
+    }
+    if let Some(p) = &args.html {
+        write(p, report::html(&g, &artifacts, "").map_err(fail)?)?;
+    }
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,118 @@
+//! The release gate's rules, from `release-policy.yaml` (defaults when the
+//! file is absent): which conditions apply and what counts as blocking.
+
+use std::path::Path;
+
+use crate::yaml::{Decoder, Diagnostic, parse};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// scenarios, deviations, checklists, accessibility, feedback, round
+    pub conditions: Vec<String>,
+    /// Checklist item severities whose failure or missing assessment blocks.
+    pub checklist_severities: Vec<String>,
+    /// axe-core impacts that block.
+    pub accessibility_impacts: Vec<String>,
+    /// Block on any axe-core violation the last released version did not have.
+    pub accessibility_no_new_violations: bool,
+    /// Comment classes that block while open.
+    pub feedback_classes: Vec<String>,
+}
+
+pub const CONDITIONS: [&str; 6] = [
+    "scenarios",
+    "deviations",
+    "checklists",
+    "accessibility",
+    "feedback",
+    "round",
+];
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            conditions: CONDITIONS.iter().map(|s| s.to_string()).collect(),
+            checklist_severities: vec!["blocking".into()],
+            accessibility_impacts: vec!["serious".into(), "critical".into()],
+            accessibility_no_new_violations: true,
+            feedback_classes: vec!["krav".into(), "juridisk".into()],
+        }
+    }
+}
+
+impl Policy {
+    pub fn applies(&self, condition: &str) -> bool {
+        self.conditions.iter().any(|c| c == condition)
+    }
+
+    /// The policy in `path`, the defaults when there is no such file, or every problem in it.
+    pub fn load(path: &Path) -> Result<Policy, Vec<Diagnostic>> {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok(Policy::default());
+        };
+        let root = parse(path, &text).map_err(|e| vec![e])?;
+        let mut d = Decoder::new(path);
+        let mut p = Policy::default();
+        if let Some(mut m) = d.map(&root, "") {
+            let check = |d: &mut Decoder,
+                         m: &crate::yaml::MapReader,
+                         key: &str,
+                         list: &[String],
+                         allowed: &[&str]| {
+                for x in list {
+                    if !allowed.contains(&x.as_str()) {
+                        d.error_hint(
+                            m.value_pos(key).unwrap_or(m.pos()),
+                            key,
+                            format!("unknown value `{x}`"),
+                            format!("use one of: {}", allowed.join(", ")),
+                        );
+                    }
+                }
+            };
+            if let Some(v) = m.opt_str_list(&mut d, "conditions") {
+                check(&mut d, &m, "conditions", &v, &CONDITIONS);
+                p.conditions = v;
+            }
+            if let Some(v) = m.opt_str_list(&mut d, "checklist_severities") {
+                check(
+                    &mut d,
+                    &m,
+                    "checklist_severities",
+                    &v,
+                    &["blocking", "advisory"],
+                );
+                p.checklist_severities = v;
+            }
+            if let Some(v) = m.opt_str_list(&mut d, "accessibility_impacts") {
+                check(
+                    &mut d,
+                    &m,
+                    "accessibility_impacts",
+                    &v,
+                    &["minor", "moderate", "serious", "critical"],
+                );
+                p.accessibility_impacts = v;
+            }
+            if let Some(v) = m.opt_bool(&mut d, "accessibility_no_new_violations") {
+                p.accessibility_no_new_violations = v;
+            }
+            if let Some(v) = m.opt_str_list(&mut d, "feedback_classes") {
+                check(
+                    &mut d,
+                    &m,
+                    "feedback_classes",
+                    &v,
+                    &["krav", "onskemal", "juridisk", "fel"],
+                );
+                p.feedback_classes = v;
+            }
+            m.finish(&mut d);
+        }
+        if d.diags.is_empty() {
+            Ok(p)
+        } else {
+            Err(d.diags)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Reports of a gate result: JSON (schema provrum-release/1), JUnit (one
+//! testcase per condition per municipality) and one self-contained HTML file
+//! with embedded thumbnails that a meeting can open offline.
+
+use askama::Template;
+use base64::Engine;
+use serde_json::json;
+
+use crate::artifacts::Artifacts;
+
+use super::gate::{Blocker, GateResult, Verdict2};
+
+pub fn json(g: &GateResult, exit: u8) -> serde_json::Value {
+    json!({
+        "schema": "provrum-release/1",
+        "exit": exit,
+        "result": g,
+    })
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One testcase per condition × participating municipality (and one for
+/// the region, for blockers that belong to no municipality).
+pub fn junit(g: &GateResult) -> String {
+    let mut places: Vec<String> = vec!["region".into()];
+    places.extend(g.participating.iter().cloned());
+    let mut cases = String::new();
+    let (mut n, mut failures) = (0, 0);
+    for c in &g.conditions {
+        for p in &places {
+            n += 1;
+            let mine: Vec<&Blocker> = g
+                .blockers
+                .iter()
+                .filter(|b| b.condition == *c && b.municipality.as_deref().unwrap_or("region") == p)
+                .collect();
+            let waived: Vec<String> = g
+                .waived
+                .iter()
+                .filter(|(b, _)| {
+                    b.condition == *c && b.municipality.as_deref().unwrap_or("region") == p
+                })
+                .map(|(b, w)| format!("undantag: {} ({}, till {})", b.message, w.reason, w.expires))
+                .collect();
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}.{}.{c}\" name=\"{}\">",
+                xml(&g.service),
+                xml(&g.version),
+                xml(p)
+            ));
+            if !mine.is_empty() {
+                failures += 1;
+                let text: Vec<String> = mine.iter().map(|b| b.message.clone()).collect();
+                cases.push_str(&format!(
+                    "<failure message=\"{}\">{}</failure>",
+                    xml(&text[0]),
+                    xml(&text.join("\n"))
+                ));
+            }
+            if !waived.is_empty() {
+                cases.push_str(&format!(
+                    "<system-out>{}</system-out>",
+                    xml(&waived.join("\n"))
+                ));
+            }
+            cases.push_str("</testcase>\n");
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"provrum release-check\">\n  <testsuite name=\"{} {}\" tests=\"{n}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        xml(&g.service),
+        xml(&g.version)
+    )
+}
+
+/// A PNG screenshot as a small embedded `data:` URI.
+fn thumbnail(artifacts: &Artifacts, hash: &str) -> Option<String> {
+    let bytes = artifacts.get(hash).ok()?;
+    let img = image::load_from_memory(&bytes).ok()?;
+    let (w, h) = (img.width(), img.height().min(img.width() * 2));
+    let cropped = img.crop_imm(0, 0, w, h);
+    let scale = 320.0 / w.max(1) as f32;
+    let thumb = cropped.thumbnail(320, ((h as f32) * scale).max(1.0) as u32);
+    let mut png = Vec::new();
+    thumb
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .ok()?;
+    Some(format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    ))
+}
+
+struct Row {
+    condition: &'static str,
+    condition_sv: &'static str,
+    blockers: Vec<(Blocker, Option<String>)>,
+}
+
+struct Place {
+    name: String,
+    opted_out: Option<String>,
+    open: usize,
+    waived: usize,
+}
+
+#[derive(Template)]
+#[template(path = "release/report.html")]
+struct Report<'a> {
+    g: &'a GateResult,
+    ready: bool,
+    rows: Vec<Row>,
+    places: Vec<Place>,
+    waived: Vec<(Blocker, super::waivers::Waiver)>,
+    origin: &'a str,
+}
+
+pub fn condition_sv(c: &str) -> &'static str {
+    match c {
+        "scenarios" => "Scenarier",
+        "deviations" => "Avvikelser mellan varianter",
+        "checklists" => "Juridiska checklistor",
+        "accessibility" => "Tillgänglighet (axe-core)",
+        "feedback" => "Krav och juridiska frågor",
+        "round" => "Granskningsomgången",
+        _ => "Övrigt",
+    }
+}
+
+/// The self-contained report; `origin` (may be empty) makes evidence links absolute.
+pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<String, askama::Error> {
+    let registry = crate::municipalities::Registry::builtin();
+    let name = |m: &str| {
+        registry
+            .get(m)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| m.to_string())
+    };
+    let rows = g
+        .conditions
+        .iter()
+        .map(|c| Row {
+            condition: c,
+            condition_sv: condition_sv(c),
+            blockers: g
+                .blockers
+                .iter()
+                .filter(|b| b.condition == *c)
+                .map(|b| {
+                    (
+                        b.clone(),
+                        b.screenshot
+                            .as_deref()
+                            .and_then(|h| thumbnail(artifacts, h)),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let mut all: Vec<String> = g.participating.clone();
+    all.extend(g.opted_out.iter().map(|(m, _)| m.clone()));
+    all.sort_by_key(|m| crate::municipalities::swedish_sort_key(&name(m)));
+    let places = all
+        .iter()
+        .map(|m| Place {
+            name: name(m),
+            opted_out: g
+                .opted_out
+                .iter()
+                .find(|(o, _)| o == m)
+                .map(|(_, r)| r.clone()),
+            open: g
+                .blockers
+                .iter()
+                .filter(|b| b.municipality.as_deref() == Some(m))
+                .count(),
+            waived: g
+                .waived
+                .iter()
+                .filter(|(b, _)| b.municipality.as_deref() == Some(m))
+                .count(),
+        })
+        .collect();
+    Report {
+        g,
+        ready: g.verdict == Verdict2::Ready,
+        rows,
+        places,
+        waived: g.waived.clone(),
+        origin,
+    }
+    .render()
+}

@@ -1,0 +1,317 @@
+//! The release page (verdict, blockers by condition and municipality with
+//! their evidence, waivers, the Release action), the offline report, and
+//! the dashboard of services × municipalities.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::accounts::Action;
+use crate::accounts::session::{require, require_to};
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::gate::{self, GateResult, Verdict2};
+use super::{Policy, report, waivers};
+
+pub fn router() -> Router<AppState> {
+    let v = "/tjanster/{service}/{version}/release";
+    Router::new()
+        .route(v, get(page).post(release))
+        .route(&format!("{v}/undantag"), post(waive))
+        .route(&format!("{v}/rapport.html"), get(report_html))
+        .route("/oversikt", get(dashboard))
+}
+
+pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
+    let lists = crate::checklists::load_dir(&state.checklists_dir).map_err(|d| {
+        WebError::BadRequest(format!(
+            "Checklistorna har fel: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    let policy = Policy::load(&state.release_policy).map_err(|d| {
+        WebError::BadRequest(format!(
+            "Releasepolicyn har fel: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok(gate::check(&state.store, v, &lists, &policy).await?)
+}
+
+async fn version(
+    state: &AppState,
+    service: &str,
+    version: &str,
+) -> Result<VersionSummary, WebError> {
+    state.version(service, version).await?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "Det finns ingen version {version} av tjänsten {service} i provrummet."
+        ))
+    })
+}
+
+struct Group {
+    condition: &'static str,
+    title: &'static str,
+    blockers: Vec<gate::Blocker>,
+}
+
+#[derive(Template)]
+#[template(path = "release/page.html")]
+struct ReleasePage {
+    page: Page,
+    version: VersionSummary,
+    csrf: String,
+    g: GateResult,
+    groups: Vec<Group>,
+    can_release: bool,
+    error: Option<String>,
+}
+
+async fn view(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let g = evaluate(state, &v).await?;
+    let groups = g
+        .conditions
+        .iter()
+        .map(|c| Group {
+            condition: c,
+            title: report::condition_sv(c),
+            blockers: g
+                .blockers
+                .iter()
+                .filter(|b| b.condition == *c)
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let title = format!("Release av {} {} – Provrum", v.title, v.version);
+    let html = render(&ReleasePage {
+        page: Page::plain(&title),
+        csrf,
+        groups,
+        can_release: u.may(Action::Release),
+        error,
+        g,
+        version: v,
+    })?;
+    let mut resp = html.into_response();
+    if let Some(c) = set {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = version(&state, &service, &ver).await?;
+    view(&state, &headers, v, None).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn release(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Release)?;
+    let v = version(&state, &service, &ver).await?;
+    let g = evaluate(&state, &v).await?;
+    if g.verdict != Verdict2::Ready {
+        return Err(WebError::BadRequest(format!(
+            "Versionen kan inte släppas: {} hinder återstår (se releasesidan).",
+            g.blockers.len()
+        )));
+    }
+    if g.released {
+        return Ok(
+            Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response(),
+        );
+    }
+    crate::compare::store::mark_released(&state.store, &service, v.id, &u.username).await?;
+    Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
+}
+
+#[derive(Deserialize)]
+struct WaiveForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    hinder: String,
+    #[serde(default)]
+    skal: String,
+    #[serde(default)]
+    till: String,
+}
+
+async fn waive(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<WaiveForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Release)?;
+    let v = version(&state, &service, &ver).await?;
+    let g = evaluate(&state, &v).await?;
+    if !g.blockers.iter().any(|b| b.key == form.hinder) {
+        return Err(WebError::BadRequest(
+            "Det finns inget sådant hinder (kanske redan åtgärdat).".into(),
+        ));
+    }
+    match waivers::grant(
+        &state.store,
+        v.id,
+        &form.hinder,
+        &form.skal,
+        form.till.trim(),
+        &u,
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
+        }
+        Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => view(&state, &headers, v, Some(e.to_string())).await,
+    }
+}
+
+async fn report_html(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    require()?;
+    let v = version(&state, &service, &ver).await?;
+    let g = evaluate(&state, &v).await?;
+    let origin = state.origin.get().cloned().unwrap_or_default();
+    let html = report::html(&g, &state.artifacts, &origin)?;
+    let name = format!(
+        "attachment; filename=\"release-{}-{}.html\"",
+        v.service_id, v.version
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+struct DashRow {
+    service: String,
+    title: String,
+    version: String,
+    verdict: Verdict2,
+    blockers: usize,
+    released: Option<String>,
+    /// Per municipality: (id, short name, state label, css class).
+    cells: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "release/dashboard.html")]
+struct Dashboard {
+    page: Page,
+    municipalities: Vec<(String, String)>,
+    rows: Vec<DashRow>,
+}
+
+async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> {
+    require()?;
+    let services = crate::services::store::list(&state.store).await?;
+    let mut municipalities: Vec<(String, String)> = state
+        .registry
+        .all()
+        .iter()
+        .filter(|m| m.code.is_some())
+        .map(|m| (m.id.clone(), m.short_name.clone()))
+        .collect();
+    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let mut rows = Vec::new();
+    for s in services {
+        let Some(v) = crate::services::store::find_version(&state.store, &s.id, None).await? else {
+            continue;
+        };
+        let g = evaluate(&state, &v).await?;
+        let released = match crate::compare::store::last_release(&state.store, &s.id, -1).await? {
+            Some(id) => crate::services::store::version_by_id(&state.store, id)
+                .await?
+                .map(|x| x.version),
+            None => None,
+        };
+        let round = crate::reviews::rounds::latest(&state.store, v.id).await?;
+        let answers = match &round {
+            Some(r) => crate::reviews::rounds::answers(&state.store, r.id).await?,
+            None => Vec::new(),
+        };
+        let variants = crate::services::store::variants(&state.store, v.id).await?;
+        let cells = municipalities
+            .iter()
+            .map(|(m, _)| {
+                let label = if !variants.iter().any(|x| &x.municipality == m) {
+                    ("ingen variant", "none")
+                } else {
+                    match answers
+                        .iter()
+                        .find(|a| &a.municipality == m)
+                        .map(|a| a.answer)
+                    {
+                        Some(crate::reviews::rounds::Answer::Antar) => ("antar", "approved"),
+                        Some(crate::reviews::rounds::Answer::AntarMedSynpunkter) => {
+                            ("antar med synpunkter", "approved")
+                        }
+                        Some(crate::reviews::rounds::Answer::Avstar) => ("avstår", "same"),
+                        None => ("inget svar", "review"),
+                    }
+                };
+                (m.clone(), label.0.to_string(), label.1)
+            })
+            .collect();
+        rows.push(DashRow {
+            service: s.id.clone(),
+            title: v.title.clone(),
+            version: v.version.clone(),
+            verdict: g.verdict,
+            blockers: g.blockers.len(),
+            released,
+            cells,
+        });
+    }
+    Ok(render(&Dashboard {
+        page: Page::plain("Översikt – Provrum"),
+        municipalities,
+        rows,
+    })?
+    .into_response())
+}
