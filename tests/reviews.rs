@@ -512,6 +512,11 @@ on_both_backends! {
         assert_eq!(comment.endorsements.len(), 16, "{:?}", comment.endorsements);
         let (_, _, page) = clients[0].1.get(&format!("/synpunkter/{id}")).await;
         assert!(page.contains("16 av 16 kommuner"));
+        // The list filters by endorsements, municipality, class and status.
+        for (query, shown) in [("instammer=16", true), ("instammer=17", false), ("kommun=eda", true), ("klass=krav", false), ("klass=onskemal&status=oppna", true), ("status=avvisad", false), ("steg=storningen", true), ("steg=plats", false)] {
+            let (_, _, list) = clients[0].1.get(&format!("{V}/synpunkter?{query}")).await;
+            assert_eq!(list.contains(&format!("data-comment=\"{id}\"")), shown, "{query}");
+        }
         let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'comment.endorse'").fetch_one(&app.store.pool).await.unwrap();
         assert_eq!(n, 16);
     }

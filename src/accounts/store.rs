@@ -64,7 +64,7 @@ pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, A
         _ => {}
     }
     let hash = super::password::hash(new.password)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let taken = sqlx::query("select id from users where username = $1")
         .bind(new.username)
         .fetch_optional(&mut *tx)
@@ -110,7 +110,7 @@ pub async fn set_password(
     actor: &str,
 ) -> Result<(), AccountError> {
     let hash = super::password::hash(password)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("update users set password_hash = $1 where username = $2")
         .bind(&hash)
         .bind(username)
@@ -141,7 +141,7 @@ pub async fn set_active(
     active: bool,
     actor: &str,
 ) -> Result<(), AccountError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<(String, i64)> =
         sqlx::query("select username, active from users where id = $1")
             .bind(id)

@@ -84,7 +84,7 @@ pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64,
     if annotation.is_empty() || annotation.chars().count() > 4000 {
         return Err(AssessError::Annotation);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<String> = sqlx::query("select status from assessments where version_id = $1 and checklist = $2 and item = $3 and coalesce(municipality, '') = $4 order by id desc limit 1")
         .bind(a.version_id)
         .bind(a.checklist)
@@ -183,7 +183,7 @@ pub async fn record_position(
     if position.is_empty() || position.chars().count() > 4000 {
         return Err(AssessError::Annotation);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("insert into regional_positions (version_id, checklist, item, position, decided_by, decided_at) values ($1, $2, $3, $4, $5, $6)")
         .bind(version_id)
         .bind(checklist)

@@ -181,7 +181,7 @@ async fn item_view(
         .into_iter()
         .filter(|o| o.assessment.checklist == checklist && o.assessment.item == item)
         .collect();
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let mut names: Vec<(String, String)> = variants
         .iter()
         .map(|x| (x.municipality.clone(), name_of(state, &x.municipality)))
@@ -393,7 +393,7 @@ async fn conflicts(
     let lists = checklists(&state)?;
     let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
     let items = eval.items.into_iter().filter(|i| i.conflict).collect();
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let names = variants
         .iter()
         .map(|x| (x.municipality.clone(), name_of(&state, &x.municipality)))

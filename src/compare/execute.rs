@@ -96,7 +96,7 @@ pub struct Report {
 /// What a capture's rendering depends on: if this is equal, the capture is reusable.
 fn definition(v: &Variant, vp: &Viewport) -> String {
     diff::fingerprint(&[
-        "capture/2",
+        "capture/3",
         env!("CARGO_PKG_VERSION"),
         &serde_json::to_string(v).unwrap_or_default(),
         &serde_json::to_string(vp).unwrap_or_default(),

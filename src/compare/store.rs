@@ -85,7 +85,7 @@ pub async fn replace_deviations(
     reference: &str,
     list: &[super::Deviation],
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("delete from deviations where version_id = $1 and reference = $2")
         .bind(version_id)
         .bind(reference)
@@ -201,7 +201,7 @@ pub async fn decide(
     comment: &str,
     actor: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let at = now();
     for d in targets {
         let before = sqlx::query(
@@ -279,7 +279,7 @@ pub async fn mark_released(
     version_id: i64,
     actor: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into releases (service_id, version_id, released_at, released_by) values ($1, $2, $3, $4)",
     )

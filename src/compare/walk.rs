@@ -53,12 +53,27 @@ fn number_for(f: &Field) -> String {
     }
 }
 
+/// A fixed date that meets the field's limits (`today` read as today), so
+/// the same definition gets the same answer on any day.
 fn date_for(f: &Field) -> String {
     let v = &f.validation;
-    v.min_date
-        .clone()
-        .or_else(|| v.max_date.clone())
-        .unwrap_or_else(|| "2026-01-15".into())
+    let today = chrono::Utc::now().date_naive();
+    let limit = |s: &Option<String>| {
+        s.as_deref().and_then(|d| match d {
+            "today" => Some(today),
+            d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
+        })
+    };
+    let (min, max) = (limit(&v.min_date), limit(&v.max_date));
+    ["2030-06-14", "2020-01-15", "2026-01-15"]
+        .iter()
+        .filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .find(|d| min.is_none_or(|m| *d >= m) && max.is_none_or(|m| *d <= m))
+        .or(min)
+        .or(max)
+        .unwrap_or(today)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 fn file_for(f: &Field, files: &Path) -> Option<PathBuf> {

@@ -154,7 +154,7 @@ async fn matrix(
     crate::accounts::session::require()?;
     let v = version(&state, &service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let titles: HashMap<String, String> = variants
         .first()
         .map(|x| {

@@ -43,7 +43,7 @@ pub async fn grant(
     {
         return Err(WaiverError::Expiry);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("insert into waivers (version_id, blocker, reason, expires, decided_by, decided_at) values ($1, $2, $3, $4, $5, $6)")
         .bind(version_id)
         .bind(blocker)

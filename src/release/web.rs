@@ -275,7 +275,7 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
             Some(r) => crate::reviews::rounds::answers(&state.store, r.id).await?,
             None => Vec::new(),
         };
-        let variants = crate::services::store::variants(&state.store, v.id).await?;
+        let variants = state.variants(v.id).await?;
         let cells = municipalities
             .iter()
             .map(|(m, _)| {

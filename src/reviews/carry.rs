@@ -70,7 +70,7 @@ pub fn check_anchor(
 /// Copy the previous version's open comments (with their endorsements) to
 /// `version_id`, inside the import's transaction. Returns how many.
 pub async fn carry_over(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     service: &str,
     version_id: i64,
     variants: &[Variant],
@@ -80,7 +80,7 @@ pub async fn carry_over(
     )
     .bind(service)
     .bind(version_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?
     .map(|r| r.get::<i64, _>(0)) else {
         return Ok(0);
@@ -89,7 +89,7 @@ pub async fn carry_over(
         "select id, municipality, step, field, quote from comments where version_id = $1 and parent_id is null and status in ('ny', 'accepterad', 'uppskjuten') order by id",
     )
     .bind(prev)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let now = crate::store::now();
     let mut n = 0;
@@ -117,7 +117,7 @@ pub async fn carry_over(
         .bind(&orphaned)
         .bind(&now)
         .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?
         .get(0);
         sqlx::query(
@@ -125,7 +125,7 @@ pub async fn carry_over(
         )
         .bind(new_id)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         crate::store::audit(
             tx,

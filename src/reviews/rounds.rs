@@ -97,7 +97,7 @@ pub async fn open(
     if is_past(deadline, Utc::now()) {
         return Err(RoundError::DeadlineInPast);
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     if let Some(r) = sqlx::query(
         "select deadline from review_rounds where version_id = $1 order by id desc limit 1",
     )
@@ -174,7 +174,7 @@ pub async fn answer(
         return Err(RoundError::Reason);
     }
     let reason = (!reason.is_empty()).then_some(reason);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<String> =
         sqlx::query("select answer from round_answers where round_id = $1 and municipality = $2")
             .bind(round.id)

@@ -68,7 +68,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
         _ => author.municipalities.first().cloned(),
     };
     let at = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let (x, y, w, h) = match c.region {
         Some((x, y, w, h)) => (Some(x), Some(y), Some(w), Some(h)),
         None => (None, None, None, None),
@@ -186,6 +186,17 @@ pub async fn list(db: &Store, version_id: i64) -> Result<Vec<Comment>, sqlx::Err
     with_endorsements(db, rows.iter().map(row).collect(), version_id).await
 }
 
+/// The replies to a comment, oldest first.
+pub async fn replies(db: &Store, id: i64) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.parent_id = $1 order by c.id"
+    ))
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(row).collect())
+}
+
 pub async fn get(db: &Store, id: i64) -> Result<Option<Comment>, sqlx::Error> {
     let Some(r) = sqlx::query(&format!(
         "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.id = $1"
@@ -196,9 +207,97 @@ pub async fn get(db: &Store, id: i64) -> Result<Option<Comment>, sqlx::Error> {
     else {
         return Ok(None);
     };
-    let c = row(&r);
-    let v = c.version_id;
-    Ok(with_endorsements(db, vec![c], v).await?.pop())
+    let mut c = row(&r);
+    c.endorsements = sqlx::query(
+        "select municipality from endorsements where comment_id = $1 order by municipality",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    Ok(Some(c))
+}
+
+/// What the list page filters by; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub municipality: String,
+    pub class: String,
+    /// A status slug, or `oppna` for every open status.
+    pub status: String,
+    pub step: String,
+    pub min_endorsements: Option<i64>,
+}
+
+/// A filter query with its six parameters bound ($1–$6).
+fn bound<'q>(
+    sql: &'q str,
+    version_id: i64,
+    f: &Filter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(version_id)
+        .bind(f.municipality.clone())
+        .bind(f.class.clone())
+        .bind(f.status.clone())
+        .bind(f.step.clone())
+        .bind(f.min_endorsements.unwrap_or(0))
+}
+
+/// One page of a version's top-level comments matching `f`, with reply
+/// counts, how many match, and how many there are in all. Filtering and
+/// paging happen in the database, so a page costs the same at 10 or 10 000.
+pub async fn page(
+    db: &Store,
+    version_id: i64,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<(Comment, i64)>, i64, i64), sqlx::Error> {
+    let cond = "c.version_id = $1 and c.parent_id is null
+        and ($2 = '' or c.municipality = $2 or exists (select 1 from endorsements e where e.comment_id = c.id and e.municipality = $2))
+        and ($3 = '' or c.class = $3)
+        and ($4 = '' or c.status = $4 or ($4 = 'oppna' and c.status in ('ny', 'accepterad', 'uppskjuten')))
+        and ($5 = '' or c.step = $5)
+        and (select count(*) from endorsements e where e.comment_id = c.id) >= $6";
+    let list_sql = format!(
+        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id) from comments c join service_versions v on v.id = c.version_id where {cond} order by c.id limit $7 offset $8"
+    );
+    let rows = bound(&list_sql, version_id, f)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?;
+    let count_sql = format!("select count(*) from comments c where {cond}");
+    let matching: i64 = bound(&count_sql, version_id, f)
+        .fetch_one(&db.pool)
+        .await?
+        .get(0);
+    let total: i64 =
+        sqlx::query("select count(*) from comments where version_id = $1 and parent_id is null")
+            .bind(version_id)
+            .fetch_one(&db.pool)
+            .await?
+            .get(0);
+    let mut out: Vec<(Comment, i64)> = rows.iter().map(|r| (row(r), r.get::<i64, _>(28))).collect();
+    if !out.is_empty() {
+        let ids: Vec<String> = out.iter().map(|(c, _)| c.id.to_string()).collect();
+        // Integers from our own rows: safe to inline.
+        let sql = format!(
+            "select comment_id, municipality from endorsements where comment_id in ({}) order by municipality",
+            ids.join(",")
+        );
+        let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+        for r in &rows {
+            let id: i64 = r.get(0);
+            if let Some((c, _)) = out.iter_mut().find(|(c, _)| c.id == id) {
+                c.endorsements.push(r.get(1));
+            }
+        }
+    }
+    Ok((out, matching, total))
 }
 
 /// Endorse on behalf of `municipality`: counted once per municipality, even
@@ -209,7 +308,7 @@ pub async fn endorse(
     municipality: &str,
     user: &User,
 ) -> Result<bool, ReviewError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "insert into endorsements (comment_id, municipality, user_id, created_at) values ($1, $2, $3, $4) on conflict do nothing",
     )
@@ -283,7 +382,7 @@ async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(),
         note,
         action,
     } = ch;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<String> =
         sqlx::query(&format!("select {column} from comments where id = $1"))
             .bind(id)

@@ -175,23 +175,29 @@ async fn list(
 ) -> Result<Response, WebError> {
     require()?;
     let v = version(&state, &service, &ver).await?;
-    let all = comments::list(&state.store, v.id).await?;
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let steps = step_titles(&variants);
-    let top: Vec<&Comment> = all.iter().filter(|c| c.parent_id.is_none()).collect();
-    let total = top.len();
-    let kept: Vec<&Comment> = top.into_iter().filter(|c| filter.keeps(c)).collect();
-    let matching = kept.len();
-    let page_no = filter
-        .sida
-        .unwrap_or(0)
-        .min(matching.saturating_sub(1) / PAGE);
-    let rows = kept
+    let db_filter = comments::Filter {
+        municipality: filter.kommun.clone(),
+        class: filter.klass.clone(),
+        status: filter.status.clone(),
+        step: filter.steg.clone(),
+        min_endorsements: filter.instammer.parse().ok(),
+    };
+    let page_no = filter.sida.unwrap_or(0);
+    let (found, matching, total) = comments::page(
+        &state.store,
+        v.id,
+        &db_filter,
+        (page_no * PAGE) as i64,
+        PAGE as i64,
+    )
+    .await?;
+    let (matching, total) = (matching as usize, total as usize);
+    let rows: Vec<Row> = found
         .into_iter()
-        .skip(page_no * PAGE)
-        .take(PAGE)
-        .map(|c| Row {
-            replies: all.iter().filter(|r| r.parent_id == Some(c.id)).count(),
+        .map(|(c, replies)| Row {
+            replies: replies as usize,
             municipality_name: c
                 .municipality
                 .as_deref()
@@ -208,7 +214,7 @@ async fn list(
                         .unwrap_or_else(|| s.clone())
                 })
                 .unwrap_or_default(),
-            comment: c.clone(),
+            comment: c,
         })
         .collect();
     let mut municipalities: Vec<(String, String)> = variants
@@ -392,7 +398,7 @@ async fn new_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let u = require()?;
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let municipalities = commentable(state, &u, &variants);
     let selected = if municipalities.iter().any(|(m, _)| m == kommun) {
         kommun.to_string()
@@ -620,7 +626,7 @@ async fn show(
         .filter(|r| r.parent_id == Some(id))
         .collect();
     let history = comments::revisions(&state.store, id).await?;
-    let variants = crate::services::store::variants(&state.store, c.version_id).await?;
+    let variants = state.variants(c.version_id).await?;
     let can_endorse = u
         .municipalities
         .iter()
@@ -849,7 +855,7 @@ async fn round_view(
 ) -> Result<Response, WebError> {
     let u = require()?;
     let round = rounds::latest(&state.store, v.id).await?;
-    let variants = crate::services::store::variants(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
     let answers = match &round {
         Some(r) => rounds::answers(&state.store, r.id).await?,
         None => Vec::new(),

@@ -85,7 +85,7 @@ pub async fn submit(
     code: Option<&str>,
     build: impl FnOnce(&str, &str) -> Value,
 ) -> Result<(i64, String), SubmitError> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let submitted_at = store::now();
     let placeholder = format!("pending-{}", s.id);
     let id: i64 = sqlx::query("insert into submissions (version_id, municipality, case_number, submitted_at, personnummer, payload) values ($1, $2, $3, $4, $5, '{}') returning id")

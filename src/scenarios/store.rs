@@ -40,7 +40,7 @@ pub fn host_id() -> String {
 
 /// Store one finished cell and its steps in one transaction.
 pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), sqlx::Error> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let cell_id: i64 = sqlx::query(
         "insert into run_cells (run_id, scenario, scenario_title, municipality, status, reason, failed_step, duration_ms, case_number)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",

@@ -43,7 +43,7 @@ pub async fn import(
     registry: &Registry,
     actor: &str,
 ) -> Result<ImportOutcome, ImportError> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let existing = sqlx::query(
         "select id, content_hash from service_versions where service_id = $1 and version = $2",
     )

@@ -36,6 +36,39 @@ pub enum StoreError {
 pub struct Store {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite allows one writer: transactions take turns here instead of
+    /// meeting in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction (on SQLite, holding the process's write turn).
+/// Derefs to the connection: `query.execute(&mut *tx)`.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
 }
 
 impl Store {
@@ -68,7 +101,13 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let write_turn =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let store = Store {
+            pool,
+            backend,
+            write_turn,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -87,6 +126,18 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Begin a transaction that writes.
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = match &self.write_turn {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(WriteTx {
+            tx: self.pool.begin().await?,
+            _turn: turn,
+        })
     }
 
     pub async fn close(&self) {
@@ -129,7 +180,7 @@ pub fn now() -> String {
 
 /// Append one decision or change to the audit log, inside the caller's transaction.
 pub async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     actor: &str,
     action: &str,
     subject: &str,
@@ -143,7 +194,7 @@ pub async fn audit(
     .bind(action)
     .bind(subject)
     .bind(detail.to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -78,6 +78,8 @@ pub struct Inner {
     variants: RwLock<HashMap<(i64, String), Arc<Variant>>>,
     /// Likewise a version's row, by (service, version).
     versions: RwLock<HashMap<(String, String), VersionSummary>>,
+    /// And all variants of a version, in municipality order.
+    all_variants: RwLock<HashMap<i64, Arc<Vec<Variant>>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -126,6 +128,7 @@ impl AppState {
             login_limiter: Default::default(),
             variants: RwLock::new(HashMap::new()),
             versions: RwLock::new(HashMap::new()),
+            all_variants: RwLock::new(HashMap::new()),
         }))
     }
 
@@ -148,6 +151,23 @@ impl AppState {
             m.insert(key, v.clone());
         }
         Ok(Some(v))
+    }
+
+    /// Every variant of a version (immutable, so cached).
+    pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
+        if let Some(v) = self
+            .all_variants
+            .read()
+            .ok()
+            .and_then(|m| m.get(&version_id).cloned())
+        {
+            return Ok(v);
+        }
+        let list = Arc::new(crate::services::store::variants(&self.store, version_id).await?);
+        if let Ok(mut m) = self.all_variants.write() {
+            m.insert(version_id, list.clone());
+        }
+        Ok(list)
     }
 
     pub async fn variant(
