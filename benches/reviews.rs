@@ -66,6 +66,7 @@ async fn login(app: &common::TestApp, username: &str) -> (reqwest::Client, Strin
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .pool_max_idle_per_host(1)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let page = client
@@ -90,7 +91,7 @@ async fn login(app: &common::TestApp, username: &str) -> (reqwest::Client, Strin
         .send()
         .await
         .expect("login");
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303, "logged in");
     (client, csrf)
 }
 
@@ -132,7 +133,7 @@ async fn run(app: &common::TestApp, backend: &str) {
                 .send()
                 .await
                 .expect("seed");
-            assert_eq!(res.status(), 200);
+            assert_eq!(res.status(), 303);
         }
     }
     let deadline = Instant::now() + Duration::from_secs(seconds as u64);
@@ -144,6 +145,7 @@ async fn run(app: &common::TestApp, backend: &str) {
             let url = url.clone();
             tokio::spawn(async move {
                 let (mut reads, mut writes, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+                let mut server: Vec<f64> = Vec::new();
                 let mut n = 0usize;
                 let mut last_comment = 1i64;
                 while Instant::now() < deadline {
@@ -185,12 +187,26 @@ async fn run(app: &common::TestApp, backend: &str) {
                         )
                     };
                     match res {
-                        Ok(r) if r.status().is_success() => {
-                            let final_url = r.url().path().to_string();
+                        Ok(r) if r.status().is_success() || r.status().is_redirection() => {
+                            let location = r
+                                .headers()
+                                .get("location")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_string();
+                            if let Some(ms) = r
+                                .headers()
+                                .get("server-timing")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.strip_prefix("app;dur="))
+                                .and_then(|v| v.parse::<f64>().ok())
+                            {
+                                server.push(ms);
+                            }
                             let _ = r.bytes().await;
                             if is_write {
                                 if let Some(id) =
-                                    final_url.rsplit('/').next().and_then(|s| s.parse().ok())
+                                    location.rsplit('/').next().and_then(|s| s.parse().ok())
                                 {
                                     last_comment = id;
                                 }
@@ -203,26 +219,26 @@ async fn run(app: &common::TestApp, backend: &str) {
                         Err(e) => errors.push(e.to_string()),
                     }
                 }
-                (reads, writes, errors)
+                (reads, writes, errors, server)
             })
         })
         .collect();
-    let (mut reads, mut writes, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reads, mut writes, mut errors, mut server) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for t in tasks {
-        let (r, w, e) = t.await.expect("client");
+        let (r, w, e, s) = t.await.expect("client");
         reads.extend(r);
         writes.extend(w);
         errors.extend(e);
+        server.extend(s);
     }
     let total = reads.len() + writes.len();
     let mut all = reads.clone();
     all.extend(writes.iter().copied());
     summary(&format!("[{backend}] reads (list, comment page)"), reads);
-    summary(
-        &format!("[{backend}] writes (new comment + redirect)"),
-        writes,
-    );
-    summary(&format!("[{backend}] all requests"), all);
+    summary(&format!("[{backend}] writes (new comment)"), writes);
+    summary(&format!("[{backend}] all requests, round trip"), all);
+    summary(&format!("[{backend}] all requests, server-side"), server);
     println!(
         "[{backend}] {clients_n} clients, think {think} ms, {seconds} s: {total} requests ({:.0}/s), {} errors{}",
         total as f64 / seconds as f64,

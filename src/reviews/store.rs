@@ -231,24 +231,10 @@ pub struct Filter {
     pub min_endorsements: Option<i64>,
 }
 
-/// A filter query with its six parameters bound ($1–$6).
-fn bound<'q>(
-    sql: &'q str,
-    version_id: i64,
-    f: &Filter,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    sqlx::query(sql)
-        .bind(version_id)
-        .bind(f.municipality.clone())
-        .bind(f.class.clone())
-        .bind(f.status.clone())
-        .bind(f.step.clone())
-        .bind(f.min_endorsements.unwrap_or(0))
-}
-
 /// One page of a version's top-level comments matching `f`, with reply
-/// counts, how many match, and how many there are in all. Filtering and
-/// paging happen in the database, so a page costs the same at 10 or 10 000.
+/// counts, how many match, and how many there are in all. Only the filters
+/// in use become SQL conditions, and the match count comes from the same
+/// scan (`count(*) over ()`), so a page costs one pass over the version.
 pub async fn page(
     db: &Store,
     version_id: i64,
@@ -256,25 +242,69 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<(Comment, i64)>, i64, i64), sqlx::Error> {
-    let cond = "c.version_id = $1 and c.parent_id is null
-        and ($2 = '' or c.municipality = $2 or exists (select 1 from endorsements e where e.comment_id = c.id and e.municipality = $2))
-        and ($3 = '' or c.class = $3)
-        and ($4 = '' or c.status = $4 or ($4 = 'oppna' and c.status in ('ny', 'accepterad', 'uppskjuten')))
-        and ($5 = '' or c.step = $5)
-        and (select count(*) from endorsements e where e.comment_id = c.id) >= $6";
-    let list_sql = format!(
-        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id) from comments c join service_versions v on v.id = c.version_id where {cond} order by c.id limit $7 offset $8"
+    let mut cond = vec![
+        "c.version_id = $1".to_string(),
+        "c.parent_id is null".to_string(),
+    ];
+    let mut texts: Vec<String> = Vec::new();
+    let param = |value: &str, texts: &mut Vec<String>| {
+        texts.push(value.to_string());
+        format!("${}", texts.len() + 1)
+    };
+    if !f.municipality.is_empty() {
+        let p = param(&f.municipality, &mut texts);
+        cond.push(format!("(c.municipality = {p} or exists (select 1 from endorsements e where e.comment_id = c.id and e.municipality = {p}))"));
+    }
+    if !f.class.is_empty() {
+        let p = param(&f.class, &mut texts);
+        cond.push(format!("c.class = {p}"));
+    }
+    match f.status.as_str() {
+        "" => {}
+        "oppna" => cond.push("c.status in ('ny', 'accepterad', 'uppskjuten')".into()),
+        s => {
+            let p = param(s, &mut texts);
+            cond.push(format!("c.status = {p}"));
+        }
+    }
+    if !f.step.is_empty() {
+        let p = param(&f.step, &mut texts);
+        cond.push(format!("c.step = {p}"));
+    }
+    if let Some(n) = f.min_endorsements.filter(|n| *n > 0) {
+        // An integer we parsed: safe to inline.
+        cond.push(format!(
+            "(select count(*) from endorsements e where e.comment_id = c.id) >= {n}"
+        ));
+    }
+    let n = texts.len();
+    let sql = format!(
+        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id), count(*) over () from comments c join service_versions v on v.id = c.version_id where {} order by c.id limit ${} offset ${}",
+        cond.join(" and "),
+        n + 2,
+        n + 3
     );
-    let rows = bound(&list_sql, version_id, f)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&db.pool)
-        .await?;
-    let count_sql = format!("select count(*) from comments c where {cond}");
-    let matching: i64 = bound(&count_sql, version_id, f)
-        .fetch_one(&db.pool)
-        .await?
-        .get(0);
+    let mut q = sqlx::query(&sql).bind(version_id);
+    for t in &texts {
+        q = q.bind(t.clone());
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
+    let matching: i64 = match rows.first() {
+        Some(r) => r.get(29),
+        // Past the last page: count without paging.
+        None if offset > 0 => {
+            let sql = format!(
+                "select count(*) from comments c where {}",
+                cond.join(" and ")
+            );
+            let mut q = sqlx::query(&sql).bind(version_id);
+            for t in &texts {
+                q = q.bind(t.clone());
+            }
+            q.fetch_one(&db.pool).await?.get(0)
+        }
+        None => 0,
+    };
     let total: i64 =
         sqlx::query("select count(*) from comments where version_id = $1 and parent_id is null")
             .bind(version_id)
