@@ -51,18 +51,6 @@ fn checklists(state: &AppState) -> Result<Vec<Checklist>, WebError> {
     })
 }
 
-async fn version(
-    state: &AppState,
-    service: &str,
-    version: &str,
-) -> Result<VersionSummary, WebError> {
-    state.version(service, version).await?.ok_or_else(|| {
-        WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        ))
-    })
-}
-
 pub fn verdict_class(v: &Verdict) -> &'static str {
     match v {
         Verdict::Ok => "passed",
@@ -94,7 +82,7 @@ async fn overview(
     Path((service, ver)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let lists = checklists(&state)?;
     let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
     let blocking = eval.items.iter().filter(|i| i.blocks()).count();
@@ -220,7 +208,7 @@ async fn item_page(
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     item_view(&state, &headers, v, &checklist, &item, None).await
 }
 
@@ -246,7 +234,7 @@ async fn assess(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Assess)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let lists = checklists(&state)?;
     if !lists
         .iter()
@@ -311,7 +299,7 @@ async fn confirm_offer(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Assess)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let municipality = Some(form.kommun.clone()).filter(|m| !m.is_empty());
     let Some(offer) = evaluate::offers(&state.store, v.id)
         .await?
@@ -365,7 +353,7 @@ async fn position(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Triage)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     store::record_position(&state.store, v.id, &checklist, &item, &form.position, &u)
         .await
         .map_err(|e| match e {
@@ -389,7 +377,7 @@ async fn conflicts(
     Path((service, ver)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let lists = checklists(&state)?;
     let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
     let items = eval.items.into_iter().filter(|i| i.conflict).collect();

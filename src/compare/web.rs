@@ -50,18 +50,6 @@ fn running(id: i64) -> bool {
         .unwrap_or(false)
 }
 
-async fn version(
-    state: &AppState,
-    service: &str,
-    version: &str,
-) -> Result<VersionSummary, WebError> {
-    state.version(service, version).await?.ok_or_else(|| {
-        WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        ))
-    })
-}
-
 /// A page's name in Swedish.
 fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
     match step {
@@ -152,7 +140,7 @@ async fn matrix(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     crate::accounts::session::require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let variants = state.variants(v.id).await?;
     let titles: HashMap<String, String> = variants
@@ -289,7 +277,7 @@ async fn cell(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     crate::accounts::session::require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let stored = store::deviations(&state.store, v.id).await?;
     let variant = state.variant(v.id, &kommun).await?.ok_or_else(|| {
@@ -424,7 +412,7 @@ async fn decide(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::accounts::session::require_to(crate::accounts::Action::DecideDeviation)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let Some(d) = store::deviation(&state.store, v.id, id).await? else {
         return Err(WebError::NotFound(format!(
             "{service} {ver} har ingen avvikelse {id}."
@@ -513,7 +501,7 @@ async fn start(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     crate::accounts::session::require_to(crate::accounts::Action::ProduceEvidence)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let Some(origin) = state.origin.get().cloned() else {
         return Err(WebError::BadRequest(
             "Servern vet inte sin egen adress ännu.".into(),

@@ -50,18 +50,6 @@ pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult
     Ok(gate::check(&state.store, v, &lists, &policy).await?)
 }
 
-async fn version(
-    state: &AppState,
-    service: &str,
-    version: &str,
-) -> Result<VersionSummary, WebError> {
-    state.version(service, version).await?.ok_or_else(|| {
-        WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        ))
-    })
-}
-
 struct Group {
     condition: &'static str,
     title: &'static str,
@@ -125,7 +113,7 @@ async fn page(
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     view(&state, &headers, v, None).await
 }
 
@@ -143,7 +131,7 @@ async fn release(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
     if g.verdict != Verdict2::Ready {
         return Err(WebError::BadRequest(format!(
@@ -180,7 +168,7 @@ async fn waive(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
     if !g.blockers.iter().any(|b| b.key == form.hinder) {
         return Err(WebError::BadRequest(
@@ -210,7 +198,7 @@ async fn report_html(
     Path((service, ver)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
     let origin = state.origin.get().cloned().unwrap_or_default();
     let html = report::html(&g, &state.artifacts, &origin)?;

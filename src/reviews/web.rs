@@ -54,18 +54,6 @@ fn with_cookie(html: Html<String>, set: Option<HeaderValue>) -> Response {
     resp
 }
 
-async fn version(
-    state: &AppState,
-    service: &str,
-    version: &str,
-) -> Result<VersionSummary, WebError> {
-    state.version(service, version).await?.ok_or_else(|| {
-        WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        ))
-    })
-}
-
 fn name_of(state: &AppState, m: &str) -> String {
     state
         .registry
@@ -174,7 +162,7 @@ async fn list(
     Query(filter): Query<Filter>,
 ) -> Result<Response, WebError> {
     require()?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let variants = state.variants(v.id).await?;
     let steps = step_titles(&variants);
     let db_filter = comments::Filter {
@@ -252,7 +240,7 @@ async fn filtered(
     filter: &Filter,
 ) -> Result<(VersionSummary, Vec<Comment>), WebError> {
     require()?;
-    let v = version(state, service, ver).await?;
+    let v = state.require_version(service, ver).await?;
     let list = comments::list(&state.store, v.id)
         .await?
         .into_iter()
@@ -447,7 +435,7 @@ async fn new_form(
     Query(q): Query<NewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     new_page(&state, &headers, v, &q.kommun, &q.steg, None).await
 }
 
@@ -486,7 +474,7 @@ async fn create(
     Form(form): Form<CreateForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let kommun = Some(form.kommun.trim().to_string()).filter(|s| !s.is_empty());
     let user = require_to(Action::Comment(kommun.as_deref()))?;
     let variant = match &kommun {
@@ -929,7 +917,7 @@ async fn round_page(
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     round_view(&state, &headers, v, None).await
 }
 
@@ -949,7 +937,7 @@ async fn open_round(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::OpenRound)?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     match rounds::open(&state.store, v.id, form.deadline.trim(), &u).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
@@ -984,7 +972,7 @@ async fn answer_round(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::AnswerRound(&form.kommun))?;
-    let v = version(&state, &service, &ver).await?;
+    let v = state.require_version(&service, &ver).await?;
     let Some(round) = rounds::latest(&state.store, v.id).await? else {
         return Err(WebError::BadRequest(
             "Ingen granskningsomgång är öppnad för versionen.".into(),

@@ -153,6 +153,19 @@ impl AppState {
         Ok(Some(v))
     }
 
+    /// The version a page is about, or a Swedish "not found".
+    pub async fn require_version(
+        &self,
+        service: &str,
+        version: &str,
+    ) -> Result<VersionSummary, WebError> {
+        self.version(service, version).await?.ok_or_else(|| {
+            WebError::NotFound(format!(
+                "Det finns ingen version {version} av tjänsten {service} i provrummet."
+            ))
+        })
+    }
+
     /// Every variant of a version (immutable, so cached).
     pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
         if let Some(v) = self
