@@ -129,6 +129,13 @@ impl Registry {
         self.list.iter().find(|m| m.id == id)
     }
 
+    /// "Arvika" for `arvika`; the id itself when it is not in the register.
+    pub fn short_name(&self, id: &str) -> String {
+        self.get(id)
+            .map(|m| m.short_name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
     pub fn ids(&self) -> impl Iterator<Item = &str> + Clone {
         self.list.iter().map(|m| m.id.as_str())
     }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -126,14 +126,6 @@ struct ItemPage {
     error: Option<String>,
 }
 
-fn name_of(state: &AppState, m: &str) -> String {
-    state
-        .registry
-        .get(m)
-        .map(|x| x.short_name.clone())
-        .unwrap_or_else(|| m.to_string())
-}
-
 async fn item_view(
     state: &AppState,
     headers: &HeaderMap,
@@ -172,7 +164,12 @@ async fn item_view(
     let variants = state.variants(v.id).await?;
     let mut names: Vec<(String, String)> = variants
         .iter()
-        .map(|x| (x.municipality.clone(), name_of(state, &x.municipality)))
+        .map(|x| {
+            (
+                x.municipality.clone(),
+                state.registry.short_name(&x.municipality),
+            )
+        })
         .collect();
     names.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
@@ -196,11 +193,7 @@ async fn item_view(
         error,
         version: v,
     })?;
-    let mut resp = html.into_response();
-    if let Some(c) = set {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(crate::web::with_cookie(html, set))
 }
 
 async fn item_page(
@@ -384,7 +377,12 @@ async fn conflicts(
     let variants = state.variants(v.id).await?;
     let names = variants
         .iter()
-        .map(|x| (x.municipality.clone(), name_of(&state, &x.municipality)))
+        .map(|x| {
+            (
+                x.municipality.clone(),
+                state.registry.short_name(&x.municipality),
+            )
+        })
         .collect();
     let title = format!("Olika bedömningar – {} {} – Provrum", v.title, v.version);
     Ok(render(&ConflictsPage {

@@ -361,8 +361,3 @@ fn settle(page: &Page, before: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
-
-/// Stored form of a capture's pages.
-pub fn pages_json(pages: &[PageShot]) -> Value {
-    serde_json::to_value(pages).unwrap_or(Value::Null)
-}

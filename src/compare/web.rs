@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -230,11 +230,7 @@ async fn matrix(
         rows,
         version: v,
     })?;
-    let mut resp = html.into_response();
-    if let Some(c) = set_cookie {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(crate::web::with_cookie(html, set_cookie))
 }
 
 #[derive(Deserialize)]
@@ -385,11 +381,7 @@ async fn cell(
             .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
         version: v,
     })?;
-    let mut resp = html.into_response();
-    if let Some(c) = set_cookie {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(crate::web::with_cookie(html, set_cookie))
 }
 
 #[derive(Deserialize)]

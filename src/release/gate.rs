@@ -54,10 +54,7 @@ pub struct GateResult {
 }
 
 fn name(m: &str) -> String {
-    crate::municipalities::Registry::builtin()
-        .get(m)
-        .map(|x| x.short_name.clone())
-        .unwrap_or_else(|| m.to_string())
+    crate::municipalities::Registry::builtin().short_name(m)
 }
 
 async fn latest_run(db: &Store, version_id: i64) -> Result<Option<i64>, sqlx::Error> {

@@ -101,11 +101,7 @@ async fn view(
         g,
         version: v,
     })?;
-    let mut resp = html.into_response();
-    if let Some(c) = set {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(crate::web::with_cookie(html, set))
 }
 
 async fn page(

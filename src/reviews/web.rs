@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -44,22 +44,6 @@ fn bad(e: ReviewError) -> WebError {
         ReviewError::Missing => WebError::NotFound(e.to_string()),
         other => WebError::BadRequest(other.to_string()),
     }
-}
-
-fn with_cookie(html: Html<String>, set: Option<HeaderValue>) -> Response {
-    let mut resp = html.into_response();
-    if let Some(c) = set {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    resp
-}
-
-fn name_of(state: &AppState, m: &str) -> String {
-    state
-        .registry
-        .get(m)
-        .map(|x| x.short_name.clone())
-        .unwrap_or_else(|| m.to_string())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -189,7 +173,7 @@ async fn list(
             municipality_name: c
                 .municipality
                 .as_deref()
-                .map(|m| name_of(&state, m))
+                .map(|m| state.registry.short_name(m))
                 .unwrap_or_else(|| "Hela tjänsten".into()),
             step_title: c
                 .step
@@ -207,7 +191,12 @@ async fn list(
         .collect();
     let mut municipalities: Vec<(String, String)> = variants
         .iter()
-        .map(|x| (x.municipality.clone(), name_of(&state, &x.municipality)))
+        .map(|x| {
+            (
+                x.municipality.clone(),
+                state.registry.short_name(&x.municipality),
+            )
+        })
         .collect();
     municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
     let title = format!("Synpunkter på {} {} – Provrum", v.title, v.version);
@@ -322,7 +311,12 @@ fn commentable(state: &AppState, u: &User, variants: &[Variant]) -> Vec<(String,
     let mut out: Vec<(String, String)> = variants
         .iter()
         .filter(|v| u.may(Action::Comment(Some(&v.municipality))))
-        .map(|v| (v.municipality.clone(), name_of(state, &v.municipality)))
+        .map(|v| {
+            (
+                v.municipality.clone(),
+                state.registry.short_name(&v.municipality),
+            )
+        })
         .collect();
     out.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
     out
@@ -421,7 +415,7 @@ async fn new_page(
         error,
         version: v,
     })?;
-    let mut resp = with_cookie(html, set);
+    let mut resp = crate::web::with_cookie(html, set);
     if resp.status() == StatusCode::OK && !resp.headers().contains_key(header::CACHE_CONTROL) {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -619,7 +613,7 @@ async fn show(
         .municipalities
         .iter()
         .filter(|m| u.may(Action::Endorse(m)) && !c.endorsements.contains(m))
-        .map(|m| (m.clone(), name_of(&state, m)))
+        .map(|m| (m.clone(), state.registry.short_name(m)))
         .collect();
     let screenshot = match (&c.municipality, &c.step, c.region) {
         (Some(m), Some(s), Some(_)) => screenshot(&state, c.version_id, m, s).await,
@@ -641,9 +635,13 @@ async fn show(
         municipality_name: c
             .municipality
             .as_deref()
-            .map(|m| name_of(&state, m))
+            .map(|m| state.registry.short_name(m))
             .unwrap_or_else(|| "Hela tjänsten".into()),
-        endorsed_by: c.endorsements.iter().map(|m| name_of(&state, m)).collect(),
+        endorsed_by: c
+            .endorsements
+            .iter()
+            .map(|m| state.registry.short_name(m))
+            .collect(),
         participating: variants.len(),
         replies,
         history,
@@ -663,7 +661,7 @@ async fn show(
         service_title,
         c,
     })?;
-    Ok(with_cookie(html, set))
+    Ok(crate::web::with_cookie(html, set))
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Comment, WebError> {
@@ -864,7 +862,7 @@ async fn round_view(
             };
             RoundRow {
                 municipality: x.municipality.clone(),
-                name: name_of(state, &x.municipality),
+                name: state.registry.short_name(&x.municipality),
                 answer: a,
                 standing,
             }
@@ -909,7 +907,7 @@ async fn round_view(
         error,
         version: v,
     })?;
-    Ok(with_cookie(html, set))
+    Ok(crate::web::with_cookie(html, set))
 }
 
 async fn round_page(

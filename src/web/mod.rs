@@ -266,6 +266,19 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// A rendered page, with the CSRF cookie when the browser had none yet.
+pub fn with_cookie(
+    html: axum::response::Html<String>,
+    set: Option<axum::http::HeaderValue>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = html.into_response();
+    if let Some(c) = set {
+        resp.headers_mut().insert(axum::http::header::SET_COOKIE, c);
+    }
+    resp
+}
+
 /// Render an askama template as an HTML response.
 pub fn render<T: askama::Template>(t: &T) -> Result<axum::response::Html<String>, WebError> {
     Ok(axum::response::Html(t.render()?))
