@@ -46,7 +46,7 @@ fn main() {
             Registry::builtin(),
         )
         .expect("package");
-        provrum::services::store::import(&store, &pkg, Registry::builtin(), "bench")
+        provrum::intake::import(&store, &pkg, Registry::builtin(), "bench")
             .await
             .expect("import");
         let v = provrum::services::store::find_version(&store, "anmalan-om-olagenhet", None)

@@ -75,7 +75,7 @@ async fn bench_import(app: &common::TestApp, backend: &str) {
         let pkg = services::from_files(&dir, f, Registry::builtin()).expect("valid package");
         let parsed = started.elapsed();
         assert_eq!(pkg.variants.len(), 16);
-        services::store::import(&app.store, &pkg, Registry::builtin(), "bench")
+        provrum::intake::import(&app.store, &pkg, Registry::builtin(), "bench")
             .await
             .expect("import");
         let total = started.elapsed();

@@ -7,12 +7,18 @@
 
 pub mod accounts;
 pub mod artifacts;
+pub mod audit;
 pub mod browser;
 pub mod checklists;
 pub mod cli;
+pub mod clock;
 pub mod compare;
 pub mod config;
+pub mod contact;
+pub mod filetypes;
 pub mod identities;
+pub mod intake;
+pub mod jobs;
 pub mod municipalities;
 pub mod release;
 pub mod reviews;

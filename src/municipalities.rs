@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::services::Contact;
+use crate::contact::Contact;
 use crate::yaml::{self, Decoder, Diagnostic};
 
 const BUILTIN: &str = include_str!("../fixtures/municipalities.yaml");
@@ -73,9 +73,7 @@ impl Registry {
                 let population = m.opt_u64(&mut d, "population");
                 let contact = m
                     .get("contact")
-                    .and_then(|n| {
-                        crate::services::model_contact(&mut d, n, &format!("{path}.contact"))
-                    })
+                    .and_then(|n| crate::contact::decode(&mut d, n, &format!("{path}.contact")))
                     .unwrap_or_default();
                 let brand_colour = m.opt_str(&mut d, "brand_colour");
                 let privacy_policy_url = m.opt_str(&mut d, "privacy_policy_url");

@@ -16,11 +16,29 @@ pub async fn state(config: &Config) -> Result<AppState, StoreError> {
     if let Err(e) = crate::scenarios::store::mark_interrupted(&store).await {
         tracing::warn!(error = %e, "could not mark interrupted runs");
     }
+    if let Err(e) = crate::jobs::mark_interrupted(&store).await {
+        tracing::warn!(error = %e, "could not mark interrupted jobs");
+    }
     Ok(AppState::build(
         store,
         Artifacts::new(&config.data_dir),
         settings(config),
     ))
+}
+
+/// Every domain's pages on the web kit.
+pub fn app(state: AppState) -> axum::Router {
+    let routes = axum::Router::new()
+        .merge(crate::services::web::router())
+        .merge(crate::sandbox::routes::router())
+        .merge(crate::scenarios::web::router())
+        .merge(crate::compare::web::router())
+        .merge(crate::accounts::web::router())
+        .merge(crate::reviews::web::router())
+        .merge(crate::checklists::web::router())
+        .merge(crate::release::web::router())
+        .merge(crate::audit::web::router());
+    web::app(routes, state)
 }
 
 /// Serve until `shutdown` resolves, then finish in-flight requests.
@@ -37,7 +55,7 @@ pub async fn serve(
         };
         let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
     }
-    let app = web::app(state.clone());
+    let app = app(state.clone());
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -46,11 +64,7 @@ pub async fn serve(
     .await;
     // Runs started from the web stop their browsers; the runtime then waits
     // for their worker threads, and the next start marks them interrupted.
-    if let Ok(flags) = state.background.lock() {
-        for f in flags.iter() {
-            f.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
+    state.jobs.stop_all();
     served
 }
 

@@ -79,7 +79,7 @@ async fn import_small(app: &TestApp, version: &str, eda: &str) -> i64 {
     ];
     let pkg = provrum::services::from_files(Path::new("prov"), files, Registry::builtin())
         .expect("valid");
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .expect("import");
     provrum::services::store::find_version(&app.store, "prov", Some(version))
@@ -296,7 +296,7 @@ async fn the_wcag_item_fails_on_planted_defects_and_passes_the_clean_variant() {
     let pkg =
         provrum::services::from_files(Path::new("tillganglighet"), files, Registry::builtin())
             .expect("valid");
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -150,7 +150,7 @@ fn planted_copy(dir: &Path, version: &str, edits: &[(&str, &str)]) -> PathBuf {
 
 async fn import(app: &TestApp, dir: &Path) -> i64 {
     let pkg = provrum::services::load(dir, Registry::builtin()).expect("planted package is valid");
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .expect("import");
     provrum::services::store::find_version(&app.store, SERVICE, Some(&pkg.base.version))
@@ -170,7 +170,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
     };
     let work = tempfile::tempdir().unwrap();
     let rc1 = import(&app, &planted_copy(work.path(), "2.1.0-rc1", &[])).await;
-    store::mark_released(&app.store, SERVICE, rc1, "e-kontoret")
+    provrum::services::releases::mark_released(&app.store, SERVICE, rc1, "e-kontoret")
         .await
         .unwrap();
     let same_title = "steps:\n  storningen:\n    title: Beskriv olägenheten\n{old}";

@@ -198,7 +198,7 @@ on_both_backends! {
         let pkg_dir = dir.path().join("olagenhet");
         copy_dir(&common::fixtures().join("services/anmalan-om-olagenhet"), &pkg_dir);
         let pkg = services::load(&pkg_dir, Registry::builtin()).expect("valid");
-        let again = services::store::import(&app.store, &pkg, Registry::builtin(), "test").await.expect("import");
+        let again = provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test").await.expect("import");
         assert!(matches!(again, ImportOutcome::Unchanged { .. }), "{again:?}");
         assert_eq!(counts(&app.store).await, before, "a no-op writes nothing");
         // Change one variant's text under the same version number.
@@ -207,7 +207,7 @@ on_both_backends! {
         std::fs::write(&path, format!("{text}contact: {{ text: Ny text }}\n")).expect("write");
         let changed = services::load(&pkg_dir, Registry::builtin()).expect("still valid");
         assert_ne!(changed.content_hash, pkg.content_hash);
-        let err = services::store::import(&app.store, &changed, Registry::builtin(), "test").await.expect_err("refused");
+        let err = provrum::intake::import(&app.store, &changed, Registry::builtin(), "test").await.expect_err("refused");
         assert!(matches!(err, ImportError::Conflict { .. }));
         assert!(err.to_string().contains("Versions are immutable: give the changed package a new version number"), "{err}");
         assert_eq!(counts(&app.store).await, before, "nothing written by a refused import");
@@ -243,7 +243,7 @@ on_both_backends! {
             sqlx::query(&sql).execute(&fresh.store.pool).await.expect("plant trigger");
         }
         let pkg = services::load(&common::fixtures().join("services/anmalan-om-olagenhet"), Registry::builtin()).expect("valid");
-        let err = services::store::import(&fresh.store, &pkg, Registry::builtin(), "test").await.expect_err("planted failure");
+        let err = provrum::intake::import(&fresh.store, &pkg, Registry::builtin(), "test").await.expect_err("planted failure");
         assert!(err.to_string().contains("planted failure"), "{err}");
         assert_eq!(counts(&fresh.store).await, vec![0, 0, 0, 0, 0], "one transaction: nothing half-written");
     }

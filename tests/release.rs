@@ -100,7 +100,7 @@ async fn ready(backend: Backend) -> Option<Setup> {
         ("variants/kil.yaml".to_string(), String::new()),
     ];
     let pkg = provrum::services::from_files(Path::new("prov"), files, Registry::builtin()).unwrap();
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
     let version = provrum::services::store::find_version(&app.store, "prov", None)
@@ -322,7 +322,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
         assert_eq!(g.verdict, Verdict::Blocked, "{condition} alone must block");
         assert_eq!(g.blockers.len(), 1, "{condition}: {:#?}", g.blockers);
         let b = &g.blockers[0];
-        assert_eq!((b.condition, b.key.as_str()), (condition, key));
+        assert_eq!((b.condition.slug(), b.key.as_str()), (condition, key));
         assert!(b.message.contains(message), "{condition}: {}", b.message);
         assert!(
             b.evidence.is_some(),
@@ -519,7 +519,7 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
     assert_eq!(done.status, 200);
     done.assert_contains("Versionen är släppt");
     assert_eq!(
-        provrum::compare::store::last_release(&s.app.store, "prov", -1)
+        provrum::services::releases::last_release(&s.app.store, "prov", -1)
             .await
             .unwrap(),
         Some(s.version.id)
@@ -738,7 +738,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
     };
 
     let pkg = provrum::services::load(&src, Registry::builtin()).unwrap();
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
     let (v1, report) = prepare("1.0.0").await;
@@ -784,7 +784,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         .await
         .unwrap();
     assert_eq!(g.verdict, Verdict::Ready, "{:#?}", g.blockers);
-    provrum::compare::store::mark_released(&app.store, service, v1.id, &eva.username)
+    provrum::services::releases::mark_released(&app.store, service, v1.id, &eva.username)
         .await
         .unwrap();
 
@@ -808,7 +808,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         std::fs::write(dst.join("variants").join(name), text).unwrap();
     }
     let pkg = provrum::services::load(&dst, Registry::builtin()).unwrap();
-    provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
     let (v2, report) = prepare("1.0.1").await;
@@ -846,7 +846,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
     let places: std::collections::BTreeSet<(&str, Option<&str>)> = g
         .blockers
         .iter()
-        .map(|b| (b.condition, b.municipality.as_deref()))
+        .map(|b| (b.condition.slug(), b.municipality.as_deref()))
         .collect();
     assert_eq!(
         places,

@@ -554,7 +554,7 @@ async fn carried_over_comments_keep_or_lose_their_anchor(backend: Backend) {
     let registry = provrum::municipalities::Registry::builtin();
     let src = common::fixtures().join("services/anmalan-om-olagenhet");
     let pkg = provrum::services::load(&src, registry).unwrap();
-    provrum::services::store::import(&app.store, &pkg, registry, "test")
+    provrum::intake::import(&app.store, &pkg, registry, "test")
         .await
         .unwrap();
     let c = Client::login(&app, "granskare-arvika", Role::Reviewer, &["arvika"]).await;
@@ -614,7 +614,7 @@ async fn carried_over_comments_keep_or_lose_their_anchor(backend: Backend) {
         std::fs::write(dst.join("variants").join(name), text).unwrap();
     }
     let next = provrum::services::load(&dst, registry).unwrap();
-    provrum::services::store::import(&app.store, &next, registry, "test")
+    provrum::intake::import(&app.store, &next, registry, "test")
         .await
         .unwrap();
     let v2 = provrum::services::store::find_version(

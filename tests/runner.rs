@@ -613,7 +613,7 @@ async fn planted_accessibility_defects_are_flagged_on_their_step_and_the_clean_v
         provrum::municipalities::Registry::builtin(),
     )
     .expect("valid package");
-    provrum::services::store::import(
+    provrum::intake::import(
         &app.store,
         &pkg,
         provrum::municipalities::Registry::builtin(),

@@ -5,7 +5,6 @@
 
 pub mod limiter;
 pub mod password;
-pub mod session;
 pub mod store;
 pub mod web;
 

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
 
-use super::session::{self, require_to};
 use super::store::{self, NewUser};
 use super::{Action, Role, User, password};
+use crate::web::session::{self, require_to};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -5,9 +5,9 @@
 //! to run to know).
 
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::compare::capture::PageShot;
+use crate::scenarios::results::AxeStep;
 use crate::services::{AssuranceLevel, BaseService, FieldKind, Variant};
 use crate::store::Store;
 
@@ -48,8 +48,8 @@ pub struct Evidence {
     pub variants: Vec<Variant>,
     /// Newest desktop capture per municipality.
     pub captures: Vec<(String, Vec<PageShot>)>,
-    /// Latest run's axe results: (municipality, page label, violations JSON).
-    pub axe: Option<Vec<(String, String, serde_json::Value)>>,
+    /// The counting run's axe results, step by step.
+    pub axe: Option<Vec<AxeStep>>,
     /// Personal identity numbers in the inbox for this version.
     pub submitted_numbers: Vec<(String, String)>,
 }
@@ -57,54 +57,22 @@ pub struct Evidence {
 pub async fn gather(db: &Store, version_id: i64) -> Result<Evidence, sqlx::Error> {
     let base = crate::services::store::base(db, version_id).await?;
     let variants = crate::services::store::variants(db, version_id).await?;
-    let mut captures = Vec::new();
-    for v in &variants {
-        let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
-            .bind(version_id)
-            .bind(&v.municipality)
-            .fetch_optional(&db.pool)
-            .await?;
-        if let Some(r) = row {
-            let pages: Vec<PageShot> =
-                serde_json::from_str(&r.get::<String, _>(0)).unwrap_or_default();
-            // Captures from before the checklist facts were recorded say nothing here.
-            if pages.iter().any(|p| !p.lang.is_empty()) {
-                captures.push((v.municipality.clone(), pages));
-            }
-        }
-    }
-    let run: Option<i64> = sqlx::query("select id from runs where version_id = $1 and status in ('passed', 'failed') order by id desc limit 1")
-        .bind(version_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|r| r.get(0));
+    // Captures from before the checklist facts were recorded say nothing here.
+    let mut pages = crate::compare::store::latest_desktop_pages(db, version_id).await?;
+    let captures = variants
+        .iter()
+        .filter_map(|v| pages.remove_entry(&v.municipality))
+        .filter(|(_, pages)| pages.iter().any(|p| !p.lang.is_empty()))
+        .collect();
+    let run = crate::scenarios::results::latest_run(db, version_id).await?;
     let axe = match run {
-        Some(id) => {
-            let rows = sqlx::query("select c.municipality, s.label, s.accessibility from step_results s join run_cells c on c.id = s.cell_id where c.run_id = $1 and s.accessibility is not null order by c.id, s.position")
-                .bind(id)
-                .fetch_all(&db.pool)
-                .await?;
-            let list: Vec<_> = rows
-                .iter()
-                .map(|r| {
-                    (
-                        r.get::<String, _>(0),
-                        r.get::<String, _>(1),
-                        serde_json::from_str(&r.get::<String, _>(2)).unwrap_or_default(),
-                    )
-                })
-                .collect();
+        Some(r) => {
+            let list = crate::scenarios::results::axe_steps(db, r.id).await?;
             (!list.is_empty()).then_some(list)
         }
         None => None,
     };
-    let submitted_numbers = sqlx::query("select municipality, personnummer from submissions where version_id = $1 and personnummer is not null")
-        .bind(version_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let submitted_numbers = crate::sandbox::inbox::submitted_numbers(db, version_id).await?;
     Ok(Evidence {
         base,
         variants,
@@ -289,24 +257,29 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
             Some(all) => {
                 let mut found: Vec<String> = Vec::new();
                 let mut audited = false;
-                for (m, label, result) in all.iter().filter(|(m, _, _)| m == &v.municipality) {
-                    let _ = m;
+                let mut unreadable = None;
+                for step in all.iter().filter(|s| s.municipality == v.municipality) {
                     audited = true;
-                    for x in result["violations"].as_array().into_iter().flatten() {
-                        if matches!(x["impact"].as_str(), Some("serious" | "critical")) {
-                            let entry = format!("{} ({label})", x["id"].as_str().unwrap_or("?"));
+                    if let Err(why) = &step.result {
+                        unreadable = Some(why.clone());
+                    }
+                    for (rule, impact) in step.violations() {
+                        if matches!(impact.as_str(), "serious" | "critical") {
+                            let entry = format!("{rule} ({})", step.label);
                             if !found.contains(&entry) {
                                 found.push(entry);
                             }
                         }
                     }
                 }
-                if !audited {
-                    Outcome::Unknown("varianten ingick inte i den senaste körningen".into())
-                } else if found.is_empty() {
-                    Outcome::Passed
-                } else {
+                if !found.is_empty() {
                     Outcome::Failed(format!("allvarliga brister: {}", found.join(", ")))
+                } else if let Some(why) = unreadable {
+                    Outcome::Unknown(why)
+                } else if !audited {
+                    Outcome::Unknown("varianten ingick inte i den senaste körningen".into())
+                } else {
+                    Outcome::Passed
                 }
             }
         },

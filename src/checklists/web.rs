@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::accounts::Action;
-use crate::accounts::session::{require, require_to};
 use crate::services::store::VersionSummary;
 use crate::web::page::Page;
+use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::evaluate::{self, ItemStatus, Offer, Verdict};

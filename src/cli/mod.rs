@@ -275,7 +275,7 @@ pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> Exit
                     return ExitCode::from(2);
                 }
             };
-            match services::store::import(store, &pkg, registry, "cli").await {
+            match crate::intake::import(store, &pkg, registry, "cli").await {
                 Ok(ImportOutcome::Imported { variants, .. }) => {
                     if verbose {
                         println!(

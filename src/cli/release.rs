@@ -82,12 +82,13 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             remote: config.chromium_url.clone(),
             ..BrowserOptions::default()
         };
-        let fresh_run: Option<i64> = sqlx::query_scalar("select id from runs where version_id = $1 and status in ('passed', 'failed') order by id desc limit 1")
-            .bind(v.id)
-            .fetch_optional(&db.pool)
+        // The run the gate will judge; one whose browser failed is run again.
+        let counting = crate::scenarios::results::latest_run(&db, v.id)
             .await
             .map_err(fail)?;
-        if fresh_run.is_none() {
+        if let Some(r) = counting.as_ref().filter(|r| r.completed()) {
+            println!("reusing run {} of this version", r.id);
+        } else {
             let files = crate::scenarios::execute::scenario_files(&[], &args.scenarios_dir);
             match crate::scenarios::execute::plan(&db, &v.service_id, Some(&v.version), &files, &[])
                 .await
@@ -115,11 +116,6 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
                 }
                 Err(e) => return Err(fail(e)),
             }
-        } else {
-            println!(
-                "reusing run {} of this version",
-                fresh_run.unwrap_or_default()
-            );
         }
         println!("capturing and comparing the variants…");
         let env = crate::compare::execute::Env {

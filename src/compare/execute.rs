@@ -18,7 +18,8 @@ use crate::store::Store;
 
 use super::capture::{self, CaptureConfig, Job, PageShot, Viewport};
 use super::diff::{self, Deviation, Side};
-use super::{Judged, reference, store};
+use super::{Judged, store};
+use crate::services::reference;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Against {
@@ -131,14 +132,18 @@ pub async fn execute(
         Against::Base => refs.push(None),
         Against::Default => {
             refs.push(None);
-            if let Some(id) = store::last_release(db, &req.service, v.id).await? {
+            if let Some(id) =
+                crate::services::releases::last_release(db, &req.service, v.id).await?
+            {
                 refs.push(versions::version_by_id(db, id).await?);
             }
         }
-        Against::Released => match store::last_release(db, &req.service, v.id).await? {
-            Some(id) => refs.push(versions::version_by_id(db, id).await?),
-            None => return Err(CompareError::NoRelease(req.service.clone())),
-        },
+        Against::Released => {
+            match crate::services::releases::last_release(db, &req.service, v.id).await? {
+                Some(id) => refs.push(versions::version_by_id(db, id).await?),
+                None => return Err(CompareError::NoRelease(req.service.clone())),
+            }
+        }
         Against::Version(x) => match versions::find_version(db, &req.service, Some(x)).await? {
             Some(o) => refs.push(Some(o)),
             None => return Err(CompareError::NoVersion(req.service.clone(), x.clone())),

@@ -8,7 +8,6 @@ pub mod capture;
 pub mod diff;
 pub mod execute;
 pub mod pixels;
-pub mod reference;
 pub mod store;
 pub mod structure;
 pub mod text;
@@ -74,37 +73,29 @@ pub async fn judged(
     service: &str,
     version_id: i64,
 ) -> Result<Vec<Judged>, sqlx::Error> {
-    let mut out = Vec::new();
-    for d in store::deviations(db, version_id).await? {
-        let (status, decision) = match d.kind.as_str() {
-            "declared" => (Status::Declared, None),
-            "capture" => (Status::Error, None),
-            _ => {
-                let dec = store::decision(
-                    db,
-                    service,
-                    &d.municipality,
-                    &d.step,
-                    &d.kind,
-                    reference_kind(&d.reference),
-                    &d.fingerprint,
-                )
-                .await?;
-                let status = match dec.as_ref().map(|x| x.decision.as_str()) {
-                    Some("approved") => Status::Approved,
-                    Some("flagged") => Status::Flagged,
-                    _ => Status::Pending,
-                };
-                (status, dec)
+    Ok(store::deviations_with_decisions(db, service, version_id)
+        .await?
+        .into_iter()
+        .map(|(deviation, decision)| {
+            let (status, decision) = match deviation.kind.as_str() {
+                "declared" => (Status::Declared, None),
+                "capture" => (Status::Error, None),
+                _ => {
+                    let status = match decision.as_ref().map(|x| x.decision.as_str()) {
+                        Some("approved") => Status::Approved,
+                        Some("flagged") => Status::Flagged,
+                        _ => Status::Pending,
+                    };
+                    (status, decision)
+                }
+            };
+            Judged {
+                deviation,
+                status,
+                decision,
             }
-        };
-        out.push(Judged {
-            deviation: d,
-            status,
-            decision,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// 0 when every deviation is settled (approved or declared), 1 when some

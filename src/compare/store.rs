@@ -152,6 +152,74 @@ pub async fn deviation(
     Ok(row.as_ref().map(deviation_row))
 }
 
+/// Every deviation of a version with the standing decision on its
+/// fingerprint (the newest in any version of the service), in one query: the
+/// matrix, the cell page, the gate and the dashboard all read this.
+pub async fn deviations_with_decisions(
+    db: &Store,
+    service: &str,
+    version_id: i64,
+) -> Result<Vec<(StoredDeviation, Option<Decision>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        reference: String,
+        municipality: String,
+        step: String,
+        kind: String,
+        fingerprint: String,
+        summary: String,
+        detail: String,
+        decision: Option<String>,
+        comment: Option<String>,
+        actor: Option<String>,
+        decided_at: Option<String>,
+        decided_in: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "select d.id, d.reference, d.municipality, d.step, d.kind, d.fingerprint, d.summary, d.detail,
+                x.decision, x.comment, x.actor, x.decided_at, x.version as decided_in
+         from deviations d
+         left join deviation_decisions x on x.id = (
+             select max(y.id) from deviation_decisions y
+             where y.service_id = $2 and y.municipality = d.municipality and y.step = d.step
+               and y.kind = d.kind and y.fingerprint = d.fingerprint
+               and y.reference_kind = case when d.reference = 'base' then 'base' else 'version' end)
+         where d.version_id = $1
+         order by d.id",
+    )
+    .bind(version_id)
+    .bind(service)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let decision = match (r.decision, r.actor, r.decided_at) {
+                (Some(decision), Some(actor), Some(decided_at)) => Some(Decision {
+                    decision,
+                    comment: r.comment.unwrap_or_default(),
+                    actor,
+                    decided_at,
+                    version: r.decided_in.unwrap_or_default(),
+                }),
+                _ => None,
+            };
+            let deviation = StoredDeviation {
+                id: r.id,
+                reference: r.reference,
+                municipality: r.municipality,
+                step: r.step,
+                kind: r.kind,
+                fingerprint: r.fingerprint,
+                summary: r.summary,
+                detail: serde_json::from_str(&r.detail).unwrap_or_default(),
+            };
+            (deviation, decision)
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Decision {
     pub decision: String,
@@ -159,36 +227,6 @@ pub struct Decision {
     pub actor: String,
     pub decided_at: String,
     pub version: String,
-}
-
-/// The latest decision on a deviation with this fingerprint, in any version.
-pub async fn decision(
-    db: &Store,
-    service: &str,
-    municipality: &str,
-    step: &str,
-    kind: &str,
-    reference_kind: &str,
-    fingerprint: &str,
-) -> Result<Option<Decision>, sqlx::Error> {
-    let row = sqlx::query(
-        "select decision, comment, actor, decided_at, version from deviation_decisions where service_id = $1 and municipality = $2 and step = $3 and kind = $4 and reference_kind = $5 and fingerprint = $6 order by id desc limit 1",
-    )
-    .bind(service)
-    .bind(municipality)
-    .bind(step)
-    .bind(kind)
-    .bind(reference_kind)
-    .bind(fingerprint)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| Decision {
-        decision: r.get(0),
-        comment: r.get(1),
-        actor: r.get(2),
-        decided_at: r.get(3),
-        version: r.get(4),
-    }))
 }
 
 /// Record one decision for each of `targets`, with an audit entry naming the evidence.
@@ -255,47 +293,32 @@ pub async fn decide(
     tx.commit().await
 }
 
-/// The newest released version of a service other than `except`.
-pub async fn last_release(
-    db: &Store,
-    service: &str,
-    except_version_id: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
-        "select version_id from releases where service_id = $1 and version_id <> $2 order by id desc limit 1",
-    )
-    .bind(service)
-    .bind(except_version_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| r.get(0)))
+/// How many captures (of any variant and viewport) a version has.
+pub async fn capture_count(db: &Store, version_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from captures where version_id = $1")
+        .bind(version_id)
+        .fetch_one(&db.pool)
+        .await
 }
 
-/// Record a release (the release check's action will call this; tests and
-/// `serve --demo` use it to set a baseline).
-pub async fn mark_released(
+/// The pages of each variant's newest good desktop capture (not the
+/// references'), by municipality: what the checklists read facts from.
+pub async fn latest_desktop_pages(
     db: &Store,
-    service: &str,
     version_id: i64,
-    actor: &str,
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "insert into releases (service_id, version_id, released_at, released_by) values ($1, $2, $3, $4)",
+) -> Result<std::collections::HashMap<String, Vec<super::capture::PageShot>>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select c.target, c.pages from captures c
+         where c.version_id = $1 and c.viewport = 'desktop' and c.status = 'ok'
+           and c.id = (select max(x.id) from captures x where x.version_id = c.version_id
+                       and x.target = c.target and x.viewport = 'desktop' and x.status = 'ok')",
     )
-    .bind(service)
     .bind(version_id)
-    .bind(now())
-    .bind(actor)
-    .execute(&mut *tx)
+    .fetch_all(&db.pool)
     .await?;
-    crate::store::audit(
-        &mut tx,
-        actor,
-        "release",
-        service,
-        &serde_json::json!({ "version_id": version_id }),
-    )
-    .await?;
-    tx.commit().await
+    Ok(rows
+        .into_iter()
+        .filter(|(target, _)| !target.contains('~'))
+        .map(|(target, pages)| (target, serde_json::from_str(&pages).unwrap_or_default()))
+        .collect())
 }

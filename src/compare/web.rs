@@ -3,7 +3,7 @@
 //! structural diffs, and e-kontoret's approve / flag decisions.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::browser::BrowserOptions;
+use crate::jobs::Kind;
 use crate::services::store::VersionSummary;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
@@ -36,18 +37,6 @@ pub fn router() -> Router<AppState> {
             "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}",
             post(decide),
         )
-}
-
-/// Comparisons running now (version ids), and the last failure per version.
-static RUNNING: Mutex<Option<HashSet<i64>>> = Mutex::new(None);
-static FAILED: Mutex<Option<HashMap<i64, String>>> = Mutex::new(None);
-
-fn running(id: i64) -> bool {
-    RUNNING
-        .lock()
-        .ok()
-        .and_then(|r| r.as_ref().map(|s| s.contains(&id)))
-        .unwrap_or(false)
 }
 
 /// A page's name in Swedish.
@@ -139,7 +128,7 @@ async fn matrix(
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let v = state.require_version(&service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let variants = state.variants(v.id).await?;
@@ -205,6 +194,7 @@ async fn matrix(
         .filter(|j| j.deviation.kind != "declared")
         .map(|j| j.deviation.municipality.as_str())
         .collect();
+    let job = crate::jobs::latest(&state.store, Kind::Comparison, v.id).await?;
     let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
     let title = format!(
         "Jämförelse av varianter: {} {} – Provrum",
@@ -218,11 +208,14 @@ async fn matrix(
             .map(|s| (s.clone(), step_label(s, &titles)))
             .collect(),
         compared,
-        running: running(v.id),
-        failed: FAILED
-            .lock()
-            .ok()
-            .and_then(|f| f.as_ref().and_then(|m| m.get(&v.id).cloned())),
+        running: job.as_ref().is_some_and(|j| j.running()),
+        failed: job.as_ref().and_then(|j| match j.status.as_str() {
+            "failed" => j.error.clone(),
+            "interrupted" => {
+                Some("Jämförelsen avbröts när servern startades om. Starta den igen.".into())
+            }
+            _ => None,
+        }),
         references,
         pending: judged.iter().filter(|j| !j.status.is_settled()).count(),
         changed_variants: changed.len(),
@@ -272,7 +265,7 @@ async fn cell(
     Query(q): Query<CellQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let v = state.require_version(&service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let stored = store::deviations(&state.store, v.id).await?;
@@ -377,7 +370,7 @@ async fn cell(
         step_label: label,
         csrf,
         deviations: views,
-        can_decide: crate::accounts::session::user()
+        can_decide: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
         version: v,
     })?;
@@ -403,7 +396,7 @@ async fn decide(
     Form(form): Form<DecideForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    let user = crate::accounts::session::require_to(crate::accounts::Action::DecideDeviation)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
     let v = state.require_version(&service, &ver).await?;
     let Some(d) = store::deviation(&state.store, v.id, id).await? else {
         return Err(WebError::NotFound(format!(
@@ -492,25 +485,13 @@ async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    crate::accounts::session::require_to(crate::accounts::Action::ProduceEvidence)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let v = state.require_version(&service, &ver).await?;
     let Some(origin) = state.origin.get().cloned() else {
         return Err(WebError::BadRequest(
             "Servern vet inte sin egen adress ännu.".into(),
         ));
     };
-    {
-        let mut r = RUNNING
-            .lock()
-            .map_err(|_| WebError::BadRequest("Försök igen.".into()))?;
-        let set = r.get_or_insert_with(HashSet::new);
-        if !set.insert(v.id) {
-            return Ok(
-                Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version))
-                    .into_response(),
-            );
-        }
-    }
     let env = Env {
         origin: state.browser_origin.clone().unwrap_or(origin),
         browser: BrowserOptions {
@@ -530,28 +511,23 @@ async fn start(
         viewports: vec![Viewport::desktop(), Viewport::mobile()],
         fresh: false,
     };
-    let bg = state.clone();
-    let id = v.id;
-    tokio::spawn(async move {
-        let result =
-            super::execute(&bg.store, &bg.artifacts, &env, &req, Arc::new(|_, _| {})).await;
-        if let Ok(mut f) = FAILED.lock() {
-            let m = f.get_or_insert_with(HashMap::new);
-            match result {
-                Ok(_) => {
-                    m.remove(&id);
-                }
-                Err(e) => {
-                    tracing::error!(version_id = id, error = %e, "comparison failed");
-                    m.insert(id, e.to_string());
-                }
-            }
-        }
-        if let Ok(mut r) = RUNNING.lock()
-            && let Some(s) = r.as_mut()
-        {
-            s.remove(&id);
-        }
-    });
+    let (db, artifacts) = (state.store.clone(), state.artifacts.clone());
+    // A comparison already running for the version is not started twice.
+    state
+        .jobs
+        .start(
+            &state.store,
+            Kind::Comparison,
+            v.id,
+            &user.username,
+            |job| async move {
+                let progress = Arc::new(move |done: usize, total: usize| job.progress(done, total));
+                super::execute(&db, &artifacts, &env, &req, progress)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .await?;
     Ok(Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version)).into_response())
 }

@@ -9,5 +9,5 @@ pub mod report;
 pub mod waivers;
 pub mod web;
 
-pub use gate::{Blocker, GateResult, Verdict2 as Verdict, check};
+pub use gate::{Blocker, GateResult, Verdict, check};
 pub use policy::Policy;

@@ -19,6 +19,63 @@ pub struct Policy {
     pub feedback_classes: Vec<String>,
 }
 
+/// The six conditions of the release gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    Scenarios,
+    Deviations,
+    Checklists,
+    Accessibility,
+    Feedback,
+    Round,
+}
+
+impl Condition {
+    pub const ALL: [Condition; 6] = [
+        Condition::Scenarios,
+        Condition::Deviations,
+        Condition::Checklists,
+        Condition::Accessibility,
+        Condition::Feedback,
+        Condition::Round,
+    ];
+
+    /// Its name in the policy file, blocker keys and reports.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Condition::Scenarios => "scenarios",
+            Condition::Deviations => "deviations",
+            Condition::Checklists => "checklists",
+            Condition::Accessibility => "accessibility",
+            Condition::Feedback => "feedback",
+            Condition::Round => "round",
+        }
+    }
+
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Condition::Scenarios => "Scenarier",
+            Condition::Deviations => "Avvikelser mellan varianter",
+            Condition::Checklists => "Juridiska checklistor",
+            Condition::Accessibility => "Tillgänglighet (axe-core)",
+            Condition::Feedback => "Krav och juridiska frågor",
+            Condition::Round => "Granskningsomgången",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Condition> {
+        Condition::ALL.into_iter().find(|c| c.slug() == s)
+    }
+}
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.slug())
+    }
+}
+
+/// The conditions' names, as the policy file spells them.
 pub const CONDITIONS: [&str; 6] = [
     "scenarios",
     "deviations",
@@ -41,8 +98,8 @@ impl Default for Policy {
 }
 
 impl Policy {
-    pub fn applies(&self, condition: &str) -> bool {
-        self.conditions.iter().any(|c| c == condition)
+    pub fn applies(&self, condition: Condition) -> bool {
+        self.conditions.iter().any(|c| c == condition.slug())
     }
 
     /// The policy in `path`, the defaults when there is no such file, or every problem in it.

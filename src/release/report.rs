@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::artifacts::Artifacts;
 
-use super::gate::{Blocker, GateResult, Verdict2};
+use super::gate::{Blocker, GateResult, Verdict};
+use super::policy::Condition;
 
 pub fn json(g: &GateResult, exit: u8) -> serde_json::Value {
     json!({
@@ -98,7 +99,7 @@ fn thumbnail(artifacts: &Artifacts, hash: &str) -> Option<String> {
 }
 
 struct Row {
-    condition: &'static str,
+    condition: Condition,
     condition_sv: &'static str,
     blockers: Vec<(Blocker, Option<String>)>,
 }
@@ -121,16 +122,8 @@ struct Report<'a> {
     origin: &'a str,
 }
 
-pub fn condition_sv(c: &str) -> &'static str {
-    match c {
-        "scenarios" => "Scenarier",
-        "deviations" => "Avvikelser mellan varianter",
-        "checklists" => "Juridiska checklistor",
-        "accessibility" => "Tillgänglighet (axe-core)",
-        "feedback" => "Krav och juridiska frågor",
-        "round" => "Granskningsomgången",
-        _ => "Övrigt",
-    }
+pub fn condition_sv(c: &Condition) -> &'static str {
+    c.swedish()
 }
 
 /// The self-contained report; `origin` (may be empty) makes evidence links absolute.
@@ -146,8 +139,8 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
         .conditions
         .iter()
         .map(|c| Row {
-            condition: c,
-            condition_sv: condition_sv(c),
+            condition: *c,
+            condition_sv: c.swedish(),
             blockers: g
                 .blockers
                 .iter()
@@ -189,7 +182,7 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
         .collect();
     Report {
         g,
-        ready: g.verdict == Verdict2::Ready,
+        ready: g.verdict == Verdict::Ready,
         rows,
         places,
         waived: g.waived.clone(),

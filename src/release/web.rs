@@ -11,12 +11,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::accounts::Action;
-use crate::accounts::session::{require, require_to};
 use crate::services::store::VersionSummary;
 use crate::web::page::Page;
+use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
-use super::gate::{self, GateResult, Verdict2};
+use super::gate::{self, GateResult, Verdict};
 use super::{Policy, report, waivers};
 
 pub fn router() -> Router<AppState> {
@@ -51,7 +51,7 @@ pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult
 }
 
 struct Group {
-    condition: &'static str,
+    condition: super::policy::Condition,
     title: &'static str,
     blockers: Vec<gate::Blocker>,
 }
@@ -80,8 +80,8 @@ async fn view(
         .conditions
         .iter()
         .map(|c| Group {
-            condition: c,
-            title: report::condition_sv(c),
+            condition: *c,
+            title: c.swedish(),
             blockers: g
                 .blockers
                 .iter()
@@ -129,7 +129,7 @@ async fn release(
     let u = require_to(Action::Release)?;
     let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
-    if g.verdict != Verdict2::Ready {
+    if g.verdict != Verdict::Ready {
         return Err(WebError::BadRequest(format!(
             "Versionen kan inte släppas: {} hinder återstår (se releasesidan).",
             g.blockers.len()
@@ -140,7 +140,7 @@ async fn release(
             Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response(),
         );
     }
-    crate::compare::store::mark_released(&state.store, &service, v.id, &u.username).await?;
+    crate::services::releases::mark_released(&state.store, &service, v.id, &u.username).await?;
     Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
 }
 
@@ -216,7 +216,7 @@ struct DashRow {
     service: String,
     title: String,
     version: String,
-    verdict: Verdict2,
+    verdict: Verdict,
     blockers: usize,
     released: Option<String>,
     /// Per municipality: (id, short name, state label, css class).
@@ -248,12 +248,13 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
             continue;
         };
         let g = evaluate(&state, &v).await?;
-        let released = match crate::compare::store::last_release(&state.store, &s.id, -1).await? {
-            Some(id) => crate::services::store::version_by_id(&state.store, id)
-                .await?
-                .map(|x| x.version),
-            None => None,
-        };
+        let released =
+            match crate::services::releases::last_release(&state.store, &s.id, -1).await? {
+                Some(id) => crate::services::store::version_by_id(&state.store, id)
+                    .await?
+                    .map(|x| x.version),
+                None => None,
+            };
         let round = crate::reviews::rounds::latest(&state.store, v.id).await?;
         let answers = match &round {
             Some(r) => crate::reviews::rounds::answers(&state.store, r.id).await?,

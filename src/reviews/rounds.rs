@@ -77,7 +77,7 @@ pub fn deadline_end(deadline: &str) -> Option<DateTime<Utc>> {
     let midnight = d.succ_opt()?.and_hms_opt(0, 0, 0)?;
     // Guess CET, then correct with the offset in force at that instant.
     let guess = Utc.from_utc_datetime(&midnight) - chrono::Duration::hours(1);
-    let off = crate::sandbox::clock::offset_hours(guess);
+    let off = crate::clock::offset_hours(guess);
     Some(Utc.from_utc_datetime(&midnight) - chrono::Duration::hours(off))
 }
 

@@ -231,3 +231,30 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<Captured>, sqlx::Err
         None => Ok(None),
     }
 }
+
+/// How many cases each municipality's variant of a version has received.
+pub async fn counts(
+    store: &Store,
+    version_id: i64,
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select municipality, count(*) from submissions where version_id = $1 group by municipality",
+    )
+    .bind(version_id)
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// (municipality, personal identity number) of every signed-in case of a version.
+pub async fn submitted_numbers(
+    store: &Store,
+    version_id: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select municipality, personnummer from submissions where version_id = $1 and personnummer is not null",
+    )
+    .bind(version_id)
+    .fetch_all(&store.pool)
+    .await
+}

@@ -9,8 +9,6 @@ use serde_json::{Map, Value};
 use crate::identities::Personnummer;
 use crate::services::{Field, FieldKind, Step, Variant};
 
-use super::files;
-
 pub type Answers = Map<String, Value>;
 
 /// What the browser sent for one step.
@@ -405,14 +403,14 @@ fn check_uploads(
         .iter()
         .filter(|u| u.field == f.id && !u.filename.is_empty())
     {
-        let ext = files::extension(&u.filename);
-        let name = files::clean_filename(&u.filename);
+        let ext = crate::filetypes::extension(&u.filename);
+        let name = crate::filetypes::clean_filename(&u.filename);
         if !rules.accept.contains(&ext) {
             push(format!(
                 "Filen ”{name}” har en filtyp som inte tas emot. Tillåtna filtyper: {}.",
                 rules.accept.join(", ")
             ));
-        } else if !files::content_matches(&ext, &u.bytes) {
+        } else if !crate::filetypes::content_matches(&ext, &u.bytes) {
             push(format!(
                 "Filen ”{name}” är inte en riktig {}-fil. Kontrollera filen och försök igen.",
                 ext.to_uppercase()
@@ -420,7 +418,7 @@ fn check_uploads(
         } else if u.bytes.len() as u64 > rules.max_size_kb * 1024 {
             push(format!(
                 "Filen ”{name}” är för stor. Största tillåtna storlek är {}.",
-                human_size(rules.max_size_kb)
+                crate::filetypes::human_size(rules.max_size_kb)
             ));
         } else if u.bytes.is_empty() {
             push(format!("Filen ”{name}” är tom."));
@@ -442,14 +440,6 @@ fn check_uploads(
             anchor: input_id(&f.id),
             message: format!("Bifoga minst en fil i ”{}”.", f.label),
         });
-    }
-}
-
-pub fn human_size(kb: u64) -> String {
-    if kb >= 1024 && kb.is_multiple_of(1024) {
-        format!("{} MB", kb / 1024)
-    } else {
-        format!("{kb} kB")
     }
 }
 

@@ -2,11 +2,10 @@
 //! service would, with test identities only, and every submission captured
 //! in an inbox. Nothing leaves the box.
 
-pub mod clock;
-pub mod files;
 pub mod inbox;
 pub mod input;
 mod pages;
 pub mod routes;
 pub mod session;
 pub mod views;
+pub mod visit;

@@ -10,12 +10,12 @@ use crate::services::{PersonalData, Variant};
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, render};
 
-use super::clock;
 use super::inbox::{self, Captured};
 use super::input::{self, FieldError};
-use super::routes::{Ctx, ctx};
 use super::session::Session;
 use super::views::{self, FieldView, SummaryStep};
+use super::visit::{Ctx, ctx};
+use crate::clock;
 
 #[derive(Template)]
 #[template(path = "sandbox/start.html")]

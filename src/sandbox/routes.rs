@@ -2,8 +2,6 @@
 //! steps, summary, simulated signing, receipt; and the inbox that shows what
 //! the case system would have received.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,14 +11,16 @@ use serde::Deserialize;
 
 use crate::identities::{self, Personnummer};
 use crate::services::Variant;
-use crate::services::store::VersionSummary;
 use crate::web::{AppState, WebError};
 
 use super::input::{self, StepInput, StoredFile, Upload};
+use super::pages;
 use super::session::{self, Session};
-use super::{files, pages};
+use super::visit::{self, Ctx};
 
-const COOKIE: &str = "provrum_sandbox";
+type VariantPath = Path<(String, String, String)>;
+
+use super::visit::COOKIE;
 
 pub fn router() -> Router<AppState> {
     let base = "/tjanster/{service}/{version}/{kommun}";
@@ -45,86 +45,13 @@ pub fn router() -> Router<AppState> {
         .route("/inkorg/{case}/bilagor/{id}", get(pages::attachment))
 }
 
-/// The version and variant a sandbox URL names.
-pub struct Ctx {
-    pub version: VersionSummary,
-    pub variant: Arc<Variant>,
-    pub base_url: String,
-    pub code: Option<String>,
-}
-
-pub async fn ctx(
-    state: &AppState,
-    service: &str,
-    version: &str,
-    kommun: &str,
-) -> Result<Ctx, WebError> {
-    let Some(v) = state.version(service, version).await? else {
-        return Err(WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        )));
-    };
-    let Some(variant) = state.variant(v.id, kommun).await? else {
-        return Err(WebError::NotFound(format!(
-            "{service} {version} har ingen variant för {kommun}."
-        )));
-    };
-    Ok(Ctx {
-        base_url: format!("/tjanster/{service}/{version}/{kommun}"),
-        code: state.registry.get(kommun).and_then(|m| m.code.clone()),
-        version: v,
-        variant,
-    })
-}
-
-type VariantPath = Path<(String, String, String)>;
-
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    crate::web::cookie(headers, COOKIE)
-}
-
-async fn current(
-    state: &AppState,
-    headers: &HeaderMap,
-    c: &Ctx,
-) -> Result<Option<Session>, WebError> {
-    let Some(id) = cookie_value(headers) else {
-        return Ok(None);
-    };
-    Ok(session::load(&state.store, &id, c.version.id, &c.variant.municipality).await?)
-}
-
-/// Where a citizen with this session should be now, if not on the page asked for.
-fn gate(c: &Ctx, s: &Option<Session>) -> Result<Session, Redirect> {
-    let Some(s) = s.clone() else {
-        return Err(Redirect::to(&c.base_url));
-    };
-    if s.submission_id.is_some() {
-        return Err(Redirect::to(&format!("{}/kvittens", c.base_url)));
-    }
-    if c.variant.authentication.required && s.personnummer.is_none() {
-        return Err(Redirect::to(&format!("{}/logga-in", c.base_url)));
-    }
-    Ok(s)
-}
-
-fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {
-    if crate::web::csrf::same_token(&s.csrf, token) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(
-            "Formuläret har gått ut. Gå tillbaka, ladda om sidan och försök igen.".into(),
-        ))
-    }
-}
-
 async fn start_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
 ) -> Result<Html<String>, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let s = current(&state, &headers, &c).await?;
+    let c = visit::ctx(&state, &service, &version, &kommun).await?;
+    let s = visit::current(&state, &headers, &c).await?;
     pages::start(&c, s.as_ref())
 }
 
@@ -132,7 +59,7 @@ async fn start(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
+    let c = visit::ctx(&state, &service, &version, &kommun).await?;
     if c.variant.external_url.is_some() {
         return Err(WebError::BadRequest(
             "Den här varianten finns hos en extern leverantör och kan inte provas i sandlådan."
@@ -175,10 +102,7 @@ async fn login_page(
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(s) = current(&state, &headers, &c).await? else {
-        return Ok(Redirect::to(&c.base_url).into_response());
-    };
+    let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     pages::login(&c, &s, None, "", StatusCode::OK)
 }
 
@@ -198,11 +122,8 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(mut s) = current(&state, &headers, &c).await? else {
-        return Ok(Redirect::to(&c.base_url).into_response());
-    };
-    check_csrf(&s, &form.csrf)?;
+    let (c, mut s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
+    visit::check_csrf(&s, &form.csrf)?;
     let typed = form.personnummer.trim();
     let chosen = if typed.is_empty() {
         form.person.trim()
@@ -271,11 +192,7 @@ async fn step_page(
     Path((service, version, kommun, step)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
+    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     pages::step(&c, &s, &step, &[], StatusCode::OK)
 }
 
@@ -312,13 +229,9 @@ async fn step_submit(
     headers: HeaderMap,
     mp: Multipart,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
+    let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     let input = read_multipart(mp).await?;
-    check_csrf(
+    visit::check_csrf(
         &s,
         input
             .values
@@ -339,11 +252,11 @@ async fn step_submit(
         let sha256 = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
             .await
             .map_err(std::io::Error::other)??;
-        let ext = files::extension(&u.filename);
+        let ext = crate::filetypes::extension(&u.filename);
         s.files.push(StoredFile {
             field: u.field,
-            filename: files::clean_filename(&u.filename),
-            content_type: files::content_type_for(&ext)
+            filename: crate::filetypes::clean_filename(&u.filename),
+            content_type: crate::filetypes::content_type_for(&ext)
                 .unwrap_or("application/octet-stream")
                 .to_string(),
             size,
@@ -392,11 +305,7 @@ async fn summary_page(
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
+    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
     }
@@ -415,12 +324,8 @@ async fn summary_submit(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
-    check_csrf(&s, &form.csrf)?;
+    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
+    visit::check_csrf(&s, &form.csrf)?;
     finish(&state, &c, s).await
 }
 
@@ -467,11 +372,7 @@ async fn sign_page(
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
+    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if !c.variant.signing.required {
         return Ok(Redirect::to(&format!("{}/granska", c.base_url)).into_response());
     }
@@ -487,12 +388,8 @@ async fn sign_submit(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let mut s = match gate(&c, &current(&state, &headers, &c).await?) {
-        Ok(s) => s,
-        Err(r) => return Ok(r.into_response()),
-    };
-    check_csrf(&s, &form.csrf)?;
+    let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
+    visit::check_csrf(&s, &form.csrf)?;
     s.signed_at = Some(crate::store::now());
     session::save(&state.store, &s).await?;
     finish(&state, &c, s).await
@@ -503,10 +400,7 @@ async fn receipt_page(
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let Some(s) = current(&state, &headers, &c).await? else {
-        return Ok(Redirect::to(&c.base_url).into_response());
-    };
+    let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     let Some(id) = s.submission_id else {
         return Ok(Redirect::to(&c.base_url).into_response());
     };
@@ -523,6 +417,6 @@ async fn brand(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
 ) -> Result<Response, WebError> {
-    let c = ctx(&state, &service, &version, &kommun).await?;
+    let c = visit::ctx(&state, &service, &version, &kommun).await?;
     Ok(crate::web::static_files::brand_css(c.variant.branding.colour.as_deref()).into_response())
 }

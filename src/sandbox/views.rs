@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use crate::services::{Field, FieldKind, Step, Variant};
 
-use super::input::{self, Answers, FieldError, StoredFile, human_size, input_id, parts};
+use super::input::{self, Answers, FieldError, StoredFile, input_id, parts};
+use crate::filetypes::human_size;
 
 pub struct OptionView {
     pub value: String,

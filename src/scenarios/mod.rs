@@ -6,6 +6,7 @@ pub mod execute;
 pub mod model;
 mod parse;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod store;
 pub mod web;

@@ -1,9 +1,6 @@
 //! Runs in the browser: the list, a run's matrix (scenario × municipality),
 //! a cell's step timeline with screenshots, and starting a run.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -13,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::browser::BrowserOptions;
+use crate::jobs::Kind;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -37,7 +35,7 @@ struct RunsPage {
 }
 
 async fn runs(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let runs = store::list(&state.store, 100).await?;
     render(&RunsPage {
         page: Page::plain("Körningar – Provrum"),
@@ -75,7 +73,7 @@ struct RunPage {
 }
 
 async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let run = store::get(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Det finns ingen körning {id}.")))?;
@@ -235,7 +233,7 @@ async fn cell(
     State(state): State<AppState>,
     Path((id, cell_id)): Path<(i64, i64)>,
 ) -> Result<Html<String>, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let Some((run_id, cell, steps)) = store::cell(&state.store, cell_id)
         .await?
         .filter(|(r, _, _)| *r == id)
@@ -328,7 +326,7 @@ async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    let user = crate::accounts::session::require_to(crate::accounts::Action::ProduceEvidence)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let Some(origin) = state.origin.get().cloned() else {
         return Err(WebError::BadRequest(
             "Servern vet inte sin egen adress ännu.".into(),
@@ -370,17 +368,21 @@ async fn start(
         plan.cells.len(),
     )
     .await?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    if let Ok(mut b) = state.background.lock() {
-        b.push(cancel.clone());
-    }
-    let bg = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) =
-            execute::execute_run(&bg.store, &bg.artifacts, run_id, plan, cfg, cancel, |_| {}).await
-        {
-            tracing::error!(run_id, error = %e, "background run failed");
-        }
-    });
+    let (db, artifacts) = (state.store.clone(), state.artifacts.clone());
+    state
+        .jobs
+        .start(
+            &state.store,
+            Kind::Run,
+            run_id,
+            &user.username,
+            |job| async move {
+                execute::execute_run(&db, &artifacts, run_id, plan, cfg, job.cancel, |_| {})
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .await?;
     Ok(Redirect::to(&format!("/korningar/{run_id}")).into_response())
 }

@@ -2,7 +2,7 @@
 //! choosing which variant to try. (The full comparison lives in `compare`.)
 
 use super::model::{BaseService, FieldKind, Variant};
-use crate::sandbox::input::human_size;
+use crate::filetypes::human_size;
 
 pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
     let mut out = Vec::new();

@@ -270,15 +270,12 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
             );
         }
         for ext in &rules.accept {
-            if crate::sandbox::files::content_type_for(ext).is_none() {
+            if crate::filetypes::content_type_for(ext).is_none() {
                 d.error_hint(
                     at_file,
                     &format!("{path}.file.accept"),
                     format!("unknown file type `{ext}`"),
-                    format!(
-                        "known: {}",
-                        crate::sandbox::files::KNOWN_EXTENSIONS.join(", ")
-                    ),
+                    format!("known: {}", crate::filetypes::KNOWN_EXTENSIONS.join(", ")),
                 );
             }
         }

@@ -1,6 +1,7 @@
 //! Candidate e-services: the package format, its validation, overlay merge,
 //! and storage of immutable versions.
 
+pub mod catalog;
 pub mod changes;
 mod check;
 pub mod merge;
@@ -8,8 +9,10 @@ pub mod model;
 pub mod package;
 mod parse;
 mod parse_overlay;
+pub mod reference;
+pub mod releases;
 pub mod store;
+pub mod web;
 
 pub use model::*;
 pub use package::{LoadError, Package, find_packages, from_files, load};
-pub use parse::contact as model_contact;

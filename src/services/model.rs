@@ -239,29 +239,7 @@ pub struct PersonalData {
     pub dpo_contact: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Contact {
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub address: Option<String>,
-    pub hours: Option<String>,
-    pub text: Option<String>,
-}
-
-impl Contact {
-    /// Fields of `over` replace those of `self` where set.
-    pub fn merged(&self, over: &Contact) -> Contact {
-        Contact {
-            name: over.name.clone().or_else(|| self.name.clone()),
-            phone: over.phone.clone().or_else(|| self.phone.clone()),
-            email: over.email.clone().or_else(|| self.email.clone()),
-            address: over.address.clone().or_else(|| self.address.clone()),
-            hours: over.hours.clone().or_else(|| self.hours.clone()),
-            text: over.text.clone().or_else(|| self.text.clone()),
-        }
-    }
-}
+pub use crate::contact::Contact;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Branding {

@@ -134,19 +134,7 @@ pub fn personal_data(d: &mut Decoder, node: &Node, path: &str) -> Option<Persona
     })
 }
 
-pub fn contact(d: &mut Decoder, node: &Node, path: &str) -> Option<Contact> {
-    let mut c = d.map(node, path)?;
-    let contact = Contact {
-        name: c.opt_str(d, "name"),
-        phone: c.opt_str(d, "phone"),
-        email: c.opt_str(d, "email"),
-        address: c.opt_str(d, "address"),
-        hours: c.opt_str(d, "hours"),
-        text: c.opt_str(d, "text"),
-    };
-    c.finish(d);
-    Some(contact)
-}
+pub use crate::contact::decode as contact;
 
 fn steps(d: &mut Decoder, node: &Node, path: &str) -> Vec<Step> {
     let Some(items) = d.seq(node, path) else {

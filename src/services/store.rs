@@ -36,14 +36,14 @@ pub enum ImportOutcome {
     },
 }
 
-/// Store a package as a new version, all or nothing.
-pub async fn import(
-    store: &Store,
+/// Write a package as a new version inside the caller's transaction
+/// (`intake::import` owns it: carrying comments over belongs to the same
+/// all-or-nothing step). `Unchanged` means nothing was written.
+pub async fn insert_version(
+    tx: &mut sqlx::AnyConnection,
     pkg: &Package,
     registry: &Registry,
-    actor: &str,
 ) -> Result<ImportOutcome, ImportError> {
-    let mut tx = store.begin().await?;
     let existing = sqlx::query(
         "select id, content_hash from service_versions where service_id = $1 and version = $2",
     )
@@ -53,7 +53,6 @@ pub async fn import(
     .await?;
     if let Some(row) = existing {
         let (id, stored): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-        tx.rollback().await?;
         if stored == pkg.content_hash {
             return Ok(ImportOutcome::Unchanged { version_id: id });
         }
@@ -109,12 +108,6 @@ pub async fn import(
             .execute(&mut *tx)
             .await?;
     }
-    // Open comments on the previous version follow, re-anchored (or marked orphaned).
-    let carried =
-        crate::reviews::carry::carry_over(&mut tx, &pkg.base.id, version_id, &pkg.variants).await?;
-    let detail = serde_json::json!({ "version": pkg.base.version, "content_hash": pkg.content_hash, "variants": pkg.variants.len(), "comments_carried_over": carried });
-    store::audit(&mut tx, actor, "import", &pkg.base.id, &detail).await?;
-    tx.commit().await?;
     Ok(ImportOutcome::Imported {
         version_id,
         variants: pkg.variants.len(),

@@ -17,6 +17,9 @@ pub enum WebError {
     /// Not logged in: go to the login page, then back to this path.
     #[error("login required for {0}")]
     LoginRequired(String),
+    /// Not an error for the person: they belong on another page (303 See Other).
+    #[error("go to {0}")]
+    Redirect(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("template: {0}")]
@@ -52,6 +55,9 @@ impl IntoResponse for WebError {
             }
             return axum::response::Redirect::to(&to).into_response();
         }
+        if let WebError::Redirect(to) = &self {
+            return axum::response::Redirect::to(to).into_response();
+        }
         let (status, heading, message) = match &self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Sidan finns inte", m.clone()),
             WebError::BadRequest(m) => (
@@ -65,11 +71,13 @@ impl IntoResponse for WebError {
                 m.clone(),
             ),
             _ => {
-                tracing::error!(error = %self, "request failed");
+                // The id ties what the person reports to the full error in the log.
+                let id = format!("{:08x}", rand::random::<u32>());
+                tracing::error!(error = %self, error_id = %id, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Ett tekniskt fel inträffade",
-                    "Försök igen om en stund. Felet har loggats.".to_string(),
+                    format!("Försök igen om en stund. Felet har loggats med nummer {id}."),
                 )
             }
         };

@@ -1,16 +1,17 @@
-//! Wiring: the router that merges each module's routes, shared state,
-//! security headers, error pages and static assets.
+//! The HTTP kit every domain's pages are built with: the shared state,
+//! the logged-in user (`session`), CSRF tokens, security headers, errors,
+//! page chrome and static files. It imports no domain: `startup` mounts the
+//! domains' routers on it.
 
-mod audit;
 pub mod csrf;
 mod error;
-mod home;
+
 pub mod page;
 mod security;
+pub mod session;
 pub mod static_files;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +20,7 @@ use axum::routing::get;
 use crate::artifacts::Artifacts;
 use crate::municipalities::Registry;
 use crate::services::Variant;
+use crate::services::catalog::Catalog;
 use crate::services::store::VersionSummary;
 use crate::store::Store;
 
@@ -67,19 +69,15 @@ pub struct Inner {
     pub chromium_url: Option<String>,
     /// How a remote browser reaches this server, when not at `origin`.
     pub browser_origin: Option<String>,
-    /// Cancel flags of runs started from the web, stopped on shutdown.
-    pub background: std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>,
+    /// Runs and comparisons started from the web, stopped on shutdown.
+    pub jobs: crate::jobs::Jobs,
     pub artifacts: Artifacts,
     pub registry: &'static Registry,
     pub secure_cookies: bool,
     /// Failed logins per user name and client address.
     pub login_limiter: crate::accounts::limiter::Limiter,
-    /// Versions are immutable, so a resolved variant can be cached forever.
-    variants: RwLock<HashMap<(i64, String), Arc<Variant>>>,
-    /// Likewise a version's row, by (service, version).
-    versions: RwLock<HashMap<(String, String), VersionSummary>>,
-    /// And all variants of a version, in municipality order.
-    all_variants: RwLock<HashMap<i64, Arc<Vec<Variant>>>>,
+    /// Stored versions and their resolved variants (cached: versions never change).
+    pub catalog: Catalog,
 }
 
 impl std::ops::Deref for AppState {
@@ -113,6 +111,7 @@ impl AppState {
             release_policy,
         } = settings;
         AppState(Arc::new(Inner {
+            catalog: Catalog::new(store.clone(), Registry::builtin()),
             store,
             origin: std::sync::OnceLock::new(),
             chromium,
@@ -121,36 +120,21 @@ impl AppState {
             release_policy,
             chromium_url,
             browser_origin,
-            background: std::sync::Mutex::new(Vec::new()),
+            jobs: Default::default(),
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,
             login_limiter: Default::default(),
-            variants: RwLock::new(HashMap::new()),
-            versions: RwLock::new(HashMap::new()),
-            all_variants: RwLock::new(HashMap::new()),
         }))
     }
 
-    /// A version by service and number; cached once found (versions never change).
+    /// A version by service and number (the catalog caches it).
     pub async fn version(
         &self,
         service: &str,
         version: &str,
     ) -> Result<Option<VersionSummary>, sqlx::Error> {
-        let key = (service.to_string(), version.to_string());
-        if let Some(v) = self.versions.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(Some(v));
-        }
-        let Some(v) =
-            crate::services::store::find_version(&self.store, service, Some(version)).await?
-        else {
-            return Ok(None);
-        };
-        if let Ok(mut m) = self.versions.write() {
-            m.insert(key, v.clone());
-        }
-        Ok(Some(v))
+        self.catalog.version(service, version).await
     }
 
     /// The version a page is about, or a Swedish "not found".
@@ -166,60 +150,28 @@ impl AppState {
         })
     }
 
-    /// Every variant of a version (immutable, so cached).
+    /// Every variant of a version.
     pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
-        if let Some(v) = self
-            .all_variants
-            .read()
-            .ok()
-            .and_then(|m| m.get(&version_id).cloned())
-        {
-            return Ok(v);
-        }
-        let list = Arc::new(crate::services::store::variants(&self.store, version_id).await?);
-        if let Ok(mut m) = self.all_variants.write() {
-            m.insert(version_id, list.clone());
-        }
-        Ok(list)
+        self.catalog.variants(version_id).await
     }
 
+    /// One variant, or `<municipality>~bas` for the comparison reference.
     pub async fn variant(
         &self,
         version_id: i64,
         municipality: &str,
     ) -> Result<Option<Arc<Variant>>, sqlx::Error> {
-        let key = (version_id, municipality.to_string());
-        if let Some(v) = self.variants.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(Some(v));
-        }
-        let v = match municipality.strip_suffix(crate::compare::reference::BASE_SUFFIX) {
-            // The base as this municipality would show it: what comparisons render.
-            Some(m) => {
-                let (Some(v), Some(base)) = (
-                    crate::services::store::variant(&self.store, version_id, m).await?,
-                    crate::services::store::base(&self.store, version_id).await?,
-                ) else {
-                    return Ok(None);
-                };
-                crate::compare::reference::base_as(&base, &v, self.registry)
-            }
-            None => crate::services::store::variant(&self.store, version_id, municipality).await?,
-        };
-        let Some(v) = v else {
-            return Ok(None);
-        };
-        let v = Arc::new(v);
-        if let Ok(mut m) = self.variants.write() {
-            m.insert(key, v.clone());
-        }
-        Ok(Some(v))
+        self.catalog.variant(version_id, municipality).await
     }
 }
 
 /// Largest request body: the sandbox's biggest upload limit plus form overhead.
 const BODY_LIMIT: usize = 60 * 1024 * 1024;
 
-pub fn app(state: AppState) -> Router {
+/// The kit's own routes (health, favicon, static files) merged with the
+/// domains' `routes`, wrapped in the layers every page needs: body limit,
+/// the logged-in user, security headers, a request span, the 404 page.
+pub fn app(routes: Router<AppState>, state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         // Browsers ask for it on every page; a 404 would be console noise in every run.
@@ -227,21 +179,13 @@ pub fn app(state: AppState) -> Router {
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NO_CONTENT }),
         )
-        .merge(home::router())
-        .merge(crate::sandbox::routes::router())
-        .merge(crate::scenarios::web::router())
-        .merge(crate::compare::web::router())
-        .merge(crate::accounts::web::router())
-        .merge(crate::reviews::web::router())
-        .merge(crate::checklists::web::router())
-        .merge(crate::release::web::router())
-        .merge(audit::router())
+        .merge(routes)
         .merge(static_files::router())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::accounts::session::layer,
+            session::layer,
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)

@@ -21,7 +21,7 @@ pub struct UserChrome {
 }
 
 fn user_chrome() -> Option<UserChrome> {
-    crate::accounts::session::user().map(|u| UserChrome {
+    crate::web::session::user().map(|u| UserChrome {
         name: u.name.clone(),
         role: u.role.swedish(),
         admin: u.role == crate::accounts::Role::EKontoret,

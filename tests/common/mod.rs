@@ -140,7 +140,7 @@ async fn import_demo(app: &TestApp) {
         let pkg =
             provrum::services::load(&fixtures().join("services").join(name), Registry::builtin())
                 .expect("fixture package is valid");
-        provrum::services::store::import(&app.store, &pkg, Registry::builtin(), "test")
+        provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
             .await
             .expect("import fixture");
     }

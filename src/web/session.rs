@@ -7,9 +7,9 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::web::{AppState, WebError};
+use super::{AppState, WebError};
 
-use super::{Action, User};
+use crate::accounts::{Action, User};
 
 pub const COOKIE: &str = "provrum_konto";
 
@@ -28,7 +28,7 @@ tokio::task_local! {
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let token = crate::web::cookie(req.headers(), COOKIE).filter(|t| t.len() == 64);
     let user = match &token {
-        Some(t) => super::store::session_user(&state.store, t)
+        Some(t) => crate::accounts::store::session_user(&state.store, t)
             .await
             .ok()
             .flatten(),
@@ -97,7 +97,7 @@ pub fn cookie(token: Option<&str>, secure: bool) -> Option<HeaderValue> {
     let value = match token {
         Some(t) => format!(
             "{COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            super::store::SESSION_HOURS * 3600
+            crate::accounts::store::SESSION_HOURS * 3600
         ),
         None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };

@@ -5,13 +5,12 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
-use sqlx::Row;
 
-use super::page::Page;
-use super::{AppState, WebError, render};
 use crate::municipalities::Municipality;
 use crate::services::changes::local_changes;
 use crate::services::store::{self, ServiceSummary, VersionSummary};
+use crate::web::page::Page;
+use crate::web::{AppState, WebError, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +27,7 @@ struct HomePage<'a> {
 }
 
 async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    crate::accounts::session::require()?;
+    crate::web::session::require()?;
     let services = store::list(&state.store).await?;
     render(&HomePage {
         page: Page::plain("Tjänster – Provrum"),
@@ -62,25 +61,14 @@ async fn version(
     Path((service, version)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, WebError> {
-    crate::accounts::session::require()?;
-    use axum::response::IntoResponse;
-    let (csrf, set_cookie) = super::csrf::token(&headers, state.secure_cookies);
-    let Some(v) = state.version(&service, &version).await? else {
-        return Err(WebError::NotFound(format!(
-            "Det finns ingen version {version} av tjänsten {service} i provrummet."
-        )));
-    };
+    crate::web::session::require()?;
+    let (csrf, set_cookie) = crate::web::csrf::token(&headers, state.secure_cookies);
+    let v = state.require_version(&service, &version).await?;
     let base = store::base(&state.store, v.id)
         .await?
         .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
-    let counts = sqlx::query("select municipality, count(*) as n from submissions where version_id = $1 group by municipality").bind(v.id).fetch_all(&state.store.pool).await?;
-    let count = |m: &str| {
-        counts
-            .iter()
-            .find(|r| r.try_get::<String, _>(0).is_ok_and(|x| x == m))
-            .and_then(|r| r.try_get::<i64, _>(1).ok())
-            .unwrap_or(0)
-    };
+    let counts = crate::sandbox::inbox::counts(&state.store, v.id).await?;
+    let count = |m: &str| counts.get(m).copied().unwrap_or(0);
     let mut rows: Vec<VariantRow> = store::variants(&state.store, v.id)
         .await?
         .into_iter()
@@ -103,13 +91,9 @@ async fn version(
     let html = render(&VersionPage {
         page: Page::plain(&title),
         csrf,
-        imported: crate::sandbox::clock::swedish(&v.imported_at),
+        imported: crate::clock::swedish(&v.imported_at),
         version: v,
         rows,
     })?;
-    let mut res = html.into_response();
-    if let Some(c) = set_cookie {
-        res.headers_mut().insert(axum::http::header::SET_COOKIE, c);
-    }
-    Ok(res)
+    Ok(crate::web::with_cookie(html, set_cookie))
 }

@@ -9,10 +9,10 @@ use axum::routing::get;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::page::Page;
-use super::{AppState, WebError, render};
 use crate::accounts::Action;
-use crate::accounts::session::require_to;
+use crate::web::page::Page;
+use crate::web::session::require_to;
+use crate::web::{AppState, WebError, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/logg", get(log))

@@ -69,3 +69,12 @@ mod tests {
         assert_eq!(clean_filename("C:\\Users\\x\\foto \"1\".jpg"), "foto 1.jpg");
     }
 }
+
+/// A size limit as people read it: `5 MB`, `300 kB`.
+pub fn human_size(kb: u64) -> String {
+    if kb >= 1024 && kb.is_multiple_of(1024) {
+        format!("{} MB", kb / 1024)
+    } else {
+        format!("{kb} kB")
+    }
+}

@@ -1,0 +1,36 @@
+//! Taking a candidate version into the test room: the package is stored as
+//! an immutable version and the open comments on the previous version follow
+//! it (re-anchored or marked orphaned), all in one transaction. It lives
+//! above both `services` and `reviews` so that neither has to know the other.
+
+use crate::municipalities::Registry;
+use crate::services::package::Package;
+use crate::services::store::{self as versions, ImportError, ImportOutcome};
+use crate::store::{Store, audit};
+
+/// Store a package as a new version, all or nothing; an identical
+/// re-import is a no-op and a changed one under the same number is refused.
+pub async fn import(
+    store: &Store,
+    pkg: &Package,
+    registry: &Registry,
+    actor: &str,
+) -> Result<ImportOutcome, ImportError> {
+    let mut tx = store.begin().await?;
+    let outcome = versions::insert_version(&mut tx, pkg, registry).await?;
+    let ImportOutcome::Imported { version_id, .. } = outcome else {
+        tx.rollback().await?;
+        return Ok(outcome);
+    };
+    let carried =
+        crate::reviews::carry::carry_over(&mut tx, &pkg.base.id, version_id, &pkg.variants).await?;
+    let detail = serde_json::json!({
+        "version": pkg.base.version,
+        "content_hash": pkg.content_hash,
+        "variants": pkg.variants.len(),
+        "comments_carried_over": carried,
+    });
+    audit(&mut tx, actor, "import", &pkg.base.id, &detail).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}

@@ -1,0 +1,206 @@
+//! Background work started from the web (scenario runs, comparisons) in one
+//! registry: start (at most one job per kind and subject at a time), cancel,
+//! progress, last error, and stop everything on shutdown. Each job is also a
+//! row in `jobs`, so a restarted server shows a job its predecessor left
+//! running as interrupted, and the pages read progress from the database.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::store::{Store, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A scenario run; the subject is the run id.
+    Run,
+    /// A comparison of a version's variants; the subject is the version id.
+    Comparison,
+}
+
+impl Kind {
+    fn slug(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Comparison => "comparison",
+        }
+    }
+}
+
+/// What a job is handed: its cancel flag and a way to report progress.
+#[derive(Clone)]
+pub struct Handle {
+    pub cancel: Arc<AtomicBool>,
+    id: i64,
+    store: Store,
+    /// Progress may be reported from the job's worker threads.
+    runtime: tokio::runtime::Handle,
+}
+
+impl Handle {
+    /// Record progress (`done` of `total`), best effort.
+    pub fn progress(&self, done: usize, total: usize) {
+        let (store, id) = (self.store.clone(), self.id);
+        self.runtime.spawn(async move {
+            let _ = sqlx::query("update jobs set done = $1, total = $2 where id = $3")
+                .bind(done as i64)
+                .bind(total as i64)
+                .bind(id)
+                .execute(&store.pool)
+                .await;
+        });
+    }
+}
+
+/// The latest job of a kind on a subject, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub status: String,
+    pub error: Option<String>,
+    pub done: i64,
+    pub total: i64,
+}
+
+impl JobRow {
+    pub fn running(&self) -> bool {
+        self.status == "running"
+    }
+}
+
+type Running = Arc<Mutex<HashMap<(Kind, i64), Arc<AtomicBool>>>>;
+
+#[derive(Default)]
+pub struct Jobs {
+    /// Cancel flags of the jobs this process runs, pruned when they end.
+    running: Running,
+}
+
+impl Jobs {
+    /// Start `work` in the background unless the same job is running here;
+    /// `false` when it was already running.
+    pub async fn start<F, Fut>(
+        &self,
+        store: &Store,
+        kind: Kind,
+        subject: i64,
+        started_by: &str,
+        work: F,
+    ) -> Result<bool, sqlx::Error>
+    where
+        F: FnOnce(Handle) -> Fut,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut r = lock(&self.running);
+            if r.contains_key(&(kind, subject)) {
+                return Ok(false);
+            }
+            r.insert((kind, subject), cancel.clone());
+        }
+        let id: i64 = match sqlx::query_scalar(
+            "insert into jobs (kind, subject, status, started_by, started_at) values ($1, $2, 'running', $3, $4) returning id",
+        )
+        .bind(kind.slug())
+        .bind(subject)
+        .bind(started_by)
+        .bind(now())
+        .fetch_one(&store.pool)
+        .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                self.forget(kind, subject);
+                return Err(e);
+            }
+        };
+        let handle = Handle {
+            cancel,
+            id,
+            store: store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let fut = work(handle);
+        let store = store.clone();
+        let registry = self.running.clone();
+        tokio::spawn(async move {
+            let result = fut.await;
+            if let Err(e) = &result {
+                tracing::error!(kind = kind.slug(), subject, error = %e, "background job failed");
+            }
+            let (status, error) = match result {
+                Ok(()) => ("done", None),
+                Err(e) => ("failed", Some(e)),
+            };
+            let _ = sqlx::query(
+                "update jobs set status = $1, error = $2, finished_at = $3 where id = $4",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(now())
+            .bind(id)
+            .execute(&store.pool)
+            .await;
+            lock(&registry).remove(&(kind, subject));
+        });
+        Ok(true)
+    }
+
+    fn forget(&self, kind: Kind, subject: i64) {
+        lock(&self.running).remove(&(kind, subject));
+    }
+
+    /// Whether this process runs the job now.
+    pub fn is_running(&self, kind: Kind, subject: i64) -> bool {
+        lock(&self.running).contains_key(&(kind, subject))
+    }
+
+    /// Ask a job to stop at its next check.
+    pub fn cancel(&self, kind: Kind, subject: i64) {
+        if let Some(c) = lock(&self.running).get(&(kind, subject)) {
+            c.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Ask every job to stop (on shutdown): runs finish the cells in progress
+    /// and close their browsers.
+    pub fn stop_all(&self) {
+        for c in lock(&self.running).values() {
+            c.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a map that is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The newest job of `kind` on `subject`.
+pub async fn latest(
+    store: &Store,
+    kind: Kind,
+    subject: i64,
+) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, status, error, done, total from jobs where kind = $1 and subject = $2 order by id desc limit 1",
+    )
+    .bind(kind.slug())
+    .bind(subject)
+    .fetch_optional(&store.pool)
+    .await
+}
+
+/// Jobs left `running` by a process that is gone are interrupted (called at
+/// start, before this process starts any).
+pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "update jobs set status = 'interrupted', finished_at = $1 where status = 'running'",
+    )
+    .bind(now())
+    .execute(&store.pool)
+    .await?
+    .rows_affected())
+}

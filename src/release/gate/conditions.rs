@@ -1,0 +1,430 @@
+//! The six conditions, each a pure function of the loaded [`GateInput`]
+//! returning its blockers, in Swedish, with stable keys for waivers.
+
+use std::collections::BTreeSet;
+
+use crate::checklists::auto::Outcome;
+use crate::checklists::store::Assessed;
+use crate::checklists::{Severity, Verdict as ItemVerdict};
+use crate::compare::Status as DevStatus;
+use crate::release::policy::{Condition, Policy};
+use crate::reviews::rounds;
+
+use super::{Blocker, GateInput};
+
+fn name(m: &str) -> String {
+    crate::municipalities::Registry::builtin().short_name(m)
+}
+
+fn blocker(
+    condition: Condition,
+    key: String,
+    municipality: Option<&str>,
+    message: String,
+    evidence: Option<String>,
+    screenshot: Option<String>,
+) -> Blocker {
+    Blocker {
+        key,
+        condition,
+        municipality: municipality.map(str::to_string),
+        message,
+        evidence,
+        screenshot,
+    }
+}
+
+/// 1. Scenarios pass on every participating hosted variant.
+pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
+    let c = Condition::Scenarios;
+    let Some(run) = &g.run else {
+        return vec![blocker(
+            c,
+            "scenarios:*:no-run".into(),
+            None,
+            "Inga scenarier har körts för versionen.".into(),
+            Some("/korningar".into()),
+            None,
+        )];
+    };
+    let run = run.id;
+    let mut out = Vec::new();
+    for m in &g.hosted {
+        let mine: Vec<_> = g.cells.iter().filter(|c| &c.municipality == m).collect();
+        if mine.is_empty() {
+            out.push(blocker(
+                c,
+                format!("scenarios:{m}:not-run"),
+                Some(m),
+                format!(
+                    "Inget scenario kördes i {} i den senaste körningen ({run}).",
+                    name(m)
+                ),
+                Some(format!("/korningar/{run}")),
+                None,
+            ));
+        }
+        for cell in mine.iter().filter(|x| x.status != "passed") {
+            let at = cell
+                .failed_step
+                .map(|s| format!(" i steg {}", s + 1))
+                .unwrap_or_default();
+            let what = if cell.status == "failed" {
+                "misslyckas"
+            } else {
+                "gav fel"
+            };
+            out.push(blocker(
+                c,
+                format!("scenarios:{m}:{}", cell.scenario),
+                Some(m),
+                format!(
+                    "Scenariot ”{}” {what} i {}{at}: {}",
+                    cell.scenario,
+                    name(m),
+                    cell.reason.clone().unwrap_or_default()
+                ),
+                Some(format!("/korningar/{run}/celler/{}", cell.id)),
+                g.screenshots.get(&cell.id).cloned(),
+            ));
+        }
+    }
+    out
+}
+
+/// 2. Every deviation from the base and the last release is approved.
+pub fn deviations(g: &GateInput) -> Vec<Blocker> {
+    let c = Condition::Deviations;
+    let base = &g.base_url;
+    let mut out = Vec::new();
+    if g.judged.is_empty() && !g.captured {
+        out.push(blocker(
+            c,
+            "deviations:*:not-compared".into(),
+            None,
+            "Varianterna har inte jämförts (provrum compare).".into(),
+            Some(format!("{base}/jamforelse")),
+            None,
+        ));
+    }
+    if let Some(r) = &g.last_release
+        && g.captured
+        && !r.captured
+        && !g.judged.iter().any(|j| j.deviation.reference == r.version)
+    {
+        out.push(blocker(
+            c,
+            format!("deviations:*:not-compared-{}", r.version),
+            None,
+            format!(
+                "Versionen har inte jämförts med den släppta versionen {}.",
+                r.version
+            ),
+            Some(format!("{base}/jamforelse")),
+            None,
+        ));
+    }
+    for j in g
+        .judged
+        .iter()
+        .filter(|j| !j.status.is_settled() && g.takes_part(&j.deviation.municipality))
+    {
+        let d = &j.deviation;
+        let against = if d.reference == "base" {
+            "basen".to_string()
+        } else {
+            format!("version {}", d.reference)
+        };
+        let what = match j.status {
+            DevStatus::Flagged => "är flaggad",
+            DevStatus::Error => "kunde inte fångas",
+            _ => "är inte godkänd",
+        };
+        out.push(blocker(
+            c,
+            format!(
+                "deviations:{}:{}:{}:{}:{}",
+                d.municipality, d.reference, d.step, d.kind, d.fingerprint
+            ),
+            Some(&d.municipality),
+            format!(
+                "Avvikelsen ({}) mot {against} på ”{}” i {} {what}: {}",
+                d.kind,
+                d.step,
+                name(&d.municipality),
+                d.summary
+            ),
+            Some(format!(
+                "{base}/jamforelse/{}?steg={}",
+                d.municipality, d.step
+            )),
+            d.detail["diff"].as_str().map(str::to_string),
+        ));
+    }
+    out
+}
+
+/// 3. No blocking checklist item failed or unassessed (for participants).
+pub fn checklists(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
+    let c = Condition::Checklists;
+    let mut out = Vec::new();
+    let severity = |s: Severity| match s {
+        Severity::Blocking => "blocking",
+        Severity::Advisory => "advisory",
+    };
+    for i in g.checklists.items.iter().filter(|i| {
+        policy
+            .checklist_severities
+            .iter()
+            .any(|s| s == severity(i.item.severity))
+    }) {
+        let evidence = Some(format!(
+            "{}/checklistor/{}/{}",
+            g.base_url, i.checklist, i.item.id
+        ));
+        let failed_here: BTreeSet<String> = i
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_)) && g.takes_part(&r.municipality))
+            .map(|r| r.municipality.clone())
+            .chain(
+                i.local
+                    .iter()
+                    .filter(|a| a.status == Assessed::EjUppfyllt)
+                    .filter_map(|a| a.municipality.clone())
+                    .filter(|m| g.takes_part(m)),
+            )
+            .collect();
+        for m in &failed_here {
+            out.push(blocker(
+                c,
+                format!("checklists:{m}:{}/{}", i.checklist, i.item.id),
+                Some(m),
+                format!(
+                    "Checklistpunkten ”{}” är inte uppfylld i {}.",
+                    i.item.title,
+                    name(m)
+                ),
+                evidence.clone(),
+                None,
+            ));
+        }
+        let regional = format!("checklists:*:{}/{}", i.checklist, i.item.id);
+        match &i.verdict {
+            ItemVerdict::Failed(_)
+                if i.regional
+                    .as_ref()
+                    .is_some_and(|a| a.status == Assessed::EjUppfyllt) =>
+            {
+                out.push(blocker(
+                    c,
+                    regional,
+                    None,
+                    format!(
+                        "Checklistpunkten ”{}” är bedömd som ej uppfylld regionalt.",
+                        i.item.title
+                    ),
+                    evidence,
+                    None,
+                ));
+            }
+            ItemVerdict::Unassessed(why) => {
+                let unknown_here = i.results.iter().any(|r| {
+                    matches!(&r.outcome, Outcome::Unknown(w) if !w.contains("utanför"))
+                        && g.takes_part(&r.municipality)
+                });
+                if unknown_here || i.item.kind.needs_person() {
+                    out.push(blocker(
+                        c,
+                        regional,
+                        None,
+                        format!(
+                            "Checklistpunkten ”{}” är inte avgjord: {why}.",
+                            i.item.title
+                        ),
+                        evidence,
+                        None,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// 4. axe-core: no blocking impact anywhere, nothing new since the release.
+pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
+    let c = Condition::Accessibility;
+    let Some(run) = &g.run else {
+        return vec![blocker(
+            c,
+            "accessibility:*:no-run".into(),
+            None,
+            "Ingen körning med axe-core för versionen.".into(),
+            Some("/korningar".into()),
+            None,
+        )];
+    };
+    let run = run.id;
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let steps: Vec<_> = g
+        .axe
+        .iter()
+        .filter(|s| g.takes_part(&s.municipality))
+        .collect();
+    // An unreadable result is no evidence of "no violations".
+    for s in &steps {
+        if let Err(why) = &s.result
+            && seen.insert((s.municipality.clone(), "unreadable".to_string()))
+        {
+            out.push(blocker(
+                c,
+                format!("accessibility:{}:unreadable", s.municipality),
+                Some(&s.municipality),
+                format!(
+                    "{} i {} vid ”{}”.",
+                    capitalised(why),
+                    name(&s.municipality),
+                    s.label
+                ),
+                Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
+                s.screenshot.clone(),
+            ));
+        }
+    }
+    for s in &steps {
+        for (rule, impact) in s.violations() {
+            if policy.accessibility_impacts.contains(&impact)
+                && seen.insert((s.municipality.clone(), rule.clone()))
+            {
+                let m = &s.municipality;
+                out.push(blocker(
+                    c,
+                    format!("accessibility:{m}:{rule}"),
+                    Some(m),
+                    format!(
+                        "axe-core: {rule} ({impact}) i {} vid ”{}”.",
+                        name(m),
+                        s.label
+                    ),
+                    Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
+                    s.screenshot.clone(),
+                ));
+            }
+        }
+    }
+    let old = g.last_release.as_ref().and_then(|r| r.violations.as_ref());
+    if policy.accessibility_no_new_violations
+        && let Some(old) = old
+    {
+        for s in &steps {
+            for (rule, _) in s.violations() {
+                let m = &s.municipality;
+                if !old.contains(&(m.clone(), rule.clone()))
+                    && seen.insert((m.clone(), rule.clone()))
+                {
+                    out.push(blocker(
+                        c,
+                        format!("accessibility:{m}:{rule}"),
+                        Some(m),
+                        format!(
+                            "axe-core: {rule} i {} vid ”{}” är ny sedan den släppta versionen.",
+                            name(m),
+                            s.label
+                        ),
+                        Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
+                        s.screenshot.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// 5. No open krav or juridisk fråga.
+pub fn feedback(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
+    g.comments
+        .iter()
+        .filter(|c| {
+            c.parent_id.is_none()
+                && c.status.is_open()
+                && policy.feedback_classes.iter().any(|k| k == c.class.slug())
+                && c.municipality.as_deref().is_none_or(|m| g.takes_part(m))
+        })
+        .map(|c| {
+            let from = c
+                .author_municipality
+                .as_deref()
+                .map(name)
+                .unwrap_or_else(|| c.author_name.clone());
+            blocker(
+                Condition::Feedback,
+                format!(
+                    "feedback:{}:{}",
+                    c.municipality.as_deref().unwrap_or("*"),
+                    c.id
+                ),
+                c.municipality.as_deref(),
+                format!(
+                    "{} #{} från {from}, {} kommuner instämmer, är {}.",
+                    c.class.swedish(),
+                    c.id,
+                    c.endorsements.len(),
+                    c.status.swedish()
+                ),
+                Some(format!("/synpunkter/{}", c.id)),
+                None,
+            )
+        })
+        .collect()
+}
+
+/// 6. Every participating municipality answered the review round.
+pub fn round(g: &GateInput) -> Vec<Blocker> {
+    let c = Condition::Round;
+    let evidence = Some(format!("{}/omgang", g.base_url));
+    let Some(r) = &g.round else {
+        return vec![blocker(
+            c,
+            "round:*:none".into(),
+            None,
+            "Ingen granskningsomgång är öppnad för versionen.".into(),
+            evidence,
+            None,
+        )];
+    };
+    let late = rounds::is_past(&r.deadline, g.now);
+    g.participating
+        .iter()
+        .filter(|m| !g.answers.iter().any(|a| &a.municipality == *m))
+        .map(|m| {
+            blocker(
+                c,
+                format!("round:{m}"),
+                Some(m),
+                format!(
+                    "{} har inte svarat i granskningsomgången{}.",
+                    name(m),
+                    if late {
+                        " (sista svarsdag har passerat)"
+                    } else {
+                        ""
+                    }
+                ),
+                evidence.clone(),
+                None,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,251 @@
+//! The comment list of a version, filtered and paged in SQL, and its export.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::services::Variant;
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::session::require;
+use crate::web::{AppState, WebError, render};
+
+use crate::reviews::model::{Class, Comment, Status};
+use crate::reviews::store::{self as comments};
+
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct Filter {
+    #[serde(default)]
+    kommun: String,
+    #[serde(default)]
+    klass: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    steg: String,
+    #[serde(default)]
+    instammer: String,
+    #[serde(default)]
+    sida: Option<usize>,
+}
+
+/// Comments per list page.
+const PAGE: usize = 100;
+
+impl Filter {
+    fn keeps(&self, c: &Comment) -> bool {
+        (self.kommun.is_empty()
+            || c.municipality.as_deref() == Some(self.kommun.as_str())
+            || c.endorsements.contains(&self.kommun))
+            && (self.klass.is_empty() || c.class.slug() == self.klass)
+            && (self.status.is_empty()
+                || c.status.slug() == self.status
+                || (self.status == "oppna" && c.status.is_open()))
+            && (self.steg.is_empty() || c.step.as_deref() == Some(self.steg.as_str()))
+            && self
+                .instammer
+                .parse::<usize>()
+                .map(|n| c.endorsements.len() >= n)
+                .unwrap_or(true)
+    }
+
+    fn query(&self) -> String {
+        let pairs = [
+            ("kommun", &self.kommun),
+            ("klass", &self.klass),
+            ("status", &self.status),
+            ("steg", &self.steg),
+            ("instammer", &self.instammer),
+        ];
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                pairs
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (*k, v.as_str())),
+            )
+            .finish()
+    }
+}
+
+struct Row {
+    comment: Comment,
+    replies: usize,
+    municipality_name: String,
+    step_title: String,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/list.html")]
+struct ListPage {
+    page: Page,
+    version: VersionSummary,
+    filter: Filter,
+    query: String,
+    rows: Vec<Row>,
+    total: usize,
+    /// How many match the filters, and the neighbouring pages of them.
+    matching: usize,
+    prev_page: Option<usize>,
+    next_page: Option<usize>,
+    municipalities: Vec<(String, String)>,
+    steps: Vec<(String, String)>,
+    classes: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    participating: usize,
+}
+
+fn step_titles(variants: &[Variant]) -> Vec<(String, String)> {
+    variants
+        .first()
+        .map(|v| {
+            v.steps
+                .iter()
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    Query(filter): Query<Filter>,
+) -> Result<Response, WebError> {
+    require()?;
+    let v = state.require_version(&service, &ver).await?;
+    let variants = state.variants(v.id).await?;
+    let steps = step_titles(&variants);
+    let db_filter = comments::Filter {
+        municipality: filter.kommun.clone(),
+        class: filter.klass.clone(),
+        status: filter.status.clone(),
+        step: filter.steg.clone(),
+        min_endorsements: filter.instammer.parse().ok(),
+    };
+    let page_no = filter.sida.unwrap_or(0);
+    let (found, matching, total) = comments::page(
+        &state.store,
+        v.id,
+        &db_filter,
+        (page_no * PAGE) as i64,
+        PAGE as i64,
+    )
+    .await?;
+    let (matching, total) = (matching as usize, total as usize);
+    let rows: Vec<Row> = found
+        .into_iter()
+        .map(|(c, replies)| Row {
+            replies: replies as usize,
+            municipality_name: c
+                .municipality
+                .as_deref()
+                .map(|m| state.registry.short_name(m))
+                .unwrap_or_else(|| "Hela tjänsten".into()),
+            step_title: c
+                .step
+                .as_ref()
+                .map(|s| {
+                    steps
+                        .iter()
+                        .find(|(id, _)| id == s)
+                        .map(|(_, t)| t.clone())
+                        .unwrap_or_else(|| s.clone())
+                })
+                .unwrap_or_default(),
+            comment: c,
+        })
+        .collect();
+    let mut municipalities: Vec<(String, String)> = variants
+        .iter()
+        .map(|x| {
+            (
+                x.municipality.clone(),
+                state.registry.short_name(&x.municipality),
+            )
+        })
+        .collect();
+    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let title = format!("Synpunkter på {} {} – Provrum", v.title, v.version);
+    let html = render(&ListPage {
+        page: Page::plain(&title),
+        matching,
+        prev_page: page_no.checked_sub(1),
+        next_page: ((page_no + 1) * PAGE < matching).then_some(page_no + 1),
+        query: filter.query(),
+        filter,
+        rows,
+        total,
+        participating: municipalities.len(),
+        municipalities,
+        steps,
+        classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|c| (c.slug(), c.swedish()))
+            .collect(),
+        version: v,
+    })?;
+    Ok(html.into_response())
+}
+
+async fn filtered(
+    state: &AppState,
+    service: &str,
+    ver: &str,
+    filter: &Filter,
+) -> Result<(VersionSummary, Vec<Comment>), WebError> {
+    require()?;
+    let v = state.require_version(service, ver).await?;
+    let list = comments::list(&state.store, v.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.parent_id.is_some() || filter.keeps(c))
+        .collect();
+    Ok((v, list))
+}
+
+pub(super) async fn export_csv(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    Query(filter): Query<Filter>,
+) -> Result<Response, WebError> {
+    let (v, list) = filtered(&state, &service, &ver, &filter).await?;
+    let disposition = format!(
+        "attachment; filename=\"synpunkter-{}-{}.csv\"",
+        v.service_id, v.version
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        crate::reviews::export::csv(&list),
+    )
+        .into_response())
+}
+
+pub(super) async fn export_json(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    Query(filter): Query<Filter>,
+) -> Result<Response, WebError> {
+    let (v, list) = filtered(&state, &service, &ver, &filter).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        // `<`, `>` and `&` as \u escapes: the same JSON, but inert should
+        // anyone paste it into a page.
+        serde_json::to_string_pretty(&crate::reviews::export::json(
+            &v.service_id,
+            &v.version,
+            &list,
+        ))
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026"),
+    )
+        .into_response())
+}

@@ -1,0 +1,55 @@
+//! Feedback in the browser: a version's comments with filters and export,
+//! the comment form (also reached from inside the sandbox), a comment's
+//! thread with endorsements, triage and history, and review rounds.
+
+//!
+//! `list`: the comment list with filters and its CSV/JSON export; `new`: the
+//! new-comment form (also from inside the sandbox); `thread`: one comment with
+//! its replies and the actions on it; `round`: the review round.
+
+mod list;
+mod new;
+mod round;
+mod thread;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::web::{AppState, WebError};
+
+use super::store::ReviewError;
+
+pub fn router() -> Router<AppState> {
+    let v = "/tjanster/{service}/{version}";
+    Router::new()
+        .route(
+            &format!("{v}/synpunkter"),
+            get(list::list).post(new::create),
+        )
+        .route(&format!("{v}/synpunkter.csv"), get(list::export_csv))
+        .route(&format!("{v}/synpunkter.json"), get(list::export_json))
+        .route(&format!("{v}/synpunkter/ny"), get(new::new_form))
+        .route(
+            &format!("{v}/omgang"),
+            get(round::round_page).post(round::open_round),
+        )
+        .route(&format!("{v}/omgang/svar"), post(round::answer_round))
+        .route("/synpunkter/{id}", get(thread::show))
+        .route("/synpunkter/{id}/svar", post(thread::reply))
+        .route("/synpunkter/{id}/instam", post(thread::endorse))
+        .route("/synpunkter/{id}/triage", post(thread::triage))
+        .route("/synpunkter/{id}/klass", post(thread::reclassify))
+        .route("/synpunkter/{id}/redigera", post(thread::edit))
+}
+
+/// What the comment rules refuse reaches people as a 400/404 page; a
+/// database failure as a logged 500.
+impl From<ReviewError> for WebError {
+    fn from(e: ReviewError) -> WebError {
+        match e {
+            ReviewError::Db(e) => WebError::Db(e),
+            ReviewError::Missing => WebError::NotFound(e.to_string()),
+            other => WebError::BadRequest(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Writing a new comment, from the list or from inside the sandbox.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::{Action, User};
+use crate::services::Variant;
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::session::{require, require_to};
+use crate::web::{AppState, WebError, csrf, render};
+
+use crate::reviews::model::{Class, Priority};
+use crate::reviews::store::{self as comments, NewComment, ReviewError};
+
+#[derive(Deserialize, Default)]
+pub(super) struct NewQuery {
+    #[serde(default)]
+    kommun: String,
+    #[serde(default)]
+    steg: String,
+}
+
+struct Place {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/new.html")]
+struct NewPage {
+    page: Page,
+    version: VersionSummary,
+    csrf: String,
+    municipalities: Vec<(String, String)>,
+    selected: String,
+    places: Vec<Place>,
+    selected_place: String,
+    classes: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+    screenshot: Option<String>,
+    error: Option<String>,
+}
+
+/// The municipalities `u` may comment for.
+fn commentable(state: &AppState, u: &User, variants: &[Variant]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = variants
+        .iter()
+        .filter(|v| u.may(Action::Comment(Some(&v.municipality))))
+        .map(|v| {
+            (
+                v.municipality.clone(),
+                state.registry.short_name(&v.municipality),
+            )
+        })
+        .collect();
+    out.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    out
+}
+
+fn places(v: Option<&Variant>) -> Vec<Place> {
+    let mut out = vec![Place {
+        value: String::new(),
+        label: "Hela tjänsten".into(),
+    }];
+    if let Some(v) = v {
+        for s in &v.steps {
+            out.push(Place {
+                value: s.id.clone(),
+                label: format!("Steget ”{}”", s.title),
+            });
+            for f in s.fields.iter().filter(|f| !f.hidden) {
+                let label = if f.label.is_empty() {
+                    f.id.clone()
+                } else {
+                    f.label.clone()
+                };
+                out.push(Place {
+                    value: format!("{}|{}", s.id, f.id),
+                    label: format!("{} › {label}", s.title),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The newest desktop capture of this variant's step, to pin a region on.
+pub(super) async fn screenshot(
+    state: &AppState,
+    version_id: i64,
+    municipality: &str,
+    step: &str,
+) -> Option<String> {
+    use sqlx::Row;
+    let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
+        .bind(version_id)
+        .bind(municipality)
+        .fetch_optional(&state.store.pool)
+        .await
+        .ok()??;
+    let pages: Vec<crate::compare::capture::PageShot> =
+        serde_json::from_str(&row.get::<String, _>(0)).ok()?;
+    pages
+        .into_iter()
+        .find(|p| p.step == format!("steg/{step}"))
+        .map(|p| p.screenshot)
+}
+
+async fn new_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    kommun: &str,
+    place: &str,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let variants = state.variants(v.id).await?;
+    let municipalities = commentable(state, &u, &variants);
+    let selected = if municipalities.iter().any(|(m, _)| m == kommun) {
+        kommun.to_string()
+    } else {
+        municipalities
+            .first()
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default()
+    };
+    let variant = variants.iter().find(|x| x.municipality == selected);
+    let step = place.split('|').next().unwrap_or_default();
+    let shot = if step.is_empty() {
+        None
+    } else {
+        screenshot(state, v.id, &selected, step).await
+    };
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let title = format!("Lämna synpunkt på {} {} – Provrum", v.title, v.version);
+    let html = render(&NewPage {
+        page: Page::plain(&title),
+        csrf,
+        places: places(variant),
+        selected_place: place.to_string(),
+        municipalities,
+        selected,
+        classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|c| (c.slug(), c.swedish()))
+            .collect(),
+        screenshot: shot,
+        error,
+        version: v,
+    })?;
+    let mut resp = crate::web::with_cookie(html, set);
+    if resp.status() == StatusCode::OK && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(resp)
+}
+
+pub(super) async fn new_form(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    Query(q): Query<NewQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = state.require_version(&service, &ver).await?;
+    new_page(&state, &headers, v, &q.kommun, &q.steg, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct CreateForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kommun: String,
+    #[serde(default)]
+    plats: String,
+    #[serde(default)]
+    klass: String,
+    #[serde(default)]
+    motivering: String,
+    #[serde(default)]
+    prioritet: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    citat: String,
+    #[serde(default)]
+    x: String,
+    #[serde(default)]
+    y: String,
+    #[serde(default)]
+    w: String,
+    #[serde(default)]
+    h: String,
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let v = state.require_version(&service, &ver).await?;
+    let kommun = Some(form.kommun.trim().to_string()).filter(|s| !s.is_empty());
+    let user = require_to(Action::Comment(kommun.as_deref()))?;
+    let variant = match &kommun {
+        Some(m) => Some(state.variant(v.id, m).await?.ok_or_else(|| {
+            WebError::BadRequest(format!("{service} {ver} har ingen variant för {m}."))
+        })?),
+        None => None,
+    };
+    let (step, field) = match form.plats.split_once('|') {
+        Some((s, f)) => (Some(s.to_string()), Some(f.to_string())),
+        None => (Some(form.plats.clone()).filter(|s| !s.is_empty()), None),
+    };
+    if let (Some(var), Some(s)) = (&variant, &step)
+        && !var.steps.iter().any(|x| &x.id == s)
+    {
+        return Err(WebError::BadRequest(format!(
+            "Steget ”{s}” finns inte i varianten."
+        )));
+    }
+    let num = |s: &str| {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=20000).contains(n))
+    };
+    let region = match (num(&form.x), num(&form.y), num(&form.w), num(&form.h)) {
+        (Some(x), Some(y), Some(w), Some(h)) if w > 0 && h > 0 => Some((x, y, w, h)),
+        _ => None,
+    };
+    // The quote's context, so the pin survives small edits around it.
+    let quote = Some(form.citat.trim().to_string()).filter(|q| !q.is_empty());
+    let (prefix, suffix) = match (&quote, &variant, &step) {
+        (Some(q), Some(var), Some(s)) => {
+            let text = crate::reviews::carry::step_text(var, s).unwrap_or_default();
+            match text.find(q.as_str()) {
+                Some(i) => {
+                    let before: String = text[..i]
+                        .chars()
+                        .rev()
+                        .take(32)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    let after: String = text[i + q.len()..].chars().take(32).collect();
+                    (Some(before), Some(after))
+                }
+                None => (None, None),
+            }
+        }
+        _ => (None, None),
+    };
+    let new = NewComment {
+        service_id: v.service_id.clone(),
+        version_id: v.id,
+        parent_id: None,
+        municipality: kommun.clone(),
+        step,
+        field,
+        region,
+        quote,
+        quote_prefix: prefix,
+        quote_suffix: suffix,
+        class: Class::parse(&form.klass),
+        motivation: Some(form.motivering.clone()),
+        priority: Priority::parse(&form.prioritet),
+        body: form.text.clone(),
+    };
+    if Class::parse(&form.klass).is_none() {
+        return new_page(
+            &state,
+            &headers,
+            v,
+            form.kommun.as_str(),
+            &form.plats,
+            Some("Välj vad synpunkten är: krav, önskemål, juridisk fråga eller fel.".into()),
+        )
+        .await
+        .map(|mut r| {
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r
+        });
+    }
+    match comments::create(&state.store, &new, &user).await {
+        Ok(id) => Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
+        Err(ReviewError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => new_page(
+            &state,
+            &headers,
+            v,
+            form.kommun.as_str(),
+            &form.plats,
+            Some(e.to_string()),
+        )
+        .await
+        .map(|mut r| {
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r
+        }),
+    }
+}

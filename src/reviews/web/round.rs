@@ -1,0 +1,200 @@
+//! The review round: open it with a deadline, answer it per municipality.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::Action;
+use crate::services::store::VersionSummary;
+use crate::web::page::Page;
+use crate::web::session::{require, require_to};
+use crate::web::{AppState, WebError, csrf, render};
+
+use crate::reviews::rounds::{self, Answer, Standing};
+
+struct RoundRow {
+    municipality: String,
+    name: String,
+    answer: Option<rounds::RoundAnswer>,
+    standing: Standing,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/round.html")]
+struct RoundPage {
+    page: Page,
+    version: VersionSummary,
+    csrf: String,
+    round: Option<rounds::Round>,
+    rows: Vec<RoundRow>,
+    counts: [usize; 5],
+    can_open: bool,
+    /// Municipalities this user answers for.
+    mine: Vec<(String, String)>,
+    answers: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn round_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let round = rounds::latest(&state.store, v.id).await?;
+    let variants = state.variants(v.id).await?;
+    let answers = match &round {
+        Some(r) => rounds::answers(&state.store, r.id).await?,
+        None => Vec::new(),
+    };
+    let now = chrono::Utc::now();
+    let mut rows: Vec<RoundRow> = variants
+        .iter()
+        .map(|x| {
+            let a = answers
+                .iter()
+                .find(|a| a.municipality == x.municipality)
+                .cloned();
+            let standing = match &round {
+                Some(r) => {
+                    rounds::standing(&r.deadline, a.as_ref().map(|a| a.answered_at.as_str()), now)
+                }
+                None => Standing::Waiting,
+            };
+            RoundRow {
+                municipality: x.municipality.clone(),
+                name: state.registry.short_name(&x.municipality),
+                answer: a,
+                standing,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
+    let count = |f: &dyn Fn(&RoundRow) -> bool| rows.iter().filter(|r| f(r)).count();
+    let counts = [
+        count(&|r| r.answer.as_ref().is_some_and(|a| a.answer == Answer::Antar)),
+        count(&|r| {
+            r.answer
+                .as_ref()
+                .is_some_and(|a| a.answer == Answer::AntarMedSynpunkter)
+        }),
+        count(&|r| {
+            r.answer
+                .as_ref()
+                .is_some_and(|a| a.answer == Answer::Avstar)
+        }),
+        count(&|r| r.standing == Standing::Waiting),
+        count(&|r| r.standing == Standing::Late),
+    ];
+    let mine = rows
+        .iter()
+        .filter(|r| u.may(Action::AnswerRound(&r.municipality)))
+        .map(|r| (r.municipality.clone(), r.name.clone()))
+        .collect();
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let title = format!("Granskningsomgång för {} {} – Provrum", v.title, v.version);
+    let html = render(&RoundPage {
+        page: Page::plain(&title),
+        csrf,
+        round,
+        rows,
+        counts,
+        can_open: u.may(Action::OpenRound),
+        mine,
+        answers: Answer::ALL
+            .iter()
+            .map(|a| (a.slug(), a.swedish()))
+            .collect(),
+        error,
+        version: v,
+    })?;
+    Ok(crate::web::with_cookie(html, set))
+}
+
+pub(super) async fn round_page(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let v = state.require_version(&service, &ver).await?;
+    round_view(&state, &headers, v, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct OpenForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+pub(super) async fn open_round(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::OpenRound)?;
+    let v = state.require_version(&service, &ver).await?;
+    match rounds::open(&state.store, v.id, form.deadline.trim(), &u).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
+        }
+        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
+            .await
+            .map(|mut r| {
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+                r
+            }),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AnswerForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kommun: String,
+    #[serde(default)]
+    svar: String,
+    #[serde(default)]
+    skal: String,
+}
+
+pub(super) async fn answer_round(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::AnswerRound(&form.kommun))?;
+    let v = state.require_version(&service, &ver).await?;
+    let Some(round) = rounds::latest(&state.store, v.id).await? else {
+        return Err(WebError::BadRequest(
+            "Ingen granskningsomgång är öppnad för versionen.".into(),
+        ));
+    };
+    let Some(answer) = Answer::parse(&form.svar) else {
+        return Err(WebError::BadRequest(
+            "Välj antar, antar med synpunkter eller avstår.".into(),
+        ));
+    };
+    match rounds::answer(&state.store, &round, &form.kommun, answer, &form.skal, &u).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
+        }
+        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
+            .await
+            .map(|mut r| {
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+                r
+            }),
+    }
+}

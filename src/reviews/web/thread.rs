@@ -1,0 +1,245 @@
+//! One comment with its replies, and the actions on it: reply, endorse,
+//! triage, reclassify, edit.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::Action;
+use crate::web::page::Page;
+use crate::web::session::{require, require_to};
+use crate::web::{AppState, WebError, csrf, render};
+
+use crate::reviews::model::{Class, Comment, Status};
+use crate::reviews::store::{self as comments, NewComment};
+
+#[derive(Template)]
+#[template(path = "reviews/show.html")]
+struct ShowPage {
+    page: Page,
+    csrf: String,
+    c: Comment,
+    service_title: String,
+    municipality_name: String,
+    endorsed_by: Vec<String>,
+    participating: usize,
+    replies: Vec<Comment>,
+    history: Vec<comments::Revision>,
+    /// Municipalities this user may still endorse for.
+    can_endorse: Vec<(String, String)>,
+    can_triage: bool,
+    can_edit: bool,
+    can_reply: bool,
+    screenshot: Option<String>,
+    classes: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let c = comments::get(&state.store, id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Det finns ingen synpunkt #{id}.")))?;
+    let all = comments::list(&state.store, c.version_id).await?;
+    let replies = all
+        .into_iter()
+        .filter(|r| r.parent_id == Some(id))
+        .collect();
+    let history = comments::revisions(&state.store, id).await?;
+    let variants = state.variants(c.version_id).await?;
+    let can_endorse = u
+        .municipalities
+        .iter()
+        .filter(|m| u.may(Action::Endorse(m)) && !c.endorsements.contains(m))
+        .map(|m| (m.clone(), state.registry.short_name(m)))
+        .collect();
+    let screenshot = match (&c.municipality, &c.step, c.region) {
+        (Some(m), Some(s), Some(_)) => super::new::screenshot(&state, c.version_id, m, s).await,
+        _ => None,
+    };
+    let (csrf, set) = csrf::token(&headers, state.secure_cookies);
+    let service_title = variants
+        .first()
+        .map(|v| v.title.clone())
+        .unwrap_or_else(|| c.service_id.clone());
+    let title = format!(
+        "Synpunkt #{id}: {} – {service_title} {} – Provrum",
+        c.class.swedish(),
+        c.version
+    );
+    let html = render(&ShowPage {
+        page: Page::plain(&title),
+        csrf,
+        municipality_name: c
+            .municipality
+            .as_deref()
+            .map(|m| state.registry.short_name(m))
+            .unwrap_or_else(|| "Hela tjänsten".into()),
+        endorsed_by: c
+            .endorsements
+            .iter()
+            .map(|m| state.registry.short_name(m))
+            .collect(),
+        participating: variants.len(),
+        replies,
+        history,
+        can_endorse,
+        can_triage: u.may(Action::Triage),
+        can_edit: u.id == c.author_id,
+        can_reply: u.may(Action::Comment(None))
+            || c.municipality
+                .as_deref()
+                .is_some_and(|m| u.may(Action::Comment(Some(m)))),
+        screenshot,
+        classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|c| (c.slug(), c.swedish()))
+            .collect(),
+        service_title,
+        c,
+    })?;
+    Ok(crate::web::with_cookie(html, set))
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Comment, WebError> {
+    comments::get(&state.store, id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Det finns ingen synpunkt #{id}.")))
+}
+
+#[derive(Deserialize)]
+pub(super) struct TextForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<TextForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let c = load(&state, id).await?;
+    let u = require()?;
+    if !(u.may(Action::Comment(None))
+        || c.municipality
+            .as_deref()
+            .is_some_and(|m| u.may(Action::Comment(Some(m)))))
+    {
+        return Err(WebError::Forbidden(
+            "Du kan inte svara på den här synpunkten.".into(),
+        ));
+    }
+    let new = NewComment {
+        service_id: c.service_id.clone(),
+        version_id: c.version_id,
+        parent_id: Some(c.id),
+        municipality: c.municipality.clone(),
+        step: c.step.clone(),
+        field: c.field.clone(),
+        class: Some(c.class),
+        body: form.text,
+        ..NewComment::default()
+    };
+    comments::create(&state.store, &new, &u).await?;
+    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct EndorseForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    kommun: String,
+}
+
+pub(super) async fn endorse(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<EndorseForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Endorse(&form.kommun))?;
+    load(&state, id).await?;
+    comments::endorse(&state.store, id, &form.kommun, &u).await?;
+    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct TriageForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    skal: String,
+}
+
+pub(super) async fn triage(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<TriageForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Triage)?;
+    load(&state, id).await?;
+    let status = Status::parse(&form.status)
+        .ok_or_else(|| WebError::BadRequest("Välj en status.".into()))?;
+    comments::triage(&state.store, id, status, &form.skal, &u).await?;
+    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct ClassForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    klass: String,
+    #[serde(default)]
+    anteckning: String,
+}
+
+pub(super) async fn reclassify(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<ClassForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Triage)?;
+    load(&state, id).await?;
+    let class =
+        Class::parse(&form.klass).ok_or_else(|| WebError::BadRequest("Välj en klass.".into()))?;
+    comments::reclassify(&state.store, id, class, &form.anteckning, &u).await?;
+    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+}
+
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<TextForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require()?;
+    let c = load(&state, id).await?;
+    if c.author_id != u.id {
+        return Err(WebError::Forbidden(
+            "Bara den som skrev synpunkten kan ändra texten.".into(),
+        ));
+    }
+    comments::edit(&state.store, id, &form.text, &u).await?;
+    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+}

@@ -1,0 +1,96 @@
+//! Opening a citizen's visit to a variant: which version and variant the URL
+//! names, the visitor's sandbox session, and where they belong if not on the
+//! page they asked for. Every sandbox handler starts here.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+
+use crate::services::Variant;
+use crate::services::store::VersionSummary;
+use crate::web::{AppState, WebError};
+
+use super::session::{self, Session};
+
+/// The sandbox session cookie (scoped to the variant's path).
+pub const COOKIE: &str = "provrum_sandbox";
+
+/// The version and variant a sandbox URL names.
+pub struct Ctx {
+    pub version: VersionSummary,
+    pub variant: Arc<Variant>,
+    pub base_url: String,
+    pub code: Option<String>,
+}
+
+pub async fn ctx(
+    state: &AppState,
+    service: &str,
+    version: &str,
+    kommun: &str,
+) -> Result<Ctx, WebError> {
+    let v = state.require_version(service, version).await?;
+    let Some(variant) = state.variant(v.id, kommun).await? else {
+        return Err(WebError::NotFound(format!(
+            "{service} {version} har ingen variant för {kommun}."
+        )));
+    };
+    Ok(Ctx {
+        base_url: format!("/tjanster/{service}/{version}/{kommun}"),
+        code: state.registry.get(kommun).and_then(|m| m.code.clone()),
+        version: v,
+        variant,
+    })
+}
+
+/// The visitor's session on this variant, if they started one.
+pub async fn current(
+    state: &AppState,
+    headers: &HeaderMap,
+    c: &Ctx,
+) -> Result<Option<Session>, WebError> {
+    let Some(id) = crate::web::cookie(headers, COOKIE) else {
+        return Ok(None);
+    };
+    Ok(session::load(&state.store, &id, c.version.id, &c.variant.municipality).await?)
+}
+
+/// The variant and a started session (else back to the start page).
+pub async fn started(
+    state: &AppState,
+    (service, version, kommun): (&str, &str, &str),
+    headers: &HeaderMap,
+) -> Result<(Ctx, Session), WebError> {
+    let c = ctx(state, service, version, kommun).await?;
+    match current(state, headers, &c).await? {
+        Some(s) => Ok((c, s)),
+        None => Err(WebError::Redirect(c.base_url)),
+    }
+}
+
+/// The variant and a session that may fill in the form now: started, signed
+/// in when the variant asks for it, not yet sent (else where it belongs).
+pub async fn continuing(
+    state: &AppState,
+    names: (&str, &str, &str),
+    headers: &HeaderMap,
+) -> Result<(Ctx, Session), WebError> {
+    let (c, s) = started(state, names, headers).await?;
+    if s.submission_id.is_some() {
+        return Err(WebError::Redirect(format!("{}/kvittens", c.base_url)));
+    }
+    if c.variant.authentication.required && s.personnummer.is_none() {
+        return Err(WebError::Redirect(format!("{}/logga-in", c.base_url)));
+    }
+    Ok((c, s))
+}
+
+pub fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {
+    if crate::web::csrf::same_token(&s.csrf, token) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            "Formuläret har gått ut. Gå tillbaka, ladda om sidan och försök igen.".into(),
+        ))
+    }
+}
