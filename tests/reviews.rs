@@ -409,7 +409,7 @@ async fn every_role_and_action(backend: Backend) {
     assert_eq!(c.endorsements, vec!["arvika".to_string()]);
     assert_eq!((c.status.slug(), c.class.slug()), ("accepterad", "krav"));
     assert_eq!(c.body, "Förklara hembesöken.");
-    let history = provrum::reviews::store::revisions(&app.store, comment)
+    let history = provrum::reviews::changes::revisions(&app.store, comment)
         .await
         .unwrap();
     assert_eq!(history.len(), 3, "{history:?}");

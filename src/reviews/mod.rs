@@ -4,6 +4,7 @@
 //! export; and review rounds where each municipality answers.
 
 pub mod carry;
+pub mod changes;
 pub mod export;
 pub mod model;
 pub mod rounds;

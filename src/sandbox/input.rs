@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::identities::Personnummer;
 use crate::services::{Field, FieldKind, Step, Variant};
 
-pub type Answers = Map<String, Value>;
+pub use super::answers::{ADDRESS_PARTS, Answers, CONTACT_PARTS, StoredFile, input_id, parts};
+pub use super::display::display;
+pub use super::visibility::{step_visible, visible, visible_steps};
 
 /// What the browser sent for one step.
 #[derive(Debug, Default)]
@@ -35,66 +37,12 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// A file kept with the session and, on sending, with the case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredFile {
-    pub field: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size: u64,
-    pub sha256: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldError {
     pub field: String,
     /// The id of the element to focus (the first input of the field).
     pub anchor: String,
     pub message: String,
-}
-
-/// Sub-inputs of composite fields: (name suffix, Swedish label, autocomplete).
-pub const CONTACT_PARTS: &[(&str, &str, &str)] = &[
-    ("name", "Namn", "name"),
-    ("email", "E-postadress", "email"),
-    ("phone", "Telefonnummer", "tel"),
-];
-pub const ADDRESS_PARTS: &[(&str, &str, &str)] = &[
-    ("street", "Gatuadress", "street-address"),
-    ("postal_code", "Postnummer", "postal-code"),
-    ("city", "Ort", "address-level2"),
-];
-
-pub fn parts(kind: FieldKind) -> &'static [(&'static str, &'static str, &'static str)] {
-    match kind {
-        FieldKind::Contact => CONTACT_PARTS,
-        FieldKind::Address => ADDRESS_PARTS,
-        _ => &[],
-    }
-}
-
-pub fn input_id(field: &str) -> String {
-    format!("f-{field}")
-}
-
-/// Whether a field is asked for, given the answers so far.
-pub fn visible(f: &Field, answers: &Answers) -> bool {
-    if f.hidden {
-        return false;
-    }
-    let Some(c) = &f.shown_when else { return true };
-    match answers.get(&c.field) {
-        Some(Value::String(s)) => c.equals.iter().any(|e| e == s),
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|i| i.as_str().is_some_and(|s| c.equals.iter().any(|e| e == s))),
-        _ => false,
-    }
-}
-
-/// Whether any field of the step is asked for.
-pub fn step_visible(s: &Step, answers: &Answers) -> bool {
-    s.fields.iter().any(|f| visible(f, answers))
 }
 
 pub struct Outcome {
@@ -443,56 +391,6 @@ fn check_uploads(
     }
 }
 
-/// How an answer reads on the summary page and in the inbox.
-pub fn display(f: &Field, answers: &Answers, files: &[StoredFile]) -> String {
-    if f.kind == FieldKind::File {
-        let names: Vec<&str> = files
-            .iter()
-            .filter(|x| x.field == f.id)
-            .map(|x| x.filename.as_str())
-            .collect();
-        return if names.is_empty() {
-            "Ingen fil bifogad".into()
-        } else {
-            names.join(", ")
-        };
-    }
-    let label_of = |v: &str| {
-        f.options
-            .iter()
-            .find(|o| o.value == v)
-            .map(|o| o.label.clone())
-            .unwrap_or_else(|| v.to_string())
-    };
-    match answers.get(&f.id) {
-        None => "Inte ifyllt".into(),
-        Some(Value::String(s)) if f.kind == FieldKind::Checkbox && f.options.is_empty() => {
-            if s == "ja" { "Ja".into() } else { s.clone() }
-        }
-        Some(Value::String(s)) => label_of(s),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(label_of)
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(Value::Object(m)) => parts(f.kind)
-            .iter()
-            .filter_map(|(k, _, _)| m.get(*k).and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// The steps the citizen walks through, in order, given the answers so far.
-pub fn visible_steps<'v>(v: &'v Variant, answers: &Answers) -> Vec<&'v Step> {
-    v.steps
-        .iter()
-        .filter(|s| step_visible(s, answers))
-        .collect()
-}
-
 /// The first visible step whose stored answers would not pass validation:
 /// the server re-checks everything before sending, whatever URLs were visited.
 pub fn first_incomplete<'v>(
@@ -515,110 +413,4 @@ pub fn first_incomplete<'v>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::services::{Choice, Condition, Validation};
-
-    fn field(id: &str, kind: FieldKind) -> Field {
-        Field {
-            id: id.into(),
-            kind,
-            label: "Etikett".into(),
-            help: None,
-            text: None,
-            required: true,
-            hidden: false,
-            shown_when: None,
-            options: Vec::new(),
-            validation: Validation::default(),
-            file: None,
-            pos: Default::default(),
-            spans: Default::default(),
-        }
-    }
-
-    fn input(pairs: &[(&str, &str)]) -> StepInput {
-        let mut i = StepInput::default();
-        for (k, v) in pairs {
-            i.values
-                .entry(k.to_string())
-                .or_default()
-                .push(v.to_string());
-        }
-        i
-    }
-
-    #[test]
-    fn conditional_field_on_the_same_step_is_validated_only_when_shown() {
-        let mut typ = field("typ", FieldKind::Radio);
-        typ.options = vec![
-            Choice {
-                value: "buller".into(),
-                label: "Buller".into(),
-            },
-            Choice {
-                value: "annat".into(),
-                label: "Annat".into(),
-            },
-        ];
-        let mut annat = field("annat", FieldKind::Text);
-        annat.shown_when = Some(Condition {
-            field: "typ".into(),
-            equals: vec!["annat".into()],
-        });
-        let step = Step {
-            id: "s".into(),
-            title: "S".into(),
-            intro: None,
-            fields: vec![typ, annat],
-            pos: Default::default(),
-            id_pos: None,
-        };
-        let (mut answers, mut files) = (Answers::new(), Vec::new());
-        let out = apply_step(
-            &step,
-            &input(&[("typ", "buller"), ("annat", "ignored")]),
-            &mut answers,
-            &mut files,
-        );
-        assert!(out.errors.is_empty());
-        assert!(
-            !answers.contains_key("annat"),
-            "answers of hidden fields are dropped"
-        );
-        let out = apply_step(&step, &input(&[("typ", "annat")]), &mut answers, &mut files);
-        assert_eq!(out.errors.len(), 1);
-        assert_eq!(out.errors[0].message, "Fyll i ”Etikett”.");
-    }
-
-    #[test]
-    fn personnummer_is_normalised_and_must_be_a_test_number() {
-        let step = Step {
-            id: "s".into(),
-            title: "S".into(),
-            intro: None,
-            fields: vec![field("pnr", FieldKind::Personnummer)],
-            pos: Default::default(),
-            id_pos: None,
-        };
-        let (mut answers, mut files) = (Answers::new(), Vec::new());
-        assert!(
-            apply_step(
-                &step,
-                &input(&[("pnr", "9011142388")]),
-                &mut answers,
-                &mut files
-            )
-            .errors
-            .is_empty()
-        );
-        assert_eq!(answers["pnr"], "19901114-2388");
-        let out = apply_step(
-            &step,
-            &input(&[("pnr", "191212121212")]),
-            &mut answers,
-            &mut files,
-        );
-        assert!(out.errors[0].message.contains("testpersonnummer"));
-    }
-}
+mod tests;

@@ -2,10 +2,13 @@
 //! service would, with test identities only, and every submission captured
 //! in an inbox. Nothing leaves the box.
 
+mod answers;
+mod display;
 pub mod inbox;
 pub mod input;
 mod pages;
 pub mod routes;
 pub mod session;
 pub mod views;
+mod visibility;
 pub mod visit;

@@ -26,7 +26,7 @@ struct ShowPage {
     endorsed_by: Vec<String>,
     participating: usize,
     replies: Vec<Comment>,
-    history: Vec<comments::Revision>,
+    history: Vec<crate::reviews::changes::Revision>,
     /// Municipalities this user may still endorse for.
     can_endorse: Vec<(String, String)>,
     can_triage: bool,
@@ -51,7 +51,7 @@ pub(super) async fn show(
         .into_iter()
         .filter(|r| r.parent_id == Some(id))
         .collect();
-    let history = comments::revisions(&state.store, id).await?;
+    let history = crate::reviews::changes::revisions(&state.store, id).await?;
     let variants = state.variants(c.version_id).await?;
     let can_endorse = u
         .municipalities
@@ -197,7 +197,7 @@ pub(super) async fn triage(
     load(&state, id).await?;
     let status = Status::parse(&form.status)
         .ok_or_else(|| WebError::BadRequest("Välj en status.".into()))?;
-    comments::triage(&state.store, id, status, &form.skal, &u).await?;
+    crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await?;
     Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
 }
 
@@ -222,7 +222,7 @@ pub(super) async fn reclassify(
     load(&state, id).await?;
     let class =
         Class::parse(&form.klass).ok_or_else(|| WebError::BadRequest("Välj en klass.".into()))?;
-    comments::reclassify(&state.store, id, class, &form.anteckning, &u).await?;
+    crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u).await?;
     Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
 }
 
@@ -240,6 +240,6 @@ pub(super) async fn edit(
             "Bara den som skrev synpunkten kan ändra texten.".into(),
         ));
     }
-    comments::edit(&state.store, id, &form.text, &u).await?;
+    crate::reviews::changes::edit(&state.store, id, &form.text, &u).await?;
     Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
 }

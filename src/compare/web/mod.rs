@@ -22,6 +22,9 @@ use crate::web::{AppState, WebError, csrf, render};
 use super::capture::Viewport;
 use super::execute::{Against, Env, Request};
 use super::{Judged, Status, store, text};
+use view::{Badge, badge, step_label};
+
+mod view;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,65 +40,6 @@ pub fn router() -> Router<AppState> {
             "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}",
             post(decide),
         )
-}
-
-/// A page's name in Swedish.
-fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
-    match step {
-        "*" => "Hela varianten".into(),
-        "start" => "Startsida".into(),
-        "logga-in" => "Inloggning".into(),
-        "granska" => "Granska".into(),
-        "signera" => "Signera".into(),
-        "kvittens" => "Kvittens".into(),
-        s => s
-            .strip_prefix("steg/")
-            .and_then(|id| titles.get(id).cloned())
-            .unwrap_or_else(|| s.to_string()),
-    }
-}
-
-struct Badge {
-    class: &'static str,
-    label: &'static str,
-    symbol: &'static str,
-}
-
-fn badge(list: &[&Judged]) -> Badge {
-    if list.is_empty() {
-        return Badge {
-            class: "same",
-            label: "lika",
-            symbol: "=",
-        };
-    }
-    if list.iter().any(|d| d.status == Status::Error) {
-        return Badge {
-            class: "error",
-            label: "kunde inte fångas",
-            symbol: "!",
-        };
-    }
-    let open: Vec<&&Judged> = list.iter().filter(|d| !d.status.is_settled()).collect();
-    if open.iter().any(|d| d.deviation.reference != "base") {
-        return Badge {
-            class: "changed",
-            label: "ändrad sedan release",
-            symbol: "Δ",
-        };
-    }
-    if !open.is_empty() {
-        return Badge {
-            class: "review",
-            label: "behöver granskas",
-            symbol: "?",
-        };
-    }
-    Badge {
-        class: "approved",
-        label: "godkänd",
-        symbol: "✓",
-    }
 }
 
 struct MatrixRow {

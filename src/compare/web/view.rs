@@ -1,0 +1,65 @@
+//! How the comparison reads on the pages: a page's Swedish name and the
+//! badge a matrix cell shows for its deviations.
+
+use std::collections::HashMap;
+
+use crate::compare::{Judged, Status};
+
+/// A page's name in Swedish.
+pub(super) fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
+    match step {
+        "*" => "Hela varianten".into(),
+        "start" => "Startsida".into(),
+        "logga-in" => "Inloggning".into(),
+        "granska" => "Granska".into(),
+        "signera" => "Signera".into(),
+        "kvittens" => "Kvittens".into(),
+        s => s
+            .strip_prefix("steg/")
+            .and_then(|id| titles.get(id).cloned())
+            .unwrap_or_else(|| s.to_string()),
+    }
+}
+
+pub(super) struct Badge {
+    pub class: &'static str,
+    pub label: &'static str,
+    pub symbol: &'static str,
+}
+
+pub(super) fn badge(list: &[&Judged]) -> Badge {
+    if list.is_empty() {
+        return Badge {
+            class: "same",
+            label: "lika",
+            symbol: "=",
+        };
+    }
+    if list.iter().any(|d| d.status == Status::Error) {
+        return Badge {
+            class: "error",
+            label: "kunde inte fångas",
+            symbol: "!",
+        };
+    }
+    let open: Vec<&&Judged> = list.iter().filter(|d| !d.status.is_settled()).collect();
+    if open.iter().any(|d| d.deviation.reference != "base") {
+        return Badge {
+            class: "changed",
+            label: "ändrad sedan release",
+            symbol: "Δ",
+        };
+    }
+    if !open.is_empty() {
+        return Badge {
+            class: "review",
+            label: "behöver granskas",
+            symbol: "?",
+        };
+    }
+    Badge {
+        class: "approved",
+        label: "godkänd",
+        symbol: "✓",
+    }
+}

@@ -1,0 +1,167 @@
+//! Changing a comment after it was written: triage, reclassification and
+//! edits of the text, each one transaction with its history row and audit
+//! entry (before/after).
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::store::{Store, audit, now};
+
+use super::model::{Class, Status};
+use super::store::ReviewError;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub note: Option<String>,
+    pub actor_name: String,
+    pub at: String,
+}
+
+use serde::Serialize;
+
+pub async fn revisions(db: &Store, id: i64) -> Result<Vec<Revision>, sqlx::Error> {
+    Ok(sqlx::query("select field, before_value, after_value, note, actor_name, at from comment_revisions where comment_id = $1 order by id")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Revision {
+            field: r.get(0),
+            before: r.get(1),
+            after: r.get(2),
+            note: r.get(3),
+            actor_name: r.get(4),
+            at: r.get(5),
+        })
+        .collect())
+}
+
+/// One change to one column of a comment.
+struct Change<'a> {
+    column: &'static str,
+    value: &'a str,
+    /// Another column set along with it (the triage reason).
+    extra: Option<(&'static str, Option<&'a str>)>,
+    note: Option<&'a str>,
+    action: &'static str,
+}
+
+/// Change one column of a comment, keeping the old value in its history.
+async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(), ReviewError> {
+    let Change {
+        column,
+        value,
+        extra,
+        note,
+        action,
+    } = ch;
+    let mut tx = db.begin().await?;
+    let before: Option<String> =
+        sqlx::query(&format!("select {column} from comments where id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ReviewError::Missing)?
+            .get(0);
+    sqlx::query(&format!(
+        "update comments set {column} = $1, updated_at = $2 where id = $3"
+    ))
+    .bind(value)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some((col, v)) = extra {
+        sqlx::query(&format!("update comments set {col} = $1 where id = $2"))
+            .bind(v)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("insert into comment_revisions (comment_id, field, before_value, after_value, note, actor_id, actor_name, at) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id)
+        .bind(column)
+        .bind(&before)
+        .bind(value)
+        .bind(note)
+        .bind(actor.id)
+        .bind(&actor.name)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &actor.username,
+        action,
+        &format!("synpunkt #{id}"),
+        &json!({ "before": { column: before }, "after": { column: value }, "note": note }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// E-kontoret's triage: a new status; rejecting needs a reason.
+pub async fn triage(
+    db: &Store,
+    id: i64,
+    status: Status,
+    reason: &str,
+    actor: &User,
+) -> Result<(), ReviewError> {
+    let reason = reason.trim();
+    if status == Status::Avvisad && reason.is_empty() {
+        return Err(ReviewError::Reason);
+    }
+    let r = (!reason.is_empty()).then_some(reason);
+    let ch = Change {
+        column: "status",
+        value: status.slug(),
+        extra: Some(("status_reason", r)),
+        note: r,
+        action: "comment.triage",
+    };
+    change(db, id, ch, actor).await
+}
+
+/// E-kontoret reclassifies (a "krav" that is really an "önskemål"), with a note.
+pub async fn reclassify(
+    db: &Store,
+    id: i64,
+    class: Class,
+    note: &str,
+    actor: &User,
+) -> Result<(), ReviewError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(ReviewError::Note);
+    }
+    let ch = Change {
+        column: "class",
+        value: class.slug(),
+        extra: None,
+        note: Some(note),
+        action: "comment.reclassify",
+    };
+    change(db, id, ch, actor).await
+}
+
+/// The author edits the text; the old text stays in the history.
+pub async fn edit(db: &Store, id: i64, body: &str, actor: &User) -> Result<(), ReviewError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 5000 {
+        return Err(ReviewError::Body);
+    }
+    let ch = Change {
+        column: "body",
+        value: body,
+        extra: None,
+        note: None,
+        action: "comment.edit",
+    };
+    change(db, id, ch, actor).await
+}

@@ -1,0 +1,107 @@
+//! Validation, visibility and display of answers.
+
+use super::*;
+use crate::services::{Choice, Condition, Validation};
+
+fn field(id: &str, kind: FieldKind) -> Field {
+    Field {
+        id: id.into(),
+        kind,
+        label: "Etikett".into(),
+        help: None,
+        text: None,
+        required: true,
+        hidden: false,
+        shown_when: None,
+        options: Vec::new(),
+        validation: Validation::default(),
+        file: None,
+        pos: Default::default(),
+        spans: Default::default(),
+    }
+}
+
+fn input(pairs: &[(&str, &str)]) -> StepInput {
+    let mut i = StepInput::default();
+    for (k, v) in pairs {
+        i.values
+            .entry(k.to_string())
+            .or_default()
+            .push(v.to_string());
+    }
+    i
+}
+
+#[test]
+fn conditional_field_on_the_same_step_is_validated_only_when_shown() {
+    let mut typ = field("typ", FieldKind::Radio);
+    typ.options = vec![
+        Choice {
+            value: "buller".into(),
+            label: "Buller".into(),
+        },
+        Choice {
+            value: "annat".into(),
+            label: "Annat".into(),
+        },
+    ];
+    let mut annat = field("annat", FieldKind::Text);
+    annat.shown_when = Some(Condition {
+        field: "typ".into(),
+        equals: vec!["annat".into()],
+    });
+    let step = Step {
+        id: "s".into(),
+        title: "S".into(),
+        intro: None,
+        fields: vec![typ, annat],
+        pos: Default::default(),
+        id_pos: None,
+    };
+    let (mut answers, mut files) = (Answers::new(), Vec::new());
+    let out = apply_step(
+        &step,
+        &input(&[("typ", "buller"), ("annat", "ignored")]),
+        &mut answers,
+        &mut files,
+    );
+    assert!(out.errors.is_empty());
+    assert!(
+        !answers.contains_key("annat"),
+        "answers of hidden fields are dropped"
+    );
+    let out = apply_step(&step, &input(&[("typ", "annat")]), &mut answers, &mut files);
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].message, "Fyll i ”Etikett”.");
+}
+
+#[test]
+fn personnummer_is_normalised_and_must_be_a_test_number() {
+    let step = Step {
+        id: "s".into(),
+        title: "S".into(),
+        intro: None,
+        fields: vec![field("pnr", FieldKind::Personnummer)],
+        pos: Default::default(),
+        id_pos: None,
+    };
+    let (mut answers, mut files) = (Answers::new(), Vec::new());
+    assert!(
+        apply_step(
+            &step,
+            &input(&[("pnr", "9011142388")]),
+            &mut answers,
+            &mut files
+        )
+        .errors
+        .is_empty()
+    );
+    assert_eq!(answers["pnr"], "19901114-2388");
+    let out = apply_step(
+        &step,
+        &input(&[("pnr", "191212121212")]),
+        &mut answers,
+        &mut files,
+    );
+    assert!(out.errors[0].message.contains("testpersonnummer"));
+}
