@@ -58,6 +58,15 @@ pub fn clean_filename(name: &str) -> String {
     }
 }
 
+/// A size limit as people read it: `5 MB`, `300 kB`.
+pub fn human_size(kb: u64) -> String {
+    if kb >= 1024 && kb.is_multiple_of(1024) {
+        format!("{} MB", kb / 1024)
+    } else {
+        format!("{kb} kB")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,14 +76,5 @@ mod tests {
         assert!(content_matches("pdf", b"%PDF-1.7\n"));
         assert!(!content_matches("pdf", b"\x89PNG\r\n\x1a\n"));
         assert_eq!(clean_filename("C:\\Users\\x\\foto \"1\".jpg"), "foto 1.jpg");
-    }
-}
-
-/// A size limit as people read it: `5 MB`, `300 kB`.
-pub fn human_size(kb: u64) -> String {
-    if kb >= 1024 && kb.is_multiple_of(1024) {
-        format!("{} MB", kb / 1024)
-    } else {
-        format!("{kb} kB")
     }
 }
