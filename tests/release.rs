@@ -790,23 +790,16 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
 
     // 1.0.1: Kil renames one step. Nothing else changes.
     let dst = work.path().join("next");
-    std::fs::create_dir_all(dst.join("variants")).unwrap();
-    std::fs::write(
-        dst.join("service.yaml"),
-        std::fs::read_to_string(src.join("service.yaml"))
-            .unwrap()
-            .replace("version: 1.0.0", "version: 1.0.1"),
-    )
-    .unwrap();
-    for e in std::fs::read_dir(src.join("variants")).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_owned();
-        let mut text = std::fs::read_to_string(&p).unwrap();
-        if name == "kil.yaml" {
-            text = "steps:\n  anlaggning:\n    title: Om anläggningen\n".into();
-        }
-        std::fs::write(dst.join("variants").join(name), text).unwrap();
-    }
+    common::bump_fixture(
+        &src,
+        &dst,
+        "1.0.0",
+        "1.0.1",
+        &[(
+            "kil.yaml",
+            "steps:\n  anlaggning:\n    title: Om anläggningen\n",
+        )],
+    );
     let pkg = provrum::services::load(&dst, Registry::builtin()).unwrap();
     provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await

@@ -595,24 +595,16 @@ async fn carried_over_comments_keep_or_lose_their_anchor(backend: Backend) {
     // The next version: Arvika drops its home-visit question and renames the step.
     let work = tempfile::tempdir().unwrap();
     let dst = work.path().join("next");
-    std::fs::create_dir_all(dst.join("variants")).unwrap();
-    std::fs::write(
-        dst.join("service.yaml"),
-        std::fs::read_to_string(src.join("service.yaml"))
-            .unwrap()
-            .replace("version: 2.1.0-rc1", "version: 2.1.0-rc2"),
-    )
-    .unwrap();
-    for e in std::fs::read_dir(src.join("variants")).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_owned();
-        let text = if name == "arvika.yaml" {
-            "steps:\n  storningen:\n    title: Berätta om olägenheten\n".to_string()
-        } else {
-            std::fs::read_to_string(&p).unwrap()
-        };
-        std::fs::write(dst.join("variants").join(name), text).unwrap();
-    }
+    common::bump_fixture(
+        &src,
+        &dst,
+        "2.1.0-rc1",
+        "2.1.0-rc2",
+        &[(
+            "arvika.yaml",
+            "steps:\n  storningen:\n    title: Berätta om olägenheten\n",
+        )],
+    );
     let next = provrum::services::load(&dst, registry).unwrap();
     provrum::intake::import(&app.store, &next, registry, "test")
         .await

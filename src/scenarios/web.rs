@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::browser::BrowserOptions;
 use crate::jobs::Kind;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
@@ -327,11 +326,6 @@ async fn start(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
-    let Some(origin) = state.origin.get().cloned() else {
-        return Err(WebError::BadRequest(
-            "Servern vet inte sin egen adress ännu.".into(),
-        ));
-    };
     let files = execute::scenario_files(&[], &state.scenarios_dir);
     let plan = match execute::plan(&state.store, &service, Some(&version), &files, &[]).await {
         Ok(p) => p,
@@ -351,15 +345,8 @@ async fn start(
             )));
         }
     };
-    let origin = state.browser_origin.clone().unwrap_or(origin);
-    let cfg = RunnerConfig::new(
-        &origin,
-        BrowserOptions {
-            chromium: state.chromium.clone(),
-            remote: state.chromium_url.clone(),
-            ..BrowserOptions::default()
-        },
-    );
+    let (origin, browser) = state.job_browser()?;
+    let cfg = RunnerConfig::new(&origin, browser);
     let run_id = store::create(
         &state.store,
         plan.version.id,

@@ -150,6 +150,24 @@ impl AppState {
         })
     }
 
+    /// Where a browser started for a background job (a run, a comparison)
+    /// reaches the sandbox, and how to start or reach that browser.
+    pub fn job_browser(&self) -> Result<(String, crate::browser::BrowserOptions), WebError> {
+        let Some(origin) = self.origin.get().cloned() else {
+            return Err(WebError::BadRequest(
+                "Servern vet inte sin egen adress ännu.".into(),
+            ));
+        };
+        Ok((
+            self.browser_origin.clone().unwrap_or(origin),
+            crate::browser::BrowserOptions {
+                chromium: self.chromium.clone(),
+                remote: self.chromium_url.clone(),
+                ..crate::browser::BrowserOptions::default()
+            },
+        ))
+    }
+
     /// Every variant of a version.
     pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
         self.catalog.variants(version_id).await

@@ -14,7 +14,10 @@ pub async fn headers(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let uri = req.uri().path().to_string();
-    let mut res = next.run(req).await;
+    // Everything logged while serving the request (a failed query, an error
+    // number) carries its method and path.
+    let span = tracing::info_span!("request", %method, path = %uri);
+    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
     let h = res.headers_mut();
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
     h.insert(

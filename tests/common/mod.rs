@@ -447,3 +447,26 @@ pub fn provrum(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Write the next version of the fixture package in `src` to `dst`: the
+/// version number `from` becomes `to` in service.yaml, and each overlay named
+/// in `replaced` (file name, new text) is replaced; the rest is copied.
+pub fn bump_fixture(src: &Path, dst: &Path, from: &str, to: &str, replaced: &[(&str, &str)]) {
+    std::fs::create_dir_all(dst.join("variants")).unwrap();
+    std::fs::write(
+        dst.join("service.yaml"),
+        std::fs::read_to_string(src.join("service.yaml"))
+            .unwrap()
+            .replace(&format!("version: {from}"), &format!("version: {to}")),
+    )
+    .unwrap();
+    for e in std::fs::read_dir(src.join("variants")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_owned();
+        let text = match replaced.iter().find(|(n, _)| name == *n) {
+            Some((_, t)) => t.to_string(),
+            None => std::fs::read_to_string(&p).unwrap(),
+        };
+        std::fs::write(dst.join("variants").join(name), text).unwrap();
+    }
+}

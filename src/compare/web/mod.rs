@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::browser::BrowserOptions;
 use crate::jobs::Kind;
 use crate::services::store::VersionSummary;
 use crate::web::page::Page;
@@ -431,18 +430,10 @@ async fn start(
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let v = state.require_version(&service, &ver).await?;
-    let Some(origin) = state.origin.get().cloned() else {
-        return Err(WebError::BadRequest(
-            "Servern vet inte sin egen adress ännu.".into(),
-        ));
-    };
+    let (origin, browser) = state.job_browser()?;
     let env = Env {
-        origin: state.browser_origin.clone().unwrap_or(origin),
-        browser: BrowserOptions {
-            chromium: state.chromium.clone(),
-            remote: state.chromium_url.clone(),
-            ..BrowserOptions::default()
-        },
+        origin,
+        browser,
         concurrency: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2),

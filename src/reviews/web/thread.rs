@@ -152,7 +152,7 @@ pub(super) async fn reply(
         ..NewComment::default()
     };
     comments::create(&state.store, &new, &u).await?;
-    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+    Ok(back(id))
 }
 
 #[derive(Deserialize)]
@@ -169,11 +169,35 @@ pub(super) async fn endorse(
     headers: HeaderMap,
     Form(form): Form<EndorseForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::Endorse(&form.kommun))?;
-    load(&state, id).await?;
+    let (u, _) = acting(
+        &state,
+        &headers,
+        &form.csrf,
+        id,
+        Action::Endorse(&form.kommun),
+    )
+    .await?;
     comments::endorse(&state.store, id, &form.kommun, &u).await?;
-    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+    Ok(back(id))
+}
+
+/// What every action on a comment starts with: a valid form token, the
+/// permission for the action, and the comment (404 when there is none).
+async fn acting(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    id: i64,
+    action: Action<'_>,
+) -> Result<(crate::accounts::User, Comment), WebError> {
+    csrf::verify(headers, token)?;
+    let u = require_to(action)?;
+    Ok((u, load(state, id).await?))
+}
+
+/// Back to the comment's thread after an action.
+fn back(id: i64) -> Response {
+    Redirect::to(&format!("/synpunkter/{id}")).into_response()
 }
 
 #[derive(Deserialize)]
@@ -192,13 +216,11 @@ pub(super) async fn triage(
     headers: HeaderMap,
     Form(form): Form<TriageForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::Triage)?;
-    load(&state, id).await?;
+    let (u, _) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
     let status = Status::parse(&form.status)
         .ok_or_else(|| WebError::BadRequest("Välj en status.".into()))?;
     crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await?;
-    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+    Ok(back(id))
 }
 
 #[derive(Deserialize)]
@@ -217,13 +239,11 @@ pub(super) async fn reclassify(
     headers: HeaderMap,
     Form(form): Form<ClassForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::Triage)?;
-    load(&state, id).await?;
+    let (u, _) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
     let class =
         Class::parse(&form.klass).ok_or_else(|| WebError::BadRequest("Välj en klass.".into()))?;
     crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u).await?;
-    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+    Ok(back(id))
 }
 
 pub(super) async fn edit(
@@ -241,5 +261,5 @@ pub(super) async fn edit(
         ));
     }
     crate::reviews::changes::edit(&state.store, id, &form.text, &u).await?;
-    Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response())
+    Ok(back(id))
 }
