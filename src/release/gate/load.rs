@@ -125,7 +125,7 @@ pub async fn load(
         comments: crate::reviews::store::list(db, v.id).await?,
         round,
         answers,
-        waivers: super::active_waivers(db, v.id).await?,
+        waivers: crate::release::waivers::active(db, v.id).await?,
         released: crate::services::releases::last_release(db, &v.service_id, -1).await?
             == Some(v.id),
         now: Utc::now(),

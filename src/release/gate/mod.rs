@@ -18,7 +18,7 @@ use crate::services::store::VersionSummary;
 use crate::store::Store;
 
 use super::policy::{Condition, Policy};
-use super::waivers::{self, Waiver};
+use super::waivers::Waiver;
 
 pub use load::GateInput;
 
@@ -109,9 +109,4 @@ pub fn decide(input: &GateInput, policy: &Policy) -> GateResult {
         released: input.released,
         checked_at: crate::store::now(),
     }
-}
-
-/// Active waivers are part of the input; kept here so `load` reads them once.
-async fn active_waivers(db: &Store, version_id: i64) -> Result<Vec<Waiver>, sqlx::Error> {
-    waivers::active(db, version_id).await
 }
