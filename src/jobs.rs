@@ -101,11 +101,12 @@ impl Jobs {
             r.insert((kind, subject), cancel.clone());
         }
         let id: i64 = match sqlx::query_scalar(
-            "insert into jobs (kind, subject, status, started_by, started_at) values ($1, $2, 'running', $3, $4) returning id",
+            "insert into jobs (kind, subject, status, started_by, host, started_at) values ($1, $2, 'running', $3, $4, $5) returning id",
         )
         .bind(kind.slug())
         .bind(subject)
         .bind(started_by)
+        .bind(host_id())
         .bind(now())
         .fetch_one(&store.pool)
         .await
@@ -193,14 +194,67 @@ pub async fn latest(
     .await
 }
 
-/// Jobs left `running` by a process that is gone are interrupted (called at
-/// start, before this process starts any).
-pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "update jobs set status = 'interrupted', finished_at = $1 where status = 'running'",
+/// This process as `host:pid`: who owns a running job or scenario run.
+pub fn host_id() -> String {
+    format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
+        std::process::id()
     )
-    .bind(now())
-    .execute(&store.pool)
-    .await?
-    .rows_affected())
+}
+
+/// Whether the process `owner` (a [`host_id`]) is gone: on this machine when
+/// its PID no longer runs; on another machine, or when the PID is unknown,
+/// it is taken to be gone (nothing here can ask it).
+pub fn owner_gone(owner: &str) -> bool {
+    let me = host_id();
+    if owner == me {
+        return false;
+    }
+    let same_machine = owner.split(':').next() == me.split(':').next();
+    let pid_alive = owner
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(crate::browser::process_alive);
+    !same_machine || !pid_alive
+}
+
+/// Jobs left `running` by a process that is gone are interrupted (called at
+/// start); a live server's jobs on the same database are left alone.
+pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
+    let running: Vec<(i64, String)> =
+        sqlx::query_as("select id, host from jobs where status = 'running'")
+            .fetch_all(&store.pool)
+            .await?;
+    let mut n = 0;
+    for (id, _) in running.iter().filter(|(_, host)| owner_gone(host)) {
+        n += sqlx::query(
+            "update jobs set status = 'interrupted', finished_at = $1 where id = $2 and status = 'running'",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&store.pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_process_that_is_gone_loses_its_jobs() {
+        let me = host_id();
+        assert!(!owner_gone(&me), "this process is alive");
+        let machine = me.split(':').next().unwrap();
+        assert!(
+            owner_gone(&format!("{machine}:4194300")),
+            "no such PID here"
+        );
+        assert!(owner_gone("another-machine:1"), "nothing here can ask it");
+        assert!(owner_gone(machine), "no PID recorded");
+    }
 }

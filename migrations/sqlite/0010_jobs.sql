@@ -1,6 +1,6 @@
 -- Background jobs started from the web (scenario runs, comparisons): one row
--- per job, so "running" survives nothing but the process that runs it, and a
--- job whose process died is shown as interrupted after a restart.
+-- per job with the process that runs it, so a job whose process died is shown
+-- as interrupted at the next start, while another live server's jobs are not.
 
 create table jobs (
     id integer primary key autoincrement,
@@ -9,6 +9,7 @@ create table jobs (
     status text not null,              -- running, done, failed, interrupted
     error text,
     started_by text not null,
+    host text not null,                -- host:pid of the process running it
     started_at text not null,
     finished_at text,
     done bigint not null default 0,

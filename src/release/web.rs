@@ -113,17 +113,11 @@ async fn page(
     view(&state, &headers, v, None).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 async fn release(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;

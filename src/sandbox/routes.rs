@@ -312,17 +312,11 @@ async fn summary_page(
     pages::summary(&c, &s)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 async fn summary_submit(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
@@ -386,7 +380,7 @@ async fn sign_submit(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;

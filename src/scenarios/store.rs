@@ -30,13 +30,7 @@ pub async fn create(
 }
 
 /// This process, as written on the runs it starts.
-pub fn host_id() -> String {
-    format!(
-        "{}:{}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
-        std::process::id()
-    )
-}
+pub use crate::jobs::host_id;
 
 /// Store one finished cell and its steps in one transaction.
 pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), sqlx::Error> {
@@ -141,17 +135,10 @@ pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
     let rows = sqlx::query("select id, host from runs where status = 'running'")
         .fetch_all(&store.pool)
         .await?;
-    let me = host_id();
     let mut n = 0;
     for r in rows {
         let (id, host): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
-        let same_machine = host.split(':').next() == me.split(':').next();
-        let pid_alive = host
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse::<u32>().ok())
-            .is_some_and(crate::browser::process_alive);
-        if host != me && (!same_machine || !pid_alive) {
+        if crate::jobs::owner_gone(&host) {
             sqlx::query("update runs set status = 'interrupted', finished_at = $1 where id = $2 and status = 'running'").bind(store::now()).bind(id).execute(&store.pool).await?;
             n += 1;
         }

@@ -7,7 +7,6 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use crate::jobs::Kind;
 use crate::web::page::Page;
@@ -312,17 +311,11 @@ async fn artifact(
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct StartForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 async fn start(
     State(state): State<AppState>,
     Path((service, version)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;

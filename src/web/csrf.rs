@@ -43,3 +43,11 @@ pub fn verify(headers: &HeaderMap, form_token: &str) -> Result<(), WebError> {
         )),
     }
 }
+
+/// A form that carries nothing but its token (a button that starts or
+/// confirms something).
+#[derive(serde::Deserialize)]
+pub struct TokenForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+}

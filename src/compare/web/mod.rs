@@ -226,14 +226,7 @@ async fn cell(
         .filter(|j| j.deviation.municipality == kommun && j.deviation.step == q.steg)
     {
         let d = &j.deviation.detail;
-        let evidence: Vec<String> = d["evidence"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let evidence = strings(&d["evidence"]);
         let text_html = if j.deviation.kind == "text" && evidence.len() == 2 {
             let read = |h: &str| {
                 let arts = state.artifacts.clone();
@@ -250,14 +243,7 @@ async fn cell(
         } else {
             None
         };
-        let structure = d["described"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let structure = strings(&d["described"]);
         let images = match (
             d["reference"].as_str(),
             d["candidate"].as_str(),
@@ -404,6 +390,15 @@ async fn decide(
     .into_response())
 }
 
+/// The strings of a JSON array (none when it is not one).
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(String::from))
+        .collect()
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -415,17 +410,11 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-#[derive(Deserialize)]
-struct StartForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 async fn start(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
