@@ -13,19 +13,7 @@ use crate::store::Store;
 
 use super::model::{Condition, Item};
 
-/// Every automatic check a checklist may name.
-pub const CHECKS: [&str; 10] = [
-    "privacy_notice_before_personal_data",
-    "help_texts",
-    "contact_details",
-    "receipt_time_and_case_number",
-    "axe_wcag21aa",
-    "accessibility_statement_link",
-    "lang_and_unique_titles",
-    "signing_as_base",
-    "assurance_level",
-    "test_identities_only",
-];
+pub use super::model::CHECKS;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", content = "reason", rename_all = "snake_case")]

@@ -87,3 +87,18 @@ pub struct Checklist {
     pub title: String,
     pub items: Vec<Item>,
 }
+
+/// Every automatic check a checklist may name (`auto` implements them; the
+/// list lives with the format so that parsing needs nothing else).
+pub const CHECKS: [&str; 10] = [
+    "privacy_notice_before_personal_data",
+    "help_texts",
+    "contact_details",
+    "receipt_time_and_case_number",
+    "axe_wcag21aa",
+    "accessibility_statement_link",
+    "lang_and_unique_titles",
+    "signing_as_base",
+    "assurance_level",
+    "test_identities_only",
+];

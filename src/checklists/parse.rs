@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use crate::yaml::{Decoder, Diagnostic, Node, NodeKind, did_you_mean, parse as parse_yaml};
 
-use super::auto::CHECKS;
 use super::model::*;
 
 fn reference(d: &mut Decoder, n: &Node, path: &str) -> Option<Reference> {
@@ -153,7 +152,7 @@ pub fn checklist(file: &Path, text: &str) -> Result<Checklist, Vec<Diagnostic>> 
         if let Some(list) = m.require(&mut d, "items")
             && let Some(seq) = d.seq(list, "items")
         {
-            let mut ids: Vec<String> = Vec::new();
+            let mut ids = std::collections::HashSet::new();
             for (i, n) in seq.iter().enumerate() {
                 let path = format!("items[{i}]");
                 // Duplicates are found even among items with other problems.
@@ -168,7 +167,7 @@ pub fn checklist(file: &Path, text: &str) -> Result<Checklist, Vec<Diagnostic>> 
                             format!("duplicate item id `{id}`"),
                         );
                     }
-                    ids.push(id);
+                    ids.insert(id);
                 }
                 items.extend(item(&mut d, n, &path));
             }
@@ -201,17 +200,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Checklist>, Vec<Diagnostic>> {
     paths.sort();
     let (mut out, mut diags) = (Vec::new(), Vec::new());
     for p in paths {
-        match std::fs::read_to_string(&p) {
+        match crate::yaml::read_text(&p) {
             Ok(text) => match checklist(&p, &text) {
                 Ok(c) => out.push(c),
                 Err(d) => diags.extend(d),
             },
-            Err(e) => diags.push(Diagnostic::new(
-                &p,
-                crate::yaml::Pos { line: 1, col: 1 },
-                "",
-                format!("cannot read: {e}"),
-            )),
+            Err(d) => diags.push(d),
         }
     }
     if diags.is_empty() {

@@ -162,7 +162,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         let scenarios: Vec<PathBuf> = crate::scenarios::find_files(path)
             .into_iter()
             .filter(|f| {
-                std::fs::read_to_string(f).is_ok_and(|t| crate::scenarios::looks_like_scenario(&t))
+                crate::yaml::read_text(f).is_ok_and(|t| crate::scenarios::looks_like_scenario(&t))
             })
             .collect();
         if found.is_empty() && scenarios.is_empty() {
@@ -201,11 +201,13 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         }
     }
     for file in scenario_files {
-        let text = match std::fs::read_to_string(&file) {
+        let text = match crate::yaml::read_text(&file) {
             Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {}: {e}", file.display());
-                return ExitCode::from(2);
+            Err(d) => {
+                invalid = true;
+                println!("{d}");
+                println!("{}: 1 problem(s)", file.display());
+                continue;
             }
         };
         let (_, diags) = crate::scenarios::problems(&file, &text, |s| {

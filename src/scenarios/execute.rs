@@ -73,7 +73,13 @@ pub async fn plan(
     let mut diags = Vec::new();
     let mut scenarios = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| PlanError::Io(f.clone(), e))?;
+        let text = match crate::yaml::read_text(f) {
+            Ok(text) => text,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
         if !super::looks_like_scenario(&text) {
             continue;
         }

@@ -18,16 +18,22 @@ pub use parse::{partial as parse_partial, scenario as parse};
 use std::path::{Path, PathBuf};
 
 /// Scenario files named by paths: files themselves, or `*.yaml` below folders.
+/// Links below the named path are not followed (a link back to `.` would make
+/// the walk endless); linked files are listed, and reading them reports the
+/// link.
 pub fn find_files(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         return vec![path.to_path_buf()];
     }
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(path) {
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        let mut paths: Vec<(PathBuf, bool)> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+            .collect();
         paths.sort();
-        for p in paths {
-            if p.is_dir() {
+        for (p, is_dir) in paths {
+            if is_dir {
                 out.extend(find_files(&p));
             } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
                 out.push(p);

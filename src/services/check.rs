@@ -1,9 +1,8 @@
 //! Semantic checks that need more than one node: ids, references, limits,
-//! regexes, and overlays against their base.
+//! regexes (overlays against their base: `check_overlay`).
 
 use std::collections::{HashMap, HashSet};
 
-use crate::municipalities::Registry;
 use crate::yaml::{Decoder, Pos, did_you_mean};
 
 use super::model::*;
@@ -71,7 +70,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
     }
 
     let mut step_ids: HashMap<&str, Pos> = HashMap::new();
-    let mut seen_fields: Vec<&Field> = Vec::new();
+    let mut seen_fields = Seen::default();
     for (si, step) in b.steps.iter().enumerate() {
         let sp = format!("steps[{si}]");
         if !is_slug(&step.id) {
@@ -99,7 +98,7 @@ pub fn base(d: &mut Decoder, b: &BaseService) {
                 f.spans.path.clone()
             };
             field(d, f, &fp);
-            if let Some(first) = seen_fields.iter().find(|o| o.id == f.id) {
+            if let Some(first) = seen_fields.get(&f.id) {
                 d.error_hint(
                     f.at(f.spans.id),
                     &format!("{fp}.id"),
@@ -287,13 +286,13 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
 }
 
 /// `shown_when` must point at an earlier field and at values it can take.
-pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
+pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &Seen) {
     let Some(c) = &f.shown_when else { return };
     let cp = format!("{path}.shown_when.field");
     let at = f.at(f.spans.shown_when);
-    match earlier.iter().find(|o| o.id == c.field) {
+    match earlier.get(&c.field) {
         None => {
-            let hint = match did_you_mean(&c.field, earlier.iter().map(|o| o.id.as_str())) {
+            let hint = match did_you_mean(&c.field, earlier.ids()) {
                 Some(m) => format!("did you mean `{m}`? the field must come before `{}`", f.id),
                 None => format!("the field must exist and come before `{}`", f.id),
             };
@@ -322,163 +321,28 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &[&Field]) {
     }
 }
 
-/// The overlay may only touch what the base has, and its municipality must exist.
-pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registry) {
-    let root = Pos { line: 1, col: 1 };
-    let at = |k: &str| o.spans.at(k);
-    if registry.get(&o.municipality).is_none() {
-        let hint = match did_you_mean(&o.municipality, registry.ids()) {
-            Some(m) => format!("did you mean `{m}.yaml`?"),
-            None => "name the file after a municipality id in fixtures/municipalities.yaml".into(),
-        };
-        d.error_hint(
-            root,
-            "",
-            format!("unknown municipality `{}`", o.municipality),
-            hint,
-        );
-    }
-    if let Some(url) = &o.external_url {
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url.contains(char::is_whitespace)
-        {
-            d.error_hint(
-                at("external_url"),
-                "external_url",
-                format!("`{url}` is not an http(s) URL"),
-                "write the full address, e.g. https://e-tjanster.example.se/olagenhet",
-            );
-        }
-        if !o.fields.is_empty() || !o.add_fields.is_empty() || !o.steps.is_empty() {
-            d.error_hint(
-                at("external_url"),
-                "external_url",
-                "a variant hosted elsewhere cannot also change steps or fields",
-                "remove either external_url or the steps/fields/add_fields changes",
-            );
-        }
-    }
-    if let Some(c) = &o.branding.colour
-        && !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
-    {
-        d.error_hint(
-            at("branding.colour"),
-            "branding.colour",
-            format!("`{c}` is not a colour"),
-            "write it as #rrggbb",
-        );
-    }
-    let base_fields: Vec<&Field> = b.steps.iter().flat_map(|s| &s.fields).collect();
-    for s in &o.steps {
-        if !b.steps.iter().any(|bs| bs.id == s.id) {
-            unknown(
-                d,
-                s.pos,
-                &format!("steps.{}", s.id),
-                "step",
-                &s.id,
-                b.steps.iter().map(|x| x.id.as_str()),
-            );
-        }
-    }
-    let mut added: Vec<&Field> = Vec::new();
-    for (i, a) in o.add_fields.iter().enumerate() {
-        let path = format!("add_fields[{i}]");
-        let Some(step) = b.steps.iter().find(|s| s.id == a.step) else {
-            unknown(
-                d,
-                a.pos,
-                &format!("{path}.step"),
-                "step",
-                &a.step,
-                b.steps.iter().map(|x| x.id.as_str()),
-            );
-            continue;
-        };
-        if let Some(after) = &a.after
-            && !step.fields.iter().any(|f| &f.id == after)
-            && !added.iter().any(|f| &f.id == after)
-        {
-            let known: Vec<&str> = step.fields.iter().map(|x| x.id.as_str()).collect();
-            let hint = match did_you_mean(after, known.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!("fields in `{}`: {}", step.id, known.join(", ")),
-            };
-            d.error_hint(
-                a.after_pos.unwrap_or(a.pos),
-                &format!("{path}.after"),
-                format!("step `{}` has no field `{after}` to add after", step.id),
-                hint,
-            );
-        }
-        if base_fields
-            .iter()
-            .chain(added.iter())
-            .any(|f| f.id == a.field.id)
-        {
-            d.error_hint(
-                a.field.pos,
-                &format!("{path}.field.id"),
-                format!("field id `{}` already exists", a.field.id),
-                "to change an existing field, use `fields:` instead of `add_fields:`",
-            );
-        }
-        field(d, &a.field, &format!("{path}.field"));
-        let earlier: Vec<&Field> = base_fields
-            .iter()
-            .copied()
-            .chain(added.iter().copied())
-            .collect();
-        condition(d, &a.field, &format!("{path}.field"), &earlier);
-        added.push(&a.field);
-    }
-    for p in &o.fields {
-        let path = format!("fields.{}", p.id);
-        let Some(f) = base_fields
-            .iter()
-            .chain(added.iter())
-            .find(|f| f.id == p.id)
-        else {
-            d.error_hint(
-                p.pos,
-                &path,
-                format!("overlay changes field `{}` that the base lacks", p.id),
-                match did_you_mean(&p.id, base_fields.iter().map(|f| f.id.as_str())) {
-                    Some(m) => format!("did you mean `{m}`? to add a new field use `add_fields:`"),
-                    None => "to add a new field use `add_fields:`".into(),
-                },
-            );
-            continue;
-        };
-        let mut merged = (*f).clone();
-        super::merge::apply_field_patch(&mut merged, p);
-        merged.pos = p.pos;
-        merged.spans = crate::services::FieldSpans {
-            id: Some(p.pos),
-            validation: p.validation_pos,
-            file: p.file_pos,
-            ..Default::default()
-        };
-        field(d, &merged, &path);
-    }
+/// Fields met so far, in order, with an index by id. A crafted package with
+/// tens of thousands of fields must be checked in linear time, not by
+/// scanning every earlier field for every field.
+#[derive(Default)]
+pub struct Seen<'a> {
+    order: Vec<&'a Field>,
+    by_id: HashMap<&'a str, &'a Field>,
 }
 
-fn unknown<'a>(
-    d: &mut Decoder,
-    pos: Pos,
-    path: &str,
-    what: &str,
-    id: &str,
-    known: impl Iterator<Item = &'a str> + Clone,
-) {
-    let hint = match did_you_mean(id, known.clone()) {
-        Some(m) => format!("did you mean `{m}`?"),
-        None => format!("known: {}", known.collect::<Vec<_>>().join(", ")),
-    };
-    d.error_hint(
-        pos,
-        path,
-        format!("unknown {what} `{id}` (the base has no such {what})"),
-        hint,
-    );
+impl<'a> Seen<'a> {
+    /// The first field with this id.
+    pub fn get(&self, id: &str) -> Option<&'a Field> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn push(&mut self, f: &'a Field) {
+        self.order.push(f);
+        self.by_id.entry(f.id.as_str()).or_insert(f);
+    }
+
+    /// Ids in the order they were met (for "did you mean").
+    pub fn ids(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
+        self.order.iter().map(|f| f.id.as_str())
+    }
 }

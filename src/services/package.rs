@@ -8,7 +8,7 @@ use crate::municipalities::Registry;
 use crate::yaml::{self, Decoder, Diagnostic};
 
 use super::model::{BaseService, Overlay, Variant};
-use super::{check, merge, parse, parse_overlay};
+use super::{check, check_overlay, merge, parse, parse_overlay};
 
 pub const BASE_FILE: &str = "service.yaml";
 pub const VARIANTS_DIR: &str = "variants";
@@ -36,21 +36,16 @@ pub enum LoadError {
     Invalid(Vec<Diagnostic>),
 }
 
-fn read(path: &Path) -> Result<String, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    // Line endings must not change a version's identity.
-    Ok(text.replace("\r\n", "\n"))
-}
-
-/// Read, check and resolve a package folder. Reports every problem found.
+/// Read, check and resolve a package folder. Reports every problem found:
+/// an unreadable, binary or oversized file is a problem at its `file:1:1`,
+/// and the other files are still checked.
 pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
-    let base_text = read(&dir.join(BASE_FILE))?;
-    let mut files = vec![(BASE_FILE.to_string(), base_text)];
+    let mut unreadable = Vec::new();
+    let base_text = yaml::read_text(&dir.join(BASE_FILE)).map_err(|d| unreadable.push(d));
+    let mut files = vec![(BASE_FILE.to_string(), base_text.unwrap_or_default())];
     let vdir = dir.join(VARIANTS_DIR);
-    if vdir.is_dir() {
+    // `symlink_metadata`: a linked `variants` folder is not followed.
+    if std::fs::symlink_metadata(&vdir).is_ok_and(|m| m.is_dir()) {
         let io = |source| LoadError::Io {
             path: vdir.clone(),
             source,
@@ -68,10 +63,28 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Package, LoadError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            files.push((format!("{VARIANTS_DIR}/{name}"), read(&p)?));
+            match yaml::read_text(&p) {
+                Ok(text) => files.push((format!("{VARIANTS_DIR}/{name}"), text)),
+                Err(d) => unreadable.push(d),
+            }
         }
     }
-    from_files(dir, files, registry)
+    if unreadable
+        .first()
+        .is_some_and(|d| d.file.ends_with(BASE_FILE))
+    {
+        // Without the base no variant can be checked; report what could not be read.
+        return Err(LoadError::Invalid(unreadable));
+    }
+    match from_files(dir, files, registry) {
+        Ok(p) if unreadable.is_empty() => Ok(p),
+        Ok(_) => Err(LoadError::Invalid(unreadable)),
+        Err(LoadError::Invalid(mut diags)) => {
+            unreadable.append(&mut diags);
+            Err(LoadError::Invalid(unreadable))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Check and resolve a package given its files' texts: `service.yaml`
@@ -107,7 +120,7 @@ pub fn from_files(
                 .unwrap_or_default();
             if let Some(o) = parse_overlay::overlay(&mut d, &root, &municipality) {
                 if let Some(b) = &base {
-                    check::overlay(&mut d, b, &o, registry);
+                    check_overlay::overlay(&mut d, b, &o, registry);
                 }
                 overlays.push(o);
             }
@@ -152,7 +165,12 @@ fn hash(files: &[(String, String)]) -> String {
 /// Package folders named by a path: the folder itself, the package a
 /// `service.yaml` or variant file belongs to, or every package below a folder.
 pub fn find_packages(path: &Path) -> Vec<PathBuf> {
-    if path.is_file() {
+    // Links are not followed: `a -> .` would make the walk endless, and a
+    // link out of the folder would read what its author did not name.
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Vec::new();
+    };
+    if meta.is_file() {
         let parent = path.parent().unwrap_or(Path::new("."));
         let dir = if parent.file_name().is_some_and(|n| n == VARIANTS_DIR) {
             parent.parent().unwrap_or(Path::new("."))
@@ -173,8 +191,8 @@ pub fn find_packages(path: &Path) -> Vec<PathBuf> {
     if let Ok(entries) = std::fs::read_dir(path) {
         let mut dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
             .collect();
         dirs.sort();
         for d in dirs {

@@ -36,17 +36,16 @@ impl Decoder {
     pub fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
         match &node.kind {
             NodeKind::Map(pairs) => {
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for (k, _) in pairs {
-                    if let NodeKind::Scalar { value, .. } = &k.kind {
-                        if seen.contains(&value.as_str()) {
-                            self.error(
-                                k.pos,
-                                &join(path, value),
-                                format!("duplicate key `{value}`"),
-                            );
-                        }
-                        seen.push(value);
+                    if let NodeKind::Scalar { value, .. } = &k.kind
+                        && !seen.insert(value.as_str())
+                    {
+                        self.error(
+                            k.pos,
+                            &join(path, value),
+                            format!("duplicate key `{value}`"),
+                        );
                     }
                 }
                 Some(MapReader {

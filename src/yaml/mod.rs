@@ -6,10 +6,12 @@
 //! `yaml-rust2` parser events) and a [`Decoder`] that collects *all* problems.
 
 mod decode;
+mod source;
 mod tree;
 
 pub use decode::{Decoder, MapReader};
-pub use tree::{Node, NodeKind, Pos, parse};
+pub use source::{MAX_FILE_BYTES, decode as decode_text, read_text};
+pub use tree::{MAX_DEPTH, Node, NodeKind, Pos, parse};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -80,10 +82,18 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// How many known words a suggestion compares with: enough for every real
+/// file, and a bound on the work a crafted file with thousands of ids causes.
+const SUGGESTION_CANDIDATES: usize = 500;
+
 /// Suggest the closest known word for a misspelt one ("txt" → "text").
 pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.len() > 100 {
+        return None;
+    }
     known
         .into_iter()
+        .take(SUGGESTION_CANDIDATES)
         .map(|k| (edit_distance(word, k), k))
         .filter(|(d, k)| *d <= 2.max(k.chars().count() / 3))
         .min_by_key(|(d, _)| *d)
