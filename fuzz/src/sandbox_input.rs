@@ -1,0 +1,4 @@
+#[path = "../../src/sandbox/answers.rs"]
+mod answers;
+
+pub use answers::parts;
