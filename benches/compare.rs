@@ -37,7 +37,7 @@ fn main() {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tmp");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (url, store, variants, version) = rt.block_on(async {
+    let (url, store, variants, version, pass) = rt.block_on(async {
         let store = Store::open(&format!("sqlite://{}", dir.path().join("b.db").display()))
             .await
             .expect("store");
@@ -61,12 +61,14 @@ fn main() {
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
+        // The walks send a case per variant and open `~bas`: a run's pass.
+        let pass = state.passes.issue(&url);
         tokio::spawn(provrum::startup::serve(
             listener,
             state,
             std::future::pending(),
         ));
-        (url, store, variants, v.version)
+        (url, store, variants, v.version, pass)
     });
     let artifacts = Artifacts::new(dir.path());
     let jobs: Vec<Job> = variants
@@ -88,6 +90,7 @@ fn main() {
             chromium: std::env::var("PROVRUM_CHROMIUM")
                 .unwrap_or_else(|_| "/usr/bin/chromium".into())
                 .into(),
+            pass: Some(pass),
             ..BrowserOptions::default()
         },
         concurrency: 2,

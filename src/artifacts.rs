@@ -75,6 +75,16 @@ impl Artifacts {
     }
 }
 
+impl Artifacts {
+    /// Delete a stored file (the caller has made sure nothing refers to it).
+    pub fn remove(&self, hash: &str) -> std::io::Result<()> {
+        let path = self
+            .path(hash)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+        std::fs::remove_file(path)
+    }
+}
+
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     let name = format!(".tmp-{}", hex::encode(rand::random::<[u8; 8]>()));
     let path = dir.join(name);

@@ -21,7 +21,8 @@ pub fn offset_hours(t: DateTime<Utc>) -> i64 {
     if t >= start && t < end { 2 } else { 1 }
 }
 
-const MONTHS: [&str; 12] = [
+/// The months in Swedish, lower case.
+pub const MONTHS: [&str; 12] = [
     "januari",
     "februari",
     "mars",

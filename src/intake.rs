@@ -17,7 +17,26 @@ pub async fn import(
     actor: &str,
 ) -> Result<ImportOutcome, ImportError> {
     let mut tx = store.begin().await?;
-    let outcome = versions::insert_version(&mut tx, pkg, registry).await?;
+    let outcome = match versions::insert_version(&mut tx, pkg, registry).await {
+        Ok(outcome) => outcome,
+        // Another import of the same version committed between our check and
+        // our insert (PostgreSQL): the version is there now, so this import is
+        // the no-op (or the conflict) it would have been a moment later.
+        Err(ImportError::Db(e))
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            tx.rollback().await?;
+            let mut tx = store.begin().await?;
+            let again = versions::insert_version(&mut tx, pkg, registry).await;
+            tx.rollback().await?;
+            return match again {
+                Ok(ImportOutcome::Imported { .. }) => Err(ImportError::Db(e)),
+                other => other,
+            };
+        }
+        Err(e) => return Err(e),
+    };
     let ImportOutcome::Imported { version_id, .. } = outcome else {
         tx.rollback().await?;
         return Ok(outcome);

@@ -56,6 +56,10 @@ pub async fn serve(
         let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
     }
     let app = app(state.clone());
+    let sweeper = tokio::spawn(crate::sandbox::cleanup::run_forever(
+        state.store.clone(),
+        state.artifacts.clone(),
+    ));
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -65,6 +69,7 @@ pub async fn serve(
     // Runs started from the web stop their browsers; the runtime then waits
     // for their worker threads, and the next start marks them interrupted.
     state.jobs.stop_all();
+    sweeper.abort();
     served
 }
 

@@ -250,6 +250,7 @@ async fn provrum_checklist_exits_by_blocking_items() {
         annotation: "Diarieförs i Public 360",
         refs: "",
         carried_from: None,
+        form_key: "",
     };
     provrum::checklists::store::assess(&store, &a, &u)
         .await
@@ -309,6 +310,7 @@ async fn the_wcag_item_fails_on_planted_defects_and_passes_the_clean_variant() {
         &app.url,
         provrum::browser::BrowserOptions {
             chromium,
+            pass: app.pass(),
             ..Default::default()
         },
     );

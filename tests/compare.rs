@@ -30,6 +30,7 @@ fn env(app: &TestApp, chromium: PathBuf) -> Env {
         origin: app.url.clone(),
         browser: BrowserOptions {
             chromium,
+            pass: app.pass(),
             ..BrowserOptions::default()
         },
         concurrency: 2,
@@ -71,6 +72,7 @@ async fn capturing_the_same_version_twice_finds_no_deviation_on_any_variant() {
         origin: app.url.clone(),
         browser: BrowserOptions {
             chromium,
+            pass: app.pass(),
             ..BrowserOptions::default()
         },
         concurrency: 2,

@@ -153,6 +153,7 @@ async fn ready(backend: Backend) -> Option<Setup> {
         annotation: "Diarieförs automatiskt",
         refs: "",
         carried_from: None,
+        form_key: "",
     };
     provrum::checklists::store::assess(&s.app.store, &a, &s.jurist)
         .await
@@ -252,6 +253,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
                         annotation: "Ingen koppling till diariet",
                         refs: "",
                         carried_from: None,
+                        form_key: "",
                     };
                     provrum::checklists::store::assess(&s.app.store, &a, &s.jurist)
                         .await
@@ -623,6 +625,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
     let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
     let browser = provrum::browser::BrowserOptions {
         chromium,
+        pass: app.pass(),
         ..Default::default()
     };
     let files_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/files");
@@ -776,6 +779,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         annotation: "Diarieförs",
         refs: "",
         carried_from: None,
+        form_key: "",
     };
     provrum::checklists::store::assess(&app.store, &a, &jurist)
         .await
@@ -828,6 +832,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         annotation: &o.annotation,
         refs: &o.refs,
         carried_from: Some("1.0.0"),
+        form_key: "",
     };
     provrum::checklists::store::assess(&app.store, &a, &jurist)
         .await

@@ -42,6 +42,9 @@ async fn case_payload(app: &common::TestApp, receipt: &common::Page) -> Value {
         .unwrap_or_default()
         .trim()
         .to_string();
+    // The inbox is for the test room's staff.
+    app.login_as("inkorg", provrum::accounts::Role::EKontoret, &[])
+        .await;
     let res = app
         .client
         .get(format!("{}/inkorg/{case}/payload.json", app.url))

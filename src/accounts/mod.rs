@@ -71,6 +71,8 @@ pub enum Action<'a> {
     AnswerRound(&'a str),
     /// Assess a legal checklist item.
     Assess,
+    /// Read the sandbox cases sent to this municipality's variant.
+    ReadCases(&'a str),
     Triage,
     DecideDeviation,
     OpenRound,
@@ -89,7 +91,25 @@ impl User {
         if !self.active {
             return false;
         }
+        // The comparison reference (`<kommun>~bas`) is the test room's own
+        // rendering of the base: nobody comments, endorses or answers for it
+        // as if it were a municipality. Staff may read its cases.
+        let reference = |m: &str| m.ends_with(crate::services::reference::BASE_SUFFIX);
         match action {
+            Action::Comment(Some(m)) | Action::Endorse(m) | Action::AnswerRound(m)
+                if reference(m) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        match action {
+            Action::ReadCases(m) => match self.role {
+                Role::Reviewer => {
+                    self.speaks_for(m.trim_end_matches(crate::services::reference::BASE_SUFFIX))
+                }
+                Role::LegalAdviser | Role::EKontoret => true,
+            },
             Action::ProduceEvidence => true,
             Action::Comment(Some(m)) => match self.role {
                 Role::Reviewer => self.speaks_for(m),
@@ -154,6 +174,21 @@ mod tests {
             !e.may(Action::Endorse("arvika")),
             "endorsing is for municipalities"
         );
+    }
+
+    #[test]
+    fn cases_are_read_by_staff_and_nobody_speaks_for_the_reference() {
+        let r = user(Role::Reviewer, &["arvika"]);
+        let l = user(Role::LegalAdviser, &[]);
+        let e = user(Role::EKontoret, &[]);
+        assert!(r.may(Action::ReadCases("arvika")) && r.may(Action::ReadCases("arvika~bas")));
+        assert!(!r.may(Action::ReadCases("eda")));
+        assert!(l.may(Action::ReadCases("eda")) && e.may(Action::ReadCases("eda")));
+        for u in [&r, &l, &e] {
+            assert!(!u.may(Action::Comment(Some("arvika~bas"))), "{:?}", u.role);
+            assert!(!u.may(Action::Endorse("arvika~bas")));
+            assert!(!u.may(Action::AnswerRound("arvika~bas")));
+        }
     }
 
     #[test]

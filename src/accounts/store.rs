@@ -63,6 +63,7 @@ pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, A
         }
         _ => {}
     }
+    super::password::check(new.password, new.username)?;
     let hash = super::password::hash(new.password)?;
     let mut tx = db.begin().await?;
     let taken = sqlx::query("select id from users where username = $1")
@@ -109,6 +110,7 @@ pub async fn set_password(
     password: &str,
     actor: &str,
 ) -> Result<(), AccountError> {
+    super::password::check(password, username)?;
     let hash = super::password::hash(password)?;
     let mut tx = db.begin().await?;
     sqlx::query("update users set password_hash = $1 where username = $2")
@@ -250,18 +252,43 @@ pub async fn create_session(db: &Store, user_id: i64) -> Result<String, sqlx::Er
     Ok(token)
 }
 
-/// The active user a session token belongs to, if it has not expired.
+/// A staff session not used for this long has ended (ASVS 3.3: sessions
+/// end after inactivity, not only at their fixed end).
+pub const IDLE_MINUTES: i64 = 120;
+/// How stale `last_seen` may get before a request refreshes it: one write a
+/// minute per session, not one per request.
+const TOUCH_SECONDS: i64 = 60;
+
+fn ago(d: chrono::Duration) -> String {
+    (chrono::Utc::now() - d).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The active user a session token belongs to, if it has neither expired
+/// nor been idle for [`IDLE_MINUTES`].
 pub async fn session_user(db: &Store, token: &str) -> Result<Option<User>, sqlx::Error> {
+    let hash = token_hash(token);
     let Some(r) = sqlx::query(
-        "select u.id, u.username, u.name, u.role, u.active from user_sessions s join users u on u.id = s.user_id where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
+        "select u.id, u.username, u.name, u.role, u.active, coalesce(s.last_seen, s.created_at) as seen
+         from user_sessions s join users u on u.id = s.user_id
+         where s.token_hash = $1 and s.expires_at > $2 and u.active = 1
+           and coalesce(s.last_seen, s.created_at) > $3",
     )
-    .bind(token_hash(token))
+    .bind(&hash)
     .bind(now())
+    .bind(ago(chrono::Duration::minutes(IDLE_MINUTES)))
     .fetch_optional(&db.pool)
     .await?
     else {
         return Ok(None);
     };
+    let seen: String = r.try_get("seen")?;
+    if seen < ago(chrono::Duration::seconds(TOUCH_SECONDS)) {
+        sqlx::query("update user_sessions set last_seen = $1 where token_hash = $2")
+            .bind(now())
+            .bind(&hash)
+            .execute(&db.pool)
+            .await?;
+    }
     let m = municipalities_of(db, r.get(0)).await?;
     Ok(user_row(&r, m))
 }
@@ -272,4 +299,18 @@ pub async fn end_session(db: &Store, token: &str) -> Result<(), sqlx::Error> {
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Record that e-kontoret lifted a login lock.
+pub async fn audit_lift(db: &Store, actor: &str, username: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    audit(
+        &mut tx,
+        actor,
+        "user.unlock",
+        username,
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await
 }

@@ -27,7 +27,7 @@ struct Filter {
     #[serde(default)]
     text: String,
     #[serde(default)]
-    sida: Option<i64>,
+    sida: Option<u64>,
 }
 
 struct Entry {
@@ -45,7 +45,7 @@ struct LogPage {
     filter: Filter,
     entries: Vec<Entry>,
     actions: Vec<String>,
-    next: Option<i64>,
+    next: Option<u64>,
 }
 
 const PAGE: i64 = 100;
@@ -55,7 +55,8 @@ async fn log(
     Query(f): Query<Filter>,
 ) -> Result<Html<String>, WebError> {
     require_to(Action::ReadAudit)?;
-    let page = f.sida.unwrap_or(0).max(0);
+    let offset = crate::web::page_offset(f.sida, PAGE as u64)?;
+    let page = f.sida.unwrap_or(0);
     let like = |s: &str| {
         format!(
             "%{}%",
@@ -72,7 +73,7 @@ async fn log(
     .bind(f.text.trim())
     .bind(like(f.text.trim()))
     .bind(PAGE + 1)
-    .bind(page * PAGE)
+    .bind(offset)
     .fetch_all(&state.store.pool)
     .await?;
     let more = rows.len() as i64 > PAGE;

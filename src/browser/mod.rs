@@ -60,6 +60,25 @@ pub struct BrowserOptions {
     pub height: u32,
     /// Longest wait for one page load or one call.
     pub timeout: Duration,
+    /// A cookie every new page gets for the test room's origin before it
+    /// loads anything: a run's pass to what its scenarios read.
+    pub pass: Option<Pass>,
+}
+
+/// A cookie for one origin, and what keeps it valid while copies exist.
+#[derive(Clone)]
+pub struct Pass {
+    pub url: String,
+    pub name: String,
+    pub value: String,
+    pub keep: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Pass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        write!(f, "Pass({} for {})", self.name, self.url)
+    }
 }
 
 impl Default for BrowserOptions {
@@ -70,6 +89,7 @@ impl Default for BrowserOptions {
             width: 1280,
             height: 800,
             timeout: Duration::from_secs(20),
+            pass: None,
         }
     }
 }
@@ -157,6 +177,15 @@ impl Browser {
             .ok_or_else(|| BrowserError::Gone("closed".into()))?;
         let context = inner.new_context().map_err(BrowserError::from_cdp)?;
         let tab = context.new_tab().map_err(BrowserError::from_cdp)?;
+        if let Some(p) = &self.options.pass {
+            // Only for the test room's origin: never sent to another host.
+            let cookie = serde_json::from_value(serde_json::json!({
+                "name": p.name, "value": p.value, "url": p.url, "httpOnly": true,
+            }))
+            .map_err(|e| BrowserError::Gone(format!("pass cookie: {e}")))?;
+            tab.set_cookies(vec![cookie])
+                .map_err(BrowserError::from_cdp)?;
+        }
         Page::new(tab, Arc::new(allowed), &self.options)
     }
 

@@ -77,6 +77,8 @@ pub struct NewAssessment<'a> {
     pub annotation: &'a str,
     pub refs: &'a str,
     pub carried_from: Option<&'a str>,
+    /// The form's one-time key: a retried post is stored once.
+    pub form_key: &'a str,
 }
 
 pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64, AssessError> {
@@ -85,6 +87,10 @@ pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64,
         return Err(AssessError::Annotation);
     }
     let mut tx = db.begin().await?;
+    if let Some(earlier) = crate::store::claim_form_key(&mut tx, a.form_key).await? {
+        tx.rollback().await?;
+        return Ok(earlier.parse().unwrap_or_default());
+    }
     let before: Option<String> = sqlx::query("select status from assessments where version_id = $1 and checklist = $2 and item = $3 and coalesce(municipality, '') = $4 order by id desc limit 1")
         .bind(a.version_id)
         .bind(a.checklist)
@@ -116,6 +122,7 @@ pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64,
         &json!({ "version_id": a.version_id, "before": before, "after": a.status.slug(), "annotation": annotation, "carried_from": a.carried_from }),
     )
     .await?;
+    crate::store::settle_form_key(&mut tx, a.form_key, &id.to_string()).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -124,6 +124,8 @@ struct ItemPage {
     can_position: bool,
     statuses: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// One-time key of the assessment form.
+    form_key: String,
 }
 
 async fn item_view(
@@ -191,6 +193,7 @@ async fn item_view(
             .map(|a| (a.slug(), a.swedish()))
             .collect(),
         error,
+        form_key: crate::store::new_form_key(),
         version: v,
     })?;
     Ok(crate::web::with_cookie(html, set))
@@ -217,6 +220,8 @@ struct AssessForm {
     referenser: String,
     #[serde(default)]
     kommun: String,
+    #[serde(rename = "_nyckel", default)]
+    nyckel: String,
 }
 
 async fn assess(
@@ -249,6 +254,12 @@ async fn assess(
         .await;
     };
     let municipality = Some(form.kommun.trim()).filter(|m| !m.is_empty());
+    if municipality.is_some_and(|m| m.ends_with(crate::services::reference::BASE_SUFFIX)) {
+        return Err(WebError::BadRequest(
+            "Jämförelsebasen är ingen kommun: bedöm grundtjänsten för hela regionen eller en kommuns variant."
+                .into(),
+        ));
+    }
     if let Some(m) = municipality
         && state.variant(v.id, m).await?.is_none()
     {
@@ -265,6 +276,7 @@ async fn assess(
         annotation: &form.kommentar,
         refs: &form.referenser,
         carried_from: None,
+        form_key: &form.nyckel,
     };
     match store::assess(&state.store, &new, &u).await {
         Ok(_) => Ok(Redirect::to(&format!(
@@ -317,6 +329,7 @@ async fn confirm_offer(
         annotation: &a.annotation,
         refs: &a.refs,
         carried_from: Some(&offer.from_version),
+        form_key: "",
     };
     store::assess(&state.store, &new, &u)
         .await

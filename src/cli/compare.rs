@@ -69,6 +69,7 @@ pub async fn run(args: CompareArgs) -> Result<ExitCode, ExitCode> {
         browser: BrowserOptions {
             chromium: config.chromium_path.clone(),
             remote: config.chromium_url.clone(),
+            pass: sandbox.pass(),
             ..BrowserOptions::default()
         },
         concurrency: args.concurrency.unwrap_or_else(|| {

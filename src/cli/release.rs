@@ -80,6 +80,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
         let browser = BrowserOptions {
             chromium: config.chromium_path.clone(),
             remote: config.chromium_url.clone(),
+            pass: sandbox.pass(),
             ..BrowserOptions::default()
         };
         // The run the gate will judge; one whose browser failed is run again.

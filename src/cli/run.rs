@@ -98,6 +98,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
         BrowserOptions {
             chromium: config.chromium_path.clone(),
             remote: config.chromium_url.clone(),
+            pass: sandbox.pass(),
             ..BrowserOptions::default()
         },
     );
@@ -241,6 +242,7 @@ fn print_accessibility(outcomes: &[crate::scenarios::runner::CellOutcome]) {
 /// The sandbox the browsers visit: this same binary, on a free local port.
 pub(super) struct Sandbox {
     pub origin: String,
+    passes: std::sync::Arc<crate::web::passes::Passes>,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -270,14 +272,21 @@ impl Sandbox {
                 .unwrap_or_default()
         );
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let passes = state.passes.clone();
         let server = tokio::spawn(crate::startup::serve(listener, state, async move {
             let _ = stop_rx.await;
         }));
         Ok(Sandbox {
             origin: config.browser_origin.clone().unwrap_or(local),
+            passes,
             stop,
             server,
         })
+    }
+
+    /// A pass for this run's browsers (to read the cases they send).
+    pub fn pass(&self) -> Option<crate::browser::Pass> {
+        Some(self.passes.issue(&self.origin))
     }
 
     pub async fn stop(self) {

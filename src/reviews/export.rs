@@ -27,18 +27,26 @@ const HEADER: [&str; 19] = [
     "skapad",
 ];
 
-/// One CSV cell: quoted when it must be, and never a formula — a cell that
-/// starts with `=`, `+`, `-`, `@` or a tab is prefixed with `'`.
+/// One CSV cell: quoted when it must be, and never a formula. The file is
+/// `;`-separated, but Excel in a comma locale splits on `,` and ignores
+/// quotes that do not open its own field, so every place a spreadsheet
+/// could start a cell (the start, and after `,` `;` tab, newline or `"`)
+/// gets a `'` before `=`, `+`, `-` or `@`; and a cell holding any separator
+/// is quoted.
 fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+    let mut safe = String::with_capacity(s.len() + 2);
+    let mut boundary = true;
+    for c in s.chars() {
+        if boundary && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            safe.push('\'');
+        }
+        boundary = matches!(c, ',' | ';' | '\t' | '\n' | '\r' | '"');
+        safe.push(c);
+    }
+    if safe.contains([';', ',', '"', '\n', '\r', '\t']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
     } else {
-        s.to_string()
-    };
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+        safe
     }
 }
 
@@ -105,5 +113,17 @@ mod tests {
         assert_eq!(cell("säger \"nej\""), "\"säger \"\"nej\"\"\"");
         assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(cell("rad1\nrad2"), "\"rad1\nrad2\"");
+        // What the hardening review got through in a comma locale.
+        let c = cell("Se bilaga,=cmd|' /C calc'!A0,tack");
+        assert_eq!(c, "\"Se bilaga,'=cmd|' /C calc'!A0,tack\"");
+        for part in c.split(',') {
+            assert!(
+                !part
+                    .trim_start_matches('"')
+                    .starts_with(['=', '+', '-', '@']),
+                "{part}"
+            );
+        }
+        assert_eq!(cell("a\n@SUM(1)"), "\"a\n'@SUM(1)\"");
     }
 }

@@ -25,6 +25,8 @@ pub enum ReviewError {
     Note,
     #[error("Synpunkten finns inte.")]
     Missing,
+    #[error("Du kan inte instämma i din egen synpunkt; andra kommuner instämmer i den.")]
+    OwnComment,
     #[error("databas: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -45,6 +47,8 @@ pub struct NewComment {
     pub motivation: Option<String>,
     pub priority: Option<Priority>,
     pub body: String,
+    /// The form's one-time key: a retried post is stored once.
+    pub form_key: String,
 }
 
 fn some(s: &Option<String>) -> Option<String> {
@@ -69,6 +73,10 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     };
     let at = now();
     let mut tx = db.begin().await?;
+    if let Some(earlier) = crate::store::claim_form_key(&mut tx, &c.form_key).await? {
+        tx.rollback().await?;
+        return earlier.parse().map_err(|_| ReviewError::Missing);
+    }
     let (x, y, w, h) = match c.region {
         Some((x, y, w, h)) => (Some(x), Some(y), Some(w), Some(h)),
         None => (None, None, None, None),
@@ -108,6 +116,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
         &json!({ "before": null, "after": { "class": class.slug(), "municipality": c.municipality, "step": c.step, "body": body } }),
     )
     .await?;
+    crate::store::settle_form_key(&mut tx, &c.form_key, &id.to_string()).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -339,6 +348,15 @@ pub async fn endorse(
     user: &User,
 ) -> Result<bool, ReviewError> {
     let mut tx = db.begin().await?;
+    let author: Option<i64> = sqlx::query_scalar("select author_id from comments where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match author {
+        None => return Err(ReviewError::Missing),
+        Some(a) if a == user.id => return Err(ReviewError::OwnComment),
+        Some(_) => {}
+    }
     let inserted = sqlx::query(
         "insert into endorsements (comment_id, municipality, user_id, created_at) values ($1, $2, $3, $4) on conflict do nothing",
     )
@@ -362,4 +380,35 @@ pub async fn endorse(
     }
     tx.commit().await?;
     Ok(inserted)
+}
+
+/// Withdraw a municipality's endorsement (the reviewer changed their mind,
+/// or pressed the wrong button). Returns whether there was one.
+pub async fn withdraw_endorsement(
+    db: &Store,
+    id: i64,
+    municipality: &str,
+    user: &User,
+) -> Result<bool, ReviewError> {
+    let mut tx = db.begin().await?;
+    let removed =
+        sqlx::query("delete from endorsements where comment_id = $1 and municipality = $2")
+            .bind(id)
+            .bind(municipality)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+    if removed {
+        audit(
+            &mut tx,
+            &user.username,
+            "comment.endorse.withdraw",
+            &format!("synpunkt #{id}"),
+            &json!({ "before": { "municipality": municipality }, "after": null }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(removed)
 }

@@ -13,6 +13,37 @@ pub use super::answers::{ADDRESS_PARTS, Answers, CONTACT_PARTS, StoredFile, inpu
 pub use super::display::display;
 pub use super::visibility::{step_visible, visible, visible_steps};
 
+/// The most characters any text answer may have, whatever the package says.
+pub const MAX_TEXT_CHARS: u64 = 10_000;
+
+/// The largest request body a step's form can legitimately carry: its text
+/// answers at their ceilings (4 bytes a character, 3× for URL or form
+/// encoding), its uploads at `max_size_kb × max_files`, and a margin so an
+/// oversized file gets the field's own "too large" message rather than a
+/// refused request.
+pub fn body_limit(step: &Step) -> usize {
+    const MARGIN: u64 = 64 * 1024;
+    let mut limit = MARGIN;
+    for f in &step.fields {
+        limit += match &f.file {
+            Some(rules) if f.kind == FieldKind::File => {
+                let files = rules.max_size_kb * 1024 * rules.max_files.max(1);
+                files + (files / 4).max(1024 * 1024) + rules.max_files.max(1) * 1024
+            }
+            _ => {
+                let chars = f
+                    .validation
+                    .max_length
+                    .unwrap_or(MAX_TEXT_CHARS)
+                    .min(MAX_TEXT_CHARS);
+                // Contact and address fields carry several parts.
+                chars * 4 * 3 * parts(f.kind).len().max(1) as u64 + 1024
+            }
+        };
+    }
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
 /// What the browser sent for one step.
 #[derive(Debug, Default)]
 pub struct StepInput {
@@ -179,6 +210,13 @@ fn check_value(f: &Field, value: Option<&Value>) -> Option<String> {
 fn check_parts(f: &Field, m: &Map<String, Value>) -> Option<String> {
     let get = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
     for (part, part_label, _) in parts(f.kind) {
+        let len = get(part).chars().count() as u64;
+        if len > MAX_TEXT_CHARS {
+            return Some(format!(
+                "{part_label} i ”{}” får vara högst {MAX_TEXT_CHARS} tecken (nu {len}).",
+                f.label
+            ));
+        }
         // A required contact needs a name and one way to reach the person;
         // a required address needs all three parts.
         let needed = f.required && (f.kind == FieldKind::Address || *part == "name");
@@ -247,9 +285,10 @@ fn check_text(f: &Field, s: &str) -> Option<String> {
             "”{label}” måste vara minst {min} tecken (nu {len})."
         ));
     }
-    if let Some(max) = v.max_length
-        && len > max
-    {
+    // Every text has a ceiling, declared or not: an answer is stored in the
+    // session and the case, and the sandbox is open to anyone.
+    let max = v.max_length.unwrap_or(MAX_TEXT_CHARS).min(MAX_TEXT_CHARS);
+    if len > max {
         return Some(format!("”{label}” får vara högst {max} tecken (nu {len})."));
     }
     if let Some(p) = &v.pattern

@@ -3,6 +3,7 @@
 //! in an inbox. Nothing leaves the box.
 
 mod answers;
+pub mod cleanup;
 mod display;
 pub mod inbox;
 pub mod input;

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::identities::{self, Personnummer, TestPerson};
@@ -279,10 +279,22 @@ struct InboxPage<'a> {
     items: Vec<(Captured, String)>,
 }
 
+/// The inbox is for the test room's staff, not for anyone with the link:
+/// reviewers read their own municipalities' cases, legal advisers and
+/// e-kontoret all; a run's browser reads with its pass.
+fn may_read(state: &AppState, headers: &HeaderMap, municipality: &str) -> Result<(), WebError> {
+    if crate::web::passes::carried(state, headers) {
+        return Ok(());
+    }
+    crate::web::session::require_to(crate::accounts::Action::ReadCases(municipality)).map(|_| ())
+}
+
 pub async fn inbox(
     State(state): State<AppState>,
     Path((service, version, kommun)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, WebError> {
+    may_read(&state, &headers, &kommun)?;
     let c = ctx(&state, &service, &version, &kommun).await?;
     let items = inbox::list(&state.store, c.version.id, &c.variant.municipality)
         .await?
@@ -310,19 +322,28 @@ struct CasePage<'a> {
     municipality_name: String,
 }
 
-async fn find(state: &AppState, case: &str) -> Result<Captured, WebError> {
-    inbox::get(&state.store, case).await?.ok_or_else(|| {
+/// A case the visitor may read. A missing case and one of another
+/// municipality look alike to a reviewer, so case numbers reveal nothing.
+async fn find(state: &AppState, headers: &HeaderMap, case: &str) -> Result<Captured, WebError> {
+    if !crate::web::passes::carried(state, headers) {
+        crate::web::session::require()?;
+    }
+    let missing = || {
         WebError::NotFound(format!(
-            "Det finns inget ärende {case} i sandlådans inkorg."
+            "Det finns inget ärende {case} i sandlådans inkorg som du kan läsa."
         ))
-    })
+    };
+    let c = inbox::get(&state.store, case).await?.ok_or_else(missing)?;
+    may_read(state, headers, &c.municipality).map_err(|_| missing())?;
+    Ok(c)
 }
 
 pub async fn case(
     State(state): State<AppState>,
     Path(case): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, WebError> {
-    let c = find(&state, &case).await?;
+    let c = find(&state, &headers, &case).await?;
     let service = c.payload["service"]["id"].as_str().unwrap_or_default();
     let version = c.payload["service"]["version"].as_str().unwrap_or_default();
     render(&CasePage {
@@ -344,8 +365,9 @@ pub async fn case(
 pub async fn case_json(
     State(state): State<AppState>,
     Path(case): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = find(&state, &case).await?;
+    let c = find(&state, &headers, &case).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
@@ -356,8 +378,9 @@ pub async fn case_json(
 pub async fn attachment(
     State(state): State<AppState>,
     Path((case, id)): Path<(String, i64)>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let c = find(&state, &case).await?;
+    let c = find(&state, &headers, &case).await?;
     let a = c
         .attachments
         .iter()
@@ -370,8 +393,16 @@ pub async fn attachment(
     );
     Ok((
         [
-            (header::CONTENT_TYPE, a.content_type.clone()),
+            (
+                header::CONTENT_TYPE,
+                crate::filetypes::safe_served_type(&a.content_type).to_string(),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
+            // Even if a browser rendered it, it could run nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_string(),
+            ),
         ],
         bytes,
     )

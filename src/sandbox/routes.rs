@@ -3,7 +3,8 @@
 //! the case system would have received.
 
 use axum::Router;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, Multipart, Path, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,7 +17,7 @@ use crate::web::{AppState, WebError};
 use super::input::{self, StepInput, StoredFile, Upload};
 use super::pages;
 use super::session::{self, Session};
-use super::visit::{self, Ctx};
+use super::visit::{self, Ctx, Visitor};
 
 type VariantPath = Path<(String, String, String)>;
 
@@ -30,7 +31,8 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/logga-in"), get(login_page).post(login))
         .route(
             &format!("{base}/steg/{{step}}"),
-            get(step_page).post(step_submit),
+            // The step sets its own body limit from what it may carry.
+            get(step_page).post(step_submit.layer(DefaultBodyLimit::disable())),
         )
         .route(
             &format!("{base}/granska"),
@@ -58,8 +60,13 @@ async fn start_page(
 async fn start(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
+    headers: HeaderMap,
+    ext: axum::http::Extensions,
 ) -> Result<Response, WebError> {
     let c = visit::ctx(&state, &service, &version, &kommun).await?;
+    let who = Visitor::of(&state, &headers, &ext);
+    who.may_use(&kommun)?;
+    who.within(&state, "start", crate::web::rates::SESSION_STARTS)?;
     if c.variant.external_url.is_some() {
         return Err(WebError::BadRequest(
             "Den här varianten finns hos en extern leverantör och kan inte provas i sandlådan."
@@ -69,8 +76,10 @@ async fn start(
     let s = session::create(&state.store, c.version.id, &c.variant.municipality).await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
-        "{COOKIE}={}; Path={}; HttpOnly; SameSite=Lax{secure}",
-        s.id, c.base_url
+        "{}={}; Path={}; HttpOnly; SameSite=Lax{secure}",
+        crate::web::cookie_name_for(COOKIE, state.secure_cookies),
+        s.id,
+        c.base_url
     );
     let next = if c.variant.authentication.required {
         format!("{}/logga-in", c.base_url)
@@ -199,7 +208,14 @@ async fn step_page(
 async fn read_multipart(mut mp: Multipart) -> Result<StepInput, WebError> {
     let mut input = StepInput::default();
     let bad = |e: axum::extract::multipart::MultipartError| {
-        WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"))
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::TooLarge(
+                "Svaren eller bilagorna är större än det här steget tar emot. Gå tillbaka, korta texten eller välj en mindre fil."
+                    .into(),
+            )
+        } else {
+            WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"))
+        }
     };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -227,9 +243,20 @@ async fn step_submit(
     State(state): State<AppState>,
     Path((service, version, kommun, step_id)): Path<(String, String, String, String)>,
     headers: HeaderMap,
-    mp: Multipart,
+    req: Request,
 ) -> Result<Response, WebError> {
+    let who = Visitor::of(&state, &headers, req.extensions());
     let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
+    let Some(step) = c.variant.steps.iter().find(|st| st.id == step_id) else {
+        return Err(WebError::NotFound(format!(
+            "Steget {step_id} finns inte i den här e-tjänsten."
+        )));
+    };
+    let limit = input::body_limit(step);
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    let mp = Multipart::from_request(req, &state)
+        .await
+        .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
     let input = read_multipart(mp).await?;
     visit::check_csrf(
         &s,
@@ -240,11 +267,7 @@ async fn step_submit(
             .map(String::as_str)
             .unwrap_or_default(),
     )?;
-    let Some(step) = c.variant.steps.iter().find(|st| st.id == step_id) else {
-        return Err(WebError::NotFound(format!(
-            "Steget {step_id} finns inte i den här e-tjänsten."
-        )));
-    };
+    let before = s.answers.clone();
     let outcome = input::apply_step(step, &input, &mut s.answers, &mut s.files);
     for u in outcome.accepted {
         let (artifacts, bytes) = (state.artifacts.clone(), u.bytes);
@@ -252,6 +275,7 @@ async fn step_submit(
         let sha256 = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
             .await
             .map_err(std::io::Error::other)??;
+        super::cleanup::registered(&state.store, &sha256).await?;
         let ext = crate::filetypes::extension(&u.filename);
         s.files.push(StoredFile {
             field: u.field,
@@ -263,7 +287,16 @@ async fn step_submit(
             sha256,
         });
     }
-    session::save(&state.store, &s).await?;
+    // Only valid answers are stored: a refused answer is shown back to the
+    // citizen with its error, but the session keeps what it had before.
+    let mut stored = s.clone();
+    for e in &outcome.errors {
+        match before.get(&e.field) {
+            Some(v) => stored.answers.insert(e.field.clone(), v.clone()),
+            None => stored.answers.remove(&e.field),
+        };
+    }
+    session::save(&state.store, &stored).await?;
     let action = input
         .values
         .get("_action")
@@ -295,7 +328,7 @@ async fn step_submit(
     Ok(match next {
         Some(n) => Redirect::to(&format!("{}/steg/{}", c.base_url, n.id)),
         None if c.variant.summary => Redirect::to(&format!("{}/granska", c.base_url)),
-        None => return finish(&state, &c, s).await,
+        None => return finish(&state, &c, s, &who).await,
     }
     .into_response())
 }
@@ -316,25 +349,34 @@ async fn summary_submit(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    ext: axum::http::Extensions,
     Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
-    finish(&state, &c, s).await
+    let who = Visitor::of(&state, &headers, &ext);
+    finish(&state, &c, s, &who).await
 }
 
 /// After the last step (or the summary): sign if required, otherwise send.
-async fn finish(state: &AppState, c: &Ctx, s: Session) -> Result<Response, WebError> {
+async fn finish(
+    state: &AppState,
+    c: &Ctx,
+    s: Session,
+    who: &Visitor,
+) -> Result<Response, WebError> {
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
     }
     if c.variant.signing.required && s.signed_at.is_none() {
         return Ok(Redirect::to(&format!("{}/signera", c.base_url)).into_response());
     }
-    send(state, c, &s).await
+    send(state, c, &s, who).await
 }
 
-async fn send(state: &AppState, c: &Ctx, s: &Session) -> Result<Response, WebError> {
+async fn send(state: &AppState, c: &Ctx, s: &Session, who: &Visitor) -> Result<Response, WebError> {
+    who.may_use(&c.base_url)?;
+    who.within(state, "case", crate::web::rates::CASES)?;
     let person = s
         .personnummer
         .as_deref()
@@ -380,13 +422,15 @@ async fn sign_submit(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    ext: axum::http::Extensions,
     Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
     let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
     s.signed_at = Some(crate::store::now());
     session::save(&state.store, &s).await?;
-    finish(&state, &c, s).await
+    let who = Visitor::of(&state, &headers, &ext);
+    finish(&state, &c, s, &who).await
 }
 
 async fn receipt_page(

@@ -55,7 +55,7 @@ pub async fn create(
     Ok(s)
 }
 
-/// The session with this id, if it belongs to this variant.
+/// The session with this id, if it belongs to this variant and has not expired.
 pub async fn load(
     store: &Store,
     id: &str,
@@ -64,11 +64,13 @@ pub async fn load(
 ) -> Result<Option<Session>, sqlx::Error> {
     let row = sqlx::query(
         "select id, csrf, version_id, municipality, personnummer, answers, files, signed_at, submission_id
-         from sandbox_sessions where id = $1 and version_id = $2 and municipality = $3",
+         from sandbox_sessions where id = $1 and version_id = $2 and municipality = $3 and updated_at > $4",
     )
     .bind(id)
     .bind(version_id)
     .bind(municipality)
+    // An idle session has expired even before the sweep deletes it.
+    .bind(super::cleanup::before_now(super::cleanup::IDLE))
     .fetch_optional(&store.pool)
     .await?;
     let Some(r) = row else { return Ok(None) };

@@ -94,3 +94,52 @@ pub fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {
         ))
     }
 }
+
+/// Who is using the sandbox: a client address, and whether it is one of the
+/// test room's own runs (a pass) or a logged-in member of staff.
+pub struct Visitor {
+    client: String,
+    pass: bool,
+    staff: bool,
+}
+
+impl Visitor {
+    pub fn of(state: &AppState, headers: &HeaderMap, ext: &axum::http::Extensions) -> Visitor {
+        Visitor {
+            client: crate::web::rates::client(ext),
+            pass: crate::web::passes::carried(state, headers),
+            staff: crate::web::session::user().is_some(),
+        }
+    }
+
+    /// The comparison reference (`<kommun>~bas`) is the test room's own
+    /// rendering of the base, not a municipality's service: only its runs
+    /// and its staff open it.
+    pub fn may_use(&self, kommun: &str) -> Result<(), WebError> {
+        if kommun.ends_with(crate::services::reference::BASE_SUFFIX) && !self.pass && !self.staff {
+            return Err(WebError::Forbidden(
+                "Jämförelsebasen är provrummets egen återgivning av grundtjänsten och kan bara öppnas av provrummets personal. Välj en kommuns variant i stället."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Count one `what` against this client's limit (runs are not limited).
+    pub fn within(
+        &self,
+        state: &AppState,
+        what: &str,
+        limit: crate::web::rates::Limit,
+    ) -> Result<(), WebError> {
+        if self.pass || state.rates.allow(&format!("{what}:{}", self.client), limit) {
+            Ok(())
+        } else {
+            Err(WebError::TooMany(format!(
+                "Du har gjort det här många gånger på kort tid. Vänta några minuter och försök igen (högst {} gånger per {} minuter).",
+                limit.max,
+                limit.window.as_secs() / 60
+            )))
+        }
+    }
+}

@@ -319,6 +319,14 @@ async fn start(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
+    let limit = crate::web::rates::RUN_STARTS;
+    if !state.rates.allow(&format!("run:{}", user.username), limit) {
+        return Err(WebError::TooMany(format!(
+            "Du har startat {} körningar de senaste {} minuterna. Vänta en stund; de körningar som redan går syns under Körningar.",
+            limit.max,
+            limit.window.as_secs() / 60
+        )));
+    }
     let files = execute::scenario_files(&[], &state.scenarios_dir);
     let plan = match execute::plan(&state.store, &service, Some(&version), &files, &[]).await {
         Ok(p) => p,

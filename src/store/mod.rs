@@ -134,10 +134,15 @@ impl Store {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx {
-            tx: self.pool.begin().await?,
-            _turn: turn,
-        })
+        let tx = match self.backend {
+            // Take SQLite's write lock at the start: a deferred transaction
+            // that reads first and then writes fails at once with "database
+            // is locked" when another process wrote meanwhile, instead of
+            // waiting its turn (busy_timeout) as an immediate one does.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(&self) {
@@ -176,6 +181,59 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
 /// Now as RFC 3339 UTC with milliseconds; sorts as text.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A fresh one-time key for a form that creates something (a comment, an
+/// assessment), sent back in its hidden `_nyckel` field.
+pub fn new_form_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// Claim a form's one-time key inside the transaction that stores what the
+/// form creates. `None`: first use, go on and call [`settle_form_key`].
+/// `Some(target)`: an earlier post with this key was stored (the answer was
+/// lost and the person pressed again); store nothing and lead to `target`.
+/// A key that is not one of ours is no key: the post is stored as usual.
+pub async fn claim_form_key(
+    tx: &mut sqlx::AnyConnection,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    // A concurrent retry waits here (PostgreSQL) or behind the write lock
+    // (SQLite) until the first commits, and then finds the key used.
+    let fresh = sqlx::query(
+        "insert into form_keys (key, used_at, target) values ($1, $2, '') on conflict (key) do nothing",
+    )
+    .bind(key)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if fresh {
+        return Ok(None);
+    }
+    sqlx::query_scalar("select target from form_keys where key = $1")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await
+        .map(Some)
+}
+
+/// Record what a claimed key's post created.
+pub async fn settle_form_key(
+    tx: &mut sqlx::AnyConnection,
+    key: &str,
+    target: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update form_keys set target = $1 where key = $2")
+        .bind(target)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Append one decision or change to the audit log, inside the caller's transaction.

@@ -14,6 +14,12 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The request body is larger than the form can legitimately carry.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many requests of this kind from this client in a short time.
+    #[error("{0}")]
+    TooMany(String),
     /// Not logged in: go to the login page, then back to this path.
     #[error("login required for {0}")]
     LoginRequired(String),
@@ -68,6 +74,16 @@ impl IntoResponse for WebError {
             WebError::Forbidden(m) => (
                 StatusCode::FORBIDDEN,
                 "Åtgärden är inte tillåten",
+                m.clone(),
+            ),
+            WebError::TooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Det du skickade är för stort",
+                m.clone(),
+            ),
+            WebError::TooMany(m) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "För många försök på kort tid",
                 m.clone(),
             ),
             _ => {

@@ -7,6 +7,8 @@ pub mod csrf;
 mod error;
 
 pub mod page;
+pub mod passes;
+pub mod rates;
 mod security;
 pub mod session;
 pub mod static_files;
@@ -25,6 +27,7 @@ use crate::services::store::VersionSummary;
 use crate::store::Store;
 
 pub use error::WebError;
+pub use rates::Rates;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -76,6 +79,10 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// Failed logins per user name and client address.
     pub login_limiter: crate::accounts::limiter::Limiter,
+    /// Passes of this process's runs to the inbox (see `passes`).
+    pub passes: Arc<passes::Passes>,
+    /// Case submissions per client and run starts per user.
+    pub rates: Rates,
     /// Stored versions and their resolved variants (cached: versions never change).
     pub catalog: Catalog,
 }
@@ -125,6 +132,8 @@ impl AppState {
             registry: Registry::builtin(),
             secure_cookies,
             login_limiter: Default::default(),
+            passes: Default::default(),
+            rates: Rates::default(),
         }))
     }
 
@@ -158,11 +167,13 @@ impl AppState {
                 "Servern vet inte sin egen adress ännu.".into(),
             ));
         };
+        let origin = self.browser_origin.clone().unwrap_or(origin);
         Ok((
-            self.browser_origin.clone().unwrap_or(origin),
+            origin.clone(),
             crate::browser::BrowserOptions {
                 chromium: self.chromium.clone(),
                 remote: self.chromium_url.clone(),
+                pass: Some(self.passes.issue(&origin)),
                 ..crate::browser::BrowserOptions::default()
             },
         ))
@@ -183,8 +194,10 @@ impl AppState {
     }
 }
 
-/// Largest request body: the sandbox's biggest upload limit plus form overhead.
-const BODY_LIMIT: usize = 60 * 1024 * 1024;
+/// Largest request body of an ordinary form (login, comment, triage…):
+/// kilobytes are what they carry. The sandbox's step forms set their own
+/// limit from what the step may hold (see `sandbox::input::body_limit`).
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The kit's own routes (health, favicon, static files) merged with the
 /// domains' `routes`, wrapped in the layers every page needs: body limit,
@@ -205,7 +218,10 @@ pub fn app(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             session::layer,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 
@@ -218,6 +234,11 @@ async fn healthz(
 
 /// The value of cookie `name` in a request.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    cookie_map(headers, &cookie_name(name))
+}
+
+/// A cookie by its exact name.
+pub fn cookie_map(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -226,6 +247,34 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// The offset of page `sida` (0-based) of `per_page` rows, or a 400 for a
+/// page no list can have (a huge number would overflow into a negative
+/// OFFSET, which PostgreSQL refuses).
+pub fn page_offset(sida: Option<u64>, per_page: u64) -> Result<i64, WebError> {
+    const MAX_PAGE: u64 = 1_000_000;
+    match sida.unwrap_or(0) {
+        p if p <= MAX_PAGE => Ok((p * per_page) as i64),
+        _ => Err(WebError::BadRequest(
+            "Sidnumret är för stort. Gå till första sidan och bläddra därifrån.".into(),
+        )),
+    }
+}
+
+/// The name a cookie goes by: with secure cookies on, `__Host-` (Secure,
+/// Path=/, no Domain: no other host can set or shadow it) for cookies on
+/// the whole site and `__Secure-` for path-scoped ones (the sandbox's).
+pub fn cookie_name(base: &str) -> String {
+    cookie_name_for(base, session::secure_cookies())
+}
+
+pub fn cookie_name_for(base: &str, secure: bool) -> String {
+    match (secure, base) {
+        (false, _) => base.to_string(),
+        (true, "provrum_sandbox") => format!("__Secure-{base}"),
+        (true, _) => format!("__Host-{base}"),
+    }
 }
 
 /// A rendered page, with the CSRF cookie when the browser had none yet.

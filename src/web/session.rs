@@ -18,6 +18,7 @@ struct Current {
     user: Option<User>,
     path: String,
     token: Option<String>,
+    secure: bool,
 }
 
 tokio::task_local! {
@@ -26,7 +27,9 @@ tokio::task_local! {
 
 /// Resolve the session cookie for this request.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let token = crate::web::cookie(req.headers(), COOKIE).filter(|t| t.len() == 64);
+    let secure = state.secure_cookies;
+    let name = crate::web::cookie_name_for(COOKIE, secure);
+    let token = crate::web::cookie_map(req.headers(), &name).filter(|t| t.len() == 64);
     let user = match &token {
         Some(t) => crate::accounts::store::session_user(&state.store, t)
             .await
@@ -34,13 +37,23 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .flatten(),
         None => None,
     };
+    // Only a token that resolved to a user binds CSRF tokens.
+    let token = token.filter(|_| user.is_some());
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     CURRENT
-        .scope(Current { user, path, token }, next.run(req))
+        .scope(
+            Current {
+                user,
+                path,
+                token,
+                secure,
+            },
+            next.run(req),
+        )
         .await
 }
 
@@ -49,7 +62,13 @@ pub fn user() -> Option<User> {
     CURRENT.try_with(|c| c.user.clone()).ok().flatten()
 }
 
-/// The session token of this request (for logging out).
+/// Whether cookies are Secure (and so carry the `__Host-` prefix).
+pub fn secure_cookies() -> bool {
+    CURRENT.try_with(|c| c.secure).unwrap_or(false)
+}
+
+/// The session token of this request, when it belongs to a logged-in user
+/// (for logging out, and to bind CSRF tokens to the session).
 pub fn token() -> Option<String> {
     CURRENT.try_with(|c| c.token.clone()).ok().flatten()
 }
@@ -93,13 +112,14 @@ fn refusal(u: &User, action: Action) -> String {
 
 /// The session cookie to set after logging in (or to clear, with `None`).
 pub fn cookie(token: Option<&str>, secure: bool) -> Option<HeaderValue> {
+    let name = crate::web::cookie_name_for(COOKIE, secure);
     let secure = if secure { "; Secure" } else { "" };
     let value = match token {
         Some(t) => format!(
-            "{COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            "{name}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
             crate::accounts::store::SESSION_HOURS * 3600
         ),
-        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&value).ok()
 }

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub store: Store,
     pub database_url: String,
     pub data_dir: tempfile::TempDir,
+    /// The server's state, for what only the process itself hands out (a run's pass).
+    pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -98,13 +100,14 @@ pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) 
     let database_url = fresh_database(backend, data_dir.path()).await?;
     let store = Store::open(&database_url).await.expect("open store");
     let state = AppState::build(store.clone(), Artifacts::new(data_dir.path()), settings);
+    let served = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = provrum::startup::serve(listener, state, async move {
+        let _ = provrum::startup::serve(listener, served, async move {
             let _ = rx.await;
         })
         .await;
@@ -120,6 +123,7 @@ pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) 
         store,
         database_url,
         data_dir,
+        state,
         shutdown: Some(tx),
     })
 }
@@ -149,6 +153,12 @@ async fn import_demo(app: &TestApp) {
 pub const PASSWORD: &str = "testlösenord-123";
 
 impl TestApp {
+    /// A run's pass for browsers this test drives against the server, as
+    /// the test room gives its own runs (to read cases and use `~bas`).
+    pub fn pass(&self) -> Option<provrum::browser::Pass> {
+        Some(self.state.passes.issue(&self.url))
+    }
+
     /// Create a user with this role (reviewers for `municipalities`) and log
     /// this app's client in as them through the login form.
     pub async fn login_as(
@@ -417,6 +427,7 @@ pub fn run_scenarios(
         &app.url,
         provrum::browser::BrowserOptions {
             chromium,
+            pass: app.pass(),
             ..Default::default()
         },
     );

@@ -17,18 +17,32 @@ use super::store::{self, NewUser};
 use super::{Action, Role, User, password};
 use crate::web::session::{self, require_to};
 
+mod account;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/konto/logga-in", get(login_page).post(login))
         .route("/konto/logga-ut", get(logout_page).post(logout))
         .route("/anvandare", get(users).post(create_user))
         .route("/anvandare/{id}/aktiv", post(set_active))
+        .route("/anvandare/hav-sparr", post(account::lift_lock))
+        .route("/konto", get(account::account))
+        .route("/konto/losenord", post(account::change_password))
 }
 
-/// Only paths inside this site: never an open redirect.
-fn safe_back(till: Option<&str>) -> String {
+/// Only paths on this site: never an open redirect. Browsers drop tabs and
+/// newlines from URLs and read `\\` as `/`, so `/\t/evil.example` would be
+/// `//evil.example`: a path must start with exactly one `/` and hold no
+/// control character, whitespace or backslash.
+pub fn safe_back(till: Option<&str>) -> String {
     match till {
-        Some(t) if t.starts_with('/') && !t.starts_with("//") && !t.contains('\\') => t.to_string(),
+        Some(t)
+            if t.starts_with('/')
+                && !t[1..].starts_with('/')
+                && !t.contains(|c: char| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            t.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -100,7 +114,6 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
     csrf::verify(&headers, &form.csrf)?;
     let username = form.username.trim().to_lowercase();
-    let keys = vec![format!("user:{username}"), format!("ip:{ip}")];
     let again = |error: &str, status: StatusCode| -> Result<Response, WebError> {
         let (csrf, _) = csrf::token(&headers, state.secure_cookies);
         let html = render(&LoginPage {
@@ -112,11 +125,23 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         })?;
         Ok(with_cookies(html, status, &[]))
     };
-    if state.login_limiter.blocked(&keys) {
-        return again(
-            "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller be e-kontoret om hjälp.",
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    use super::limiter::Verdict;
+    let refusal = match state.login_limiter.check(&username, &ip) {
+        Verdict::Allowed => None,
+        Verdict::Wait(d) => Some(format!(
+            "För många misslyckade inloggningar. Vänta {} och försök igen.",
+            wait_in_swedish(d)
+        )),
+        Verdict::AccountLocked => Some(
+            "För många misslyckade inloggningar på det här kontot. Be e-kontoret häva spärren, eller vänta en kvart."
+                .into(),
+        ),
+        Verdict::ClientBlocked => Some(
+            "För många misslyckade inloggningar från din adress. Vänta en kvart och försök igen.".into(),
+        ),
+    };
+    if let Some(refusal) = refusal {
+        return again(&refusal, StatusCode::TOO_MANY_REQUESTS);
     }
     let found = store::for_login(&state.store, &username).await?;
     let pw = form.password.clone();
@@ -136,16 +161,25 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         }
     };
     let Some(user) = user.filter(|u| ok && u.active) else {
-        state.login_limiter.failed(&keys);
+        state.login_limiter.failed(&username, &ip);
         return again("Fel användarnamn eller lösenord.", StatusCode::UNAUTHORIZED);
     };
-    state.login_limiter.succeeded(&keys);
+    state.login_limiter.succeeded(&username, &ip);
     let token = store::create_session(&state.store, user.id).await?;
     let mut resp = Redirect::to(&safe_back(Some(&form.till))).into_response();
     if let Some(c) = session::cookie(Some(&token), state.secure_cookies) {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)
+}
+
+fn wait_in_swedish(d: std::time::Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match secs {
+        0..=1 => "en sekund".into(),
+        2..=90 => format!("{secs} sekunder"),
+        _ => format!("{} minuter", secs.div_ceil(60)),
+    }
 }
 
 #[derive(Template)]
@@ -204,6 +238,8 @@ struct UsersPage {
     roles: Vec<(&'static str, &'static str)>,
     municipalities: Vec<(String, String)>,
     message: Option<String>,
+    /// Accounts locked by failed logins, with the failures counted.
+    locks: Vec<(String, usize)>,
 }
 
 async fn users_page(
@@ -249,6 +285,7 @@ async fn users_page(
             .collect(),
         municipalities,
         message,
+        locks: state.login_limiter.locked(),
     })?;
     Ok(with_cookies(html, status, &[set]))
 }
@@ -336,8 +373,22 @@ fn swedish(e: &store::AccountError) -> String {
         E::UnknownMunicipality(m) => format!("”{m}” är ingen kommun i registret."),
         E::ReviewerWithoutMunicipality => "En granskare ska vara knuten till minst en kommun.".into(),
         E::MunicipalityForNonReviewer => "Bara granskare knyts till kommuner.".into(),
-        E::Password(_) => format!("Lösenordet ska vara minst {} tecken.", password::MIN_LENGTH),
+        E::Password(p) => password_in_swedish(p),
         E::Db(_) => "Ett tekniskt fel inträffade.".into(),
+    }
+}
+
+fn password_in_swedish(e: &password::PasswordError) -> String {
+    use password::PasswordError as P;
+    match e {
+        P::TooShort(n) => format!("Lösenordet ska vara minst {n} tecken."),
+        P::TooLong => format!("Lösenordet får vara högst {} tecken.", password::MAX_LENGTH),
+        P::ContainsUsername => "Lösenordet får inte innehålla användarnamnet.".into(),
+        P::Common => {
+            "Lösenordet är för vanligt eller lätt att gissa. Välj en längre fras med flera ord."
+                .into()
+        }
+        P::Hash(_) => "Ett tekniskt fel inträffade.".into(),
     }
 }
 

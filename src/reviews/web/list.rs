@@ -28,7 +28,7 @@ pub(super) struct Filter {
     #[serde(default)]
     instammer: String,
     #[serde(default)]
-    sida: Option<usize>,
+    sida: Option<u64>,
 }
 
 /// Comments per list page.
@@ -125,15 +125,10 @@ pub(super) async fn list(
         step: filter.steg.clone(),
         min_endorsements: filter.instammer.parse().ok(),
     };
-    let page_no = filter.sida.unwrap_or(0);
-    let (found, matching, total) = comments::page(
-        &state.store,
-        v.id,
-        &db_filter,
-        (page_no * PAGE) as i64,
-        PAGE as i64,
-    )
-    .await?;
+    let offset = crate::web::page_offset(filter.sida, PAGE as u64)?;
+    let page_no = filter.sida.unwrap_or(0) as usize;
+    let (found, matching, total) =
+        comments::page(&state.store, v.id, &db_filter, offset, PAGE as i64).await?;
     let (matching, total) = (matching as usize, total as usize);
     let rows: Vec<Row> = found
         .into_iter()

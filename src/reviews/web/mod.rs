@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/synpunkter/{id}", get(thread::show))
         .route("/synpunkter/{id}/svar", post(thread::reply))
         .route("/synpunkter/{id}/instam", post(thread::endorse))
+        .route(
+            "/synpunkter/{id}/instam/ta-tillbaka",
+            post(thread::withdraw),
+        )
         .route("/synpunkter/{id}/triage", post(thread::triage))
         .route("/synpunkter/{id}/klass", post(thread::reclassify))
         .route("/synpunkter/{id}/redigera", post(thread::edit))

@@ -43,6 +43,8 @@ struct NewPage {
     priorities: Vec<(&'static str, &'static str)>,
     screenshot: Option<String>,
     error: Option<String>,
+    /// One-time key of the form.
+    form_key: String,
 }
 
 /// The municipalities `u` may comment for.
@@ -152,6 +154,7 @@ async fn new_page(
             .collect(),
         screenshot: shot,
         error,
+        form_key: crate::store::new_form_key(),
         version: v,
     })?;
     let mut resp = crate::web::with_cookie(html, set);
@@ -198,6 +201,8 @@ pub(super) struct CreateForm {
     w: String,
     #[serde(default)]
     h: String,
+    #[serde(rename = "_nyckel", default)]
+    nyckel: String,
 }
 
 pub(super) async fn create(
@@ -275,6 +280,7 @@ pub(super) async fn create(
         motivation: Some(form.motivering.clone()),
         priority: Priority::parse(&form.prioritet),
         body: form.text.clone(),
+        form_key: form.nyckel.clone(),
     };
     if Class::parse(&form.klass).is_none() {
         return new_page(

@@ -29,6 +29,9 @@ struct ShowPage {
     history: Vec<crate::reviews::changes::Revision>,
     /// Municipalities this user may still endorse for.
     can_endorse: Vec<(String, String)>,
+    can_withdraw: Vec<(String, String)>,
+    /// One-time key of the reply form.
+    form_key: String,
     can_triage: bool,
     can_edit: bool,
     can_reply: bool,
@@ -53,10 +56,18 @@ pub(super) async fn show(
         .collect();
     let history = crate::reviews::changes::revisions(&state.store, id).await?;
     let variants = state.variants(c.version_id).await?;
+    // Authors do not endorse their own comment; an endorsement given can be withdrawn.
+    let own = u.id == c.author_id;
     let can_endorse = u
         .municipalities
         .iter()
-        .filter(|m| u.may(Action::Endorse(m)) && !c.endorsements.contains(m))
+        .filter(|m| !own && u.may(Action::Endorse(m)) && !c.endorsements.contains(m))
+        .map(|m| (m.clone(), state.registry.short_name(m)))
+        .collect();
+    let can_withdraw = u
+        .municipalities
+        .iter()
+        .filter(|m| u.may(Action::Endorse(m)) && c.endorsements.contains(m))
         .map(|m| (m.clone(), state.registry.short_name(m)))
         .collect();
     let screenshot = match (&c.municipality, &c.step, c.region) {
@@ -90,6 +101,8 @@ pub(super) async fn show(
         replies,
         history,
         can_endorse,
+        can_withdraw,
+        form_key: crate::store::new_form_key(),
         can_triage: u.may(Action::Triage),
         can_edit: u.id == c.author_id,
         can_reply: u.may(Action::Comment(None))
@@ -120,6 +133,8 @@ pub(super) struct TextForm {
     csrf: String,
     #[serde(default)]
     text: String,
+    #[serde(rename = "_nyckel", default)]
+    nyckel: String,
 }
 
 pub(super) async fn reply(
@@ -140,15 +155,22 @@ pub(super) async fn reply(
             "Du kan inte svara på den här synpunkten.".into(),
         ));
     }
+    // A reply speaks for its author's municipality, not for the one the
+    // thread is about (Arvika answering Karlstad is Arvika's word).
+    let municipality = match &c.municipality {
+        Some(m) if u.speaks_for(m) => Some(m.clone()),
+        _ => u.municipalities.first().cloned(),
+    };
     let new = NewComment {
         service_id: c.service_id.clone(),
         version_id: c.version_id,
         parent_id: Some(c.id),
-        municipality: c.municipality.clone(),
+        municipality,
         step: c.step.clone(),
         field: c.field.clone(),
         class: Some(c.class),
         body: form.text,
+        form_key: form.nyckel,
         ..NewComment::default()
     };
     comments::create(&state.store, &new, &u).await?;
@@ -169,15 +191,33 @@ pub(super) async fn endorse(
     headers: HeaderMap,
     Form(form): Form<EndorseForm>,
 ) -> Result<Response, WebError> {
-    let (u, _) = acting(
-        &state,
-        &headers,
-        &form.csrf,
-        id,
-        Action::Endorse(&form.kommun),
-    )
-    .await?;
-    comments::endorse(&state.store, id, &form.kommun, &u).await?;
+    change_endorsement(&state, id, &headers, &form, true).await
+}
+
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<EndorseForm>,
+) -> Result<Response, WebError> {
+    change_endorsement(&state, id, &headers, &form, false).await
+}
+
+/// Give (`add`) or withdraw a municipality's endorsement.
+async fn change_endorsement(
+    state: &AppState,
+    id: i64,
+    headers: &HeaderMap,
+    form: &EndorseForm,
+    add: bool,
+) -> Result<Response, WebError> {
+    let action = Action::Endorse(&form.kommun);
+    let (u, _) = acting(state, headers, &form.csrf, id, action).await?;
+    if add {
+        comments::endorse(&state.store, id, &form.kommun, &u).await?;
+    } else {
+        comments::withdraw_endorsement(&state.store, id, &form.kommun, &u).await?;
+    }
     Ok(back(id))
 }
 

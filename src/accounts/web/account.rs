@@ -1,0 +1,146 @@
+//! A user's own account page (changing their password), and e-kontoret
+//! lifting a login lock.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::web::page::Page;
+use crate::web::session::{self, require_to};
+use crate::web::{AppState, WebError, csrf, render};
+
+use super::super::store;
+use super::super::{Action, User, password};
+use super::{swedish, with_cookies};
+
+#[derive(Deserialize)]
+pub(super) struct LiftForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+}
+
+/// E-kontoret lifts a lock that failed logins put on an account.
+pub(super) async fn lift_lock(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<LiftForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let admin = require_to(Action::ManageUsers)?;
+    state.login_limiter.lift(&form.username);
+    store::audit_lift(&state.store, &admin.username, &form.username).await?;
+    Ok(Redirect::to("/anvandare").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    page: Page,
+    csrf: String,
+    user: User,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountQuery {
+    #[serde(default)]
+    sparat: Option<String>,
+}
+
+pub(super) async fn account(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let user = session::require()?;
+    account_page(
+        &state,
+        &headers,
+        user,
+        None,
+        q.sparat.is_some(),
+        StatusCode::OK,
+    )
+}
+
+fn account_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    user: User,
+    error: Option<String>,
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let html = render(&AccountPage {
+        page: Page::plain("Ditt konto – Provrum"),
+        csrf,
+        user,
+        error,
+        saved,
+    })?;
+    Ok(with_cookies(html, status, &[set]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PasswordForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+/// A user changes their own password: the current one first, the new one
+/// twice. Other sessions end; this one continues under a new session.
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let user = session::require()?;
+    let again = |e: String| {
+        account_page(
+            &state,
+            &headers,
+            user.clone(),
+            Some(e),
+            false,
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    let hash = store::for_login(&state.store, &user.username)
+        .await?
+        .map(|(_, h)| h)
+        .unwrap_or_default();
+    let current = form.current.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return again("Det nuvarande lösenordet stämmer inte.".into());
+    }
+    if form.new != form.repeat {
+        return again("Det nya lösenordet och upprepningen är inte lika.".into());
+    }
+    match store::set_password(&state.store, &user.username, &form.new, &user.username).await {
+        Ok(()) => {}
+        Err(store::AccountError::Db(e)) => return Err(WebError::Db(e)),
+        Err(e) => return again(swedish(&e)),
+    }
+    let token = store::create_session(&state.store, user.id).await?;
+    let mut resp = Redirect::to("/konto?sparat=1").into_response();
+    if let Some(c) = session::cookie(Some(&token), state.secure_cookies) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
