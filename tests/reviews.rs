@@ -202,6 +202,30 @@ async fn every_role_and_action(backend: Backend) {
             [L, A, A, A, A],
         ),
         (
+            "read Arvika's sandbox inbox",
+            Box::new(|_| (format!("GET {V}/arvika/inkorg"), vec![])),
+            [L, A, R, A, A],
+        ),
+        (
+            "start a sandbox session on the comparison reference",
+            Box::new(|_| (format!("POST {V}/arvika~bas/starta"), vec![])),
+            [R, A, A, A, A],
+        ),
+        (
+            "comment on the comparison reference",
+            Box::new(|_| {
+                (
+                    format!("POST {V}/synpunkter"),
+                    vec![
+                        ("kommun".into(), "arvika~bas".into()),
+                        ("klass".into(), "fel".into()),
+                        ("text".into(), "Fel i basen".into()),
+                    ],
+                )
+            }),
+            [L, R, R, R, R],
+        ),
+        (
             "comment on Arvika",
             Box::new(|_| {
                 (
