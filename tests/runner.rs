@@ -763,6 +763,7 @@ async fn provrums_own_pages_pass_axe_core() {
         "/anvandare".to_string(),
         "/logg".to_string(),
         "/konto/logga-ut".to_string(),
+        "/konto".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/synpunkter".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/synpunkter/ny?kommun=arvika&steg=storningen"
             .to_string(),
