@@ -4,7 +4,7 @@
 //! (a sibling subdomain can set cookies) does not help them. Before login
 //! (the login form itself) it is a double-submit token: a random value in a
 //! SameSite=Strict HttpOnly cookie that the form must echo. On top of both,
-//! `security::same_origin` refuses state-changing requests a browser marks
+//! `security::same_site_request` refuses state-changing requests a browser marks
 //! as coming from another site.
 
 use axum::http::{HeaderMap, HeaderValue};

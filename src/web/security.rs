@@ -89,22 +89,24 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     let method = req.method().clone();
     let uri = req.uri().path().to_string();
     let safe = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !same_site_request(req.headers()) {
+    let mut res = if !safe && !same_site_request(req.headers()) {
         tracing::warn!(%method, path = %uri, "cross-site request refused");
-        return (
+        (
             StatusCode::FORBIDDEN,
             "Förfrågan kom från en annan webbplats och togs inte emot.",
         )
-            .into_response();
-    }
-    let req = match without_nul(req).await {
-        Ok(req) => req,
-        Err(refused) => return refused,
+            .into_response()
+    } else {
+        match without_nul(req).await {
+            // Everything logged while serving the request (a failed query, an
+            // error number) carries its method and path.
+            Ok(req) => {
+                let span = tracing::info_span!("request", %method, path = %uri);
+                tracing::Instrument::instrument(next.run(req), span).await
+            }
+            Err(refused) => refused,
+        }
     };
-    // Everything logged while serving the request (a failed query, an error
-    // number) carries its method and path.
-    let span = tracing::info_span!("request", %method, path = %uri);
-    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
