@@ -17,6 +17,11 @@ fuzz_target!(|data: &[u8]| {
     if let Err(services::LoadError::Invalid(diags)) =
         services::from_files(std::path::Path::new("pkg"), files, Registry::builtin())
     {
-        assert!(diags.iter().all(|d| d.file.ends_with("variants/arvika.yaml")), "{diags:?}");
+        assert!(
+            diags
+                .iter()
+                .all(|d| d.file.ends_with("variants/arvika.yaml")),
+            "{diags:?}"
+        );
     }
 });

@@ -25,8 +25,7 @@ use std::path::Path;
 
 /// The fixture service every overlay and scenario target is checked against.
 pub fn fixture_base() -> &'static (String, Vec<(String, String)>) {
-    static BASE: std::sync::OnceLock<(String, Vec<(String, String)>)> =
-        std::sync::OnceLock::new();
+    static BASE: std::sync::OnceLock<(String, Vec<(String, String)>)> = std::sync::OnceLock::new();
     BASE.get_or_init(|| {
         let base = include_str!("../../fixtures/services/anmalan-om-olagenhet/service.yaml");
         let arvika =
