@@ -106,6 +106,14 @@ fn refusal(u: &User, action: Action) -> String {
             }
         ),
         Action::Assess => "Bara juridiska rådgivare bedömer punkter i checklistor.".into(),
+        Action::ReadCases(_) => format!(
+            "Som granskare läser du sandlådans ärenden för {}. Juridiska rådgivare och e-kontoret läser alla.",
+            if u.municipalities.is_empty() {
+                "dina kommuner".to_string()
+            } else {
+                u.municipalities.join(", ")
+            }
+        ),
         _ => "Bara e-kontoret får göra det här.".into(),
     }
 }
