@@ -505,6 +505,14 @@ on_both_backends! {
         assert_eq!(status, 400);
         assert!(page.contains("behöver en motivering"));
         assert_eq!(provrum::reviews::store::list(&app.store, 1).await.unwrap().iter().filter(|c| c.body == "Måste ändras").count(), 0);
+        // …and the form comes back with everything typed, the error linked to its field.
+        assert!(page.contains(">Måste ändras</textarea>"), "the text is kept");
+        assert!(page.contains("value=\"krav\" checked"), "the class is kept");
+        assert!(page.contains("href=\"#c-motivering\""), "the summary links the field");
+        let (status, _, page) = c.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("text", "Utan klass"), ("citat", "Beskriv störningen")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains(">Utan klass</textarea>") && page.contains("value=\"Beskriv störningen\""));
+        assert!(page.contains("href=\"#c-klass-krav\""));
     }
 
     /// 50 endorsements at once from 16 municipalities count each municipality once.

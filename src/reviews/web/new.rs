@@ -42,9 +42,29 @@ struct NewPage {
     classes: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     screenshot: Option<String>,
-    error: Option<String>,
+    error: Option<FormError>,
     /// One-time key of the form.
     form_key: String,
+    /// What the person typed, shown again after an error.
+    typed: Typed,
+}
+
+/// A problem with the form, and the id of the field to fix it in (the error
+/// summary links there).
+pub(super) struct FormError {
+    message: String,
+    field: &'static str,
+}
+
+/// What was typed into the comment form: never lost to an error.
+#[derive(Default)]
+pub(super) struct Typed {
+    text: String,
+    class: String,
+    motivation: String,
+    priority: String,
+    quote: String,
+    region: [String; 4],
 }
 
 /// The municipalities `u` may comment for.
@@ -118,7 +138,8 @@ async fn new_page(
     v: VersionSummary,
     kommun: &str,
     place: &str,
-    error: Option<String>,
+    error: Option<FormError>,
+    typed: Typed,
 ) -> Result<Response, WebError> {
     let u = require()?;
     let variants = state.variants(v.id).await?;
@@ -155,6 +176,7 @@ async fn new_page(
         screenshot: shot,
         error,
         form_key: crate::store::new_form_key(),
+        typed,
         version: v,
     })?;
     let mut resp = crate::web::with_cookie(html, set);
@@ -172,7 +194,16 @@ pub(super) async fn new_form(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let v = state.require_version(&service, &ver).await?;
-    new_page(&state, &headers, v, &q.kommun, &q.steg, None).await
+    new_page(
+        &state,
+        &headers,
+        v,
+        &q.kommun,
+        &q.steg,
+        None,
+        Typed::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -282,36 +313,43 @@ pub(super) async fn create(
         body: form.text.clone(),
         form_key: form.nyckel.clone(),
     };
-    if Class::parse(&form.klass).is_none() {
-        return new_page(
-            &state,
-            &headers,
-            v,
-            form.kommun.as_str(),
-            &form.plats,
-            Some("Välj vad synpunkten är: krav, önskemål, juridisk fråga eller fel.".into()),
-        )
-        .await
-        .map(|mut r| {
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            r
-        });
-    }
-    match comments::create(&state.store, &new, &user).await {
-        Ok(id) => Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
-        Err(ReviewError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => new_page(
-            &state,
-            &headers,
-            v,
-            form.kommun.as_str(),
-            &form.plats,
-            Some(e.to_string()),
-        )
-        .await
-        .map(|mut r| {
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            r
-        }),
-    }
+    let problem = match Class::parse(&form.klass) {
+        None => FormError {
+            message: "Välj vad synpunkten är: krav, önskemål, juridisk fråga eller fel.".into(),
+            field: "c-klass-krav",
+        },
+        Some(_) => match comments::create(&state.store, &new, &user).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
+            Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
+            Err(e) => FormError {
+                field: match e {
+                    ReviewError::Motivation(_) => "c-motivering",
+                    _ => "c-text",
+                },
+                message: e.to_string(),
+            },
+        },
+    };
+    // Back to the form with everything that was typed and the error linked
+    // to its field.
+    let typed = Typed {
+        text: form.text,
+        class: form.klass,
+        motivation: form.motivering,
+        priority: form.prioritet,
+        quote: form.citat,
+        region: [form.x, form.y, form.w, form.h],
+    };
+    let mut r = new_page(
+        &state,
+        &headers,
+        v,
+        &form.kommun,
+        &form.plats,
+        Some(problem),
+        typed,
+    )
+    .await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
