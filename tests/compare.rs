@@ -412,6 +412,12 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
         .await;
     assert_eq!(no_comment.status, 400);
     no_comment.assert_contains("Skriv en kommentar");
+    // Not a dead end: the same page, the flag still chosen, the error linked to the comment.
+    no_comment.assert_contains("data-cell=\"arvika|steg/storningen\"");
+    no_comment.assert_contains(&format!("href=\"#comment-{id}\""));
+    no_comment.assert_contains(&format!(
+        "id=\"flag-{id}\" name=\"decision\" value=\"flagged\" checked"
+    ));
     let done = app
         .post_form(
             &action,

@@ -200,6 +200,24 @@ struct CellPage {
     deviations: Vec<DeviationView>,
     /// Only e-kontoret sees the decision forms.
     can_decide: bool,
+    /// A refused decision: which deviation, why, and what was typed.
+    refused: Option<Refused>,
+}
+
+impl CellPage {
+    /// The refused decision on deviation `id`, if that is the one refused.
+    fn refused_for(&self, id: &i64) -> Option<&Refused> {
+        self.refused.as_ref().filter(|r| r.deviation == *id)
+    }
+}
+
+/// A decision that was not saved, shown again on its deviation with what
+/// was chosen and typed (never a dead end).
+pub(super) struct Refused {
+    deviation: i64,
+    message: String,
+    decision: String,
+    comment: String,
 }
 
 async fn cell(
@@ -210,6 +228,21 @@ async fn cell(
 ) -> Result<Response, WebError> {
     crate::web::session::require()?;
     let v = state.require_version(&service, &ver).await?;
+    cell_view(&state, &headers, v, kommun, q.steg, None).await
+}
+
+/// One variant's page in the comparison, with its deviations and (for
+/// e-kontoret) their decision forms.
+async fn cell_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    kommun: String,
+    steg: String,
+    refused: Option<Refused>,
+) -> Result<Response, WebError> {
+    let service = v.service_id.clone();
+    let ver = v.version.clone();
     let judged = super::judged(&state.store, &service, v.id).await?;
     let stored = store::deviations(&state.store, v.id).await?;
     let variant = state.variant(v.id, &kommun).await?.ok_or_else(|| {
@@ -223,7 +256,7 @@ async fn cell(
     let mut views = Vec::new();
     for j in judged
         .into_iter()
-        .filter(|j| j.deviation.municipality == kommun && j.deviation.step == q.steg)
+        .filter(|j| j.deviation.municipality == kommun && j.deviation.step == steg)
     {
         let d = &j.deviation.detail;
         let evidence = strings(&d["evidence"]);
@@ -285,8 +318,8 @@ async fn cell(
             identical,
         });
     }
-    let label = step_label(&q.steg, &titles);
-    let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
+    let label = step_label(&steg, &titles);
+    let (csrf, set_cookie) = csrf::token(headers, state.secure_cookies);
     let title = format!(
         "{label} i {} – jämförelse av {} {} – Provrum",
         variant.municipality_name, v.title, v.version
@@ -295,12 +328,13 @@ async fn cell(
         page: Page::plain(&title),
         municipality: kommun,
         municipality_name: variant.municipality_name.clone(),
-        step: q.steg,
+        step: steg,
         step_label: label,
         csrf,
         deviations: views,
         can_decide: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
+        refused,
         version: v,
     })?;
     Ok(crate::web::with_cookie(html, set_cookie))
@@ -337,25 +371,30 @@ async fn decide(
             "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),
         ));
     }
-    let decision = match form.decision.as_str() {
-        "approved" | "flagged" => form.decision.as_str(),
-        _ => {
-            return Err(WebError::BadRequest(
-                "Välj ”Godkänn som lokal anpassning” eller ”Flagga”.".into(),
-            ));
-        }
-    };
+    let decision = form.decision.as_str();
     let comment = form.comment.trim();
     let actor = user.name.as_str();
-    if decision == "flagged" && comment.is_empty() {
-        return Err(WebError::BadRequest(
-            "Skriv en kommentar som säger vad som är fel när du flaggar en avvikelse.".into(),
-        ));
-    }
-    if comment.chars().count() > 2000 {
-        return Err(WebError::BadRequest(
-            "Kommentaren får vara högst 2000 tecken.".into(),
-        ));
+    let problem = if !matches!(decision, "approved" | "flagged") {
+        Some("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.")
+    } else if decision == "flagged" && comment.is_empty() {
+        Some("Skriv en kommentar som säger vad som är fel när du flaggar en avvikelse.")
+    } else if comment.chars().count() > 2000 {
+        Some("Kommentaren får vara högst 2000 tecken.")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        // Back to the same page, the choice and the comment kept.
+        let refused = Refused {
+            deviation: d.id,
+            message: message.into(),
+            decision: form.decision.clone(),
+            comment: form.comment.clone(),
+        };
+        let (kommun, steg) = (d.municipality.clone(), d.step.clone());
+        let mut r = cell_view(&state, &headers, v, kommun, steg, Some(refused)).await?;
+        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Ok(r);
     }
     let targets: Vec<_> = if form.all_identical.is_some() {
         store::deviations(&state.store, v.id)
