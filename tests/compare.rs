@@ -382,6 +382,7 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     let matrix = app.get(&base).await;
     assert_eq!(matrix.status, 200);
     matrix.assert_contains("Ändrad för 6 av 15 varianter.");
+    matrix.assert_contains("data-action=\"start-compare\"");
     matrix.assert_contains(r#"data-cell="kil|steg/om-dig" data-badge="changed""#);
     matrix.assert_contains(r#"data-cell="arjang|start" data-badge="same""#);
     matrix.assert_contains("Egen e-tjänst utanför provrummet");
@@ -442,12 +443,19 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     .await;
     let as_reviewer = app.get(&cell_url).await;
     assert!(!as_reviewer.body.contains("data-action=\"decide\""));
+    // Comparing again is e-kontoret's tool: not offered to a reviewer.
+    let matrix_as_reviewer = app.get(&base).await;
+    assert!(
+        !matrix_as_reviewer
+            .body
+            .contains("data-action=\"start-compare\"")
+    );
     let refused = app
         .post_form(
             &action,
             &[
                 ("decision", "approved"),
-                ("_csrf", &app.get(&base).await.csrf()),
+                ("_csrf", &app.get("/konto").await.csrf()),
             ],
         )
         .await;

@@ -379,6 +379,9 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     app.login_as("granskare", provrum::accounts::Role::Reviewer, &["hammaro"])
         .await;
     let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;
+    // Running every scenario is e-kontoret's tool: a reviewer is not offered it
+    // (the route itself stays open to every role, as the role matrix says).
+    assert!(!version.body.contains("data-action=\"start-run\""));
     // Without the CSRF token the run is refused.
     let refused = app
         .post_form(

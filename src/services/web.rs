@@ -54,6 +54,9 @@ struct VersionPage {
     imported: String,
     version: VersionSummary,
     rows: Vec<VariantRow>,
+    /// Running every scenario is e-kontoret's tool; reviewers and legal
+    /// advisers are not offered it.
+    can_run: bool,
 }
 
 async fn version(
@@ -94,6 +97,8 @@ async fn version(
         imported: crate::clock::swedish(&v.imported_at),
         version: v,
         rows,
+        can_run: crate::web::session::user()
+            .is_some_and(|u| u.role == crate::accounts::Role::EKontoret),
     })?;
     Ok(crate::web::with_cookie(html, set_cookie))
 }

@@ -64,6 +64,8 @@ struct MatrixPage {
     pending: usize,
     changed_variants: usize,
     total_variants: usize,
+    /// Comparing again is e-kontoret's tool.
+    can_compare: bool,
 }
 
 async fn matrix(
@@ -144,6 +146,8 @@ async fn matrix(
         v.title, v.version
     );
     let html = render(&MatrixPage {
+        can_compare: crate::web::session::user()
+            .is_some_and(|u| u.role == crate::accounts::Role::EKontoret),
         page: Page::plain(&title),
         csrf,
         steps: steps
