@@ -23,8 +23,6 @@ pub enum PlanError {
     NoVersion(String, String),
     #[error("{} problem(s) in the scenarios", .0.len())]
     Invalid(Vec<Diagnostic>),
-    #[error("{0}: {1}")]
-    Io(PathBuf, std::io::Error),
     #[error("no scenario for `{0}` was found (scenarios name their service with `service:`)")]
     NoScenarios(String),
     #[error("`{0}` has no variant for {1}")]
