@@ -119,6 +119,19 @@ impl Registry {
         }
     }
 
+    /// The municipalities proper (those with a code, not federations) as
+    /// (id, short name), in Swedish alphabetical order: for pickers and tables.
+    pub fn municipalities_by_name(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .all()
+            .iter()
+            .filter(|m| m.code.is_some())
+            .map(|m| (m.id.clone(), m.short_name.clone()))
+            .collect();
+        out.sort_by_key(|(_, n)| swedish_sort_key(n));
+        out
+    }
+
     pub fn all(&self) -> &[Municipality] {
         &self.list
     }

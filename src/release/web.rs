@@ -228,14 +228,7 @@ struct Dashboard {
 async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> {
     require()?;
     let services = crate::services::store::list(&state.store).await?;
-    let mut municipalities: Vec<(String, String)> = state
-        .registry
-        .all()
-        .iter()
-        .filter(|m| m.code.is_some())
-        .map(|m| (m.id.clone(), m.short_name.clone()))
-        .collect();
-    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let municipalities = state.registry.municipalities_by_name();
     let mut rows = Vec::new();
     for s in services {
         let Some(v) = crate::services::store::find_version(&state.store, &s.id, None).await? else {

@@ -267,13 +267,7 @@ async fn users_page(
             user: u,
         })
         .collect();
-    let mut municipalities: Vec<(String, String)> = registry
-        .all()
-        .iter()
-        .filter(|m| m.code.is_some())
-        .map(|m| (m.id.clone(), m.short_name.clone()))
-        .collect();
-    municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
+    let municipalities = registry.municipalities_by_name();
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let html = render(&UsersPage {
         page: Page::plain("Användare – Provrum"),
