@@ -27,13 +27,10 @@ pub async fn import(
                 .is_some_and(|d| d.is_unique_violation()) =>
         {
             tx.rollback().await?;
-            let mut tx = store.begin().await?;
-            let again = versions::insert_version(&mut tx, pkg, registry).await;
-            tx.rollback().await?;
-            return match again {
-                Ok(ImportOutcome::Imported { .. }) => Err(ImportError::Db(e)),
-                other => other,
-            };
+            let mut conn = store.pool.acquire().await?;
+            return versions::already_stored(&mut conn, pkg)
+                .await?
+                .unwrap_or(Err(ImportError::Db(e)));
         }
         Err(e) => return Err(e),
     };

@@ -31,17 +31,22 @@ pub fn body_limit(step: &Step) -> usize {
                 files + (files / 4).max(1024 * 1024) + rules.max_files.max(1) * 1024
             }
             _ => {
-                let chars = f
-                    .validation
-                    .max_length
-                    .unwrap_or(MAX_TEXT_CHARS)
-                    .min(MAX_TEXT_CHARS);
+                let chars = text_ceiling(f);
                 // Contact and address fields carry several parts.
                 chars * 4 * 3 * parts(f.kind).len().max(1) as u64 + 1024
             }
         };
     }
     usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
+/// The most characters a text answer to `f` may have: its declared
+/// `max_length`, never above [`MAX_TEXT_CHARS`].
+fn text_ceiling(f: &Field) -> u64 {
+    f.validation
+        .max_length
+        .unwrap_or(MAX_TEXT_CHARS)
+        .min(MAX_TEXT_CHARS)
 }
 
 /// What the browser sent for one step.
@@ -287,7 +292,7 @@ fn check_text(f: &Field, s: &str) -> Option<String> {
     }
     // Every text has a ceiling, declared or not: an answer is stored in the
     // session and the case, and the sandbox is open to anyone.
-    let max = v.max_length.unwrap_or(MAX_TEXT_CHARS).min(MAX_TEXT_CHARS);
+    let max = text_ceiling(f);
     if len > max {
         return Some(format!("”{label}” får vara högst {max} tecken (nu {len})."));
     }

@@ -77,7 +77,7 @@ async fn start(
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}; Path={}; HttpOnly; SameSite=Lax{secure}",
-        crate::web::cookie_name_for(COOKIE, state.secure_cookies),
+        crate::web::path_cookie_name_for(COOKIE, state.secure_cookies),
         s.id,
         c.base_url
     );

@@ -49,7 +49,8 @@ pub async fn current(
     headers: &HeaderMap,
     c: &Ctx,
 ) -> Result<Option<Session>, WebError> {
-    let Some(id) = crate::web::cookie(headers, COOKIE) else {
+    let name = crate::web::path_cookie_name_for(COOKIE, crate::web::session::secure_cookies());
+    let Some(id) = crate::web::cookie_map(headers, &name) else {
         return Ok(None);
     };
     Ok(session::load(&state.store, &id, c.version.id, &c.variant.municipality).await?)

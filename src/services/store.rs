@@ -36,6 +36,36 @@ pub enum ImportOutcome {
     },
 }
 
+/// What importing `pkg` means when its version is already stored: a no-op
+/// (`Unchanged`) for the same content, a `Conflict` for other content;
+/// `None` when the version is not stored yet.
+pub async fn already_stored(
+    conn: &mut sqlx::AnyConnection,
+    pkg: &Package,
+) -> Result<Option<Result<ImportOutcome, ImportError>>, sqlx::Error> {
+    let existing = sqlx::query(
+        "select id, content_hash from service_versions where service_id = $1 and version = $2",
+    )
+    .bind(&pkg.base.id)
+    .bind(&pkg.base.version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = existing else {
+        return Ok(None);
+    };
+    let (id, stored): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+    Ok(Some(if stored == pkg.content_hash {
+        Ok(ImportOutcome::Unchanged { version_id: id })
+    } else {
+        Err(ImportError::Conflict {
+            service: pkg.base.id.clone(),
+            version: pkg.base.version.clone(),
+            stored,
+            new: pkg.content_hash.clone(),
+        })
+    }))
+}
+
 /// Write a package as a new version inside the caller's transaction
 /// (`intake::import` owns it: carrying comments over belongs to the same
 /// all-or-nothing step). `Unchanged` means nothing was written.
@@ -44,24 +74,8 @@ pub async fn insert_version(
     pkg: &Package,
     registry: &Registry,
 ) -> Result<ImportOutcome, ImportError> {
-    let existing = sqlx::query(
-        "select id, content_hash from service_versions where service_id = $1 and version = $2",
-    )
-    .bind(&pkg.base.id)
-    .bind(&pkg.base.version)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = existing {
-        let (id, stored): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-        if stored == pkg.content_hash {
-            return Ok(ImportOutcome::Unchanged { version_id: id });
-        }
-        return Err(ImportError::Conflict {
-            service: pkg.base.id.clone(),
-            version: pkg.base.version.clone(),
-            stored,
-            new: pkg.content_hash.clone(),
-        });
+    if let Some(already) = already_stored(&mut *tx, pkg).await? {
+        return already;
     }
     let now = store::now();
     for v in &pkg.variants {

@@ -234,7 +234,7 @@ async fn healthz(
 
 /// The value of cookie `name` in a request.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    cookie_map(headers, &cookie_name(name))
+    cookie_map(headers, &cookie_name_for(name, session::secure_cookies()))
 }
 
 /// A cookie by its exact name.
@@ -262,18 +262,23 @@ pub fn page_offset(sida: Option<u64>, per_page: u64) -> Result<i64, WebError> {
     }
 }
 
-/// The name a cookie goes by: with secure cookies on, `__Host-` (Secure,
-/// Path=/, no Domain: no other host can set or shadow it) for cookies on
-/// the whole site and `__Secure-` for path-scoped ones (the sandbox's).
-pub fn cookie_name(base: &str) -> String {
-    cookie_name_for(base, session::secure_cookies())
+/// The name a cookie of the whole site goes by: with secure cookies on,
+/// `__Host-` (Secure, Path=/, no Domain: no other host can set or shadow it).
+pub fn cookie_name_for(base: &str, secure: bool) -> String {
+    prefixed("__Host-", base, secure)
 }
 
-pub fn cookie_name_for(base: &str, secure: bool) -> String {
-    match (secure, base) {
-        (false, _) => base.to_string(),
-        (true, "provrum_sandbox") => format!("__Secure-{base}"),
-        (true, _) => format!("__Host-{base}"),
+/// The name of a cookie scoped to a path (which `__Host-` does not allow):
+/// `__Secure-` when secure cookies are on.
+pub fn path_cookie_name_for(base: &str, secure: bool) -> String {
+    prefixed("__Secure-", base, secure)
+}
+
+fn prefixed(prefix: &str, base: &str, secure: bool) -> String {
+    if secure {
+        format!("{prefix}{base}")
+    } else {
+        base.to_string()
     }
 }
 

@@ -19,7 +19,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 /// browser tells: `Sec-Fetch-Site` (all current browsers) and `Origin`.
 /// Clients that send neither (curl, the tests' HTTP client) still need the
 /// CSRF token.
-pub fn same_site_request(headers: &HeaderMap) -> bool {
+fn same_site_request(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site")
         && !matches!(site, "same-origin" | "none")

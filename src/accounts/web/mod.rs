@@ -1,10 +1,8 @@
 //! Logging in and out, and e-kontoret's page for managing users.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -103,11 +101,7 @@ struct LoginForm {
 }
 
 async fn login(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "okänd".into());
+    let ip = crate::web::rates::client(req.extensions());
     let headers = req.headers().clone();
     let axum::Form(form) = axum::Form::<LoginForm>::from_request(req, &state)
         .await
