@@ -28,6 +28,10 @@ pub async fn state(config: &Config) -> Result<AppState, StoreError> {
 
 /// Every domain's pages on the web kit.
 pub fn app(state: AppState) -> axum::Router {
+    // The sandbox shows the reviews' panel without depending on them.
+    let _ = state
+        .staff_panel
+        .set(Box::new(crate::reviews::web::panel::Panel));
     let routes = axum::Router::new()
         .merge(crate::services::web::router())
         .merge(crate::sandbox::routes::router())

@@ -64,6 +64,28 @@
         set("x", Math.max(0, x - 100)); set("y", Math.max(0, y - 40)); set("w", 200); set("h", 80);
       });
     });
+    // Sandbox, for staff: mark the fields that have comments, each mark
+    // opening the panel's list (the list itself works without this).
+    var pinned = document.querySelectorAll("[data-staff-panel] .pinned[data-field]");
+    if (pinned.length) {
+      var counts = {};
+      pinned.forEach(function (p) { var f = p.getAttribute("data-field"); counts[f] = (counts[f] || 0) + 1; });
+      Object.keys(counts).forEach(function (f) {
+        var field = document.querySelector('main [data-field="' + f + '"]');
+        if (!field) return;
+        var head = field.querySelector("label, legend, h2") || field;
+        var mark = document.createElement("a");
+        mark.href = "#staff-panel-h";
+        mark.className = "has-comments-mark";
+        mark.setAttribute("data-comment-mark", f);
+        mark.textContent = counts[f] === 1 ? "1 synpunkt" : counts[f] + " synpunkter";
+        mark.addEventListener("click", function () {
+          var d = document.querySelector("[data-staff-panel] details");
+          if (d) d.open = true;
+        });
+        head.appendChild(mark);
+      });
+    }
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

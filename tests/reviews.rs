@@ -119,6 +119,25 @@ fn outcome(status: u16, url: &str) -> Outcome {
     }
 }
 
+/// Start a sandbox session on `base` as client `c`; returns the login page.
+async fn sandbox_start(c: &Client, base: &str) -> (u16, String, String) {
+    let r = c
+        .http
+        .post(format!("{}{base}/starta", c.base))
+        .send()
+        .await
+        .expect("start");
+    let (status, url) = (r.status().as_u16(), r.url().to_string());
+    (status, url, r.text().await.unwrap_or_default())
+}
+
+/// The first form token on a page.
+fn token_in(page: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let i = page.find(marker).expect("a form token") + marker.len();
+    page[i..].split('"').next().unwrap_or_default().to_string()
+}
+
 async fn a_comment(app: &TestApp, author: &str) -> i64 {
     let (u, _) = provrum::accounts::store::for_login(&app.store, author)
         .await
@@ -582,6 +601,65 @@ on_both_backends! {
         let (_, _, page) = e.get("/tjanster/anmalan-varmepump/1.0.0/omgang").await;
         assert!(page.contains("16 är sena"), "{page}");
         assert!(page.contains("data-municipality=\"eda\" data-standing=\"late\""));
+    }
+
+    /// From inside the sandbox: every page offers "Lämna synpunkt" and lists
+    /// what was said there; saving comes back to the page with a
+    /// confirmation, and another reviewer can endorse it in place.
+    async fn reviewers_comment_and_endorse_from_the_sandbox_page(app) {
+        let a = Client::login(&app, "granskare-a", Role::Reviewer, &["arvika"]).await;
+        let b = Client::login(&app, "granskare-b", Role::Reviewer, &["arvika"]).await;
+        let base = format!("{V}/arvika");
+        let step = format!("{base}/steg/om-dig");
+        // Citizens (and runs) never see the panel.
+        let (_, _, anonymous) = Client::new(&app).get(&base).await;
+        assert!(!anonymous.contains("data-staff-panel"), "{anonymous}");
+        let (_, _, start) = a.get(&base).await;
+        assert!(start.contains("Inga synpunkter på ”Startsidan” ännu"), "{start}");
+        for c in [&a, &b] {
+            let (_, _, login) = sandbox_start(c, &base).await;
+            let csrf = token_in(&login);
+            let r = c.http.post(format!("{}{base}/logga-in", c.base)).form(&[("_csrf", csrf.as_str()), ("personnummer", "199011142388")]).send().await.unwrap();
+            assert!(r.url().path().ends_with("/steg/om-dig"), "{}", r.url());
+        }
+        let (_, _, page) = a.get(&step).await;
+        let marker = "href=\"/tjanster/anmalan-om-olagenhet/2.1.0-rc1/synpunkter/ny?";
+        let at = page.find(marker).expect("Lämna synpunkt on the step") + 6;
+        let href = page[at..].split('"').next().unwrap().replace("&#38;", "&");
+        let (_, _, form) = a.get(&href).await;
+        assert!(form.contains(&format!("name=\"tillbaka\" value=\"{step}\"")), "{form}");
+        assert!(form.contains("<option value=\"om-dig\" selected>"), "the step is chosen: {form}");
+        // Saving returns to the step with a confirmation and the comment listed.
+        let (status, url, back) = a.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("plats", "om-dig|personnummer"), ("klass", "fel"), ("text", "Personnummerfältet säger inte varför det behövs."), ("tillbaka", &step)]).await;
+        assert_eq!(status, 200);
+        assert!(url.contains("/steg/om-dig?sparad="), "{url}");
+        assert!(back.contains("Din synpunkt är sparad"), "{back}");
+        assert!(back.contains("1 synpunkt på ”"), "{back}");
+        assert!(back.contains("data-field=\"personnummer\""), "pinned to its field");
+        assert!(!back.contains("data-action=\"endorse\""), "no endorsing one's own comment");
+        let id: i64 = url.split("sparad=").nth(1).unwrap().parse().unwrap();
+        // Another reviewer endorses it where they stand.
+        let (_, _, seen) = b.get(&step).await;
+        assert!(seen.contains("Personnummerfältet säger inte varför det behövs."), "{seen}");
+        assert!(seen.contains("Instäm för Arvika"), "{seen}");
+        let (status, url, after) = b.post(&format!("/synpunkter/{id}/instam"), &[("kommun", "arvika"), ("tillbaka", &step)]).await;
+        assert_eq!(status, 200);
+        assert!(url.ends_with("/steg/om-dig"), "{url}");
+        assert!(after.contains("Instämmer: Arvika"), "{after}");
+        assert!(after.contains("Ta tillbaka instämmandet för Arvika"));
+        let comment = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
+        assert_eq!(comment.endorsements, vec!["arvika".to_string()]);
+        // The pages around the steps take comments too, named in words.
+        let (status, url, _) = a.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("plats", "sida:signera"), ("klass", "krav"), ("motivering", "Det är en anmälan"), ("text", "Det står Underteckna ansökan på en anmälan."), ("tillbaka", &format!("{base}?visa=1"))]).await;
+        assert_eq!(status, 200, "{url}");
+        assert!(url.contains("/arvika?visa=1&sparad="), "{url}");
+        let id: i64 = url.split("sparad=").nth(1).unwrap_or_else(|| panic!("back with a confirmation: {url}")).parse().unwrap();
+        let (_, _, thread) = a.get(&format!("/synpunkter/{id}")).await;
+        assert!(thread.contains("data-place=\"sida:signera\">Underteckna<"), "{thread}");
+        // The way back is a path on this site only.
+        let (status, url, _) = a.post(&format!("{V}/synpunkter"), &[("kommun", "arvika"), ("plats", "om-dig"), ("klass", "fel"), ("text", "Text"), ("tillbaka", "//evil.example")]).await;
+        assert_eq!(status, 200);
+        assert!(url.starts_with(&app.url) && !url.contains("evil"), "{url}");
     }
 }
 

@@ -759,6 +759,22 @@ async fn provrums_own_pages_pass_axe_core() {
     )
     .await
     .expect("comment");
+    // One on the start page, so the sandbox's staff panel lists a comment.
+    provrum::reviews::store::create(
+        &app.store,
+        &provrum::reviews::store::NewComment {
+            service_id: "anmalan-om-olagenhet".into(),
+            version_id: version.id,
+            municipality: Some("arvika".into()),
+            step: Some(provrum::sandbox::places::START.into()),
+            class: Some(provrum::reviews::Class::Fel),
+            body: "Startsidan säger 3 steg men tjänsten har fem.".into(),
+            ..Default::default()
+        },
+        &eva,
+    )
+    .await
+    .expect("comment on the start page");
     provrum::reviews::rounds::open(&app.store, version.id, "2099-12-31", &eva)
         .await
         .expect("round");
@@ -780,6 +796,8 @@ async fn provrums_own_pages_pass_axe_core() {
         "/".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika/inkorg".to_string(),
+        // A sandbox page as staff see it: with the panel of comments.
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika".to_string(),
         format!("/inkorg/{case}"),
         "/korningar".to_string(),
         format!("/korningar/{}", finished.run_id),

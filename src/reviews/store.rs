@@ -195,6 +195,55 @@ pub async fn list(db: &Store, version_id: i64) -> Result<Vec<Comment>, sqlx::Err
     with_endorsements(db, rows.iter().map(row).collect(), version_id).await
 }
 
+/// The top-level comments pinned to one place of a variant (a step or a page
+/// around the steps), with the regional ones on that place: open ones first,
+/// then by endorsements and age. What the sandbox panel shows.
+pub async fn at_place(
+    db: &Store,
+    version_id: i64,
+    municipality: &str,
+    place: &str,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.version_id = $1 and c.parent_id is null and c.step = $2 and (c.municipality = $3 or c.municipality is null) order by c.id"
+    ))
+    .bind(version_id)
+    .bind(place)
+    .bind(municipality)
+    .fetch_all(&db.pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let mut list: Vec<Comment> = rows.iter().map(row).collect();
+    if !ids.is_empty() {
+        let marks = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "select comment_id, municipality from endorsements where comment_id in ({marks}) order by municipality"
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let mut by: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in q.fetch_all(&db.pool).await? {
+            by.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        for c in &mut list {
+            c.endorsements = by.remove(&c.id).unwrap_or_default();
+        }
+    }
+    list.sort_by_key(|c| {
+        (
+            !c.status.is_open(),
+            std::cmp::Reverse(c.endorsements.len()),
+            c.id,
+        )
+    });
+    Ok(list)
+}
+
 /// The replies to a comment, oldest first.
 pub async fn replies(db: &Store, id: i64) -> Result<Vec<Comment>, sqlx::Error> {
     let rows = sqlx::query(&format!(

@@ -8,6 +8,7 @@ mod display;
 pub mod inbox;
 pub mod input;
 mod pages;
+pub mod places;
 pub mod routes;
 pub mod session;
 pub mod views;

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::identities::{self, Personnummer, TestPerson};
 use crate::services::{PersonalData, Variant};
-use crate::web::page::Page;
+use crate::web::page::{Page, Spot};
 use crate::web::{AppState, WebError, render};
 
 use super::inbox::{self, Captured};
@@ -16,6 +16,44 @@ use super::session::Session;
 use super::views::{self, FieldView, SummaryStep};
 use super::visit::{Ctx, ctx};
 use crate::clock;
+
+/// Where a page is shown: the state (for the staff's panel) and the query the
+/// page was asked with (the panel confirms a comment just saved).
+pub struct Here<'a> {
+    pub state: &'a AppState,
+    pub query: Option<&'a str>,
+}
+
+/// The page chrome of a variant, with the staff's panel for a logged-in user:
+/// the comments pinned to this place and "Lämna synpunkt". Never on the
+/// comparison reference, and never for a run's browser (it has no login),
+/// so captures and scenario runs see the page as a citizen does.
+async fn chrome(here: &Here<'_>, c: &Ctx, title: &str, place: &str) -> Page {
+    let mut page = Page::for_variant(title, &c.variant, &c.base_url);
+    let reference = c
+        .variant
+        .municipality
+        .ends_with(crate::services::reference::BASE_SUFFIX);
+    if page.user.is_none() || reference {
+        return page;
+    }
+    if let Some(panel) = here.state.staff_panel.get() {
+        let url = super::places::url(&c.base_url, place);
+        let spot = Spot {
+            service_id: c.version.service_id.clone(),
+            version: c.version.version.clone(),
+            version_id: c.version.id,
+            municipality: c.variant.municipality.clone(),
+            place: place.to_string(),
+            url: match here.query {
+                Some(q) if !q.is_empty() => format!("{url}?{q}"),
+                _ => url,
+            },
+        };
+        page.staff_panel = panel.render(here.state, &spot).await;
+    }
+    page
+}
 
 #[derive(Template)]
 #[template(path = "sandbox/start.html")]
@@ -27,7 +65,11 @@ struct StartPage<'a> {
     sent: bool,
 }
 
-pub fn start(c: &Ctx, s: Option<&Session>) -> Result<Html<String>, WebError> {
+pub async fn start(
+    here: &Here<'_>,
+    c: &Ctx,
+    s: Option<&Session>,
+) -> Result<Html<String>, WebError> {
     let ongoing = s
         .filter(|s| {
             s.submission_id.is_none() && (s.personnummer.is_some() || !s.answers.is_empty())
@@ -38,7 +80,7 @@ pub fn start(c: &Ctx, s: Option<&Session>) -> Result<Html<String>, WebError> {
                 .unwrap_or_else(|| format!("{}/granska", c.base_url))
         });
     render(&StartPage {
-        page: Page::for_variant("Start", &c.variant, &c.base_url),
+        page: chrome(here, c, "Start", super::places::START).await,
         v: &c.variant,
         base_url: &c.base_url,
         ongoing,
@@ -58,7 +100,8 @@ struct LoginPage<'a> {
     test_numbers: usize,
 }
 
-pub fn login(
+pub async fn login(
+    here: &Here<'_>,
     c: &Ctx,
     s: &Session,
     error: Option<&str>,
@@ -71,7 +114,7 @@ pub fn login(
         "Logga in"
     };
     let html = render(&LoginPage {
-        page: Page::for_variant(title, &c.variant, &c.base_url),
+        page: chrome(here, c, title, super::places::LOGIN).await,
         base_url: &c.base_url,
         csrf: &s.csrf,
         persons: identities::persons(),
@@ -113,7 +156,8 @@ fn signed_in_as(s: &Session) -> Option<String> {
     Some(format!("{} ({})", person.full_name(), p.display()))
 }
 
-pub fn step(
+pub async fn step(
+    here: &Here<'_>,
     c: &Ctx,
     s: &Session,
     step_id: &str,
@@ -141,14 +185,7 @@ pub fn step(
         "Fel: ".into()
     };
     let title = format!("{prefix}Steg {} av {total}: {}", index + 1, step.title);
-    let mut page = Page::for_variant(&title, &c.variant, &c.base_url);
-    // A logged-in reviewer trying the step can comment on it from here.
-    if page.user.is_some() && !c.base_url.contains('~') {
-        page.feedback_url = Some(format!(
-            "/tjanster/{}/{}/synpunkter/ny?kommun={}&steg={}",
-            c.version.service_id, c.version.version, c.variant.municipality, step.id
-        ));
-    }
+    let page = chrome(here, c, &title, &step.id).await;
     let html = render(&StepPage {
         page,
         v: &c.variant,
@@ -182,13 +219,13 @@ struct SummaryPage<'a> {
     signed_in_as: Option<String>,
 }
 
-pub fn summary(c: &Ctx, s: &Session) -> Result<Response, WebError> {
+pub async fn summary(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, WebError> {
     let steps = views::summary(&c.variant, &c.base_url, &s.answers, &s.files);
     let total = total_pages(&c.variant, steps.len());
     let number = steps.len() + 1;
     let title = format!("Steg {number} av {total}: Granska och skicka");
     let html = render(&SummaryPage {
-        page: Page::for_variant(&title, &c.variant, &c.base_url),
+        page: chrome(here, c, &title, super::places::SUMMARY).await,
         base_url: &c.base_url,
         csrf: &s.csrf,
         steps,
@@ -217,7 +254,7 @@ struct SignPage<'a> {
     total: usize,
 }
 
-pub fn sign(c: &Ctx, s: &Session) -> Result<Response, WebError> {
+pub async fn sign(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, WebError> {
     use sha2::{Digest, Sha256};
     let steps = input::visible_steps(&c.variant, &s.answers).len();
     let total = total_pages(&c.variant, steps);
@@ -227,11 +264,13 @@ pub fn sign(c: &Ctx, s: &Session) -> Result<Response, WebError> {
             .as_bytes(),
     ));
     let html = render(&SignPage {
-        page: Page::for_variant(
+        page: chrome(
+            here,
+            c,
             &format!("Steg {total} av {total}: Underteckna"),
-            &c.variant,
-            &c.base_url,
-        ),
+            super::places::SIGN,
+        )
+        .await,
         v: &c.variant,
         base_url: &c.base_url,
         csrf: &s.csrf,
@@ -254,13 +293,15 @@ struct ReceiptPage<'a> {
     signed: bool,
 }
 
-pub fn receipt(c: &Ctx, captured: &Captured) -> Result<Response, WebError> {
+pub async fn receipt(here: &Here<'_>, c: &Ctx, captured: &Captured) -> Result<Response, WebError> {
     let html = render(&ReceiptPage {
-        page: Page::for_variant(
+        page: chrome(
+            here,
+            c,
             &format!("Kvittens {}", captured.case_number),
-            &c.variant,
-            &c.base_url,
-        ),
+            super::places::RECEIPT,
+        )
+        .await,
         v: &c.variant,
         base_url: &c.base_url,
         case_number: &captured.case_number,

@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, Multipart, Path, Request, State};
 use axum::handler::Handler;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -51,10 +51,11 @@ async fn start_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Html<String>, WebError> {
     let c = visit::ctx(&state, &service, &version, &kommun).await?;
     let s = visit::current(&state, &headers, &c).await?;
-    pages::start(&c, s.as_ref())
+    pages::start(&here(&state, &uri), &c, s.as_ref()).await
 }
 
 async fn start(
@@ -89,6 +90,13 @@ async fn start(
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }
 
+fn here<'a>(state: &'a AppState, uri: &'a Uri) -> pages::Here<'a> {
+    pages::Here {
+        state,
+        query: uri.query(),
+    }
+}
+
 fn first_step_url(c: &Ctx, s: &Session) -> String {
     match input::visible_steps(&c.variant, &s.answers).first() {
         Some(step) => format!("{}/steg/{}", c.base_url, step.id),
@@ -110,9 +118,10 @@ async fn login_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
-    pages::login(&c, &s, None, "", StatusCode::OK)
+    pages::login(&here(&state, &uri), &c, &s, None, "", StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -129,6 +138,7 @@ async fn login(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let (c, mut s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
@@ -141,23 +151,27 @@ async fn login(
     };
     if chosen.is_empty() {
         return pages::login(
+            &here(&state, &uri),
             &c,
             &s,
             Some("Välj en testperson eller skriv ett testpersonnummer."),
             typed,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     }
     let pnr = match Personnummer::parse_test_number(chosen) {
         Ok(p) => p,
         Err(e) => {
             return pages::login(
+                &here(&state, &uri),
                 &c,
                 &s,
                 Some(&e.to_string()),
                 typed,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            )
+            .await;
         }
     };
     let person = identities::person(&pnr);
@@ -200,9 +214,10 @@ async fn step_page(
     State(state): State<AppState>,
     Path((service, version, kommun, step)): Path<(String, String, String, String)>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
-    pages::step(&c, &s, &step, &[], StatusCode::OK)
+    pages::step(&here(&state, &uri), &c, &s, &step, &[], StatusCode::OK).await
 }
 
 async fn read_multipart(mut mp: Multipart) -> Result<StepInput, WebError> {
@@ -316,13 +331,19 @@ async fn step_submit(
         .into_response());
     }
     if !outcome.errors.is_empty() {
+        let here = pages::Here {
+            state: &state,
+            query: None,
+        };
         return pages::step(
+            &here,
             &c,
             &s,
             &step.id,
             &outcome.errors,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     }
     let next = here.and_then(|i| steps.get(i + 1));
     Ok(match next {
@@ -337,12 +358,13 @@ async fn summary_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
     }
-    pages::summary(&c, &s)
+    pages::summary(&here(&state, &uri), &c, &s).await
 }
 
 async fn summary_submit(
@@ -407,6 +429,7 @@ async fn sign_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if !c.variant.signing.required {
@@ -415,7 +438,7 @@ async fn sign_page(
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
     }
-    pages::sign(&c, &s)
+    pages::sign(&here(&state, &uri), &c, &s).await
 }
 
 async fn sign_submit(
@@ -437,6 +460,7 @@ async fn receipt_page(
     State(state): State<AppState>,
     Path((service, version, kommun)): VariantPath,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     let Some(id) = s.submission_id else {
@@ -447,7 +471,7 @@ async fn receipt_page(
             "Ärendet finns inte längre i inkorgen.".into(),
         ));
     };
-    pages::receipt(&c, &captured)
+    pages::receipt(&here(&state, &uri), &c, &captured).await
 }
 
 /// The variant's own brand colour (its overlay's, else the municipality's).

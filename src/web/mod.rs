@@ -85,6 +85,25 @@ pub struct Inner {
     pub rates: Rates,
     /// Stored versions and their resolved variants (cached: versions never change).
     pub catalog: Catalog,
+    /// The staff's panel on sandbox pages (set by `startup::app`).
+    pub staff_panel: std::sync::OnceLock<Box<dyn page::StaffPanel>>,
+}
+
+/// Where to go back to after a form: only paths on this site, never an open
+/// redirect. Browsers drop tabs and newlines from URLs and read `\\` as `/`,
+/// so `/\t/evil.example` would be `//evil.example`: a path must start with
+/// exactly one `/` and hold no control character, whitespace or backslash.
+pub fn safe_back(till: Option<&str>) -> String {
+    match till {
+        Some(t)
+            if t.starts_with('/')
+                && !t[1..].starts_with('/')
+                && !t.contains(|c: char| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            t.to_string()
+        }
+        _ => "/".to_string(),
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -134,6 +153,7 @@ impl AppState {
             login_limiter: Default::default(),
             passes: Default::default(),
             rates: Rates::default(),
+            staff_panel: std::sync::OnceLock::new(),
         }))
     }
 

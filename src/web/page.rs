@@ -10,8 +10,31 @@ pub struct Page {
     pub variant: Option<VariantChrome>,
     /// The logged-in user, for the header.
     pub user: Option<UserChrome>,
-    /// "Lämna synpunkt" from inside the sandbox, for a logged-in user.
-    pub feedback_url: Option<String>,
+    /// On sandbox pages, for a logged-in user: the comments pinned to this
+    /// page with "Instäm" and "Lämna synpunkt" (HTML rendered and escaped by
+    /// the panel's own template, see [`StaffPanel`]).
+    pub staff_panel: Option<String>,
+}
+
+/// Where a sandbox page is: a variant of a version and a place in it (a step
+/// id, or one of the pages around the steps, see `reviews::places`).
+pub struct Spot {
+    pub service_id: String,
+    pub version: String,
+    pub version_id: i64,
+    pub municipality: String,
+    pub place: String,
+    /// The page's own path and query, to come back to after commenting.
+    pub url: String,
+}
+
+pub type PanelFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
+
+/// The staff's panel on a sandbox page. The sandbox sits below the reviews
+/// in the layers, so the reviews register theirs when the app is built
+/// (`startup::app`) and the sandbox asks for it through the state.
+pub trait StaffPanel: Send + Sync {
+    fn render<'a>(&'a self, state: &'a super::AppState, spot: &'a Spot) -> PanelFuture<'a>;
 }
 
 pub struct UserChrome {
@@ -45,7 +68,7 @@ impl Page {
             brand_css: None,
             variant: None,
             user: user_chrome(),
-            feedback_url: None,
+            staff_panel: None,
         }
     }
 
@@ -63,7 +86,7 @@ impl Page {
                 privacy_policy_url: v.privacy_policy_url.clone(),
             }),
             user: user_chrome(),
-            feedback_url: None,
+            staff_panel: None,
         }
     }
 }

@@ -28,22 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/konto/losenord", post(account::change_password))
 }
 
-/// Only paths on this site: never an open redirect. Browsers drop tabs and
-/// newlines from URLs and read `\\` as `/`, so `/\t/evil.example` would be
-/// `//evil.example`: a path must start with exactly one `/` and hold no
-/// control character, whitespace or backslash.
-pub fn safe_back(till: Option<&str>) -> String {
-    match till {
-        Some(t)
-            if t.starts_with('/')
-                && !t[1..].starts_with('/')
-                && !t.contains(|c: char| c == '\\' || c.is_control() || c.is_whitespace()) =>
-        {
-            t.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
+use crate::web::safe_back;
 
 #[derive(Template)]
 #[template(path = "accounts/login.html")]

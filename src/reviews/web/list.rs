@@ -97,16 +97,17 @@ struct ListPage {
     participating: usize,
 }
 
+/// The places comments can be filtered by: the steps and the pages around them.
 fn step_titles(variants: &[Variant]) -> Vec<(String, String)> {
-    variants
-        .first()
-        .map(|v| {
-            v.steps
-                .iter()
-                .map(|s| (s.id.clone(), s.title.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+    use crate::sandbox::places::PAGES;
+    let Some(v) = variants.first() else {
+        return Vec::new();
+    };
+    let page = |i: usize| (PAGES[i].0.to_string(), PAGES[i].1.to_string());
+    let mut out = vec![page(0), page(1)];
+    out.extend(v.steps.iter().map(|s| (s.id.clone(), s.title.clone())));
+    out.extend((2..PAGES.len()).map(page));
+    out
 }
 
 pub(super) async fn list(
@@ -139,17 +140,12 @@ pub(super) async fn list(
                 .as_deref()
                 .map(|m| state.registry.short_name(m))
                 .unwrap_or_else(|| "Hela tjänsten".into()),
-            step_title: c
-                .step
-                .as_ref()
-                .map(|s| {
-                    steps
-                        .iter()
-                        .find(|(id, _)| id == s)
-                        .map(|(_, t)| t.clone())
-                        .unwrap_or_else(|| s.clone())
-                })
-                .unwrap_or_default(),
+            step_title: super::place_words(
+                &variants,
+                c.municipality.as_deref(),
+                c.step.as_deref(),
+                c.field.as_deref(),
+            ),
             comment: c,
         })
         .collect();

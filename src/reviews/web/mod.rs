@@ -9,6 +9,7 @@
 
 mod list;
 mod new;
+pub mod panel;
 mod round;
 mod thread;
 
@@ -44,6 +45,40 @@ pub fn router() -> Router<AppState> {
         .route("/synpunkter/{id}/triage", post(thread::triage))
         .route("/synpunkter/{id}/klass", post(thread::reclassify))
         .route("/synpunkter/{id}/redigera", post(thread::edit))
+}
+
+/// Where a comment is pinned, in words: "Om dig › Personnummer", "Granska
+/// och skicka"; an id only when the variant no longer has the place.
+pub(super) fn place_words(
+    variants: &[crate::services::Variant],
+    municipality: Option<&str>,
+    step: Option<&str>,
+    field: Option<&str>,
+) -> String {
+    let Some(step) = step else {
+        return String::new();
+    };
+    let v = municipality
+        .and_then(|m| variants.iter().find(|v| v.municipality == m))
+        .or(variants.first());
+    let Some(v) = v else {
+        return step.to_string();
+    };
+    let title = crate::sandbox::places::title(v, step).unwrap_or_else(|| step.to_string());
+    match field {
+        Some(f) => {
+            let label = v
+                .steps
+                .iter()
+                .flat_map(|s| &s.fields)
+                .find(|x| x.id == f)
+                .map(|x| x.label.clone())
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| f.to_string());
+            format!("{title} › {label}")
+        }
+        None => title,
+    }
 }
 
 /// What the comment rules refuse reaches people as a 400/404 page; a

@@ -22,6 +22,9 @@ pub(super) struct NewQuery {
     kommun: String,
     #[serde(default)]
     steg: String,
+    /// The sandbox page the reviewer came from, to return to after saving.
+    #[serde(default)]
+    tillbaka: String,
 }
 
 struct Place {
@@ -47,6 +50,8 @@ struct NewPage {
     form_key: String,
     /// What the person typed, shown again after an error.
     typed: Typed,
+    /// The sandbox page to return to after saving (empty: the comment's thread).
+    back: String,
 }
 
 /// A problem with the form, and the id of the field to fix it in (the error
@@ -65,6 +70,8 @@ pub(super) struct Typed {
     priority: String,
     quote: String,
     region: [String; 4],
+    /// The sandbox page the reviewer came from (a hidden field).
+    back: String,
 }
 
 /// The municipalities `u` may comment for.
@@ -84,11 +91,24 @@ fn commentable(state: &AppState, u: &User, variants: &[Variant]) -> Vec<(String,
 }
 
 fn places(v: Option<&Variant>) -> Vec<Place> {
+    use crate::sandbox::places::{self as pages, PAGES};
     let mut out = vec![Place {
         value: String::new(),
         label: "Hela tjänsten".into(),
     }];
+    let page = |key: &str| Place {
+        value: key.to_string(),
+        label: PAGES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, t)| t.to_string())
+            .unwrap_or_default(),
+    };
     if let Some(v) = v {
+        out.push(page(pages::START));
+        if v.authentication.required {
+            out.push(page(pages::LOGIN));
+        }
         for s in &v.steps {
             out.push(Place {
                 value: s.id.clone(),
@@ -106,6 +126,13 @@ fn places(v: Option<&Variant>) -> Vec<Place> {
                 });
             }
         }
+        if v.summary {
+            out.push(page(pages::SUMMARY));
+        }
+        if v.signing.required {
+            out.push(page(pages::SIGN));
+        }
+        out.push(page(pages::RECEIPT));
     }
     out
 }
@@ -176,6 +203,11 @@ async fn new_page(
         screenshot: shot,
         error,
         form_key: crate::store::new_form_key(),
+        back: if typed.back.is_empty() {
+            String::new()
+        } else {
+            crate::web::safe_back(Some(&typed.back))
+        },
         typed,
         version: v,
     })?;
@@ -201,7 +233,10 @@ pub(super) async fn new_form(
         &q.kommun,
         &q.steg,
         None,
-        Typed::default(),
+        Typed {
+            back: q.tillbaka,
+            ..Typed::default()
+        },
     )
     .await
 }
@@ -234,6 +269,8 @@ pub(super) struct CreateForm {
     h: String,
     #[serde(rename = "_nyckel", default)]
     nyckel: String,
+    #[serde(default)]
+    tillbaka: String,
 }
 
 pub(super) async fn create(
@@ -257,7 +294,7 @@ pub(super) async fn create(
         None => (Some(form.plats.clone()).filter(|s| !s.is_empty()), None),
     };
     if let (Some(var), Some(s)) = (&variant, &step)
-        && !var.steps.iter().any(|x| &x.id == s)
+        && !crate::sandbox::places::exists(var, s)
     {
         return Err(WebError::BadRequest(format!(
             "Steget ”{s}” finns inte i varianten."
@@ -319,7 +356,7 @@ pub(super) async fn create(
             field: "c-klass-krav",
         },
         Some(_) => match comments::create(&state.store, &new, &user).await {
-            Ok(id) => return Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
+            Ok(id) => return Ok(Redirect::to(&saved_to(&form.tillbaka, id)).into_response()),
             Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
             Err(e) => FormError {
                 field: match e {
@@ -339,6 +376,7 @@ pub(super) async fn create(
         priority: form.prioritet,
         quote: form.citat,
         region: [form.x, form.y, form.w, form.h],
+        back: form.tillbaka,
     };
     let mut r = new_page(
         &state,
@@ -352,4 +390,15 @@ pub(super) async fn create(
     .await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
+}
+
+/// After saving: back to the sandbox page the reviewer came from, which then
+/// confirms it (`sparad`), or to the comment's thread.
+fn saved_to(back: &str, id: i64) -> String {
+    if back.is_empty() {
+        return format!("/synpunkter/{id}");
+    }
+    let back = crate::web::safe_back(Some(back));
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}sparad={id}")
 }

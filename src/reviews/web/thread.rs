@@ -23,6 +23,9 @@ struct ShowPage {
     c: Comment,
     service_title: String,
     municipality_name: String,
+    /// Where it is pinned, in words.
+    place: String,
+    author_municipality: String,
     endorsed_by: Vec<String>,
     participating: usize,
     replies: Vec<Comment>,
@@ -87,6 +90,17 @@ pub(super) async fn show(
     let html = render(&ShowPage {
         page: Page::plain(&title),
         csrf,
+        author_municipality: c
+            .author_municipality
+            .as_deref()
+            .map(|m| state.registry.short_name(m))
+            .unwrap_or_default(),
+        place: super::place_words(
+            &variants,
+            c.municipality.as_deref(),
+            c.step.as_deref(),
+            c.field.as_deref(),
+        ),
         municipality_name: c
             .municipality
             .as_deref()
@@ -183,6 +197,9 @@ pub(super) struct EndorseForm {
     csrf: String,
     #[serde(default)]
     kommun: String,
+    /// Where the button was pressed (a sandbox page), else the thread.
+    #[serde(default)]
+    tillbaka: String,
 }
 
 pub(super) async fn endorse(
@@ -217,6 +234,9 @@ async fn change_endorsement(
         comments::endorse(&state.store, id, &form.kommun, &u).await?;
     } else {
         comments::withdraw_endorsement(&state.store, id, &form.kommun, &u).await?;
+    }
+    if !form.tillbaka.is_empty() {
+        return Ok(Redirect::to(&crate::web::safe_back(Some(&form.tillbaka))).into_response());
     }
     Ok(back(id))
 }

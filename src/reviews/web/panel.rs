@@ -1,0 +1,232 @@
+//! The staff's panel on every sandbox page (BugHerd's "see others' pins in
+//! place"): the comments already pinned to this variant and place with their
+//! class, status and endorsements, "Instäm" right there, and "Lämna synpunkt"
+//! that comes back to this page with a confirmation. Plain HTML: it works
+//! without JavaScript; with it, fields that have comments are marked.
+
+use askama::Template;
+
+use crate::accounts::{Action, User};
+use crate::reviews::model::Comment;
+use crate::reviews::store as comments;
+use crate::sandbox::places;
+use crate::web::page::{PanelFuture, Spot, StaffPanel};
+use crate::web::{AppState, WebError, csrf, render};
+
+/// What the sandbox shows a logged-in user (registered by `startup::app`).
+pub struct Panel;
+
+impl StaffPanel for Panel {
+    fn render<'a>(&'a self, state: &'a AppState, spot: &'a Spot) -> PanelFuture<'a> {
+        Box::pin(async move {
+            match panel(state, spot).await {
+                Ok(html) => html,
+                // The citizen's page still works without the panel.
+                Err(e) => {
+                    tracing::warn!(error = %e, "the comments panel could not be shown");
+                    None
+                }
+            }
+        })
+    }
+}
+
+struct Item {
+    c: Comment,
+    excerpt: String,
+    who: String,
+    field_label: Option<String>,
+    endorsed_by: String,
+    /// Municipalities the user may still endorse it for / withdraw for.
+    endorse: Vec<(String, String)>,
+    withdraw: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/panel.html")]
+struct PanelView {
+    items: Vec<Item>,
+    heading: String,
+    by_class: String,
+    new_url: String,
+    back: String,
+    csrf: String,
+    saved: Option<i64>,
+}
+
+/// The page's address without the confirmation parameter, and the id of a
+/// comment just saved (`?sparad=ID`).
+fn split_saved(url: &str) -> (String, Option<i64>) {
+    let Some((path, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut saved = None;
+    let rest: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, v)| {
+            if k == "sparad" {
+                saved = v.parse().ok();
+                false
+            } else {
+                true
+            }
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if rest.is_empty() {
+        return (path.to_string(), saved);
+    }
+    let q = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(rest)
+        .finish();
+    (format!("{path}?{q}"), saved)
+}
+
+fn excerpt(body: &str) -> String {
+    const MAX: usize = 180;
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= MAX {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(MAX).collect();
+    format!("{}…", cut.trim_end())
+}
+
+fn count_words(n: usize) -> String {
+    match n {
+        1 => "1 synpunkt".into(),
+        n => format!("{n} synpunkter"),
+    }
+}
+
+async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError> {
+    let Some(user) = crate::web::session::user() else {
+        return Ok(None);
+    };
+    let Some(variant) = state.variant(spot.version_id, &spot.municipality).await? else {
+        return Ok(None);
+    };
+    let list = comments::at_place(
+        &state.store,
+        spot.version_id,
+        &spot.municipality,
+        &spot.place,
+    )
+    .await?;
+    let (back, saved) = split_saved(&spot.url);
+    let name = |m: &str| state.registry.short_name(m);
+    let items: Vec<Item> = list
+        .into_iter()
+        .map(|c| item(c, &user, &variant, &name))
+        .collect();
+    let mut by_class: Vec<String> = Vec::new();
+    for class in crate::reviews::model::Class::ALL {
+        let n = items.iter().filter(|i| i.c.class == *class).count();
+        if n > 0 {
+            by_class.push(format!("{n} {}", class.swedish()));
+        }
+    }
+    let place_title = places::title(&variant, &spot.place).unwrap_or_default();
+    let open = items.iter().filter(|i| i.c.status.is_open()).count();
+    let heading = match (items.len(), open) {
+        (0, _) => format!("Inga synpunkter på ”{place_title}” ännu"),
+        (n, o) if o == n => format!("{} på ”{place_title}”", count_words(n)),
+        (n, o) => format!("{} på ”{place_title}”, {o} öppna", count_words(n)),
+    };
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("kommun", &spot.municipality)
+        .append_pair("steg", &spot.place)
+        .append_pair("tillbaka", &back)
+        .finish();
+    let (csrf, _) = csrf::token(&axum::http::HeaderMap::new(), state.secure_cookies);
+    let view = PanelView {
+        items,
+        heading,
+        by_class: by_class.join(", "),
+        new_url: format!(
+            "/tjanster/{}/{}/synpunkter/ny?{query}",
+            spot.service_id, spot.version
+        ),
+        back,
+        csrf,
+        saved,
+    };
+    Ok(Some(render(&view)?.0))
+}
+
+fn item(
+    c: Comment,
+    user: &User,
+    variant: &crate::services::Variant,
+    name: &dyn Fn(&str) -> String,
+) -> Item {
+    let own = c.author_id == user.id;
+    let mine = |m: &&String| user.may(Action::Endorse(m));
+    let endorse = user
+        .municipalities
+        .iter()
+        .filter(mine)
+        .filter(|m| !own && !c.endorsements.contains(m))
+        .map(|m| (m.clone(), name(m)))
+        .collect();
+    let withdraw = user
+        .municipalities
+        .iter()
+        .filter(mine)
+        .filter(|m| c.endorsements.contains(m))
+        .map(|m| (m.clone(), name(m)))
+        .collect();
+    let field_label = c.field.as_ref().map(|f| {
+        variant
+            .steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .find(|x| &x.id == f)
+            .map(|x| x.label.clone())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| f.clone())
+    });
+    let who = match &c.author_municipality {
+        Some(m) => format!("{}, {}", c.author_name, name(m)),
+        None => c.author_name.clone(),
+    };
+    Item {
+        excerpt: excerpt(&c.body),
+        endorsed_by: c
+            .endorsements
+            .iter()
+            .map(|m| name(m))
+            .collect::<Vec<_>>()
+            .join(", "),
+        who,
+        field_label,
+        endorse,
+        withdraw,
+        c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmation_is_read_and_left_out_of_the_way_back() {
+        assert_eq!(
+            split_saved("/t/s/1/arvika/steg/plats?sparad=12"),
+            ("/t/s/1/arvika/steg/plats".to_string(), Some(12))
+        );
+        assert_eq!(
+            split_saved("/t/s/1/arvika?a=b&sparad=3"),
+            ("/t/s/1/arvika?a=b".to_string(), Some(3))
+        );
+        assert_eq!(split_saved("/x"), ("/x".to_string(), None));
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_bounded() {
+        assert_eq!(excerpt("a\n  b"), "a b");
+        let long = "ord ".repeat(100);
+        let e = excerpt(&long);
+        assert!(e.ends_with('…') && e.chars().count() <= 181, "{e}");
+    }
+}
