@@ -53,6 +53,14 @@ pub fn swedish(rfc3339: &str) -> String {
     )
 }
 
+/// A calendar date (`2026-12-15`) in Swedish: "15 december 2026".
+pub fn swedish_date(date: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        Ok(d) => format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year()),
+        Err(_) => date.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod compare;
 pub mod config;
 pub mod contact;
+pub mod desk;
 pub mod filetypes;
 pub mod identities;
 pub mod intake;

@@ -33,6 +33,7 @@ pub fn app(state: AppState) -> axum::Router {
         .staff_panel
         .set(Box::new(crate::reviews::web::panel::Panel));
     let routes = axum::Router::new()
+        .merge(crate::desk::web::router())
         .merge(crate::services::web::router())
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())

@@ -314,3 +314,40 @@ pub async fn audit_lift(db: &Store, actor: &str, username: &str) -> Result<(), s
     .await?;
     tx.commit().await
 }
+
+/// Record a visit to the start page and return the moment it counts "new"
+/// from: the previous visit. Moving around the test room within half an hour
+/// keeps that moment, so going back to the start page does not empty it; a
+/// first visit counts the last fortnight.
+pub async fn desk_visit(db: &Store, user_id: i64) -> Result<String, sqlx::Error> {
+    use chrono::{DateTime, Duration, SecondsFormat, Utc};
+    let now = Utc::now();
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("select desk_seen_at, desk_since from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (seen, since): (Option<String>, Option<String>) = match &row {
+        Some(r) => (r.get(0), r.get(1)),
+        None => (None, None),
+    };
+    let parse = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let since = match (seen.as_deref().and_then(parse), since) {
+        (Some(seen), Some(since)) if now - seen < Duration::minutes(30) => since,
+        (Some(seen), _) => stamp(seen),
+        (None, _) => stamp(now - Duration::days(14)),
+    };
+    sqlx::query("update users set desk_seen_at = $1, desk_since = $2 where id = $3")
+        .bind(stamp(now))
+        .bind(&since)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(since)
+}

@@ -17,7 +17,7 @@ use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::gate::{self, GateResult, Verdict};
-use super::{Policy, report, waivers};
+use super::{evaluate, report, waivers};
 
 pub fn router() -> Router<AppState> {
     let v = "/tjanster/{service}/{version}/release";
@@ -26,28 +26,6 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{v}/undantag"), post(waive))
         .route(&format!("{v}/rapport.html"), get(report_html))
         .route("/oversikt", get(dashboard))
-}
-
-pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
-    let lists = crate::checklists::load_dir(&state.checklists_dir).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Checklistorna har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
-    let policy = Policy::load(&state.release_policy).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Releasepolicyn har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
-    Ok(gate::check(&state.store, v, &lists, &policy).await?)
 }
 
 struct Group {

@@ -7,6 +7,7 @@ pub mod carry;
 pub mod changes;
 pub mod export;
 pub mod model;
+pub mod news;
 pub mod rounds;
 pub mod store;
 pub mod web;

@@ -1,39 +1,17 @@
-//! The start page and a version's page: what can be tried, and where.
+//! A version's page: what can be tried, and where (the start page is `desk`).
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Html;
 use axum::routing::get;
 
-use crate::municipalities::Municipality;
 use crate::services::changes::local_changes;
-use crate::services::store::{self, ServiceSummary, VersionSummary};
+use crate::services::store::{self, VersionSummary};
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/tjanster/{service}/{version}", get(version))
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    page: Page,
-    services: Vec<ServiceSummary>,
-    municipalities: &'a [Municipality],
-}
-
-async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    crate::web::session::require()?;
-    let services = store::list(&state.store).await?;
-    render(&HomePage {
-        page: Page::plain("Tjänster – Provrum"),
-        services,
-        municipalities: state.registry.all(),
-    })
+    Router::new().route("/tjanster/{service}/{version}", get(version))
 }
 
 struct VariantRow {

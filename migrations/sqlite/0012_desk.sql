@@ -1,0 +1,5 @@
+-- The start page shows each person what is new since their last visit
+-- (issue 13): when it was last shown, and the moment it counts "new" from
+-- (the previous visit, kept while the person moves around the test room).
+alter table users add column desk_seen_at text;
+alter table users add column desk_since text;

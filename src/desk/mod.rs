@@ -1,0 +1,211 @@
+//! "What waits for me": the start page's work list for each role, gathered
+//! from the domains below. A reviewer sees their municipalities' review
+//! rounds and what was said to and about them since their last visit; a
+//! legal adviser the checklist items awaiting an assessment, the open legal
+//! questions and the diverging readings without a regional position;
+//! e-kontoret each service's gate, rounds closing soon and untriaged comments.
+
+pub mod web;
+
+use chrono::{DateTime, Utc};
+
+use crate::accounts::User;
+use crate::checklists::evaluate::Verdict as ItemVerdict;
+use crate::reviews::news::{self, Note};
+use crate::reviews::rounds::{self, Standing};
+use crate::services::store::VersionSummary;
+use crate::web::{AppState, WebError};
+
+/// How many notes a list shows before "see all".
+const NOTES: i64 = 10;
+/// A round closes "soon" within this many days.
+const SOON_DAYS: i64 = 7;
+
+/// A review round as one municipality (or e-kontoret) stands in it.
+pub struct RoundDue {
+    pub version: VersionSummary,
+    pub deadline: String,
+    /// Whole days until the deadline's end (negative: late).
+    pub days_left: i64,
+    /// For a reviewer: the municipality that owes the answer; for
+    /// e-kontoret: how many have not answered.
+    pub who: String,
+    pub late: bool,
+}
+
+pub struct ReviewerDesk {
+    pub rounds: Vec<RoundDue>,
+    pub replies: Vec<Note>,
+    pub comments: Vec<Note>,
+}
+
+/// One version's work for the legal advisers.
+pub struct LegalVersion {
+    pub version: VersionSummary,
+    /// Checklist items a person must judge that have no standing assessment.
+    pub awaiting: Vec<String>,
+    /// Items where municipalities read the law differently and e-kontoret
+    /// has not taken a regional position.
+    pub conflicts: Vec<String>,
+    pub questions: Vec<Note>,
+}
+
+/// One service's newest version for e-kontoret.
+pub struct ServiceGate {
+    pub version: VersionSummary,
+    pub ready: bool,
+    pub blockers: usize,
+    pub untriaged: i64,
+}
+
+pub struct OfficeDesk {
+    pub gates: Vec<ServiceGate>,
+    pub closing: Vec<RoundDue>,
+}
+
+/// Each service's newest version: what the region is reviewing now.
+async fn newest(state: &AppState) -> Result<Vec<VersionSummary>, sqlx::Error> {
+    Ok(crate::services::store::list(&state.store)
+        .await?
+        .into_iter()
+        .filter_map(|s| s.versions.into_iter().next())
+        .collect())
+}
+
+/// Calendar days from today (in Sweden) to the deadline day: 0 on the last
+/// day, negative once it has passed.
+fn days_left(deadline: &str, now: DateTime<Utc>) -> i64 {
+    let today = (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive();
+    match chrono::NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
+        Ok(d) => (d - today).num_days(),
+        Err(_) => 0,
+    }
+}
+
+pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<ReviewerDesk, WebError> {
+    let now = Utc::now();
+    let mut due = Vec::new();
+    for v in newest(state).await? {
+        let Some(round) = rounds::latest(&state.store, v.id).await? else {
+            continue;
+        };
+        let answers = rounds::answers(&state.store, round.id).await?;
+        let variants = state.variants(v.id).await?;
+        for m in &u.municipalities {
+            if !variants.iter().any(|x| &x.municipality == m) {
+                continue;
+            }
+            let answered = answers.iter().find(|a| &a.municipality == m);
+            let standing = rounds::standing(
+                &round.deadline,
+                answered.map(|a| a.answered_at.as_str()),
+                now,
+            );
+            if matches!(standing, Standing::Waiting | Standing::Late) {
+                due.push(RoundDue {
+                    version: v.clone(),
+                    deadline: round.deadline.clone(),
+                    days_left: days_left(&round.deadline, now),
+                    who: state.registry.short_name(m),
+                    late: standing == Standing::Late,
+                });
+            }
+        }
+    }
+    due.sort_by_key(|r| r.days_left);
+    Ok(ReviewerDesk {
+        rounds: due,
+        replies: news::replies_to(&state.store, u.id, since, NOTES).await?,
+        comments: news::on_variants(&state.store, &u.municipalities, u.id, since, NOTES).await?,
+    })
+}
+
+pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
+    let lists = crate::checklists::load_dir(&state.checklists_dir).map_err(|d| {
+        WebError::BadRequest(format!(
+            "Checklistorna har fel: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    let mut out = Vec::new();
+    for v in newest(state).await? {
+        let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
+        let awaiting = eval
+            .items
+            .iter()
+            .filter(|i| {
+                i.item.kind.needs_person() && matches!(i.verdict, ItemVerdict::Unassessed(_))
+            })
+            .map(|i| i.item.title.clone())
+            .collect();
+        let conflicts = eval
+            .items
+            .iter()
+            .filter(|i| i.conflict && i.position.is_none())
+            .map(|i| i.item.title.clone())
+            .collect();
+        let questions =
+            news::open_of_class(&state.store, v.id, crate::reviews::Class::Juridisk).await?;
+        out.push(LegalVersion {
+            version: v,
+            awaiting,
+            conflicts,
+            questions,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
+    let now = Utc::now();
+    let mut gates = Vec::new();
+    let mut closing = Vec::new();
+    for v in newest(state).await? {
+        let g = crate::release::evaluate(state, &v).await?;
+        if let Some(round) = rounds::latest(&state.store, v.id).await? {
+            let left = days_left(&round.deadline, now);
+            if (-SOON_DAYS..=SOON_DAYS).contains(&left) {
+                let answered = rounds::answers(&state.store, round.id).await?.len();
+                let waiting = (v.variants as usize).saturating_sub(answered);
+                if waiting > 0 {
+                    closing.push(RoundDue {
+                        version: v.clone(),
+                        deadline: round.deadline.clone(),
+                        days_left: left,
+                        who: match waiting {
+                            1 => "1 kommun har inte svarat".into(),
+                            n => format!("{n} kommuner har inte svarat"),
+                        },
+                        late: left < 0,
+                    });
+                }
+            }
+        }
+        gates.push(ServiceGate {
+            untriaged: news::untriaged(&state.store, v.id).await?,
+            ready: g.verdict == crate::release::Verdict::Ready,
+            blockers: g.blockers.len(),
+            version: v,
+        });
+    }
+    closing.sort_by_key(|r| r.days_left);
+    Ok(OfficeDesk { gates, closing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_left_count_the_deadline_day_and_lateness() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(days_left("2026-12-01", at("2026-12-01T10:00:00Z")), 0);
+        assert_eq!(days_left("2026-12-03", at("2026-12-01T10:00:00Z")), 2);
+        assert_eq!(days_left("2026-11-30", at("2026-12-01T10:00:00Z")), -1);
+        // 23.30 UTC on 30 November is already 1 December in Sweden.
+        assert_eq!(days_left("2026-12-01", at("2026-11-30T23:30:00Z")), 0);
+    }
+}
