@@ -10,7 +10,6 @@ pub mod web;
 use chrono::{DateTime, Utc};
 
 use crate::accounts::User;
-use crate::checklists::evaluate::Verdict as ItemVerdict;
 use crate::reviews::news::{self, Note};
 use crate::reviews::rounds::{self, Standing};
 use crate::services::store::VersionSummary;
@@ -136,8 +135,13 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
         let awaiting = eval
             .items
             .iter()
+            // A person must judge it and no standing regional reading settles
+            // it (an automatic check still to run is not theirs to do).
             .filter(|i| {
-                i.item.kind.needs_person() && matches!(i.verdict, ItemVerdict::Unassessed(_))
+                i.item.kind.needs_person()
+                    && i.regional.as_ref().is_none_or(|a| {
+                        a.status == crate::checklists::store::Assessed::BehoverUtredas
+                    })
             })
             .map(|i| i.item.title.clone())
             .collect();
