@@ -29,6 +29,24 @@ async fn start_and_login(app: &common::TestApp, base: &str, pnr: &str) -> common
     .await
 }
 
+/// The text of a PDF, by poppler's `pdftotext` (installed by scripts/test).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 async fn case_payload(app: &common::TestApp, receipt: &common::Page) -> Value {
     let marker = "data-case-number>";
     let at = receipt
@@ -96,8 +114,16 @@ on_both_backends! {
         // The inbox lists the case, and the attachment is the bytes sent.
         let inbox = app.get(&format!("{base}/inkorg")).await;
         inbox.assert_contains(payload["case_number"].as_str().unwrap_or("?"));
+        inbox.assert_contains("Britta Testdotter (19901114-2388)");
         let case = app.get(&format!("/inkorg/{}", payload["case_number"].as_str().unwrap_or("?"))).await;
         case.assert_contains("natt.png");
+        // As a case officer reads it: the applicant by name, each step's
+        // questions and answers in words, attachments with type and size.
+        case.assert_contains("<dt>Namn</dt><dd>Britta Testdotter</dd>");
+        case.assert_contains("data-address>");
+        case.assert_contains("– PNG-bild, ");
+        case.assert_contains("Vad gäller anmälan?");
+        case.assert_contains("<dd>Buller</dd>");
         let href_at = case.body.find("/bilagor/").expect("attachment link");
         let href_start = case.body[..href_at].rfind('"').map(|i| i + 1).unwrap_or(0);
         let href = case.body[href_start..].split('"').next().unwrap_or_default().to_string();
@@ -188,6 +214,28 @@ on_both_backends! {
         assert!(payload["applicant"].get("address").is_none(), "no register address for a protected identity");
         let case = app.get(&format!("/inkorg/{}", payload["case_number"].as_str().unwrap_or("?"))).await;
         case.assert_contains("Skyddad identitet");
+        assert!(!case.body.contains("data-address>"), "no register address on the case page");
+        case.assert_contains("<dt>Namn</dt><dd>Dalia Skyddad</dd>");
+        // The case as a PDF, printed by the test room's own Chromium.
+        if common::chromium().is_none() {
+            return;
+        }
+        let number = payload["case_number"].as_str().unwrap_or("?").to_string();
+        let res = app.client.get(format!("{}/inkorg/{number}/arende.pdf", app.url)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        let pdf = res.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+        assert!(pdf.windows(9).any(|w| w == b"/FontFile"), "its fonts are embedded");
+        let text = pdf_text(&pdf);
+        for expected in [number.as_str(), "Dalia Skyddad", "Skyddad identitet", "Kim"] {
+            assert!(text.contains(expected), "{expected} in the PDF: {text}");
+        }
+        assert!(!text.contains("Logga ut"), "printed without the test room's menu");
+        // Nobody else's case prints: a reviewer of another municipality gets a 404.
+        app.login_as("granskare-kil", provrum::accounts::Role::Reviewer, &["kil"]).await;
+        let other = app.client.get(format!("{}/inkorg/{number}/arende.pdf", app.url)).send().await.unwrap();
+        assert_eq!(other.status().as_u16(), 404);
     }
 
     async fn a_form_without_its_csrf_token_is_refused(app) {

@@ -217,6 +217,27 @@ impl Page {
             .map_err(|e| BrowserError::Page(format!("screenshot: {e}")))
     }
 
+    /// The document printed to an A4 PDF (`Page.printToPDF`), with its
+    /// backgrounds and the fonts it uses embedded, page numbers in the footer.
+    pub fn pdf(&self) -> Result<Vec<u8>, BrowserError> {
+        let r = self.call::<Cdp::PrintToPDF>(json!({
+            "printBackground": true,
+            "paperWidth": 8.27,
+            "paperHeight": 11.69,
+            "marginTop": 0.6,
+            "marginBottom": 0.7,
+            "marginLeft": 0.6,
+            "marginRight": 0.6,
+            "displayHeaderFooter": true,
+            "headerTemplate": "<span></span>",
+            "footerTemplate": "<div style='font-size:8px;width:100%;text-align:center'>Sida <span class='pageNumber'></span> av <span class='totalPages'></span></div>",
+        }))?;
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(r.data)
+            .map_err(|e| BrowserError::Page(format!("pdf: {e}")))
+    }
+
     /// Emulate a screen `width` × `height` CSS pixels wide (a phone when `mobile`).
     pub fn set_viewport(&self, width: u32, height: u32, mobile: bool) -> Result<(), BrowserError> {
         self.call::<Emulation::SetDeviceMetricsOverride>(

@@ -3,6 +3,7 @@
 //! in an inbox. Nothing leaves the box.
 
 mod answers;
+mod cases;
 pub mod cleanup;
 mod display;
 pub mod inbox;

@@ -1,8 +1,7 @@
 //! Rendering of the sandbox pages and the inbox.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::identities::{self, Personnummer, TestPerson};
@@ -10,11 +9,11 @@ use crate::services::{PersonalData, Variant};
 use crate::web::page::{Page, Spot};
 use crate::web::{AppState, WebError, render};
 
-use super::inbox::{self, Captured};
+use super::inbox::Captured;
 use super::input::{self, FieldError};
 use super::session::Session;
 use super::views::{self, FieldView, SummaryStep};
-use super::visit::{Ctx, ctx};
+use super::visit::Ctx;
 use crate::clock;
 
 /// Where a page is shown: the state (for the staff's panel) and the query the
@@ -309,143 +308,4 @@ pub async fn receipt(here: &Here<'_>, c: &Ctx, captured: &Captured) -> Result<Re
         signed: !captured.payload["signature"].is_null(),
     })?;
     Ok(html.into_response())
-}
-
-#[derive(Template)]
-#[template(path = "sandbox/inbox.html")]
-struct InboxPage<'a> {
-    page: Page,
-    v: &'a Variant,
-    version: &'a str,
-    items: Vec<(Captured, String)>,
-}
-
-/// The inbox is for the test room's staff, not for anyone with the link:
-/// reviewers read their own municipalities' cases, legal advisers and
-/// e-kontoret all; a run's browser reads with its pass.
-fn may_read(state: &AppState, headers: &HeaderMap, municipality: &str) -> Result<(), WebError> {
-    if crate::web::passes::carried(state, headers) {
-        return Ok(());
-    }
-    crate::web::session::require_to(crate::accounts::Action::ReadCases(municipality)).map(|_| ())
-}
-
-pub async fn inbox(
-    State(state): State<AppState>,
-    Path((service, version, kommun)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Result<Html<String>, WebError> {
-    may_read(&state, &headers, &kommun)?;
-    let c = ctx(&state, &service, &version, &kommun).await?;
-    let items = inbox::list(&state.store, c.version.id, &c.variant.municipality)
-        .await?
-        .into_iter()
-        .map(|x| {
-            let t = clock::swedish(&x.submitted_at);
-            (x, t)
-        });
-    render(&InboxPage {
-        page: Page::for_variant("Sandlådans inkorg", &c.variant, &c.base_url),
-        v: &c.variant,
-        version: &c.version.version,
-        items: items.collect(),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "sandbox/case.html")]
-struct CasePage<'a> {
-    page: Page,
-    c: &'a Captured,
-    time: String,
-    pretty: String,
-    inbox_url: String,
-    municipality_name: String,
-}
-
-/// A case the visitor may read. A missing case and one of another
-/// municipality look alike to a reviewer, so case numbers reveal nothing.
-async fn find(state: &AppState, headers: &HeaderMap, case: &str) -> Result<Captured, WebError> {
-    if !crate::web::passes::carried(state, headers) {
-        crate::web::session::require()?;
-    }
-    let missing = || {
-        WebError::NotFound(format!(
-            "Det finns inget ärende {case} i sandlådans inkorg som du kan läsa."
-        ))
-    };
-    let c = inbox::get(&state.store, case).await?.ok_or_else(missing)?;
-    may_read(state, headers, &c.municipality).map_err(|_| missing())?;
-    Ok(c)
-}
-
-pub async fn case(
-    State(state): State<AppState>,
-    Path(case): Path<String>,
-    headers: HeaderMap,
-) -> Result<Html<String>, WebError> {
-    let c = find(&state, &headers, &case).await?;
-    let service = c.payload["service"]["id"].as_str().unwrap_or_default();
-    let version = c.payload["service"]["version"].as_str().unwrap_or_default();
-    render(&CasePage {
-        page: Page::plain(&format!(
-            "Ärende {} – Sandlådans inkorg – Provrum",
-            c.case_number
-        )),
-        time: clock::swedish(&c.submitted_at),
-        pretty: serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
-        inbox_url: format!("/tjanster/{service}/{version}/{}/inkorg", c.municipality),
-        municipality_name: c.payload["municipality"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        c: &c,
-    })
-}
-
-pub async fn case_json(
-    State(state): State<AppState>,
-    Path(case): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let c = find(&state, &headers, &case).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::to_string_pretty(&c.payload).unwrap_or_default(),
-    )
-        .into_response())
-}
-
-pub async fn attachment(
-    State(state): State<AppState>,
-    Path((case, id)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let c = find(&state, &headers, &case).await?;
-    let a = c
-        .attachments
-        .iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| WebError::NotFound("Bilagan finns inte i ärendet.".into()))?;
-    let bytes = state.artifacts.read(&a.sha256).await?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        a.filename.replace(|c: char| !c.is_ascii() || c == '"', "_")
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                crate::filetypes::safe_served_type(&a.content_type).to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-            // Even if a browser rendered it, it could run nothing.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }

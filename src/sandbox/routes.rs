@@ -15,9 +15,9 @@ use crate::services::Variant;
 use crate::web::{AppState, WebError};
 
 use super::input::{self, StepInput, StoredFile, Upload};
-use super::pages;
 use super::session::{self, Session};
 use super::visit::{self, Ctx, Visitor};
+use super::{cases, pages};
 
 type VariantPath = Path<(String, String, String)>;
 
@@ -40,11 +40,12 @@ pub fn router() -> Router<AppState> {
         )
         .route(&format!("{base}/signera"), get(sign_page).post(sign_submit))
         .route(&format!("{base}/kvittens"), get(receipt_page))
-        .route(&format!("{base}/inkorg"), get(pages::inbox))
+        .route(&format!("{base}/inkorg"), get(cases::inbox))
         .route(&format!("{base}/brand.css"), get(brand))
-        .route("/inkorg/{case}", get(pages::case))
-        .route("/inkorg/{case}/payload.json", get(pages::case_json))
-        .route("/inkorg/{case}/bilagor/{id}", get(pages::attachment))
+        .route("/inkorg/{case}", get(cases::case))
+        .route("/inkorg/{case}/arende.pdf", get(cases::case_pdf))
+        .route("/inkorg/{case}/payload.json", get(cases::case_json))
+        .route("/inkorg/{case}/bilagor/{id}", get(cases::attachment))
 }
 
 async fn start_page(

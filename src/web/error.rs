@@ -20,6 +20,10 @@ pub enum WebError {
     /// Too many requests of this kind from this client in a short time.
     #[error("{0}")]
     TooMany(String),
+    /// A part the page needs (the browser that prints a PDF) is not
+    /// available right now; trying again later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// Not logged in: go to the login page, then back to this path.
     #[error("login required for {0}")]
     LoginRequired(String),
@@ -84,6 +88,11 @@ impl IntoResponse for WebError {
             WebError::TooMany(m) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "För många försök på kort tid",
+                m.clone(),
+            ),
+            WebError::Unavailable(m) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Det gick inte just nu",
                 m.clone(),
             ),
             _ => {
