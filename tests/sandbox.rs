@@ -22,11 +22,30 @@ async fn start_and_login(app: &common::TestApp, base: &str, pnr: &str) -> common
         "start leads to the e-legitimation: {}",
         login.url
     );
-    app.post_form(
-        &format!("{base}/logga-in"),
-        &[("_csrf", &login.csrf()), ("personnummer", pnr)],
-    )
-    .await
+    let step1 = app
+        .post_form(
+            &format!("{base}/logga-in"),
+            &[("_csrf", &login.csrf()), ("personnummer", pnr)],
+        )
+        .await;
+    // The start page counts the steps as the steps themselves do.
+    if let Some(at) = step1.body.find("Steg 1 av ") {
+        let total: String = step1.body[at + 10..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let said = start
+            .body
+            .split("data-step-count>")
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_default();
+        assert!(
+            said.contains(&format!(" {total} steg")) || said.contains(&format!("–{total} steg")),
+            "start page says {said:?}, the first step says {total}"
+        );
+    }
+    step1
 }
 
 /// The text of a PDF, by poppler's `pdftotext` (installed by scripts/test).

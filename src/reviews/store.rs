@@ -16,7 +16,7 @@ pub enum ReviewError {
     #[error("Skriv en synpunkt (högst 5000 tecken).")]
     Body,
     #[error(
-        "En synpunkt av klassen ”{0}” behöver en motivering: en lagstöd eller ett verksamhetsbehov."
+        "En synpunkt av klassen ”{0}” behöver en motivering: ett lagstöd eller ett verksamhetsbehov."
     )]
     Motivation(&'static str),
     #[error("Ett skäl krävs när en synpunkt avvisas.")]

@@ -62,6 +62,24 @@ struct StartPage<'a> {
     base_url: &'a str,
     ongoing: Option<String>,
     sent: bool,
+    /// "Mijö- och byggförvaltningen, Arvika kommun" (the municipality once).
+    organisation: Option<String>,
+    /// "E-tjänsten har 5 steg", counted as the step pages count them.
+    step_count: String,
+}
+
+/// How many pages the citizen walks through, as "Steg 1 av N" counts them:
+/// the steps shown from the start, up to all of them when conditional ones
+/// join, plus the summary and signing pages.
+fn step_count(v: &Variant) -> String {
+    let extra = usize::from(v.summary) + usize::from(v.signing.required);
+    let fewest = input::visible_steps(v, &serde_json::Map::new()).len() + extra;
+    let most = v.steps.len() + extra;
+    if fewest == most {
+        format!("E-tjänsten har {most} steg.")
+    } else {
+        format!("E-tjänsten har {fewest}–{most} steg, beroende på dina svar.")
+    }
 }
 
 pub async fn start(
@@ -84,6 +102,14 @@ pub async fn start(
         base_url: &c.base_url,
         ongoing,
         sent: s.is_some_and(|s| s.submission_id.is_some()),
+        organisation: c.variant.organisation.as_ref().map(|o| {
+            if o.contains(&c.variant.municipality_name) {
+                o.clone()
+            } else {
+                format!("{o}, {}", c.variant.municipality_name)
+            }
+        }),
+        step_count: step_count(&c.variant),
     })
 }
 

@@ -46,6 +46,8 @@ pub struct FieldView {
     pub parts: Vec<PartView>,
     pub files: Vec<StoredFile>,
     pub accept: String,
+    /// The accepted types for people: "PDF, JPG eller PNG".
+    pub accept_words: String,
     pub max_files: u64,
     pub max_size: String,
     pub multiple: bool,
@@ -200,6 +202,13 @@ fn view(
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(","),
+        accept_words: or_list(
+            &rules
+                .accept
+                .iter()
+                .map(|e| e.to_uppercase())
+                .collect::<Vec<_>>(),
+        ),
         max_files: rules.max_files,
         max_size: human_size(rules.max_size_kb),
         multiple: rules.max_files > 1,
@@ -253,4 +262,13 @@ pub fn summary(
                 .collect(),
         })
         .collect()
+}
+
+/// "A", "A eller B", "A, B eller C".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} eller {last}", init.join(", ")),
+    }
 }

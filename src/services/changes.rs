@@ -32,6 +32,9 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
         if bs.title != step.title && !bs.title.contains("{kommun}") {
             out.push(format!("Steget ”{}” heter ”{}”", bs.title, step.title));
         }
+        if bs.intro != step.intro && bs.intro.as_ref().is_none_or(|i| !i.contains("{kommun}")) {
+            out.push(format!("Egen inledning i steget ”{}”", step.title));
+        }
         for f in &step.fields {
             let Some(bf) = base
                 .steps
@@ -72,15 +75,120 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
                     ));
                 }
             }
-            if f.validation.max_length != bf.validation.max_length
-                && let Some(n) = f.validation.max_length
+            if let (Some(a), Some(b)) = (&f.file, &bf.file)
+                && a.accept != b.accept
             {
-                out.push(format!("”{}” högst {n} tecken", f.label));
+                out.push(format!(
+                    "Bara {} i ”{}”",
+                    a.accept
+                        .iter()
+                        .map(|e| e.to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    f.label
+                ));
+            }
+            validation_changes(&f.label, &f.validation, &bf.validation, &mut out);
+            if f.help != bf.help && bf.help.as_ref().is_none_or(|h| !h.contains("{kommun}")) {
+                out.push(format!("Egen hjälptext för ”{}”", f.label));
             }
             if f.options != bf.options {
                 out.push(format!("Andra svarsalternativ i ”{}”", f.label));
             }
         }
     }
+    // A step and its field renamed alike say the same thing once.
+    let twins: Vec<String> = out
+        .iter()
+        .filter_map(|c| c.strip_prefix("Steget "))
+        .filter(|rest| out.iter().any(|c| c == rest))
+        .map(str::to_string)
+        .collect();
+    out.retain(|c| !twins.contains(c));
+    for c in &mut out {
+        if let Some(rest) = c.strip_prefix("Steget ")
+            && twins.iter().any(|t| t == rest)
+        {
+            *c = format!("Steget och fältet {rest}");
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.clone()));
     out
+}
+
+/// What a variant's own validation rules change, in words.
+fn validation_changes(
+    label: &str,
+    v: &super::model::Validation,
+    b: &super::model::Validation,
+    out: &mut Vec<String>,
+) {
+    let num = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{}", x as i64)
+        } else {
+            format!("{x}").replace('.', ",")
+        }
+    };
+    if v.max_length != b.max_length
+        && let Some(n) = v.max_length
+    {
+        out.push(format!("”{label}” högst {n} tecken"));
+    }
+    if v.min_length != b.min_length
+        && let Some(n) = v.min_length
+    {
+        out.push(format!("”{label}” minst {n} tecken"));
+    }
+    if v.max != b.max
+        && let Some(n) = v.max
+    {
+        out.push(format!("”{label}” högst {}", num(n)));
+    }
+    if v.min != b.min
+        && let Some(n) = v.min
+    {
+        out.push(format!("”{label}” minst {}", num(n)));
+    }
+    if v.pattern != b.pattern {
+        out.push(format!("Annat krav på formatet i ”{label}”"));
+    }
+    if v.min_date != b.min_date || v.max_date != b.max_date {
+        out.push(format!("Andra tillåtna datum i ”{label}”"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes_of(m: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/services/anmalan-varmepump");
+        let pkg = crate::services::package::load(&dir, crate::municipalities::Registry::builtin())
+            .expect("the fixture loads");
+        let v = pkg.variants.iter().find(|v| v.municipality == m).expect(m);
+        local_changes(&pkg.base, v)
+    }
+
+    #[test]
+    fn validation_and_file_types_count_as_local_changes_and_none_is_said_twice() {
+        let hammaro = changes_of("hammaro");
+        assert!(
+            hammaro.iter().any(|c| c.contains("högst 250")),
+            "{hammaro:?}"
+        );
+        assert!(
+            hammaro.iter().any(|c| c.starts_with("Egen hjälptext")),
+            "{hammaro:?}"
+        );
+        let sunne = changes_of("sunne");
+        assert!(sunne.iter().any(|c| c.starts_with("Bara PDF")), "{sunne:?}");
+        let grums = changes_of("grums");
+        assert_eq!(
+            grums,
+            vec!["Steget och fältet ”Situationsplan” heter ”Karta över fastigheten”".to_string()]
+        );
+    }
 }
