@@ -53,6 +53,17 @@ pub fn swedish(rfc3339: &str) -> String {
     )
 }
 
+/// Swedish local time that a spreadsheet sorts: "2026-11-30 21:12".
+pub fn local_sortable(rfc3339: &str) -> String {
+    let Ok(t) = DateTime::parse_from_rfc3339(rfc3339) else {
+        return rfc3339.to_string();
+    };
+    let t = t.with_timezone(&Utc);
+    (t.naive_utc() + Duration::hours(offset_hours(t)))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// A calendar date (`2026-12-15`) in Swedish: "15 december 2026".
 pub fn swedish_date(date: &str) -> String {
     match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {

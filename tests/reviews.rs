@@ -512,6 +512,12 @@ on_both_backends! {
         // A formula start after a separator is neutralised too (Excel in a comma locale).
         assert!(csv.contains("\"<script>alert(\"\"x\"\")</script>;'=1+2 <img src=x onerror=alert(1)>\""), "{csv}");
         assert!(csv.lines().next().unwrap().split(';').count() >= 19);
+        // The same words as the pages: names, step titles, Swedish local time.
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(";Arvika;") && !row.contains(";arvika;"), "{row}");
+        assert!(!row.contains(";storningen;"), "the step by its title: {row}");
+        let created = row.rsplit(';').next().unwrap();
+        assert!(created.len() == 16 && created.as_bytes()[10] == b' ', "local time: {created}");
         let r = c.http.get(format!("{}{V}/synpunkter.json", c.base)).send().await.unwrap();
         assert_eq!(r.headers()["content-type"], "application/json");
         let raw = r.text().await.unwrap();

@@ -424,6 +424,13 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     let cell = app.get(&href).await;
     cell.assert_contains("Lokala gränser för borrdjup och filtyper – Hammarö kommun");
     cell.assert_contains("måste vara mellan 10 och 250");
+    // Steps in words, with the variant's field labels, and seconds.
+    cell.assert_contains("Fyll i ”");
+    assert!(
+        !cell.body.contains(">fill "),
+        "no technical labels on the page"
+    );
+    assert!(!cell.body.contains(" ms<"), "durations in seconds");
     let img_at = cell.body.find("src=\"/artefakter/").expect("a screenshot") + 5;
     let src = cell.body[img_at..]
         .split('"')

@@ -120,12 +120,15 @@ pub fn judge(
     let not_met: Vec<String> = mine
         .iter()
         .filter(|a| a.status == Assessed::EjUppfyllt)
-        .map(|a| a.municipality.clone().unwrap_or_else(|| "regionalt".into()))
+        .map(|a| match &a.municipality {
+            Some(m) => names(&[m.as_str()]),
+            None => "regionalt".into(),
+        })
         .collect();
     let verdict = if !failed.is_empty() {
         Verdict::Failed(format!("automatisk kontroll {summary}"))
     } else if !not_met.is_empty() {
-        Verdict::Failed(format!("bedömd som ej uppfylld ({})", not_met.join(", ")))
+        Verdict::Failed(format!("bedömd som ej uppfylld: {}", not_met.join(", ")))
     } else if !unknown.is_empty() {
         Verdict::Unassessed(format!("automatisk kontroll {summary}"))
     } else if item.kind.needs_person() {

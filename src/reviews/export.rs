@@ -54,7 +54,15 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-pub fn csv(comments: &[Comment]) -> String {
+/// How the export names things for people: municipalities by name, and a
+/// comment's place as its step title and field label.
+pub struct Words<'a> {
+    pub municipality: &'a dyn Fn(&str) -> String,
+    pub place: &'a dyn Fn(&Comment) -> (String, String),
+}
+
+/// The same words as the pages use, in Swedish local time.
+pub fn csv(comments: &[Comment], words: &Words) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&HEADER.map(cell).join(";"));
     out.push_str("\r\n");
@@ -62,23 +70,33 @@ pub fn csv(comments: &[Comment]) -> String {
         let row = [
             c.id.to_string(),
             c.version.clone(),
-            opt(&c.municipality),
-            opt(&c.step),
-            opt(&c.field),
+            c.municipality
+                .as_deref()
+                .map(words.municipality)
+                .unwrap_or_default(),
+            (words.place)(c).0,
+            (words.place)(c).1,
             c.class.swedish().to_string(),
             c.priority.swedish().to_string(),
             c.status.swedish().to_string(),
             opt(&c.status_reason),
             c.endorsements.len().to_string(),
-            c.endorsements.join(", "),
+            c.endorsements
+                .iter()
+                .map(|m| (words.municipality)(m))
+                .collect::<Vec<_>>()
+                .join(", "),
             c.author_name.clone(),
-            opt(&c.author_municipality),
+            c.author_municipality
+                .as_deref()
+                .map(words.municipality)
+                .unwrap_or_default(),
             c.body.clone(),
             opt(&c.motivation),
             opt(&c.quote),
             opt(&c.orphaned),
             c.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-            c.created_at.clone(),
+            crate::clock::local_sortable(&c.created_at),
         ];
         out.push_str(&row.iter().map(|s| cell(s)).collect::<Vec<_>>().join(";"));
         out.push_str("\r\n");

@@ -10,6 +10,7 @@ pub mod results;
 pub mod runner;
 pub mod store;
 pub mod web;
+pub mod words;
 
 pub use check::check;
 pub use model::*;

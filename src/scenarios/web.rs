@@ -129,6 +129,9 @@ async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<
 }
 
 struct StepView {
+    /// What the step did, in words.
+    said: String,
+    took: String,
     row: StepRow,
     text: String,
     a11y: Option<A11yView>,
@@ -225,6 +228,7 @@ struct CellPage {
     cell: CellRow,
     municipality_name: String,
     steps: Vec<StepView>,
+    took: String,
 }
 
 async fn cell(
@@ -239,6 +243,10 @@ async fn cell(
         return Err(WebError::NotFound(format!(
             "Körning {id} har ingen cell {cell_id}."
         )));
+    };
+    let variant = match super::store::get(&state.store, run_id).await? {
+        Some(run) => state.variant(run.version_id, &cell.municipality).await?,
+        None => None,
     };
     let mut views = Vec::new();
     for row in steps {
@@ -266,7 +274,13 @@ async fn cell(
             }
             None => None,
         };
-        views.push(StepView { row, text, a11y });
+        views.push(StepView {
+            said: super::words::step(&row.label, variant.as_deref()),
+            took: super::words::duration(row.duration_ms),
+            row,
+            text,
+            a11y,
+        });
     }
     let municipality_name = state
         .registry
@@ -279,6 +293,7 @@ async fn cell(
     );
     render(&CellPage {
         page: Page::plain(&title),
+        took: super::words::duration(cell.duration_ms),
         run_id,
         cell,
         municipality_name,

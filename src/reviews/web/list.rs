@@ -213,7 +213,39 @@ pub(super) async fn export_csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        crate::reviews::export::csv(&list),
+        {
+            let variants = state.variants(v.id).await?;
+            let municipality = |m: &str| state.registry.short_name(m);
+            let place = |c: &crate::reviews::Comment| {
+                let step = super::place_words(
+                    &variants,
+                    c.municipality.as_deref(),
+                    c.step.as_deref(),
+                    None,
+                );
+                let field = match c.field.as_deref() {
+                    Some(_) => super::place_words(
+                        &variants,
+                        c.municipality.as_deref(),
+                        c.step.as_deref(),
+                        c.field.as_deref(),
+                    )
+                    .rsplit(" › ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                    None => String::new(),
+                };
+                (step, field)
+            };
+            crate::reviews::export::csv(
+                &list,
+                &crate::reviews::export::Words {
+                    municipality: &municipality,
+                    place: &place,
+                },
+            )
+        },
     )
         .into_response())
 }
