@@ -135,11 +135,16 @@ on_both_backends! {
         conflicts.assert_contains("data-conflict=\"dataminimering\"");
         conflicts.assert_contains("data-reading=\"arvika\"");
         conflicts.assert_contains("data-reading=\"eda\"");
-        conflicts.assert_contains("E-kontoret har inte tagit ställning.");
+        conflicts.assert_contains("E-kontoret har inte tagit ställning ännu.");
+        assert!(!conflicts.body.contains("data-action=\"position\""), "a legal adviser does not take e-kontoret's position");
         app.login_as("ekontoret", Role::EKontoret, &[]).await;
         let page = app.get(&item).await;
-        let set = app.post_form(&format!("{item}/position"), &[("_csrf", &page.csrf()), ("position", "Regionalt räcker e-post; Eda får lägga till brev lokalt.")]).await;
+        // E-kontoret takes the position right on the conflicts page.
+        let conflicts = app.get(&format!("{base}/konflikter")).await;
+        assert!(conflicts.body.contains("data-action=\"position\""), "{}", conflicts.body);
+        let set = app.post_form(&format!("{item}/position"), &[("_csrf", &conflicts.csrf()), ("position", "Regionalt räcker e-post; Eda får lägga till brev lokalt.")]).await;
         assert_eq!(set.status, 200);
+        assert!(set.path().ends_with("/konflikter"));
         set.assert_contains("Regionalt räcker e-post; Eda får lägga till brev lokalt.");
         // The assessment was the adviser's; e-kontoret may not assess.
         let refused = app.post_form(&item, &[("_csrf", &page.csrf()), ("status", "uppfyllt"), ("kommentar", "Ok")]).await;

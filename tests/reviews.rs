@@ -609,6 +609,39 @@ on_both_backends! {
         assert!(page.contains("data-municipality=\"eda\" data-standing=\"late\""));
     }
 
+    /// A legal question answered by a legal adviser's assessment: the
+    /// assessment is stored on the checklist item and the question closed
+    /// with a link to it; a refused answer keeps what was typed.
+    async fn a_legal_question_is_answered_with_an_assessment(app) {
+        let k = Client::login(&app, "granskare-karlstad", Role::Reviewer, &["karlstad"]).await;
+        let (_, url, _) = k.post(&format!("{V}/synpunkter"), &[("kommun", "karlstad"), ("plats", "storningen"), ("klass", "juridisk"), ("motivering", "Förvaltningslagen 9 §"), ("text", "Får vi fråga om hembesök utan lagstöd?")]).await;
+        let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+        let (_, _, as_reviewer) = k.get(&format!("/synpunkter/{id}")).await;
+        assert!(!as_reviewer.contains("data-form=\"answer\""), "only legal advisers answer");
+        let (status, _, _) = k.post(&format!("/synpunkter/{id}/bedomning"), &[("punkt", "x|y"), ("bedomning", "uppfyllt"), ("kommentar", "x")]).await;
+        assert_eq!(status, 403);
+        let j = Client::login(&app, "jurist", Role::LegalAdviser, &[]).await;
+        let (_, _, page) = j.get(&format!("/synpunkter/{id}")).await;
+        assert!(page.contains("data-form=\"answer\""), "{page}");
+        let marker = "<option value=\"";
+        let item = page.split(marker).nth(2).and_then(|x| x.split('"').next()).expect("a checklist item").to_string();
+        // Without an item: refused, and what was typed is still there.
+        let (status, _, refused) = j.post(&format!("/synpunkter/{id}/bedomning"), &[("bedomning", "ej_uppfyllt"), ("kommentar", "Lagstöd saknas för hembesök."), ("hanvisning", "RF 2 kap. 6 §")]).await;
+        assert_eq!(status, 400);
+        assert!(refused.contains("Välj vilken punkt") && refused.contains("Lagstöd saknas för hembesök.</textarea>") && refused.contains("value=\"RF 2 kap. 6 §\""), "{refused}");
+        let (status, _, done) = j.post(&format!("/synpunkter/{id}/bedomning"), &[("punkt", &item), ("bedomning", "ej_uppfyllt"), ("omfattning", "karlstad"), ("kommentar", "Lagstöd saknas för hembesök."), ("hanvisning", "RF 2 kap. 6 §")]).await;
+        assert_eq!(status, 200);
+        assert!(done.contains("data-answered-by") && done.contains("data-status=\"atgardad\""), "{done}");
+        assert!(!done.contains("data-form=\"answer\""), "an answered question takes no second answer");
+        let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None).await.unwrap().unwrap();
+        let stored = provrum::checklists::store::all(&app.store, v.id).await.unwrap();
+        let a = stored.iter().find(|a| a.annotation == "Lagstöd saknas för hembesök.").expect("the assessment");
+        assert_eq!(a.municipality.as_deref(), Some("karlstad"));
+        assert_eq!(format!("{}|{}", a.checklist, a.item), item);
+        let c = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
+        assert_eq!(c.answered_by, Some(a.id));
+    }
+
     /// From inside the sandbox: every page offers "Lämna synpunkt" and lists
     /// what was said there; saving comes back to the page with a
     /// confirmation, and another reviewer can endorse it in place.

@@ -64,6 +64,8 @@ pub struct Assessment {
 pub enum AssessError {
     #[error("Skriv en kommentar till bedömningen (högst 4000 tecken).")]
     Annotation,
+    #[error("{0}")]
+    Question(String),
     #[error("databas: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -82,6 +84,17 @@ pub struct NewAssessment<'a> {
 }
 
 pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64, AssessError> {
+    assess_answering(db, a, by, None).await
+}
+
+/// Assess, and when `question` is a legal question (a comment), answer it
+/// with this assessment in the same transaction: both are stored or neither.
+pub async fn assess_answering(
+    db: &Store,
+    a: &NewAssessment<'_>,
+    by: &User,
+    question: Option<(i64, &str)>,
+) -> Result<i64, AssessError> {
     let annotation = a.annotation.trim();
     if annotation.is_empty() || annotation.chars().count() > 4000 {
         return Err(AssessError::Annotation);
@@ -122,6 +135,18 @@ pub async fn assess(db: &Store, a: &NewAssessment<'_>, by: &User) -> Result<i64,
         &json!({ "version_id": a.version_id, "before": before, "after": a.status.slug(), "annotation": annotation, "carried_from": a.carried_from }),
     )
     .await?;
+    if let Some((comment, item_title)) = question {
+        let answer = format!(
+            "Besvarad med en bedömning av ”{item_title}”: {}. {annotation}",
+            a.status.swedish()
+        );
+        crate::reviews::changes::answered_in(&mut tx, comment, id, &answer, by)
+            .await
+            .map_err(|e| match e {
+                crate::reviews::store::ReviewError::Db(e) => AssessError::Db(e),
+                other => AssessError::Question(other.to_string()),
+            })?;
+    }
     crate::store::settle_form_key(&mut tx, a.form_key, &id.to_string()).await?;
     tx.commit().await?;
     Ok(id)

@@ -376,13 +376,18 @@ struct ConflictsPage {
     version: VersionSummary,
     items: Vec<ItemStatus>,
     names: Vec<(String, String)>,
+    /// E-kontoret takes the regional position right here.
+    can_position: bool,
+    csrf: String,
 }
 
 async fn conflicts(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    require()?;
+    let u = require()?;
+    let (csrf, _) = csrf::token(&headers, state.secure_cookies);
     let v = state.require_version(&service, &ver).await?;
     let lists = checklists(&state)?;
     let eval = evaluate::evaluate(&state.store, v.id, &lists).await?;
@@ -403,6 +408,8 @@ async fn conflicts(
         version: v,
         items,
         names,
+        can_position: u.may(Action::Triage),
+        csrf,
     })?
     .into_response())
 }

@@ -52,6 +52,19 @@ struct Change<'a> {
 
 /// Change one column of a comment, keeping the old value in its history.
 async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(), ReviewError> {
+    let mut tx = db.begin().await?;
+    change_in(&mut tx, id, ch, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `change` inside a transaction the caller commits.
+async fn change_in(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    ch: Change<'_>,
+    actor: &User,
+) -> Result<(), ReviewError> {
     let Change {
         column,
         value,
@@ -59,7 +72,6 @@ async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(),
         note,
         action,
     } = ch;
-    let mut tx = db.begin().await?;
     let before: Option<String> =
         sqlx::query(&format!("select {column} from comments where id = $1"))
             .bind(id)
@@ -94,14 +106,39 @@ async fn change(db: &Store, id: i64, ch: Change<'_>, actor: &User) -> Result<(),
         .execute(&mut *tx)
         .await?;
     audit(
-        &mut tx,
+        &mut *tx,
         &actor.username,
         action,
         &format!("synpunkt #{id}"),
         &json!({ "before": { column: before }, "after": { column: value }, "note": note }),
     )
     .await?;
-    tx.commit().await?;
+    Ok(())
+}
+
+/// A legal question answered by a legal adviser's assessment (`assessment`),
+/// inside the transaction that stores the assessment: the question is
+/// closed as handled, with the answer as its reason and a link to it.
+pub async fn answered_in(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    assessment: i64,
+    answer: &str,
+    actor: &User,
+) -> Result<(), ReviewError> {
+    let ch = Change {
+        column: "status",
+        value: Status::Atgardad.slug(),
+        extra: Some(("status_reason", Some(answer))),
+        note: Some(answer),
+        action: "comment.answer",
+    };
+    change_in(tx, id, ch, actor).await?;
+    sqlx::query("update comments set answered_by = $1 where id = $2")
+        .bind(assessment)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 

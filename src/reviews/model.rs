@@ -80,6 +80,8 @@ pub struct Comment {
     pub carried_from: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// The assessment that answered this legal question, if one did.
+    pub answered_by: Option<i64>,
     /// Municipalities that endorse it ("instämmer"), each once.
     pub endorsements: Vec<String>,
 }

@@ -121,7 +121,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     Ok(id)
 }
 
-const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at";
+const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at, c.answered_by";
 
 fn row(r: &sqlx::any::AnyRow) -> Comment {
     let region = match (
@@ -159,6 +159,7 @@ fn row(r: &sqlx::any::AnyRow) -> Comment {
         carried_from: r.get(25),
         created_at: r.get(26),
         updated_at: r.get(27),
+        answered_by: r.get(28),
         endorsements: Vec::new(),
     }
 }

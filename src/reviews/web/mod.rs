@@ -7,6 +7,7 @@
 //! new-comment form (also from inside the sandbox); `thread`: one comment with
 //! its replies and the actions on it; `round`: the review round.
 
+mod answer;
 mod list;
 mod new;
 pub mod panel;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
             post(thread::withdraw),
         )
         .route("/synpunkter/{id}/triage", post(thread::triage))
+        .route("/synpunkter/{id}/bedomning", post(answer::answer))
         .route("/synpunkter/{id}/klass", post(thread::reclassify))
         .route("/synpunkter/{id}/redigera", post(thread::edit))
 }

@@ -41,6 +41,10 @@ struct ShowPage {
     screenshot: Option<String>,
     classes: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
+    /// A legal adviser answers a legal question with an assessment.
+    answer: Option<super::answer::AnswerForm>,
+    /// The assessment that answered it: (page, what).
+    answered: Option<(String, String)>,
 }
 
 pub(super) async fn show(
@@ -48,10 +52,22 @@ pub(super) async fn show(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let u = require()?;
+    require()?;
     let c = comments::get(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Det finns ingen synpunkt #{id}.")))?;
+    page(&state, &headers, c, None).await
+}
+
+/// The thread page; `answering` re-renders a refused answer with what was typed.
+pub(super) async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    c: Comment,
+    answering: Option<(super::answer::Typed, String)>,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let id = c.id;
     let all = comments::list(&state.store, c.version_id).await?;
     let replies = all
         .into_iter()
@@ -74,10 +90,10 @@ pub(super) async fn show(
         .map(|m| (m.clone(), state.registry.short_name(m)))
         .collect();
     let screenshot = match (&c.municipality, &c.step, c.region) {
-        (Some(m), Some(s), Some(_)) => super::new::screenshot(&state, c.version_id, m, s).await,
+        (Some(m), Some(s), Some(_)) => super::new::screenshot(state, c.version_id, m, s).await,
         _ => None,
     };
-    let (csrf, set) = csrf::token(&headers, state.secure_cookies);
+    let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let service_title = variants
         .first()
         .map(|v| v.title.clone())
@@ -129,13 +145,18 @@ pub(super) async fn show(
             .iter()
             .map(|c| (c.slug(), c.swedish()))
             .collect(),
+        answer: match answering {
+            Some((typed, error)) => super::answer::form(state, &u, &c, typed, Some(error))?,
+            None => super::answer::form(state, &u, &c, Default::default(), None)?,
+        },
+        answered: super::answer::answered(state, &c).await?,
         service_title,
         c,
     })?;
     Ok(crate::web::with_cookie(html, set))
 }
 
-async fn load(state: &AppState, id: i64) -> Result<Comment, WebError> {
+pub(super) async fn load(state: &AppState, id: i64) -> Result<Comment, WebError> {
     comments::get(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Det finns ingen synpunkt #{id}.")))
