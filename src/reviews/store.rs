@@ -349,7 +349,7 @@ pub async fn page(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
     let matching: i64 = match rows.first() {
-        Some(r) => r.get(29),
+        Some(r) => r.get(30),
         // Past the last page: count without paging.
         None if offset > 0 => {
             let sql = format!(
@@ -370,7 +370,7 @@ pub async fn page(
             .fetch_one(&db.pool)
             .await?
             .get(0);
-    let mut out: Vec<(Comment, i64)> = rows.iter().map(|r| (row(r), r.get::<i64, _>(28))).collect();
+    let mut out: Vec<(Comment, i64)> = rows.iter().map(|r| (row(r), r.get::<i64, _>(29))).collect();
     if !out.is_empty() {
         let ids: Vec<String> = out.iter().map(|(c, _)| c.id.to_string()).collect();
         // Integers from our own rows: safe to inline.

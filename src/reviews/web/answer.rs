@@ -1,17 +1,14 @@
 //! A legal question answered by a legal adviser: on the question's page they
 //! pick the checklist item it concerns, give their assessment, and the
-//! question is closed with a link to that assessment (one transaction).
+//! question is closed with a link to that assessment (one transaction; the
+//! action is `thread::answer`).
 
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::{Action, User};
-use crate::checklists::store::{AssessError, Assessed, NewAssessment};
+use crate::checklists::store::Assessed;
 use crate::reviews::model::{Class, Comment};
-use crate::web::session::require_to;
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
 /// The answer form on a legal question's page, with what was typed.
 pub(super) struct AnswerForm {
@@ -28,9 +25,9 @@ pub(super) struct AnswerForm {
 #[derive(Deserialize, Default)]
 pub(super) struct Typed {
     #[serde(rename = "_csrf", default)]
-    csrf: String,
+    pub csrf: String,
     #[serde(rename = "_nyckel", default)]
-    nyckel: String,
+    pub nyckel: String,
     #[serde(default)]
     pub punkt: String,
     #[serde(default)]
@@ -105,67 +102,4 @@ pub(super) async fn answered(
             format!("{} ({})", a.item, a.status.swedish()),
         )
     }))
-}
-
-pub(super) async fn answer(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(f): Form<Typed>,
-) -> Result<Response, WebError> {
-    csrf::verify(&headers, &f.csrf)?;
-    let u = require_to(Action::Assess)?;
-    let c = super::thread::load(&state, id).await?;
-    if c.class != Class::Juridisk {
-        return Err(WebError::BadRequest(
-            "Bara juridiska frågor besvaras med en bedömning.".into(),
-        ));
-    }
-    let lists = crate::checklists::load_dir(&state.checklists_dir)
-        .map_err(|_| WebError::BadRequest("Checklistorna kan inte läsas.".into()))?;
-    let (checklist, item) = f.punkt.split_once('|').unwrap_or_default();
-    let found = lists
-        .iter()
-        .find(|l| l.id == checklist)
-        .and_then(|l| l.items.iter().find(|i| i.id == item));
-    let status = Assessed::parse(&f.bedomning);
-    let scope = Some(f.omfattning.trim()).filter(|s| !s.is_empty());
-    if scope.is_some_and(|m| Some(m) != c.municipality.as_deref()) {
-        return Err(WebError::BadRequest(
-            "Bedömningen gäller regionen eller frågans kommun.".into(),
-        ));
-    }
-    let problem = match (found, status) {
-        (None, _) => Some("Välj vilken punkt i checklistorna frågan gäller.".to_string()),
-        (_, None) => Some("Välj din bedömning.".to_string()),
-        (Some(i), Some(status)) => {
-            let new = NewAssessment {
-                version_id: c.version_id,
-                checklist,
-                item,
-                municipality: scope,
-                status,
-                annotation: &f.kommentar,
-                refs: &f.hanvisning,
-                carried_from: None,
-                form_key: &f.nyckel,
-            };
-            match crate::checklists::store::assess_answering(
-                &state.store,
-                &new,
-                &u,
-                Some((id, &i.title)),
-            )
-            .await
-            {
-                Ok(_) => return Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
-                Err(AssessError::Db(e)) => return Err(WebError::Db(e)),
-                Err(e) => Some(e.to_string()),
-            }
-        }
-    };
-    let mut r =
-        super::thread::page(&state, &headers, c, Some((f, problem.unwrap_or_default()))).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
 }

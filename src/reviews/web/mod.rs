@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
             post(thread::withdraw),
         )
         .route("/synpunkter/{id}/triage", post(thread::triage))
-        .route("/synpunkter/{id}/bedomning", post(answer::answer))
+        .route("/synpunkter/{id}/bedomning", post(thread::answer))
         .route("/synpunkter/{id}/klass", post(thread::reclassify))
         .route("/synpunkter/{id}/redigera", post(thread::edit))
 }

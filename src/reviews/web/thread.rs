@@ -3,11 +3,12 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::Action;
+use crate::checklists::store::{AssessError, Assessed, NewAssessment};
 use crate::web::page::Page;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
@@ -343,4 +344,67 @@ pub(super) async fn edit(
     }
     crate::reviews::changes::edit(&state.store, id, &form.text, &u).await?;
     Ok(back(id))
+}
+
+/// A legal adviser answers a legal question with an assessment (see `answer`).
+pub(super) async fn answer(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(f): Form<super::answer::Typed>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &f.csrf)?;
+    let u = require_to(Action::Assess)?;
+    let c = load(&state, id).await?;
+    if c.class != Class::Juridisk {
+        return Err(WebError::BadRequest(
+            "Bara juridiska frågor besvaras med en bedömning.".into(),
+        ));
+    }
+    let lists = crate::checklists::load_dir(&state.checklists_dir)
+        .map_err(|_| WebError::BadRequest("Checklistorna kan inte läsas.".into()))?;
+    let (checklist, item) = f.punkt.split_once('|').unwrap_or_default();
+    let found = lists
+        .iter()
+        .find(|l| l.id == checklist)
+        .and_then(|l| l.items.iter().find(|i| i.id == item));
+    let status = Assessed::parse(&f.bedomning);
+    let scope = Some(f.omfattning.trim()).filter(|s| !s.is_empty());
+    if scope.is_some_and(|m| Some(m) != c.municipality.as_deref()) {
+        return Err(WebError::BadRequest(
+            "Bedömningen gäller regionen eller frågans kommun.".into(),
+        ));
+    }
+    let problem = match (found, status) {
+        (None, _) => Some("Välj vilken punkt i checklistorna frågan gäller.".to_string()),
+        (_, None) => Some("Välj din bedömning.".to_string()),
+        (Some(i), Some(status)) => {
+            let new = NewAssessment {
+                version_id: c.version_id,
+                checklist,
+                item,
+                municipality: scope,
+                status,
+                annotation: &f.kommentar,
+                refs: &f.hanvisning,
+                carried_from: None,
+                form_key: &f.nyckel,
+            };
+            match crate::checklists::store::assess_answering(
+                &state.store,
+                &new,
+                &u,
+                Some((id, &i.title)),
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
+                Err(AssessError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => Some(e.to_string()),
+            }
+        }
+    };
+    let mut r = page(&state, &headers, c, Some((f, problem.unwrap_or_default()))).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
