@@ -13,3 +13,17 @@ pub mod web;
 pub use evaluate::{Evaluation, ItemStatus, Verdict, evaluate};
 pub use model::{Checklist, Item, Kind, Severity};
 pub use parse::{checklist as parse, load_dir};
+
+/// The checklists the server was started with; a broken file is an error
+/// page that says which file and line to fix.
+pub fn loaded(state: &crate::web::AppState) -> Result<Vec<Checklist>, crate::web::WebError> {
+    load_dir(&state.checklists_dir).map_err(|d| {
+        crate::web::WebError::BadRequest(format!(
+            "Checklistorna har fel: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })
+}

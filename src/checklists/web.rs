@@ -16,9 +16,9 @@ use crate::web::page::Page;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
+use super::Checklist;
 use super::evaluate::{self, ItemStatus, Offer, Verdict};
 use super::store::{self, Assessed, Assessment, NewAssessment};
-use super::{Checklist, load_dir};
 
 pub fn router() -> Router<AppState> {
     let v = "/tjanster/{service}/{version}/checklistor";
@@ -40,15 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn checklists(state: &AppState) -> Result<Vec<Checklist>, WebError> {
-    load_dir(&state.checklists_dir).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Checklistorna har fel:\n{}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        ))
-    })
+    super::loaded(state)
 }
 
 pub fn verdict_class(v: &Verdict) -> &'static str {

@@ -120,15 +120,7 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
 }
 
 pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
-    let lists = crate::checklists::load_dir(&state.checklists_dir).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Checklistorna har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
+    let lists = crate::checklists::loaded(state)?;
     let mut out = Vec::new();
     for v in newest(state).await? {
         let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;

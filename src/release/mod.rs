@@ -18,15 +18,7 @@ use crate::web::{AppState, WebError};
 /// The gate's verdict on `v` with the checklists and policy the server was
 /// started with (a broken checklist or policy file is a clear error page).
 pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
-    let lists = crate::checklists::load_dir(&state.checklists_dir).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Checklistorna har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
+    let lists = crate::checklists::loaded(state)?;
     let policy = Policy::load(&state.release_policy).map_err(|d| {
         WebError::BadRequest(format!(
             "Releasepolicyn har fel: {}",

@@ -51,8 +51,7 @@ pub(super) fn form(
     if c.class != Class::Juridisk || !c.status.is_open() || !u.may(Action::Assess) {
         return Ok(None);
     }
-    let lists = crate::checklists::load_dir(&state.checklists_dir)
-        .map_err(|_| WebError::BadRequest("Checklistorna kan inte läsas.".into()))?;
+    let lists = crate::checklists::loaded(state)?;
     let items = lists
         .iter()
         .flat_map(|l| {

@@ -361,8 +361,7 @@ pub(super) async fn answer(
             "Bara juridiska frågor besvaras med en bedömning.".into(),
         ));
     }
-    let lists = crate::checklists::load_dir(&state.checklists_dir)
-        .map_err(|_| WebError::BadRequest("Checklistorna kan inte läsas.".into()))?;
+    let lists = crate::checklists::loaded(&state)?;
     let (checklist, item) = f.punkt.split_once('|').unwrap_or_default();
     let found = lists
         .iter()
