@@ -138,6 +138,18 @@ fn token_in(page: &str) -> String {
     page[i..].split('"').next().unwrap_or_default().to_string()
 }
 
+/// A reviewer account to write comments with.
+async fn a_comment_by(app: &TestApp) {
+    let new = NewUser {
+        username: "granskare-x",
+        name: "Granskare X",
+        role: Role::Reviewer,
+        municipalities: &["arvika".to_string()],
+        password: PASSWORD,
+    };
+    create(&app.store, &new, "test").await.expect("user");
+}
+
 async fn a_comment(app: &TestApp, author: &str) -> i64 {
     let (u, _) = provrum::accounts::store::for_login(&app.store, author)
         .await
@@ -607,6 +619,21 @@ on_both_backends! {
         let (_, _, page) = e.get("/tjanster/anmalan-varmepump/1.0.0/omgang").await;
         assert!(page.contains("16 är sena"), "{page}");
         assert!(page.contains("data-municipality=\"eda\" data-standing=\"late\""));
+    }
+
+    /// Rejecting without a reason is refused on the thread itself, with the
+    /// chosen status kept and the reason field marked (no dead-end page).
+    async fn a_refused_triage_keeps_the_chosen_status(app) {
+        a_comment_by(&app).await;
+        let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+        let id = a_comment(&app, "granskare-x").await;
+        let (status, url, page) = e.post(&format!("/synpunkter/{id}/triage"), &[("status", "avvisad"), ("skal", "")]).await;
+        assert_eq!(status, 400);
+        assert!(url.ends_with(&format!("/synpunkter/{id}/triage")), "{url}");
+        assert!(page.contains("Statusen sparades inte") && page.contains("<option value=\"avvisad\" selected>"), "{page}");
+        assert!(page.contains("href=\"#t-skal\""));
+        let c = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
+        assert_eq!(c.status, provrum::reviews::Status::Ny, "nothing changed");
     }
 
     /// A legal question answered by a legal adviser's assessment: the

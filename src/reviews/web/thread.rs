@@ -46,6 +46,8 @@ struct ShowPage {
     answer: Option<super::answer::AnswerForm>,
     /// The assessment that answered it: (page, what).
     answered: Option<(String, String)>,
+    /// The triage form: (status, reason, error).
+    triage: (String, String, Option<String>),
 }
 
 pub(super) async fn show(
@@ -60,12 +62,23 @@ pub(super) async fn show(
     page(&state, &headers, c, None).await
 }
 
-/// The thread page; `answering` re-renders a refused answer with what was typed.
+/// A form on the thread page that was refused, shown again with what was
+/// typed and the error linked to its field.
+pub(super) enum Refused {
+    Answer(super::answer::Typed, String),
+    Triage {
+        status: String,
+        reason: String,
+        error: String,
+    },
+}
+
+/// The thread page; `refused` re-renders a refused form with what was typed.
 pub(super) async fn page(
     state: &AppState,
     headers: &HeaderMap,
     c: Comment,
-    answering: Option<(super::answer::Typed, String)>,
+    refused: Option<Refused>,
 ) -> Result<Response, WebError> {
     let u = require()?;
     let id = c.id;
@@ -146,9 +159,19 @@ pub(super) async fn page(
             .iter()
             .map(|c| (c.slug(), c.swedish()))
             .collect(),
-        answer: match answering {
-            Some((typed, error)) => super::answer::form(state, &u, &c, typed, Some(error))?,
-            None => super::answer::form(state, &u, &c, Default::default(), None)?,
+        triage: match &refused {
+            Some(Refused::Triage {
+                status,
+                reason,
+                error,
+            }) => (status.clone(), reason.clone(), Some(error.clone())),
+            _ => (c.status.slug().to_string(), String::new(), None),
+        },
+        answer: match refused {
+            Some(Refused::Answer(typed, error)) => {
+                super::answer::form(state, &u, &c, typed, Some(error))?
+            }
+            _ => super::answer::form(state, &u, &c, Default::default(), None)?,
         },
         answered: super::answer::answered(state, &c).await?,
         service_title,
@@ -298,11 +321,26 @@ pub(super) async fn triage(
     headers: HeaderMap,
     Form(form): Form<TriageForm>,
 ) -> Result<Response, WebError> {
-    let (u, _) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
-    let status = Status::parse(&form.status)
-        .ok_or_else(|| WebError::BadRequest("Välj en status.".into()))?;
-    crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await?;
-    Ok(back(id))
+    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let error = match Status::parse(&form.status) {
+        None => "Välj en status.".to_string(),
+        Some(status) => {
+            match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await {
+                Ok(()) => return Ok(back(id)),
+                Err(crate::reviews::store::ReviewError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    // Back to the thread with the chosen status and the reason field marked.
+    let refused = Refused::Triage {
+        status: form.status,
+        reason: form.skal,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -403,7 +441,8 @@ pub(super) async fn answer(
             }
         }
     };
-    let mut r = page(&state, &headers, c, Some((f, problem.unwrap_or_default()))).await?;
+    let refused = Refused::Answer(f, problem.unwrap_or_default());
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
 }
