@@ -172,9 +172,11 @@ fn case_page(c: &Captured, print: bool) -> CasePage<'_> {
         Applicant {
             name: text(&a["name"]),
             personnummer: text(&a["personnummer"]),
-            login: match a["assurance_level"].as_i64() {
-                Some(l) => format!("{}, tillitsnivå {l}", text(&a["authenticated_with"])),
-                None => text(&a["authenticated_with"]),
+            login: match a["assurance_level"].as_str() {
+                Some("low") => format!("{}, tillitsnivå 2", text(&a["authenticated_with"])),
+                Some("substantial") => format!("{}, tillitsnivå 3", text(&a["authenticated_with"])),
+                Some("high") => format!("{}, tillitsnivå 4", text(&a["authenticated_with"])),
+                _ => text(&a["authenticated_with"]),
             },
             protected: a["protected_identity"].as_bool().unwrap_or(false),
             address: address.filter(|s| !s.is_empty()),
