@@ -22,6 +22,40 @@ pub struct Config {
     pub chromium_url: Option<String>,
     /// The test room's address as that remote browser reaches it, e.g. `http://provrum:3000`.
     pub browser_origin: Option<String>,
+    /// Review-round e-mail over SMTP (`[mail]`); nothing is sent without it.
+    pub mail: Option<MailConfig>,
+}
+
+/// How review-round e-mail leaves the test room.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub host: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (a relay on
+    /// the same host or a test server only).
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Provrum <provrum@ekontoret.varmland.se>`.
+    pub from: String,
+    /// The test room's address as people reach it, for the links in mail.
+    pub public_url: String,
+    /// Remind those who have not answered this many days before the deadline.
+    #[serde(default = "default_reminder_days")]
+    pub reminder_days: i64,
+}
+
+fn default_port() -> u16 {
+    587
+}
+fn default_tls() -> String {
+    "starttls".into()
+}
+fn default_reminder_days() -> i64 {
+    3
 }
 
 impl Default for Config {
@@ -35,6 +69,7 @@ impl Default for Config {
             scenarios_dir: PathBuf::from("scenarios"),
             chromium_url: None,
             browser_origin: None,
+            mail: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod filetypes;
 pub mod identities;
 pub mod intake;
 pub mod jobs;
+pub mod mail;
 pub mod municipalities;
 pub mod release;
 pub mod reviews;

@@ -65,6 +65,7 @@ pub async fn serve(
         state.store.clone(),
         state.artifacts.clone(),
     ));
+    let mailer = tokio::spawn(crate::mail::run_forever(state.clone()));
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -75,6 +76,7 @@ pub async fn serve(
     // for their worker threads, and the next start marks them interrupted.
     state.jobs.stop_all();
     sweeper.abort();
+    mailer.abort();
     served
 }
 
@@ -109,6 +111,7 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         scenarios_dir: config.scenarios_dir.clone(),
         chromium_url: config.chromium_url.clone(),
         browser_origin: config.browser_origin.clone(),
+        mail: config.mail.clone(),
         ..crate::web::Settings::default()
     }
 }

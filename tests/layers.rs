@@ -39,7 +39,7 @@ const LAYERS: &[&[&str]] = &[
     &["checklists"],
     &["release"],
     // Orchestration above several domains.
-    &["intake", "desk"],
+    &["intake", "desk", "mail"],
     &["faces"],
     &["startup"],
     &["cli"],

@@ -351,3 +351,40 @@ pub async fn desk_visit(db: &Store, user_id: i64) -> Result<String, sqlx::Error>
     tx.commit().await?;
     Ok(since)
 }
+
+/// Set (or clear, with an empty string) where a person gets review e-mail.
+pub async fn set_email(db: &Store, user_id: i64, email: &str) -> Result<(), sqlx::Error> {
+    let email = email.trim();
+    sqlx::query("update users set email = $1 where id = $2")
+        .bind(Some(email).filter(|e| !e.is_empty()))
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Active users who gave an e-mail address, with it.
+pub async fn with_email(db: &Store) -> Result<Vec<(User, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select id, username, name, role, active, email from users where active = 1 and email is not null order by username",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let m = municipalities_of(db, r.get(0)).await?;
+        if let Some(u) = user_row(r, m) {
+            out.push((u, r.get(5)));
+        }
+    }
+    Ok(out)
+}
+
+/// Where a person's review-round e-mail goes, if anywhere.
+pub async fn email_of(db: &Store, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query("select email from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .and_then(|r| r.get(0)))
+}

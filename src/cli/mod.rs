@@ -66,6 +66,12 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Send the review-round e-mail that is due (for cron; `serve` also does
+    /// it every ten minutes). Needs `[mail]` in provrum.toml.
+    Mail {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List imported services: one line per service, its id then its versions.
     Services {
         #[command(flatten)]
@@ -138,6 +144,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Validate { paths } => Ok(validate(&paths)),
         Command::Import { paths, store } => import_cmd(&paths, &store).await,
         Command::Services { store } => services_cmd(&store).await,
+        Command::Mail { store } => mail_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
         Command::Run(args) => run::run(args).await,
         Command::Compare(args) => compare::run(args).await,
@@ -321,6 +328,28 @@ async fn services_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn mail_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+    let config = config(args)?;
+    if config.mail.is_none() {
+        eprintln!("error: no [mail] section in the configuration; nothing can be sent");
+        return Err(ExitCode::from(2));
+    }
+    let state = crate::startup::state(&config).await.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    match crate::mail::send_due(&state).await {
+        Ok(n) => {
+            println!("sent {n} e-mail(s)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
 }
 
 async fn serve_cmd(

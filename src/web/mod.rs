@@ -43,6 +43,8 @@ pub struct Settings {
     pub checklists_dir: std::path::PathBuf,
     /// The release gate's policy file (defaults when absent).
     pub release_policy: std::path::PathBuf,
+    /// Review-round e-mail; `None`: nothing is sent (and pages say so).
+    pub mail: Option<crate::config::MailConfig>,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             browser_origin: None,
             checklists_dir: std::path::PathBuf::from("fixtures/checklists"),
             release_policy: std::path::PathBuf::from("release-policy.yaml"),
+            mail: None,
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct Inner {
     pub rates: Rates,
     /// Stored versions and their resolved variants (cached: versions never change).
     pub catalog: Catalog,
+    /// Review-round e-mail settings (`None`: not configured).
+    pub mail: Option<crate::config::MailConfig>,
     /// The staff's panel on sandbox pages (set by `startup::app`).
     pub staff_panel: std::sync::OnceLock<Box<dyn page::StaffPanel>>,
 }
@@ -135,6 +140,7 @@ impl AppState {
             browser_origin,
             checklists_dir,
             release_policy,
+            mail,
         } = settings;
         AppState(Arc::new(Inner {
             catalog: Catalog::new(store.clone(), Registry::builtin()),
@@ -154,6 +160,7 @@ impl AppState {
             passes: Default::default(),
             rates: Rates::default(),
             staff_panel: std::sync::OnceLock::new(),
+            mail,
         }))
     }
 

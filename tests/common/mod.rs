@@ -128,6 +128,16 @@ pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) 
     })
 }
 
+/// A server with the demo services and these settings.
+pub async fn spawn_demo_with(
+    backend: Backend,
+    settings: provrum::web::Settings,
+) -> Option<TestApp> {
+    let app = spawn_app_with(backend, settings).await?;
+    import_demo(&app).await;
+    Some(app)
+}
+
 /// A server with the three demo services imported.
 pub async fn spawn_demo(backend: Backend) -> Option<TestApp> {
     let app = spawn_app(backend).await?;

@@ -43,13 +43,18 @@ struct AccountPage {
     csrf: String,
     user: User,
     error: Option<String>,
-    saved: bool,
+    /// What was just done ("Lösenordet är bytt…").
+    notice: Option<&'static str>,
+    /// Where review-round e-mail goes (empty: none).
+    email: String,
 }
 
 #[derive(Deserialize)]
 pub(super) struct AccountQuery {
     #[serde(default)]
     sparat: Option<String>,
+    #[serde(default)]
+    epost: Option<String>,
 }
 
 pub(super) async fn account(
@@ -58,31 +63,35 @@ pub(super) async fn account(
     Query(q): Query<AccountQuery>,
 ) -> Result<Response, WebError> {
     let user = session::require()?;
-    account_page(
-        &state,
-        &headers,
-        user,
-        None,
-        q.sparat.is_some(),
-        StatusCode::OK,
-    )
+    let notice = if q.sparat.is_some() {
+        Some("Lösenordet är bytt. Du är utloggad på andra enheter.")
+    } else if q.epost.is_some() {
+        Some("E-postadressen är sparad.")
+    } else {
+        None
+    };
+    account_page(&state, &headers, user, None, notice, StatusCode::OK).await
 }
 
-fn account_page(
+async fn account_page(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     user: User,
     error: Option<String>,
-    saved: bool,
+    notice: Option<&'static str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
+    let email = store::email_of(&state.store, user.id)
+        .await?
+        .unwrap_or_default();
     let html = render(&AccountPage {
         page: Page::plain("Ditt konto – Provrum"),
         csrf,
         user,
         error,
-        saved,
+        notice,
+        email,
     })?;
     Ok(with_cookies(html, status, &[set]))
 }
@@ -114,7 +123,7 @@ pub(super) async fn change_password(
             &headers,
             user.clone(),
             Some(e),
-            false,
+            None,
             StatusCode::BAD_REQUEST,
         )
     };
@@ -127,15 +136,15 @@ pub(super) async fn change_password(
         .await
         .unwrap_or(false);
     if !ok {
-        return again("Det nuvarande lösenordet stämmer inte.".into());
+        return again("Det nuvarande lösenordet stämmer inte.".into()).await;
     }
     if form.new != form.repeat {
-        return again("Det nya lösenordet och upprepningen är inte lika.".into());
+        return again("Det nya lösenordet och upprepningen är inte lika.".into()).await;
     }
     match store::set_password(&state.store, &user.username, &form.new, &user.username).await {
         Ok(()) => {}
         Err(store::AccountError::Db(e)) => return Err(WebError::Db(e)),
-        Err(e) => return again(swedish(&e)),
+        Err(e) => return again(swedish(&e)).await,
     }
     let token = store::create_session(&state.store, user.id).await?;
     let mut resp = Redirect::to("/konto?sparat=1").into_response();
@@ -143,4 +152,38 @@ pub(super) async fn change_password(
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub(super) struct EmailForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// A user sets (or clears) where their review-round e-mail goes.
+pub(super) async fn set_email(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<EmailForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let user = session::require()?;
+    let email = form.email.trim();
+    if !email.is_empty()
+        && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace))
+    {
+        return account_page(
+            &state,
+            &headers,
+            user,
+            Some(format!("”{email}” är ingen e-postadress.")),
+            None,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    store::set_email(&state.store, user.id, email).await?;
+    Ok(axum::response::Redirect::to("/konto?epost=1").into_response())
 }

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/anvandare/hav-sparr", post(account::lift_lock))
         .route("/konto", get(account::account))
         .route("/konto/losenord", post(account::change_password))
+        .route("/konto/epost", post(account::set_email))
 }
 
 use crate::web::safe_back;

@@ -35,6 +35,8 @@ struct RoundPage {
     mine: Vec<(String, String)>,
     answers: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// Whether and how the reviewers hear of the round by e-mail.
+    mail_note: String,
 }
 
 async fn round_view(
@@ -97,6 +99,13 @@ async fn round_view(
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let title = format!("Granskningsomgång för {} {} – Provrum", v.title, v.version);
     let html = render(&RoundPage {
+        mail_note: match &state.mail {
+            None => "E-post är inte inställd i provrummet: ingen får e-post om omgången. Berätta för granskarna att den är öppen.".into(),
+            Some(m) => format!(
+                "Granskarna i de deltagande kommunerna får e-post när omgången öppnas och en påminnelse {} dagar före sista dagen om kommunen inte har svarat. E-kontoret får veta när någon svarar sent.",
+                m.reminder_days
+            ),
+        },
         page: Page::plain(&title),
         csrf,
         round,
@@ -142,6 +151,13 @@ pub(super) async fn open_round(
     let v = state.require_version(&service, &ver).await?;
     match rounds::open(&state.store, v.id, form.deadline.trim(), &u).await {
         Ok(_) => {
+            // The reviewers hear of it now, not at the next tick.
+            let mailing = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::mail::send_due(&mailing).await {
+                    tracing::warn!(error = %e, "mailing a new review round");
+                }
+            });
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
         Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
