@@ -7,11 +7,11 @@
 
 pub mod web;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::accounts::User;
 use crate::reviews::news::{self, Note};
-use crate::reviews::rounds::{self, Standing};
+use crate::reviews::rounds::{self, Standing, days_left};
 use crate::services::store::VersionSummary;
 use crate::web::{AppState, WebError};
 
@@ -69,16 +69,6 @@ async fn newest(state: &AppState) -> Result<Vec<VersionSummary>, sqlx::Error> {
         .into_iter()
         .filter_map(|s| s.versions.into_iter().next())
         .collect())
-}
-
-/// Calendar days from today (in Sweden) to the deadline day: 0 on the last
-/// day, negative once it has passed.
-fn days_left(deadline: &str, now: DateTime<Utc>) -> i64 {
-    let today = (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive();
-    match chrono::NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
-        Ok(d) => (d - today).num_days(),
-        Err(_) => 0,
-    }
 }
 
 pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<ReviewerDesk, WebError> {
@@ -189,19 +179,4 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
     }
     closing.sort_by_key(|r| r.days_left);
     Ok(OfficeDesk { gates, closing })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_left_count_the_deadline_day_and_lateness() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(days_left("2026-12-01", at("2026-12-01T10:00:00Z")), 0);
-        assert_eq!(days_left("2026-12-03", at("2026-12-01T10:00:00Z")), 2);
-        assert_eq!(days_left("2026-11-30", at("2026-12-01T10:00:00Z")), -1);
-        // 23.30 UTC on 30 November is already 1 December in Sweden.
-        assert_eq!(days_left("2026-12-01", at("2026-11-30T23:30:00Z")), 0);
-    }
 }

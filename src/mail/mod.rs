@@ -33,14 +33,6 @@ pub struct Outgoing {
 /// How long after its deadline a round is still looked at (late answers).
 const LOOK_BACK_DAYS: i64 = 30;
 
-fn days_left(deadline: &str) -> i64 {
-    let now = Utc::now();
-    let today = (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive();
-    chrono::NaiveDate::parse_from_str(deadline, "%Y-%m-%d")
-        .map(|d| (d - today).num_days())
-        .unwrap_or(0)
-}
-
 fn footer(cfg: &MailConfig) -> String {
     format!(
         "\n\n-- \nProvrum, Värmlands gemensamma provrum för e-tjänster\n{}\nDu får det här för att du granskar e-tjänster i provrummet.",
@@ -58,7 +50,7 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
     let mut out = Vec::new();
     for r in &rows {
         let (round, version_id, deadline): (i64, i64, String) = (r.get(0), r.get(1), r.get(2));
-        let left = days_left(&deadline);
+        let left = rounds::days_left(&deadline, Utc::now());
         if left < -LOOK_BACK_DAYS {
             continue;
         }

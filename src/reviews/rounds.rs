@@ -81,6 +81,16 @@ pub fn deadline_end(deadline: &str) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&midnight) - chrono::Duration::hours(off))
 }
 
+/// Calendar days from `now`'s date in Sweden to the deadline day: 0 on the
+/// last day, negative once it has passed.
+pub fn days_left(deadline: &str, now: DateTime<Utc>) -> i64 {
+    let today = (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive();
+    match NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
+        Ok(d) => (d - today).num_days(),
+        Err(_) => 0,
+    }
+}
+
 pub fn is_past(deadline: &str, at: DateTime<Utc>) -> bool {
     deadline_end(deadline).is_some_and(|end| at >= end)
 }
@@ -264,5 +274,15 @@ mod tests {
             standing("2026-12-01", Some("2026-12-02T09:00:00.000Z"), now),
             Standing::AnsweredLate
         );
+    }
+
+    #[test]
+    fn days_left_count_the_deadline_day_and_lateness() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(days_left("2026-12-01", at("2026-12-01T10:00:00Z")), 0);
+        assert_eq!(days_left("2026-12-03", at("2026-12-01T10:00:00Z")), 2);
+        assert_eq!(days_left("2026-11-30", at("2026-12-01T10:00:00Z")), -1);
+        // 23.30 UTC on 30 November is already 1 December in Sweden.
+        assert_eq!(days_left("2026-12-01", at("2026-11-30T23:30:00Z")), 0);
     }
 }
