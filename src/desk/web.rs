@@ -103,21 +103,12 @@ fn note(state: &AppState, n: Note) -> NoteView {
         ),
         None => format!("{} {}", n.service_title, n.version),
     };
-    let one_line = n.body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let excerpt = if one_line.chars().count() > 140 {
-        format!(
-            "{}…",
-            one_line.chars().take(140).collect::<String>().trim_end()
-        )
-    } else {
-        one_line
-    };
     NoteView {
         url: format!("/synpunkter/{}", n.thread),
         class,
         about,
         author: n.author_name,
-        excerpt,
+        excerpt: crate::reviews::model::excerpt(&n.body, 140),
         when: crate::clock::swedish(&n.created_at),
     }
 }

@@ -85,3 +85,14 @@ pub struct Comment {
     /// Municipalities that endorse it ("instämmer"), each once.
     pub endorsements: Vec<String>,
 }
+
+/// A comment's text on one line, cut at `max` characters with "…": for
+/// lists (the sandbox panel, the start page).
+pub fn excerpt(body: &str, max: usize) -> String {
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
+}

@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use crate::accounts::{Action, User};
+use crate::accounts::User;
 use crate::reviews::model::Comment;
 use crate::reviews::store as comments;
 use crate::sandbox::places;
@@ -81,16 +81,6 @@ fn split_saved(url: &str) -> (String, Option<i64>) {
     (format!("{path}?{q}"), saved)
 }
 
-fn excerpt(body: &str) -> String {
-    const MAX: usize = 180;
-    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX {
-        return one_line;
-    }
-    let cut: String = one_line.chars().take(MAX).collect();
-    format!("{}…", cut.trim_end())
-}
-
 fn count_words(n: usize) -> String {
     match n {
         1 => "1 synpunkt".into(),
@@ -159,38 +149,14 @@ fn item(
     variant: &crate::services::Variant,
     name: &dyn Fn(&str) -> String,
 ) -> Item {
-    let own = c.author_id == user.id;
-    let mine = |m: &&String| user.may(Action::Endorse(m));
-    let endorse = user
-        .municipalities
-        .iter()
-        .filter(mine)
-        .filter(|m| !own && !c.endorsements.contains(m))
-        .map(|m| (m.clone(), name(m)))
-        .collect();
-    let withdraw = user
-        .municipalities
-        .iter()
-        .filter(mine)
-        .filter(|m| c.endorsements.contains(m))
-        .map(|m| (m.clone(), name(m)))
-        .collect();
-    let field_label = c.field.as_ref().map(|f| {
-        variant
-            .steps
-            .iter()
-            .flat_map(|s| &s.fields)
-            .find(|x| &x.id == f)
-            .map(|x| x.label.clone())
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| f.clone())
-    });
+    let (endorse, withdraw) = super::endorsement_choices(user, &c, name);
+    let field_label = c.field.as_deref().map(|f| super::field_label(variant, f));
     let who = match &c.author_municipality {
         Some(m) => format!("{}, {}", c.author_name, name(m)),
         None => c.author_name.clone(),
     };
     Item {
-        excerpt: excerpt(&c.body),
+        excerpt: crate::reviews::model::excerpt(&c.body, 180),
         endorsed_by: c
             .endorsements
             .iter()
@@ -224,9 +190,10 @@ mod tests {
 
     #[test]
     fn excerpts_are_one_line_and_bounded() {
-        assert_eq!(excerpt("a\n  b"), "a b");
+        use crate::reviews::model::excerpt;
+        assert_eq!(excerpt("a\n  b", 180), "a b");
         let long = "ord ".repeat(100);
-        let e = excerpt(&long);
+        let e = excerpt(&long, 180);
         assert!(e.ends_with('…') && e.chars().count() <= 181, "{e}");
     }
 }

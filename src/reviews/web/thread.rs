@@ -89,20 +89,8 @@ pub(super) async fn page(
         .collect();
     let history = crate::reviews::changes::revisions(&state.store, id).await?;
     let variants = state.variants(c.version_id).await?;
-    // Authors do not endorse their own comment; an endorsement given can be withdrawn.
-    let own = u.id == c.author_id;
-    let can_endorse = u
-        .municipalities
-        .iter()
-        .filter(|m| !own && u.may(Action::Endorse(m)) && !c.endorsements.contains(m))
-        .map(|m| (m.clone(), state.registry.short_name(m)))
-        .collect();
-    let can_withdraw = u
-        .municipalities
-        .iter()
-        .filter(|m| u.may(Action::Endorse(m)) && c.endorsements.contains(m))
-        .map(|m| (m.clone(), state.registry.short_name(m)))
-        .collect();
+    let name = |m: &str| state.registry.short_name(m);
+    let (can_endorse, can_withdraw) = super::endorsement_choices(&u, &c, &name);
     let screenshot = match (&c.municipality, &c.step, c.region) {
         (Some(m), Some(s), Some(_)) => super::new::screenshot(state, c.version_id, m, s).await,
         _ => None,
