@@ -66,6 +66,7 @@ pub async fn serve(
         state.artifacts.clone(),
     ));
     let mailer = tokio::spawn(crate::mail::run_forever(state.clone()));
+    let pins = tokio::spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -77,6 +78,7 @@ pub async fn serve(
     state.jobs.stop_all();
     sweeper.abort();
     mailer.abort();
+    pins.abort();
     served
 }
 

@@ -22,6 +22,174 @@
       if (note) note.hidden = true;
     });
   }
+
+  // Sandbox, for staff: pin by click. "Peka på något på sidan" turns the
+  // page into a target; the element clicked (or reached with Tab and Enter)
+  // gets a dot, the comment sheet opens with its field and the text under
+  // the pointer filled in, and the test room renders this very session's
+  // page in its own browser for the screenshot (reviews::pins). Without
+  // this script the panel's link to the full form does the same job.
+  function skipped(el) {
+    return el.hasAttribute("data-staff-panel") || el.hasAttribute("data-comment-mark") || el.hasAttribute("data-pin-ui");
+  }
+  // Element positions from <body>, skipping what only staff see: the test
+  // room's own render has none of it.
+  function pathOf(el) {
+    var parts = [];
+    while (el && el !== document.body && el.parentElement) {
+      var i = 0;
+      for (var s = el.parentElement.firstElementChild; s && s !== el; s = s.nextElementSibling) {
+        if (!skipped(s)) i++;
+      }
+      parts.unshift(i);
+      el = el.parentElement;
+    }
+    return parts.join(".");
+  }
+  function quoteAt(el, x, y) {
+    var chosen = String(window.getSelection ? window.getSelection() : "").trim();
+    if (chosen) return chosen;
+    var text = "";
+    if (/^(INPUT|SELECT|TEXTAREA|OPTION)$/.test(el.tagName)) {
+      text = labelText(el.closest("[data-field]"));
+    } else if (document.caretRangeFromPoint && x !== null) {
+      var r = document.caretRangeFromPoint(x, y);
+      var node = r && r.startContainer;
+      if (node && node.nodeType === 3 && !node.parentElement.closest("[data-comment-mark], [data-pin-ui]")) text = node.textContent;
+    }
+    if (!text.trim()) text = el.matches("label, legend") ? labelText(el.parentElement) : (el.innerText || el.textContent || "");
+    text = text.replace(/\s+/g, " ").trim();
+    if (text.length > 200) text = text.slice(0, 200).replace(/\s\S*$/, "") + "…";
+    return text;
+  }
+  // A field's label without the "2 synpunkter" mark added to it for staff.
+  function labelText(holder) {
+    var label = holder && holder.querySelector("label, legend, h2");
+    if (!label) return "";
+    var copy = label.cloneNode(true);
+    copy.querySelectorAll("[data-comment-mark]").forEach(function (m) { m.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+  function formValues() {
+    var form = document.querySelector("form[data-step]"), values = [], names = [];
+    if (!form) return [values, names];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || /^(file|hidden|submit|button)$/.test(el.type)) return;
+      if (names.indexOf(el.name) < 0) names.push(el.name);
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      values.push([el.name, el.value]);
+    });
+    return [values, names];
+  }
+  function pinByClick() {
+    var panel = document.querySelector("[data-staff-panel]");
+    var start = panel && panel.querySelector("[data-pin-start]");
+    var sheet = panel && panel.querySelector("[data-pin-sheet]");
+    if (!start || !sheet || !window.fetch) return;
+    var form = sheet.querySelector("form"), banner = panel.querySelector("[data-pin-banner]");
+    var place = form.elements.plats.getAttribute("data-place");
+    var pinning = false, hover = null, dot = null, picked = null;
+    start.hidden = false;
+    function target(el) {
+      if (!el || el.nodeType !== 1 || el === document.documentElement) return null;
+      if (el.closest("[data-staff-panel], [data-pin-ui]")) return null;
+      var mark = el.closest("[data-comment-mark]");
+      return mark ? mark.parentElement : el;
+    }
+    function stop() {
+      pinning = false;
+      document.documentElement.classList.remove("pin-mode");
+      if (hover) hover.classList.remove("pin-hover");
+      hover = null;
+      banner.hidden = true;
+    }
+    function close() {
+      sheet.hidden = true;
+      if (dot) { dot.remove(); dot = null; }
+      if (picked) { picked.classList.remove("pin-picked"); picked = null; }
+      form.elements.plats.value = place;
+      form.elements.bild.value = "";
+      start.focus();
+    }
+    function pin(el, pageX, pageY, clientX, clientY) {
+      stop();
+      if (picked) picked.classList.remove("pin-picked");
+      picked = el;
+      el.classList.add("pin-picked");
+      var r = el.getBoundingClientRect();
+      var left = r.left + window.scrollX, top = r.top + window.scrollY;
+      if (!dot) {
+        dot = document.createElement("span");
+        dot.className = "pin-dot";
+        dot.setAttribute("data-pin-ui", "");
+        dot.setAttribute("data-pin-marker", "");
+        dot.setAttribute("aria-hidden", "true");
+        document.body.appendChild(dot);
+      }
+      dot.style.left = pageX + "px";
+      dot.style.top = pageY + "px";
+      var holder = el.closest("main [data-field]");
+      var field = holder && place.indexOf(":") < 0 ? holder.getAttribute("data-field") : "";
+      var label = labelText(holder);
+      form.elements.plats.value = field ? place + "|" + field : place;
+      form.elements.citat.value = quoteAt(el, clientX, clientY);
+      sheet.querySelector("[data-pin-what]").textContent = field && label
+        ? "fältet ”" + label + "”"
+        : "det du pekade på";
+      sheet.hidden = false;
+      form.elements.text.focus();
+      var vn = formValues(), data = new URLSearchParams();
+      data.set("_csrf", form.elements._csrf.value);
+      data.set("plats", place);
+      data.set("sida", form.elements.tillbaka.value);
+      data.set("element", pathOf(el));
+      data.set("fx", r.width ? String((pageX - left) / r.width) : "0.5");
+      data.set("fy", r.height ? String((pageY - top) / r.height) : "0.5");
+      data.set("bredd", String(window.innerWidth));
+      data.set("varden", JSON.stringify(vn[0]));
+      data.set("namn", JSON.stringify(vn[1]));
+      form.setAttribute("data-shot", "pending");
+      fetch(form.getAttribute("data-point-url"), { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (res) { return res.ok ? res.text() : ""; })
+        .then(function (token) {
+          form.elements.bild.value = token.trim();
+          form.setAttribute("data-shot", token.trim() ? "started" : "failed");
+        })
+        .catch(function () { form.setAttribute("data-shot", "failed"); });
+    }
+    start.addEventListener("click", function () {
+      pinning = true;
+      document.documentElement.classList.add("pin-mode");
+      banner.hidden = false;
+    });
+    banner.querySelector("[data-pin-stop]").addEventListener("click", function () { stop(); start.focus(); });
+    sheet.querySelector("[data-pin-cancel]").addEventListener("click", close);
+    sheet.addEventListener("keydown", function (ev) { if (ev.key === "Escape") close(); });
+    document.addEventListener("mouseover", function (ev) {
+      if (!pinning) return;
+      if (hover) hover.classList.remove("pin-hover");
+      hover = target(ev.target);
+      if (hover) hover.classList.add("pin-hover");
+    }, true);
+    document.addEventListener("click", function (ev) {
+      if (!pinning) return;
+      var el = target(ev.target);
+      if (!el) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      pin(el, ev.pageX, ev.pageY, ev.clientX, ev.clientY);
+    }, true);
+    document.addEventListener("keydown", function (ev) {
+      if (!pinning) return;
+      if (ev.key === "Escape") { stop(); start.focus(); return; }
+      if (ev.key !== "Enter") return;
+      var el = target(document.activeElement);
+      if (!el || el === document.body) return;
+      ev.preventDefault();
+      var r = el.getBoundingClientRect();
+      pin(el, r.left + window.scrollX + r.width / 2, r.top + window.scrollY + r.height / 2, null, null);
+    }, true);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-step]");
     if (form) {
@@ -86,6 +254,7 @@
         head.appendChild(mark);
       });
     }
+    pinByClick();
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

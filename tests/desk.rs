@@ -11,9 +11,12 @@ const SERVICE: &str = "anmalan-om-olagenhet";
 
 /// A date `days` from today, as a round's deadline.
 fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
+    // Deadlines are Swedish calendar days (reviews::rounds::days_left).
+    let now = chrono::Utc::now();
+    (now + chrono::Duration::hours(provrum::clock::offset_hours(now))
+        + chrono::Duration::days(days))
+    .format("%Y-%m-%d")
+    .to_string()
 }
 
 on_both_backends! {

@@ -168,9 +168,12 @@ fn decode_body(head: &str, body: &str) -> String {
 }
 
 fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
+    // Deadlines are Swedish calendar days (reviews::rounds::days_left).
+    let now = chrono::Utc::now();
+    (now + chrono::Duration::hours(provrum::clock::offset_hours(now))
+        + chrono::Duration::days(days))
+    .format("%Y-%m-%d")
+    .to_string()
 }
 
 async fn person(

@@ -131,10 +131,12 @@ async fn sandbox_start(c: &Client, base: &str) -> (u16, String, String) {
     (status, url, r.text().await.unwrap_or_default())
 }
 
-/// The first form token on a page.
+/// The form token of the page's own form (inside `<main>`, after the staff
+/// panel's forms, which carry the staff session's token).
 fn token_in(page: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
-    let i = page.find(marker).expect("a form token") + marker.len();
+    let main = page.find("<main").unwrap_or(0);
+    let i = main + page[main..].find(marker).expect("a form token") + marker.len();
     page[i..].split('"').next().unwrap_or_default().to_string()
 }
 

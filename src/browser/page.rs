@@ -197,6 +197,23 @@ impl Page {
         }
     }
 
+    /// Give the page an HttpOnly cookie for `url` (scoped to `path`) before
+    /// it loads it: a sandbox session rendered as its owner sees it.
+    pub fn set_cookie(
+        &self,
+        url: &str,
+        name: &str,
+        value: &str,
+        path: &str,
+    ) -> Result<(), BrowserError> {
+        let cookie = method::<Network::CookieParam>(json!({
+            "name": name, "value": value, "url": url, "path": path, "httpOnly": true,
+        }))?;
+        self.tab
+            .set_cookies(vec![cookie])
+            .map_err(BrowserError::from_cdp)
+    }
+
     /// PNG of the viewport, or of the whole page when `full_page`.
     pub fn screenshot(&self, full_page: bool) -> Result<Vec<u8>, BrowserError> {
         let mut params = json!({ "format": "png", "optimizeForSpeed": true, "fromSurface": true });

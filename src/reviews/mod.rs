@@ -8,6 +8,7 @@ pub mod changes;
 pub mod export;
 pub mod model;
 pub mod news;
+pub mod pins;
 pub mod rounds;
 pub mod store;
 pub mod web;

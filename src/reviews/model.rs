@@ -82,6 +82,9 @@ pub struct Comment {
     pub updated_at: String,
     /// The assessment that answered this legal question, if one did.
     pub answered_by: Option<i64>,
+    /// The screenshot of what the reviewer saw when they pointed at the
+    /// page, with the marker drawn in (`reviews::pins`).
+    pub pin_shot: Option<String>,
     /// Municipalities that endorse it ("instämmer"), each once.
     pub endorsements: Vec<String>,
 }

@@ -47,6 +47,9 @@ pub struct NewComment {
     pub motivation: Option<String>,
     pub priority: Option<Priority>,
     pub body: String,
+    /// The screenshot of the reviewer's own sandbox page, when they pointed
+    /// at something (`reviews::pins`); checked to be theirs before it is kept.
+    pub pin_shot: Option<String>,
     /// The form's one-time key: a retried post is stored once.
     pub form_key: String,
 }
@@ -81,8 +84,15 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
         Some((x, y, w, h)) => (Some(x), Some(y), Some(w), Some(h)),
         None => (None, None, None, None),
     };
+    // A screenshot is kept only if it is the author's own, of this variant.
+    let pin_shot = match (&c.pin_shot, &c.municipality) {
+        (Some(token), Some(m)) => {
+            crate::reviews::pins::owned(&mut tx, token, author.id, c.version_id, m).await?
+        }
+        _ => None,
+    };
     let id: i64 = sqlx::query(
-        "insert into comments (service_id, version_id, parent_id, municipality, step, field, region_x, region_y, region_w, region_h, quote, quote_prefix, quote_suffix, class, motivation, priority, body, status, author_id, author_name, author_municipality, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'ny', $18, $19, $20, $21, $21) returning id",
+        "insert into comments (service_id, version_id, parent_id, municipality, step, field, region_x, region_y, region_w, region_h, quote, quote_prefix, quote_suffix, class, motivation, priority, body, status, author_id, author_name, author_municipality, created_at, updated_at, pin_shot) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'ny', $18, $19, $20, $21, $21, $22) returning id",
     )
     .bind(&c.service_id)
     .bind(c.version_id)
@@ -105,6 +115,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     .bind(&author.name)
     .bind(&author_municipality)
     .bind(&at)
+    .bind(&pin_shot)
     .fetch_one(&mut *tx)
     .await?
     .get(0);
@@ -121,7 +132,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     Ok(id)
 }
 
-const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at, c.answered_by";
+const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at, c.answered_by, c.pin_shot";
 
 fn row(r: &sqlx::any::AnyRow) -> Comment {
     let region = match (
@@ -160,6 +171,7 @@ fn row(r: &sqlx::any::AnyRow) -> Comment {
         created_at: r.get(26),
         updated_at: r.get(27),
         answered_by: r.get(28),
+        pin_shot: r.get(29),
         endorsements: Vec::new(),
     }
 }
@@ -338,7 +350,7 @@ pub async fn page(
     }
     let n = texts.len();
     let sql = format!(
-        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id), count(*) over () from comments c join service_versions v on v.id = c.version_id where {} order by c.id limit ${} offset ${}",
+        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id) as replies, count(*) over () as matching from comments c join service_versions v on v.id = c.version_id where {} order by c.id limit ${} offset ${}",
         cond.join(" and "),
         n + 2,
         n + 3
@@ -349,7 +361,7 @@ pub async fn page(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
     let matching: i64 = match rows.first() {
-        Some(r) => r.get(30),
+        Some(r) => r.get("matching"),
         // Past the last page: count without paging.
         None if offset > 0 => {
             let sql = format!(
@@ -370,7 +382,10 @@ pub async fn page(
             .fetch_one(&db.pool)
             .await?
             .get(0);
-    let mut out: Vec<(Comment, i64)> = rows.iter().map(|r| (row(r), r.get::<i64, _>(29))).collect();
+    let mut out: Vec<(Comment, i64)> = rows
+        .iter()
+        .map(|r| (row(r), r.get::<i64, _>("replies")))
+        .collect();
     if !out.is_empty() {
         let ids: Vec<String> = out.iter().map(|(c, _)| c.id.to_string()).collect();
         // Integers from our own rows: safe to inline.

@@ -11,6 +11,7 @@ mod answer;
 mod list;
 mod new;
 pub mod panel;
+mod pin;
 mod round;
 mod thread;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{v}/synpunkter.csv"), get(list::export_csv))
         .route(&format!("{v}/synpunkter.json"), get(list::export_json))
         .route(&format!("{v}/synpunkter/ny"), get(new::new_form))
+        .route(&format!("{v}/{{kommun}}/peka"), post(pin::point))
         .route(
             &format!("{v}/omgang"),
             get(round::round_page).post(round::open_round),

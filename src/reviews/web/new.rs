@@ -44,7 +44,6 @@ struct NewPage {
     selected_place: String,
     classes: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
-    screenshot: Option<String>,
     error: Option<FormError>,
     /// One-time key of the form.
     form_key: String,
@@ -69,7 +68,9 @@ pub(super) struct Typed {
     motivation: String,
     priority: String,
     quote: String,
-    region: [String; 4],
+    /// The screenshot of the reviewer's page when they pointed at it (the
+    /// token from `pin::point`), kept through an error.
+    shot: String,
     /// The sandbox page the reviewer came from (a hidden field).
     back: String,
 }
@@ -137,28 +138,6 @@ fn places(v: Option<&Variant>) -> Vec<Place> {
     out
 }
 
-/// The newest desktop capture of this variant's step, to pin a region on.
-pub(super) async fn screenshot(
-    state: &AppState,
-    version_id: i64,
-    municipality: &str,
-    step: &str,
-) -> Option<String> {
-    use sqlx::Row;
-    let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
-        .bind(version_id)
-        .bind(municipality)
-        .fetch_optional(&state.store.pool)
-        .await
-        .ok()??;
-    let pages: Vec<crate::compare::capture::PageShot> =
-        serde_json::from_str(&row.get::<String, _>(0)).ok()?;
-    pages
-        .into_iter()
-        .find(|p| p.step == format!("steg/{step}"))
-        .map(|p| p.screenshot)
-}
-
 async fn new_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -180,12 +159,6 @@ async fn new_page(
             .unwrap_or_default()
     };
     let variant = variants.iter().find(|x| x.municipality == selected);
-    let step = place.split('|').next().unwrap_or_default();
-    let shot = if step.is_empty() {
-        None
-    } else {
-        screenshot(state, v.id, &selected, step).await
-    };
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let title = format!("Lämna synpunkt på {} {} – Provrum", v.title, v.version);
     let html = render(&NewPage {
@@ -200,7 +173,6 @@ async fn new_page(
             .iter()
             .map(|c| (c.slug(), c.swedish()))
             .collect(),
-        screenshot: shot,
         error,
         form_key: crate::store::new_form_key(),
         back: if typed.back.is_empty() {
@@ -259,14 +231,9 @@ pub(super) struct CreateForm {
     text: String,
     #[serde(default)]
     citat: String,
+    /// The screenshot token from pointing at the page (`pin::point`).
     #[serde(default)]
-    x: String,
-    #[serde(default)]
-    y: String,
-    #[serde(default)]
-    w: String,
-    #[serde(default)]
-    h: String,
+    bild: String,
     #[serde(rename = "_nyckel", default)]
     nyckel: String,
     #[serde(default)]
@@ -300,16 +267,6 @@ pub(super) async fn create(
             "Steget ”{s}” finns inte i varianten."
         )));
     }
-    let num = |s: &str| {
-        s.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=20000).contains(n))
-    };
-    let region = match (num(&form.x), num(&form.y), num(&form.w), num(&form.h)) {
-        (Some(x), Some(y), Some(w), Some(h)) if w > 0 && h > 0 => Some((x, y, w, h)),
-        _ => None,
-    };
     // The quote's context, so the pin survives small edits around it.
     let quote = Some(form.citat.trim().to_string()).filter(|q| !q.is_empty());
     let (prefix, suffix) = match (&quote, &variant, &step) {
@@ -340,7 +297,7 @@ pub(super) async fn create(
         municipality: kommun.clone(),
         step,
         field,
-        region,
+        region: None,
         quote,
         quote_prefix: prefix,
         quote_suffix: suffix,
@@ -348,6 +305,7 @@ pub(super) async fn create(
         motivation: Some(form.motivering.clone()),
         priority: Priority::parse(&form.prioritet),
         body: form.text.clone(),
+        pin_shot: Some(form.bild.trim().to_string()).filter(|b| !b.is_empty()),
         form_key: form.nyckel.clone(),
     };
     let problem = match Class::parse(&form.klass) {
@@ -375,7 +333,7 @@ pub(super) async fn create(
         motivation: form.motivering,
         priority: form.prioritet,
         quote: form.citat,
-        region: [form.x, form.y, form.w, form.h],
+        shot: form.bild,
         back: form.tillbaka,
     };
     let mut r = new_page(

@@ -52,6 +52,15 @@ struct PanelView {
     back: String,
     csrf: String,
     saved: Option<i64>,
+    /// Pin by click (shown by the page's script): the place, where the
+    /// script asks for the screenshot and where the comment is saved.
+    place: String,
+    municipality: String,
+    point_url: String,
+    create_url: String,
+    form_key: String,
+    classes: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
 }
 
 /// The page's address without the confirmation parameter, and the id of a
@@ -128,17 +137,26 @@ async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError
         .append_pair("tillbaka", &back)
         .finish();
     let (csrf, _) = csrf::token(&axum::http::HeaderMap::new(), state.secure_cookies);
+    use crate::reviews::model::{Class, Priority};
+    let version_url = format!("/tjanster/{}/{}", spot.service_id, spot.version);
     let view = PanelView {
         items,
         heading,
         by_class: by_class.join(", "),
-        new_url: format!(
-            "/tjanster/{}/{}/synpunkter/ny?{query}",
-            spot.service_id, spot.version
-        ),
+        new_url: format!("{version_url}/synpunkter/ny?{query}"),
         back,
         csrf,
         saved,
+        place: spot.place.clone(),
+        point_url: format!("{version_url}/{}/peka", spot.municipality),
+        create_url: format!("{version_url}/synpunkter"),
+        municipality: spot.municipality.clone(),
+        form_key: crate::store::new_form_key(),
+        classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|c| (c.slug(), c.swedish()))
+            .collect(),
     };
     Ok(Some(render(&view)?.0))
 }

@@ -40,6 +40,8 @@ struct ShowPage {
     can_edit: bool,
     can_reply: bool,
     screenshot: Option<String>,
+    /// What the reviewer saw when they pointed at the page.
+    pin: Option<crate::reviews::pins::Shot>,
     classes: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
     /// A legal adviser answers a legal question with an assessment.
@@ -92,8 +94,12 @@ pub(super) async fn page(
     let name = |m: &str| state.registry.short_name(m);
     let (can_endorse, can_withdraw) = super::endorsement_choices(&u, &c, &name);
     let screenshot = match (&c.municipality, &c.step, c.region) {
-        (Some(m), Some(s), Some(_)) => super::new::screenshot(state, c.version_id, m, s).await,
+        (Some(m), Some(s), Some(_)) => screenshot(state, c.version_id, m, s).await,
         _ => None,
+    };
+    let pin = match &c.pin_shot {
+        Some(token) => crate::reviews::pins::get(&state.store, token).await?,
+        None => None,
     };
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let service_title = variants
@@ -142,6 +148,7 @@ pub(super) async fn page(
                 .as_deref()
                 .is_some_and(|m| u.may(Action::Comment(Some(m)))),
         screenshot,
+        pin,
         classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
         statuses: Status::ALL
             .iter()
@@ -433,4 +440,27 @@ pub(super) async fn answer(
     let mut r = page(&state, &headers, c, Some(refused)).await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
+}
+
+/// The newest desktop capture of this variant's step: comments from before
+/// pin-by-click pinned a region on it.
+async fn screenshot(
+    state: &AppState,
+    version_id: i64,
+    municipality: &str,
+    step: &str,
+) -> Option<String> {
+    use sqlx::Row;
+    let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
+        .bind(version_id)
+        .bind(municipality)
+        .fetch_optional(&state.store.pool)
+        .await
+        .ok()??;
+    let pages: Vec<crate::compare::capture::PageShot> =
+        serde_json::from_str(&row.get::<String, _>(0)).ok()?;
+    pages
+        .into_iter()
+        .find(|p| p.step == format!("steg/{step}"))
+        .map(|p| p.screenshot)
 }

@@ -1,0 +1,236 @@
+//! Pin by click, in real Chromium: a reviewer points at a field on their
+//! own sandbox page; the comment keeps the field, the text under the
+//! pointer and a screenshot the test room rendered of that same session's
+//! page, at the reviewer's width, with the marker drawn in.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use provrum::accounts::Role;
+use provrum::browser::{Browser, BrowserOptions};
+use provrum::reviews::pins::{self, ShotState};
+use serde_json::Value;
+
+const V: &str = "/tjanster/anmalan-om-olagenhet/2.1.0-rc1";
+
+fn wait_for(page: &provrum::browser::Page, js: &str, what: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = page.eval(js).expect("eval");
+        if !v.is_null() && v != Value::Bool(false) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_session() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let new = provrum::accounts::store::NewUser {
+        username: "granskare-arvika",
+        name: "Greta i Arvika",
+        role: Role::Reviewer,
+        municipalities: &["arvika".to_string()],
+        password: common::PASSWORD,
+    };
+    provrum::accounts::store::create(&app.store, &new, "test")
+        .await
+        .expect("user");
+    let base = format!("{V}/arvika");
+    let url = app.url.clone();
+    // The reviewer's window is 1000 px wide: the shot must be too.
+    let seen = tokio::task::block_in_place(|| {
+        let browser = Browser::launch(&BrowserOptions {
+            chromium,
+            width: 1000,
+            ..Default::default()
+        })
+        .expect("launch");
+        let page = browser.new_page(vec![url.clone()]).expect("page");
+        page.goto(&format!("{url}/konto/logga-in"))
+            .expect("login page");
+        page.act_and_wait(
+            &format!("(() => {{ document.querySelector('#username').value = 'granskare-arvika'; document.querySelector('#password').value = {:?}; document.querySelector('[data-action=login]').click(); return true; }})()", common::PASSWORD),
+            "logging in",
+        )
+        .expect("log in");
+        page.goto(&format!("{url}{base}")).expect("start page");
+        page.act_and_wait(
+            "(() => { document.querySelector('[data-action=start]').click(); return true; })()",
+            "starting",
+        )
+        .expect("start");
+        page.act_and_wait(
+            "(() => { document.querySelector('#personnummer').value = '199011142388'; document.querySelector('[data-action=login]').click(); return true; })()",
+            "signing in",
+        )
+        .expect("sign in");
+        assert!(page.url().ends_with("/steg/om-dig"), "{}", page.url());
+        // Pin mode, then a click on the personnummer field's label.
+        let seen = page
+            .eval(
+                "(() => {
+                  document.querySelector('[data-pin-start]').click();
+                  if (!document.documentElement.classList.contains('pin-mode')) return 'no pin mode';
+                  var label = document.querySelector('main [data-field=\"personnummer\"] label');
+                  var r = label.getBoundingClientRect();
+                  var x = r.left + 8, y = r.top + r.height / 2;
+                  label.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window, clientX: x, clientY: y }));
+                  var panel = document.querySelector('[data-staff-panel]');
+                  return { label: label.textContent.trim(), top: r.top + window.scrollY, left: r.left + window.scrollX,
+                           panel: panel.getBoundingClientRect().height,
+                           height: document.documentElement.scrollHeight,
+                           sheet: !document.querySelector('[data-pin-sheet]').hidden,
+                           marker: !!document.querySelector('[data-pin-marker]'),
+                           plats: document.querySelector('[data-pin-form] [name=plats]').value,
+                           quote: document.querySelector('#pin-citat').value };
+                })()",
+            )
+            .expect("pin");
+        assert_eq!(
+            seen["sheet"],
+            Value::Bool(true),
+            "the comment sheet opens: {seen}"
+        );
+        assert_eq!(
+            seen["marker"],
+            Value::Bool(true),
+            "a marker where they clicked: {seen}"
+        );
+        assert_eq!(seen["plats"], "om-dig|personnummer", "{seen}");
+        wait_for(
+            &page,
+            "document.querySelector('[data-pin-form]').getAttribute('data-shot') === 'started'",
+            "the shot to be started",
+        );
+        page.act_and_wait(
+            "(() => { document.querySelector('#pin-text').value = 'Varför behövs personnumret här?'; document.querySelector('#pin-klass-fel').checked = true; document.querySelector('[data-action=save-pinned-comment]').click(); return true; })()",
+            "saving",
+        )
+        .expect("save");
+        let back = page.url();
+        assert!(
+            back.contains("/steg/om-dig?sparad="),
+            "back on the step: {back}"
+        );
+        let id: i64 = back.split("sparad=").nth(1).unwrap().parse().unwrap();
+        page.close();
+        browser.close();
+        (seen, id)
+    });
+    let (seen, id) = seen;
+    let c = provrum::reviews::store::get(&app.store, id)
+        .await
+        .expect("db")
+        .expect("comment");
+    assert_eq!(c.step.as_deref(), Some("om-dig"));
+    assert_eq!(c.field.as_deref(), Some("personnummer"));
+    let quote = c.quote.clone().expect("a quote");
+    assert!(
+        seen["label"].as_str().unwrap().starts_with(&quote) || quote.contains("ersonnummer"),
+        "the text under the pointer: {quote:?} / {seen}"
+    );
+    let token = c.pin_shot.clone().expect("the comment keeps its shot");
+    // The shot is rendered in the background; wait for it.
+    let start = Instant::now();
+    let shot = loop {
+        let s = pins::get(&app.store, &token)
+            .await
+            .expect("db")
+            .expect("shot");
+        if s.state != ShotState::Pending {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the shot takes too long"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(shot.state, ShotState::Ready, "{shot:?}");
+    let bytes = app
+        .state
+        .artifacts
+        .read(shot.artifact.as_deref().expect("stored"))
+        .await
+        .expect("png");
+    let img = image::load_from_memory(&bytes).expect("a PNG").to_rgba8();
+    assert_eq!(img.width(), 1000, "rendered at the reviewer's width");
+    // The same session's step page (the start page would be another height),
+    // without the staff panel the reviewer had above it.
+    let height = seen["height"].as_f64().unwrap() - seen["panel"].as_f64().unwrap();
+    assert!(
+        (f64::from(img.height()) - height).abs() < 40.0,
+        "shot {} px high, the reviewer's page less the panel {height}",
+        img.height()
+    );
+    let (x, y, w, h) = shot.marker.expect("a marker");
+    let top = seen["top"].as_f64().unwrap() - seen["panel"].as_f64().unwrap();
+    assert!(
+        ((y + 4) as f64 - top).abs() < 12.0,
+        "the marker is on the label: box y {y}, label at {top}"
+    );
+    assert!(w > 0 && h > 0 && x + w <= 1000 && y + h <= i64::from(img.height()));
+    let red = img
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p.0 == [0xd4, 0x35, 0x1c, 0xff])
+        .count();
+    assert!(red > 100, "the marker is drawn in: {red} marker pixels");
+    // The thread shows it.
+    app.login_as("granskare-arvika", Role::Reviewer, &["arvika"])
+        .await;
+    let thread = app.get(&format!("/synpunkter/{id}")).await;
+    thread.assert_contains(&format!("src=\"/artefakter/{}\"", shot.artifact.unwrap()));
+    thread.assert_contains("data-pin-shot=\"ok\"");
+    // Someone else cannot attach it to their comment.
+    app.login_as("granskare-b", Role::Reviewer, &["arvika"])
+        .await;
+    let form = app.get(&format!("{V}/synpunkter/ny?kommun=arvika")).await;
+    let done = app
+        .post_form(
+            &format!("{V}/synpunkter"),
+            &[
+                ("_csrf", &form.csrf()),
+                ("kommun", "arvika"),
+                ("plats", "om-dig"),
+                ("klass", "fel"),
+                ("text", "Lånad bild"),
+                ("bild", &token),
+            ],
+        )
+        .await;
+    let other: i64 = done
+        .path()
+        .trim_start_matches("/synpunkter/")
+        .parse()
+        .unwrap_or_else(|_| panic!("saved: {}", done.path()));
+    let other = provrum::reviews::store::get(&app.store, other)
+        .await
+        .expect("db")
+        .expect("comment");
+    assert_eq!(other.pin_shot, None, "another person's shot is not kept");
+    // Only pages of the variant are rendered.
+    let step = app.get(&format!("{base}/steg/om-dig")).await;
+    let refused = app
+        .post_form(
+            &format!("{base}/peka"),
+            &[
+                ("_csrf", &step.csrf()),
+                ("plats", "om-dig"),
+                ("sida", "/konto"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+}
