@@ -107,6 +107,7 @@ async fn run(app: &common::TestApp, backend: &str) {
             role: Role::Reviewer,
             municipalities: &list,
             password: common::PASSWORD,
+            email: None,
         };
         provrum::accounts::store::create(&app.store, &new, "bench")
             .await

@@ -234,6 +234,7 @@ async fn provrum_checklist_exits_by_blocking_items() {
         role: Role::LegalAdviser,
         municipalities: &[],
         password: common::PASSWORD,
+        email: None,
     };
     provrum::accounts::store::create(&store, &new, "test")
         .await

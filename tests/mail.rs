@@ -190,6 +190,7 @@ async fn person(
         role,
         municipalities: &list,
         password: common::PASSWORD,
+        email: None,
     };
     create(&app.store, &new, "test").await.unwrap();
     let u = for_login(&app.store, name).await.unwrap().unwrap().0;

@@ -43,6 +43,7 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
         role: Role::Reviewer,
         municipalities: &["arvika".to_string()],
         password: common::PASSWORD,
+        email: None,
     };
     provrum::accounts::store::create(&app.store, &new, "test")
         .await

@@ -35,6 +35,7 @@ async fn user(app: &TestApp, username: &str, role: Role, ms: &[&str]) -> User {
         role,
         municipalities: &list,
         password: common::PASSWORD,
+        email: None,
     };
     provrum::accounts::store::create(&app.store, &new, "test")
         .await
@@ -494,6 +495,32 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
     let blocked = s.app.post_form(page_url, &[("_csrf", &page.csrf())]).await;
     assert_eq!(blocked.status, 400);
     blocked.assert_contains("Versionen kan inte släppas");
+    // A refused waiver keeps what was typed, its form open, the error
+    // linked to the date.
+    {
+        let at = page
+            .body
+            .find("name=\"hinder\" value=\"")
+            .expect("a blocker");
+        let key = page.body[at + 21..].split('"').next().unwrap().to_string();
+        let refused = s
+            .app
+            .post_form(
+                &format!("{page_url}/undantag"),
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("hinder", &key),
+                    ("skal", "Beslutat på CESAM-mötet i maj"),
+                    ("till", "2000-01-01"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        refused.assert_contains("value=\"Beslutat på CESAM-mötet i maj\"");
+        refused.assert_contains("value=\"2000-01-01\" aria-invalid=\"true\"");
+        refused.assert_contains("<details open>");
+        refused.assert_contains("<a href=\"#till-");
+    }
     // Waive every remaining blocker through the form, then release.
     let mut page = page;
     for _ in 0..40 {

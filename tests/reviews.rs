@@ -71,6 +71,7 @@ impl Client {
             role,
             municipalities: &list,
             password: PASSWORD,
+            email: None,
         };
         create(&app.store, &new, "test").await.expect("user");
         let c = Client::new(app);
@@ -138,18 +139,6 @@ fn token_in(page: &str) -> String {
     let main = page.find("<main").unwrap_or(0);
     let i = main + page[main..].find(marker).expect("a form token") + marker.len();
     page[i..].split('"').next().unwrap_or_default().to_string()
-}
-
-/// A reviewer account to write comments with.
-async fn a_comment_by(app: &TestApp) {
-    let new = NewUser {
-        username: "granskare-x",
-        name: "Granskare X",
-        role: Role::Reviewer,
-        municipalities: &["arvika".to_string()],
-        password: PASSWORD,
-    };
-    create(&app.store, &new, "test").await.expect("user");
 }
 
 async fn a_comment(app: &TestApp, author: &str) -> i64 {
@@ -626,16 +615,44 @@ on_both_backends! {
     /// Rejecting without a reason is refused on the thread itself, with the
     /// chosen status kept and the reason field marked (no dead-end page).
     async fn a_refused_triage_keeps_the_chosen_status(app) {
-        a_comment_by(&app).await;
+        let author = Client::login(&app, "granskare-y", Role::Reviewer, &["arvika"]).await;
         let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
-        let id = a_comment(&app, "granskare-x").await;
+        let id = a_comment(&app, "granskare-y").await;
         let (status, url, page) = e.post(&format!("/synpunkter/{id}/triage"), &[("status", "avvisad"), ("skal", "")]).await;
         assert_eq!(status, 400);
         assert!(url.ends_with(&format!("/synpunkter/{id}/triage")), "{url}");
         assert!(page.contains("Statusen sparades inte") && page.contains("<option value=\"avvisad\" selected>"), "{page}");
         assert!(page.contains("href=\"#t-skal\""));
+        // A new class without its note: the class stays chosen.
+        let (status, _, page) = e.post(&format!("/synpunkter/{id}/klass"), &[("klass", "krav"), ("anteckning", "")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Klassen ändrades inte") && page.contains("href=\"#k-note\""), "{page}");
+        let form = &page[page.find("id=\"k-klass\"").expect("the class form")..];
+        assert!(form.contains("<option value=\"krav\" selected>"), "{form}");
+        // An emptied text is refused with the form open, not a dead end.
+        let (status, _, page) = author.post(&format!("/synpunkter/{id}/redigera"), &[("text", "   ")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Texten ändrades inte") && page.contains("<details open>"), "{page}");
         let c = provrum::reviews::store::get(&app.store, id).await.unwrap().unwrap();
         assert_eq!(c.status, provrum::reviews::Status::Ny, "nothing changed");
+        assert_eq!(c.class, provrum::reviews::Class::Onskemal);
+        assert_eq!(c.body, "Förklara varför vi frågar om hembesök.");
+    }
+
+    /// E-kontoret adds a person with their e-mail address; a refused form
+    /// keeps everything typed except the password, the error linked to its field.
+    async fn a_refused_new_user_keeps_what_was_typed(app) {
+        let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+        let (status, _, page) = e.post("/anvandare", &[("username", "nils"), ("name", "Nils i Kil"), ("role", "reviewer"), ("municipality", "kil"), ("municipality", "eda"), ("email", "nils.kil.se"), ("password", "ett-långt-lösenord")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("”nils.kil.se” är ingen e-postadress.") && page.contains("href=\"#new-email\""), "{page}");
+        for kept in ["value=\"nils\"", "value=\"Nils i Kil\"", "value=\"nils.kil.se\"", "value=\"reviewer\" checked", "value=\"kil\" checked", "value=\"eda\" checked"] {
+            assert!(page.contains(kept), "{kept} kept: {page}");
+        }
+        assert!(!page.contains("ett-långt-lösenord"), "the password is never sent back");
+        let (status, _, page) = e.post("/anvandare", &[("username", "nils"), ("name", "Nils i Kil"), ("role", "reviewer"), ("municipality", "kil"), ("email", "nils@kil.example"), ("password", "ett-långt-lösenord")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<td>nils@kil.example</td>"), "{page}");
     }
 
     /// A legal question answered by a legal adviser's assessment: the
@@ -880,7 +897,7 @@ on_both_backends! {
 
     /// Sessions: HttpOnly, SameSite=Lax; logging out ends the session server-side.
     async fn sessions_are_http_only_and_end_at_logout(app) {
-        let new = NewUser { username: "bo", name: "Bo", role: Role::LegalAdviser, municipalities: &[], password: PASSWORD };
+        let new = NewUser { username: "bo", name: "Bo", role: Role::LegalAdviser, municipalities: &[], password: PASSWORD, email: None };
         create(&app.store, &new, "test").await.unwrap();
         let c = Client::new(&app);
         let token = c.csrf().await;
@@ -945,6 +962,8 @@ async fn user_add_reads_the_password_from_stdin() {
             "arvika",
             "--full-name",
             "Anna i Arvika",
+            "--email",
+            "anna@arvika.example",
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -968,6 +987,16 @@ async fn user_add_reads_the_password_from_stdin() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(text.contains("anna\treviewer\tarvika\tactive"), "{text}");
+    assert!(
+        text.contains("anna\treviewer\tarvika\tactive\tanna@arvika.example"),
+        "{text}"
+    );
+    let (code, _, err) = add(
+        "dan",
+        "ett-långt-lösenord",
+        &["--role", "e-kontoret", "--email", "inte en adress"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not an e-mail address"), "{err}");
     assert!(!text.contains("bo\t"));
 }

@@ -738,6 +738,7 @@ async fn provrums_own_pages_pass_axe_core() {
         role: provrum::accounts::Role::EKontoret,
         municipalities: &[],
         password: common::PASSWORD,
+        email: None,
     };
     provrum::accounts::store::create(&app.store, &admin, "test")
         .await

@@ -2,6 +2,7 @@
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::collections::HashMap;
 
 use crate::store::{Store, audit, now};
 
@@ -21,6 +22,8 @@ pub enum AccountError {
     ReviewerWithoutMunicipality,
     #[error("only reviewers are bound to municipalities")]
     MunicipalityForNonReviewer,
+    #[error("`{0}` is not an e-mail address")]
+    BadEmail(String),
     #[error("{0}")]
     Password(#[from] super::password::PasswordError),
     #[error("database: {0}")]
@@ -33,6 +36,19 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub municipalities: &'a [String],
     pub password: &'a str,
+    /// Where the review rounds' e-mail goes (optional; people can set it
+    /// themselves on their account page).
+    pub email: Option<&'a str>,
+}
+
+/// A plausible address: one `@`, no spaces, at most 254 characters. Whether
+/// it reaches anyone only the mail server can tell.
+pub fn valid_email(e: &str) -> bool {
+    e.len() <= 254
+        && e.matches('@').count() == 1
+        && !e.starts_with('@')
+        && !e.ends_with('@')
+        && !e.contains(|c: char| c.is_whitespace() || c.is_control())
 }
 
 fn valid_username(u: &str) -> bool {
@@ -63,6 +79,10 @@ pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, A
         }
         _ => {}
     }
+    let email = new.email.map(str::trim).filter(|e| !e.is_empty());
+    if let Some(e) = email.filter(|e| !valid_email(e)) {
+        return Err(AccountError::BadEmail(e.to_string()));
+    }
     super::password::check(new.password, new.username)?;
     let hash = super::password::hash(new.password)?;
     let mut tx = db.begin().await?;
@@ -74,13 +94,14 @@ pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, A
         return Err(AccountError::Taken(new.username.to_string()));
     }
     let id: i64 = sqlx::query(
-        "insert into users (username, name, role, password_hash, active, created_at) values ($1, $2, $3, $4, 1, $5) returning id",
+        "insert into users (username, name, role, password_hash, active, created_at, email) values ($1, $2, $3, $4, 1, $5, $6) returning id",
     )
     .bind(new.username)
     .bind(name)
     .bind(new.role.as_str())
     .bind(&hash)
     .bind(now())
+    .bind(email)
     .fetch_one(&mut *tx)
     .await?
     .get(0);
@@ -381,6 +402,14 @@ pub async fn with_email(db: &Store) -> Result<Vec<(User, String)>, sqlx::Error> 
 }
 
 /// Where a person's review-round e-mail goes, if anywhere.
+/// Every address people have given, by user id.
+pub async fn emails(db: &Store) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let rows = sqlx::query("select id, email from users where email is not null")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 pub async fn email_of(db: &Store, user_id: i64) -> Result<Option<String>, sqlx::Error> {
     Ok(sqlx::query("select email from users where id = $1")
         .bind(user_id)

@@ -27,10 +27,13 @@ pub enum UserCmd {
         /// For reviewers: the municipalities they speak for (e.g. arvika).
         #[arg(long = "municipality", num_args = 1..)]
         municipalities: Vec<String>,
+        /// Where the review rounds' e-mail goes (the person can change it).
+        #[arg(long)]
+        email: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// List accounts: login name, role, municipalities, active.
+    /// List accounts: login name, role, municipalities, active, e-mail.
     List {
         #[command(flatten)]
         store: StoreArgs,
@@ -75,6 +78,7 @@ pub async fn run(cmd: UserCmd) -> Result<ExitCode, ExitCode> {
             full_name,
             role,
             municipalities,
+            email,
             store: args,
         } => {
             let Some(role) = Role::parse(&role) else {
@@ -93,6 +97,7 @@ pub async fn run(cmd: UserCmd) -> Result<ExitCode, ExitCode> {
                 role,
                 municipalities: &municipalities,
                 password: &pw,
+                email: email.as_deref(),
             };
             let result = store::create(&db, &new, "cli").await;
             db.close().await;
@@ -110,17 +115,21 @@ pub async fn run(cmd: UserCmd) -> Result<ExitCode, ExitCode> {
         UserCmd::List { store: args } => {
             let config = config(&args)?;
             let db = open(&config).await?;
-            let users = store::list(&db).await.map_err(|e| {
+            let read = async {
+                Ok::<_, sqlx::Error>((store::list(&db).await?, store::emails(&db).await?))
+            };
+            let (users, mut emails) = read.await.map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             })?;
             for u in users {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     u.username,
                     u.role.as_str(),
                     u.municipalities.join(","),
-                    if u.active { "active" } else { "inactive" }
+                    if u.active { "active" } else { "inactive" },
+                    emails.remove(&u.id).unwrap_or_default()
                 );
             }
             db.close().await;
@@ -165,6 +174,7 @@ pub async fn demo_users(
             role,
             municipalities: &ms,
             password: &pw,
+            email: None,
         };
         match store::create(db, &new, "demo").await {
             Ok(_) => {}

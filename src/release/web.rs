@@ -31,7 +31,18 @@ pub fn router() -> Router<AppState> {
 struct Group {
     condition: super::policy::Condition,
     title: &'static str,
-    blockers: Vec<gate::Blocker>,
+    /// Each blocker with its number on the page (its waiver form's ids).
+    blockers: Vec<(usize, gate::Blocker)>,
+}
+
+/// A waiver that was refused: what was typed, shown again in its form with
+/// the error linked to the field to fix.
+struct RefusedWaiver {
+    blocker: String,
+    reason: String,
+    until: String,
+    /// "skal" or "till".
+    field: &'static str,
 }
 
 #[derive(Template)]
@@ -44,6 +55,27 @@ struct ReleasePage {
     groups: Vec<Group>,
     can_release: bool,
     error: Option<String>,
+    refused: Option<RefusedWaiver>,
+}
+
+impl ReleasePage {
+    /// What was typed into this blocker's waiver form before it was refused.
+    fn typed(&self, key: &str) -> Option<&RefusedWaiver> {
+        self.refused.as_ref().filter(|r| r.blocker == key)
+    }
+
+    /// The field the error summary links to.
+    fn error_target(&self) -> String {
+        let Some(r) = &self.refused else {
+            return String::new();
+        };
+        self.groups
+            .iter()
+            .flat_map(|g| g.blockers.iter())
+            .find(|(_, b)| b.key == r.blocker)
+            .map(|(n, _)| format!("#{}-{n}", r.field))
+            .unwrap_or_default()
+    }
 }
 
 async fn view(
@@ -51,6 +83,7 @@ async fn view(
     headers: &HeaderMap,
     v: VersionSummary,
     error: Option<String>,
+    refused: Option<RefusedWaiver>,
 ) -> Result<Response, WebError> {
     let u = require()?;
     let g = evaluate(state, &v).await?;
@@ -63,8 +96,9 @@ async fn view(
             blockers: g
                 .blockers
                 .iter()
-                .filter(|b| b.condition == *c)
-                .cloned()
+                .enumerate()
+                .filter(|(_, b)| b.condition == *c)
+                .map(|(n, b)| (n, b.clone()))
                 .collect(),
         })
         .collect();
@@ -76,6 +110,7 @@ async fn view(
         groups,
         can_release: u.may(Action::Release),
         error,
+        refused,
         g,
         version: v,
     })?;
@@ -88,7 +123,7 @@ async fn page(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let v = state.require_version(&service, &ver).await?;
-    view(&state, &headers, v, None).await
+    view(&state, &headers, v, None, None).await
 }
 
 async fn release(
@@ -157,7 +192,20 @@ async fn waive(
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
         }
         Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => view(&state, &headers, v, Some(e.to_string())).await,
+        Err(e) => {
+            let refused = RefusedWaiver {
+                blocker: form.hinder,
+                reason: form.skal,
+                until: form.till,
+                field: match e {
+                    waivers::WaiverError::Expiry => "till",
+                    _ => "skal",
+                },
+            };
+            let mut r = view(&state, &headers, v, Some(e.to_string()), Some(refused)).await?;
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
     }
 }
 

@@ -184,6 +184,7 @@ impl TestApp {
             role,
             municipalities: &ms,
             password: PASSWORD,
+            email: None,
         };
         match provrum::accounts::store::create(&self.store, &new, "test").await {
             Ok(_) | Err(provrum::accounts::store::AccountError::Taken(_)) => {}

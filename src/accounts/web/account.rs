@@ -171,9 +171,7 @@ pub(super) async fn set_email(
     csrf::verify(&headers, &form.csrf)?;
     let user = session::require()?;
     let email = form.email.trim();
-    if !email.is_empty()
-        && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace))
-    {
+    if !email.is_empty() && !store::valid_email(email) {
         return account_page(
             &state,
             &headers,

@@ -207,6 +207,18 @@ async fn logout(
 struct UserRow {
     user: User,
     municipality_names: String,
+    email: String,
+}
+
+/// What was typed into the new-user form, shown again after an error (the
+/// password is never sent back).
+#[derive(Default)]
+struct TypedUser {
+    username: String,
+    name: String,
+    role: String,
+    municipalities: Vec<String>,
+    email: String,
 }
 
 #[derive(Template)]
@@ -217,7 +229,9 @@ struct UsersPage {
     rows: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
     municipalities: Vec<(String, String)>,
-    message: Option<String>,
+    /// The error and the id of the field it is about.
+    message: Option<(String, &'static str)>,
+    typed: TypedUser,
     /// Accounts locked by failed logins, with the failures counted.
     locks: Vec<(String, usize)>,
 }
@@ -225,10 +239,12 @@ struct UsersPage {
 async fn users_page(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-    message: Option<String>,
+    message: Option<(String, &'static str)>,
+    typed: TypedUser,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let registry = state.registry;
+    let mut emails = store::emails(&state.store).await?;
     let rows = store::list(&state.store)
         .await?
         .into_iter()
@@ -244,6 +260,7 @@ async fn users_page(
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
+            email: emails.remove(&u.id).unwrap_or_default(),
             user: u,
         })
         .collect();
@@ -259,6 +276,7 @@ async fn users_page(
             .collect(),
         municipalities,
         message,
+        typed,
         locks: state.login_limiter.locked(),
     })?;
     Ok(with_cookies(html, status, &[set]))
@@ -269,7 +287,7 @@ async fn users(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     require_to(Action::ManageUsers)?;
-    users_page(&state, &headers, None, StatusCode::OK).await
+    users_page(&state, &headers, None, TypedUser::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -286,6 +304,8 @@ struct CreateForm {
     municipality: Vec<String>,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn create_user(
@@ -301,6 +321,7 @@ async fn create_user(
         role: String::new(),
         municipality: Vec::new(),
         password: String::new(),
+        email: String::new(),
     };
     for (k, v) in form_urlencoded(&body) {
         match k.as_str() {
@@ -310,32 +331,45 @@ async fn create_user(
             "role" => form.role = v,
             "municipality" => form.municipality.push(v),
             "password" => form.password = v,
+            "email" => form.email = v,
             _ => {}
         }
     }
     csrf::verify(&headers, &form.csrf)?;
     let admin = require_to(Action::ManageUsers)?;
-    let Some(role) = Role::parse(&form.role) else {
-        return users_page(
-            &state,
-            &headers,
-            Some("Välj en roll.".into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+    let problem = match Role::parse(&form.role) {
+        None => ("Välj en roll.".to_string(), "new-role"),
+        Some(role) => {
+            let new = NewUser {
+                username: form.username.trim(),
+                name: &form.name,
+                role,
+                municipalities: &form.municipality,
+                password: &form.password,
+                email: Some(form.email.as_str()),
+            };
+            match store::create(&state.store, &new, &admin.username).await {
+                Ok(_) => return Ok(Redirect::to("/anvandare").into_response()),
+                Err(store::AccountError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => (swedish(&e), field_of(&e)),
+            }
+        }
     };
-    let new = NewUser {
-        username: form.username.trim(),
-        name: &form.name,
-        role,
-        municipalities: &form.municipality,
-        password: &form.password,
+    let typed = TypedUser {
+        username: form.username,
+        name: form.name,
+        role: form.role,
+        municipalities: form.municipality,
+        email: form.email,
     };
-    match store::create(&state.store, &new, &admin.username).await {
-        Ok(_) => Ok(Redirect::to("/anvandare").into_response()),
-        Err(store::AccountError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => users_page(&state, &headers, Some(swedish(&e)), StatusCode::BAD_REQUEST).await,
-    }
+    users_page(
+        &state,
+        &headers,
+        Some(problem),
+        typed,
+        StatusCode::BAD_REQUEST,
+    )
+    .await
 }
 
 fn swedish(e: &store::AccountError) -> String {
@@ -347,8 +381,23 @@ fn swedish(e: &store::AccountError) -> String {
         E::UnknownMunicipality(m) => format!("”{m}” är ingen kommun i registret."),
         E::ReviewerWithoutMunicipality => "En granskare ska vara knuten till minst en kommun.".into(),
         E::MunicipalityForNonReviewer => "Bara granskare knyts till kommuner.".into(),
+        E::BadEmail(a) => format!("”{a}” är ingen e-postadress."),
         E::Password(p) => password_in_swedish(p),
         E::Db(_) => "Ett tekniskt fel inträffade.".into(),
+    }
+}
+
+/// The form field an account error is about (the error summary links there).
+fn field_of(e: &store::AccountError) -> &'static str {
+    use store::AccountError as E;
+    match e {
+        E::Taken(_) | E::BadUsername(_) => "new-username",
+        E::BadName => "new-name",
+        E::UnknownMunicipality(_)
+        | E::ReviewerWithoutMunicipality
+        | E::MunicipalityForNonReviewer => "new-municipalities",
+        E::BadEmail(_) => "new-email",
+        E::Password(_) | E::Db(_) => "new-password",
     }
 }
 

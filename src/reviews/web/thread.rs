@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::checklists::store::{AssessError, Assessed, NewAssessment};
+use crate::reviews::store::ReviewError;
 use crate::web::page::Page;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
@@ -50,6 +51,10 @@ struct ShowPage {
     answered: Option<(String, String)>,
     /// The triage form: (status, reason, error).
     triage: (String, String, Option<String>),
+    /// The class form: (class, note, error).
+    reclass: (String, String, Option<String>),
+    /// The edit form: (text, error).
+    edit: (String, Option<String>),
 }
 
 pub(super) async fn show(
@@ -71,6 +76,17 @@ pub(super) enum Refused {
     Triage {
         status: String,
         reason: String,
+        error: String,
+    },
+    /// A new class without its note.
+    Reclassify {
+        class: String,
+        note: String,
+        error: String,
+    },
+    /// An edited text that was refused (empty or too long).
+    Edit {
+        text: String,
         error: String,
     },
 }
@@ -161,6 +177,16 @@ pub(super) async fn page(
                 error,
             }) => (status.clone(), reason.clone(), Some(error.clone())),
             _ => (c.status.slug().to_string(), String::new(), None),
+        },
+        reclass: match &refused {
+            Some(Refused::Reclassify { class, note, error }) => {
+                (class.clone(), note.clone(), Some(error.clone()))
+            }
+            _ => (c.class.slug().to_string(), String::new(), None),
+        },
+        edit: match &refused {
+            Some(Refused::Edit { text, error }) => (text.clone(), Some(error.clone())),
+            _ => (c.body.clone(), None),
         },
         answer: match refused {
             Some(Refused::Answer(typed, error)) => {
@@ -354,11 +380,27 @@ pub(super) async fn reclassify(
     headers: HeaderMap,
     Form(form): Form<ClassForm>,
 ) -> Result<Response, WebError> {
-    let (u, _) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
-    let class =
-        Class::parse(&form.klass).ok_or_else(|| WebError::BadRequest("Välj en klass.".into()))?;
-    crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u).await?;
-    Ok(back(id))
+    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let error = match Class::parse(&form.klass) {
+        None => "Välj en klass.".to_string(),
+        Some(class) => {
+            match crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u)
+                .await
+            {
+                Ok(()) => return Ok(back(id)),
+                Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    let refused = Refused::Reclassify {
+        class: form.klass,
+        note: form.anteckning,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
 
 pub(super) async fn edit(
@@ -375,8 +417,18 @@ pub(super) async fn edit(
             "Bara den som skrev synpunkten kan ändra texten.".into(),
         ));
     }
-    crate::reviews::changes::edit(&state.store, id, &form.text, &u).await?;
-    Ok(back(id))
+    let error = match crate::reviews::changes::edit(&state.store, id, &form.text, &u).await {
+        Ok(()) => return Ok(back(id)),
+        Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
+        Err(e) => e.to_string(),
+    };
+    let refused = Refused::Edit {
+        text: form.text,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
 
 /// A legal adviser answers a legal question with an assessment (see `answer`).
