@@ -29,6 +29,22 @@ fn wait_for(page: &provrum::browser::Page, js: &str, what: &str) -> Value {
     }
 }
 
+/// No serious or critical axe-core violation on the page as it is now.
+fn serious(page: &provrum::browser::Page, what: &str) {
+    let result = page.axe().expect("axe run").expect("axe loaded");
+    let bad: Vec<String> = result["violations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .map(|v| format!("{} {}", v["id"], v["nodes"][0]["target"]))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: serious axe-core violations {bad:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_session() {
     let Some(chromium) = common::chromium() else {
@@ -59,6 +75,7 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
         })
         .expect("launch");
         let page = browser.new_page(vec![url.clone()]).expect("page");
+        page.enable_axe().expect("axe");
         page.goto(&format!("{url}/konto/logga-in"))
             .expect("login page");
         page.act_and_wait(
@@ -115,6 +132,7 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
             "document.querySelector('[data-pin-form]').getAttribute('data-shot') === 'started'",
             "the shot to be started",
         );
+        serious(&page, "the step with the comment sheet open");
         page.act_and_wait(
             "(() => { document.querySelector('#pin-text').value = 'Varför behövs personnumret här?'; document.querySelector('#pin-klass-fel').checked = true; document.querySelector('[data-action=save-pinned-comment]').click(); return true; })()",
             "saving",
@@ -126,6 +144,25 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
             "back on the step: {back}"
         );
         let id: i64 = back.split("sparad=").nth(1).unwrap().parse().unwrap();
+        // The comment's page, once the shot is there.
+        let start = Instant::now();
+        loop {
+            page.goto(&format!("{url}/synpunkter/{id}"))
+                .expect("thread");
+            if page
+                .eval("!!document.querySelector('[data-pin-shot=ok] img')")
+                .expect("eval")
+                == Value::Bool(true)
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the shot never showed"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        serious(&page, "the comment with its shot");
         page.close();
         browser.close();
         (seen, id)
