@@ -190,6 +190,24 @@
       pin(el, r.left + window.scrollX + r.width / 2, r.top + window.scrollY + r.height / 2, null, null);
     }, true);
   }
+
+  // The comparison's review queue: j/k next/previous, a approve, f flag
+  // with the comment field focused (Chromatic's keys). Never while typing.
+  function queueKeys() {
+    var nav = document.querySelector("[data-queue-nav]");
+    if (!nav) return;
+    var form = document.querySelector("[data-queue-form]");
+    document.addEventListener("keydown", function (ev) {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      var t = ev.target;
+      if (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) && t.type !== "radio") return;
+      var go = function (key) { var a = nav.querySelector('[data-key="' + key + '"]'); if (a) window.location.href = a.href; };
+      if (ev.key === "j") go("j");
+      else if (ev.key === "k") go("k");
+      else if (form && ev.key === "a") { form.querySelector("#q-ok").checked = true; form.submit(); }
+      else if (form && ev.key === "f") { ev.preventDefault(); form.querySelector("#q-flag").checked = true; form.querySelector("#q-comment").focus(); }
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-step]");
     if (form) {
@@ -255,6 +273,7 @@
       });
     }
     pinByClick();
+    queueKeys();
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

@@ -298,6 +298,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
     assert_eq!(provrum::compare::exit_code(&report.deviations), 1);
 
     web_pages_show_and_decide(&app, &report).await;
+    let queued = review_queue_decides_once_for_identical_changes(&app, &report).await;
 
     // Approving Grums' text deviation for every identical one settles Hagfors' too.
     let stored = store::deviations(&app.store, report.version.id)
@@ -363,8 +364,8 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
             .fetch_one(&app.store.pool)
             .await
             .unwrap();
-    // The web decision made above, plus the two here.
-    assert_eq!(audit as usize, 1 + identical.len() + stored.len());
+    // The web decision made above, the queue's, plus the two here.
+    assert_eq!(audit as usize, 1 + queued + identical.len() + stored.len());
 }
 
 /// The matrix and a cell page in the browser's view, a decision through
@@ -505,6 +506,141 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
         problems.is_empty(),
         "serious or critical axe-core violations: {problems:#?}"
     );
+}
+
+/// The review queue: Grums' and Hagfors' identical new heading is one item
+/// whose one decision settles the text and the pixels of both; Kil's brand
+/// colour is one change per page; "approve all for Kil" lists before it
+/// approves. Returns how many deviations the queue decided (audited).
+async fn review_queue_decides_once_for_identical_changes(
+    app: &TestApp,
+    report: &provrum::compare::execute::Report,
+) -> usize {
+    let base = format!("/tjanster/{SERVICE}/2.1.0-rc2/jamforelse");
+    let judged = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    let items = provrum::compare::changes::items(&judged);
+    let decidable = judged
+        .iter()
+        .filter(|j| !matches!(j.deviation.kind.as_str(), "declared" | "capture"))
+        .count();
+    // The decisions needed, before (one per deviation) and after (one per item).
+    eprintln!(
+        "decisions needed for {SERVICE} 2.1.0-rc2: {decidable} deviations, {} queue items",
+        items.len()
+    );
+    assert!(
+        items.len() < decidable,
+        "{} items for {decidable} deviations",
+        items.len()
+    );
+    let heading = items
+        .iter()
+        .find(|i| {
+            i.step == "steg/storningen" && i.changes.iter().any(|c| c.municipality == "grums")
+        })
+        .expect("the new heading");
+    let ms: Vec<&str> = heading
+        .changes
+        .iter()
+        .map(|c| c.municipality.as_str())
+        .collect();
+    assert_eq!(ms, ["grums", "hagfors"], "one item for both");
+    let evidence = heading.deviations();
+    assert!(
+        evidence.iter().any(|d| d.kind == "text")
+            && evidence.iter().any(|d| d.kind.starts_with("pixels:")),
+        "text and pixels in one change: {evidence:#?}"
+    );
+    let queue = app.get(&format!("{base}/ko")).await;
+    assert_eq!(queue.status, 200);
+    queue.assert_contains(&format!("data-queue-count=\"0/{}\"", items.len()));
+    queue.assert_contains("Grums, Hagfors");
+    let url = format!("{base}/ko/{}", heading.key);
+    let page = app.get(&url).await;
+    page.assert_contains("Ett beslut för alla 2 kommuner");
+    page.assert_contains("<del>störningen</del>");
+    // Flagging without a comment is refused on the same page.
+    let refused = app
+        .post_form(&url, &[("_csrf", &page.csrf()), ("decision", "flagged")])
+        .await;
+    assert_eq!(refused.status, 400);
+    refused.assert_contains("href=\"#q-comment\"");
+    refused.assert_contains("id=\"q-flag\" name=\"decision\" value=\"flagged\" checked");
+    let done = app
+        .post_form(
+            &url,
+            &[
+                ("_csrf", &page.csrf()),
+                ("decision", "approved"),
+                ("comment", "Avsiktlig rubrik"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(
+        done.url.contains("/jamforelse/ko/") && !done.url.ends_with(&heading.key),
+        "on to the next: {}",
+        done.url
+    );
+    let after = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    for j in after
+        .iter()
+        .filter(|j| evidence.iter().any(|d| d.id == j.deviation.id))
+    {
+        assert_eq!(j.status, Status::Approved, "{:?}", j.deviation);
+    }
+    // Kil: nothing is approved before the confirmation, which lists them.
+    let kil_pending = |judged: &[provrum::compare::Judged]| {
+        judged
+            .iter()
+            .filter(|j| j.deviation.municipality == "kil" && j.status == Status::Pending)
+            .count()
+    };
+    let before = kil_pending(&after);
+    assert!(before >= 7, "{before}");
+    let confirm = app
+        .post_form(
+            &format!("{base}/ko/godkann-alla"),
+            &[("_csrf", &page.csrf()), ("kommun", "kil")],
+        )
+        .await;
+    assert_eq!(confirm.status, 200);
+    confirm.assert_contains("data-confirm-list");
+    let unchanged = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    assert_eq!(kil_pending(&unchanged), before, "nothing approved yet");
+    let kil_changes: Vec<_> = provrum::compare::changes::items(&unchanged)
+        .iter()
+        .flat_map(|i| i.changes.clone())
+        .filter(|c| c.municipality == "kil" && c.status() == Status::Pending)
+        .collect();
+    let list = &confirm.body[confirm.body.find("data-confirm-list").unwrap()..];
+    let list = &list[..list.find("</ul>").unwrap()];
+    assert_eq!(
+        list.matches("<li>").count(),
+        kil_changes.len(),
+        "one line per page: {list}"
+    );
+    let kil_evidence: usize = kil_changes.iter().map(|c| c.evidence.len()).sum();
+    app.post_form(
+        &format!("{base}/ko/godkann-alla"),
+        &[
+            ("_csrf", &page.csrf()),
+            ("kommun", "kil"),
+            ("bekraftat", "ja"),
+        ],
+    )
+    .await;
+    let approved = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    assert_eq!(kil_pending(&approved), 0);
+    evidence.len() + kil_evidence
 }
 
 mod planted_changes {

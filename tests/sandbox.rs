@@ -191,6 +191,9 @@ on_both_backends! {
         summary.assert_contains("Jag arbetar, Jag studerar");
         let sign = app.post_form(&format!("{base}/granska"), &[("_csrf", &csrf)]).await;
         assert!(sign.path().ends_with("/signera"), "{}", sign.url);
+        // The checksum follows the generated answers: comparisons mask it.
+        sign.assert_contains("<code data-signed-digest>");
+        assert!(provrum::compare::capture::VOLATILE.contains(&"[data-signed-digest]"));
         sign.assert_contains("Jag intygar att uppgifterna är riktiga och att jag är vårdnadshavare till barnet.");
         let receipt = app.post_form(&format!("{base}/signera"), &[("_csrf", &csrf)]).await;
         receipt.assert_contains("undertecknat med e-legitimation");

@@ -126,8 +126,14 @@ pub struct CaptureConfig {
     pub files_dir: PathBuf,
 }
 
-/// Always volatile: what differs between two submissions of the same answers.
-pub const VOLATILE: [&str; 2] = ["[data-case-number]", "[data-submitted-at]"];
+/// Always volatile: what differs between two submissions of the same answers,
+/// and what is derived from the generated answers (the signing page's
+/// checksum changes whenever a variant's walk fills in anything else).
+pub const VOLATILE: [&str; 3] = [
+    "[data-case-number]",
+    "[data-submitted-at]",
+    "[data-signed-digest]",
+];
 
 const PREPARE: &str = r#"(async (masks) => {
   if (document.fonts) await document.fonts.ready;

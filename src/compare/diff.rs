@@ -79,6 +79,18 @@ fn read_image(artifacts: &Artifacts, hash: &str) -> Result<image::RgbaImage, Dif
 /// same change in the same place is the same deviation.
 fn pixel_fingerprint(d: &pixels::PixelDiff, a: &image::RgbaImage, b: &image::RgbaImage) -> String {
     let mut h = Sha256::new();
+    // What was added is part of the change; where it moved the rest is not.
+    for r in &d.added {
+        h.update(format!("+{},{};", r.y, r.h).as_bytes());
+        for y in r.y..(r.y + r.h).min(b.height()) {
+            for x in 0..b.width() {
+                h.update(b.get_pixel(x, y).0);
+            }
+        }
+    }
+    for r in &d.removed {
+        h.update(format!("-{},{};", r.y, r.h).as_bytes());
+    }
     for r in &d.regions {
         h.update(format!("{},{},{},{};", r.x, r.y, r.w, r.h).as_bytes());
         for img in [a, b] {
@@ -90,6 +102,36 @@ fn pixel_fingerprint(d: &pixels::PixelDiff, a: &image::RgbaImage, b: &image::Rgb
         }
     }
     hex::encode(&h.finalize()[..16])
+}
+
+/// "Bilden skiljer sig (desktop): ett tillagt band på 64 px, 120 pixlar
+/// ändrade i 1 område, 900 rader flyttade".
+fn pixel_summary(viewport: &str, d: &pixels::PixelDiff) -> String {
+    let mut parts = Vec::new();
+    let band = |n: usize, (one, many): (&str, &str), px: u32| match n {
+        1 => format!("ett {one} band på {px} px"),
+        n => format!("{n} {many} band på sammanlagt {px} px"),
+    };
+    if !d.added.is_empty() {
+        parts.push(band(d.added.len(), ("tillagt", "tillagda"), d.added_rows()));
+    }
+    if !d.removed.is_empty() {
+        let px = d.removed.iter().map(|r| r.h).sum();
+        parts.push(band(d.removed.len(), ("borttaget", "borttagna"), px));
+    }
+    if d.changed > 0 {
+        parts.push(format!(
+            "{} pixlar ({:.2} %) ändrade i {} område{}",
+            d.changed,
+            d.ratio * 100.0,
+            d.regions.len(),
+            if d.regions.len() == 1 { "" } else { "n" }
+        ));
+    }
+    if d.moved_rows > 0 {
+        parts.push(format!("{} rader flyttade", d.moved_rows));
+    }
+    format!("Bilden skiljer sig ({viewport}): {}", parts.join(", "))
 }
 
 /// Pixel diff of two screenshots; `None` when they are the same file.
@@ -107,7 +149,7 @@ pub fn pixel_deviation(
         read_image(artifacts, candidate)?,
     );
     let d = pixels::diff(&a, &b, opt.pixels);
-    if d.changed < opt.min_changed_pixels {
+    if !d.differs(opt.min_changed_pixels) {
         return Ok(None);
     }
     let fp = pixel_fingerprint(&d, &a, &b);
@@ -224,13 +266,7 @@ pub fn compare_captures(
                     &c.step,
                     &format!("pixels:{viewport}"),
                     fp,
-                    format!(
-                        "Bilden skiljer sig ({viewport}): {} pixlar ({:.2} %) i {} område{}",
-                        d.changed,
-                        d.ratio * 100.0,
-                        d.regions.len(),
-                        if d.regions.len() == 1 { "" } else { "n" }
-                    ),
+                    pixel_summary(viewport, &d),
                     json!({
                         "viewport": viewport,
                         "changed": d.changed,
@@ -239,6 +275,9 @@ pub fn compare_captures(
                         "width": d.width,
                         "height": d.height,
                         "regions": d.regions,
+                        "added": d.added,
+                        "removed": d.removed,
+                        "moved_rows": d.moved_rows,
                         "reference": r.screenshot,
                         "candidate": c.screenshot,
                         "diff": diff_hash,

@@ -5,6 +5,7 @@
 //! approves or flags each deviation, remembered by fingerprint (`store`).
 
 pub mod capture;
+pub mod changes;
 pub mod diff;
 pub mod execute;
 pub mod pixels;

@@ -20,9 +20,12 @@ use crate::web::{AppState, WebError, csrf, render};
 
 use super::capture::Viewport;
 use super::execute::{Against, Env, Request};
-use super::{Judged, Status, store, text};
+use super::{Judged, store};
+use evidence::{DeviationView, evidence_views};
 use view::{Badge, badge, step_label};
 
+mod evidence;
+mod queue;
 mod view;
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +41,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}",
             post(decide),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/ko",
+            get(queue::queue),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/ko/godkann-alla",
+            post(queue::approve_all),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/ko/{key}",
+            get(queue::item).post(queue::decide),
         )
 }
 
@@ -179,18 +194,6 @@ struct CellQuery {
     steg: String,
 }
 
-struct DeviationView {
-    judged: Judged,
-    /// What the heading calls the kind, and the status as a CSS class.
-    kind_label: String,
-    status_class: &'static str,
-    /// Escaped HTML with `<ins>`/`<del>`.
-    text_html: Option<String>,
-    structure: Vec<String>,
-    images: Option<(String, String, String)>,
-    identical: usize,
-}
-
 #[derive(Template)]
 #[template(path = "compare/cell.html")]
 struct CellPage {
@@ -257,71 +260,11 @@ async fn cell_view(
         .iter()
         .map(|s| (s.id.clone(), s.title.clone()))
         .collect();
-    let mut views = Vec::new();
-    for j in judged
+    let mine: Vec<Judged> = judged
         .into_iter()
         .filter(|j| j.deviation.municipality == kommun && j.deviation.step == steg)
-    {
-        let d = &j.deviation.detail;
-        let evidence = strings(&d["evidence"]);
-        let text_html = if j.deviation.kind == "text" && evidence.len() == 2 {
-            let read = |h: &str| {
-                let arts = state.artifacts.clone();
-                let h = h.to_string();
-                async move {
-                    arts.read(&h)
-                        .await
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default()
-                }
-            };
-            let (a, b) = (read(&evidence[0]).await, read(&evidence[1]).await);
-            Some(text::to_html(&text::diff(&a, &b), 80))
-        } else {
-            None
-        };
-        let structure = strings(&d["described"]);
-        let images = match (
-            d["reference"].as_str(),
-            d["candidate"].as_str(),
-            d["diff"].as_str(),
-        ) {
-            (Some(a), Some(b), Some(c)) => Some((a.to_string(), b.to_string(), c.to_string())),
-            _ => None,
-        };
-        let identical = stored
-            .iter()
-            .filter(|s| {
-                s.kind == j.deviation.kind
-                    && s.step == j.deviation.step
-                    && s.reference == j.deviation.reference
-                    && s.fingerprint == j.deviation.fingerprint
-            })
-            .count();
-        let kind_label = match j.deviation.kind.as_str() {
-            "text" => "text".to_string(),
-            "structure" => "formulärets uppbyggnad".into(),
-            "page" => "sidor".into(),
-            "declared" => "deklarerade anpassningar".into(),
-            "capture" => "fångst".into(),
-            k => format!("bild ({})", k.trim_start_matches("pixels:")),
-        };
-        let status_class = match j.status {
-            Status::Declared | Status::Approved => "approved",
-            Status::Pending => "review",
-            Status::Flagged => "changed",
-            Status::Error => "error",
-        };
-        views.push(DeviationView {
-            kind_label,
-            status_class,
-            judged: j,
-            text_html,
-            structure,
-            images,
-            identical,
-        });
-    }
+        .collect();
+    let views = evidence_views(state, mine, &stored).await;
     let label = step_label(&steg, &titles);
     let (csrf, set_cookie) = csrf::token(headers, state.secure_cookies);
     let title = format!(
@@ -431,15 +374,6 @@ async fn decide(
         urlencode(&d.step)
     ))
     .into_response())
-}
-
-/// The strings of a JSON array (none when it is not one).
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(String::from))
-        .collect()
 }
 
 fn urlencode(s: &str) -> String {

@@ -12,6 +12,7 @@ mod list;
 mod new;
 pub mod panel;
 mod pin;
+mod revise;
 mod round;
 mod thread;
 
@@ -45,10 +46,10 @@ pub fn router() -> Router<AppState> {
             "/synpunkter/{id}/instam/ta-tillbaka",
             post(thread::withdraw),
         )
-        .route("/synpunkter/{id}/triage", post(thread::triage))
+        .route("/synpunkter/{id}/triage", post(revise::triage))
         .route("/synpunkter/{id}/bedomning", post(thread::answer))
-        .route("/synpunkter/{id}/klass", post(thread::reclassify))
-        .route("/synpunkter/{id}/redigera", post(thread::edit))
+        .route("/synpunkter/{id}/klass", post(revise::reclassify))
+        .route("/synpunkter/{id}/redigera", post(revise::edit))
 }
 
 /// Municipalities as (id, name), for buttons.

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::checklists::store::{AssessError, Assessed, NewAssessment};
-use crate::reviews::store::ReviewError;
 use crate::web::page::Page;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
@@ -210,9 +209,9 @@ pub(super) async fn load(state: &AppState, id: i64) -> Result<Comment, WebError>
 #[derive(Deserialize)]
 pub(super) struct TextForm {
     #[serde(rename = "_csrf", default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    text: String,
+    pub(super) text: String,
     #[serde(rename = "_nyckel", default)]
     nyckel: String,
 }
@@ -309,7 +308,7 @@ async fn change_endorsement(
 
 /// What every action on a comment starts with: a valid form token, the
 /// permission for the action, and the comment (404 when there is none).
-async fn acting(
+pub(super) async fn acting(
     state: &AppState,
     headers: &HeaderMap,
     token: &str,
@@ -322,113 +321,8 @@ async fn acting(
 }
 
 /// Back to the comment's thread after an action.
-fn back(id: i64) -> Response {
+pub(super) fn back(id: i64) -> Response {
     Redirect::to(&format!("/synpunkter/{id}")).into_response()
-}
-
-#[derive(Deserialize)]
-pub(super) struct TriageForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    skal: String,
-}
-
-pub(super) async fn triage(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<TriageForm>,
-) -> Result<Response, WebError> {
-    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
-    let error = match Status::parse(&form.status) {
-        None => "Välj en status.".to_string(),
-        Some(status) => {
-            match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await {
-                Ok(()) => return Ok(back(id)),
-                Err(crate::reviews::store::ReviewError::Db(e)) => return Err(WebError::Db(e)),
-                Err(e) => e.to_string(),
-            }
-        }
-    };
-    // Back to the thread with the chosen status and the reason field marked.
-    let refused = Refused::Triage {
-        status: form.status,
-        reason: form.skal,
-        error,
-    };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
-}
-
-#[derive(Deserialize)]
-pub(super) struct ClassForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    klass: String,
-    #[serde(default)]
-    anteckning: String,
-}
-
-pub(super) async fn reclassify(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<ClassForm>,
-) -> Result<Response, WebError> {
-    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
-    let error = match Class::parse(&form.klass) {
-        None => "Välj en klass.".to_string(),
-        Some(class) => {
-            match crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u)
-                .await
-            {
-                Ok(()) => return Ok(back(id)),
-                Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
-                Err(e) => e.to_string(),
-            }
-        }
-    };
-    let refused = Refused::Reclassify {
-        class: form.klass,
-        note: form.anteckning,
-        error,
-    };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
-}
-
-pub(super) async fn edit(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<TextForm>,
-) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require()?;
-    let c = load(&state, id).await?;
-    if c.author_id != u.id {
-        return Err(WebError::Forbidden(
-            "Bara den som skrev synpunkten kan ändra texten.".into(),
-        ));
-    }
-    let error = match crate::reviews::changes::edit(&state.store, id, &form.text, &u).await {
-        Ok(()) => return Ok(back(id)),
-        Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
-        Err(e) => e.to_string(),
-    };
-    let refused = Refused::Edit {
-        text: form.text,
-        error,
-    };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
 }
 
 /// A legal adviser answers a legal question with an assessment (see `answer`).

@@ -1,0 +1,267 @@
+//! Deviations gathered into what e-kontoret decides on (Chromatic's "one
+//! review per story", better where variants allow it):
+//!
+//! - a **change** is one page of one variant against one reference, with all
+//!   its evidence together (text, structure, the pixels of every viewport);
+//!   one decision settles every piece, and each piece keeps its own
+//!   fingerprint, so the change is asked again when any of them changes;
+//! - an **item** is the same change in several municipalities (the same
+//!   text and structure evidence on the same page against the same kind of
+//!   reference): one decision for all of them. Pixel evidence differs with
+//!   each municipality's branding, so it groups only changes that have
+//!   nothing else to say.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{Judged, Status};
+
+/// One page of one variant against one reference.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub reference: String,
+    pub municipality: String,
+    pub step: String,
+    /// The decidable deviations (not declared ones, not capture errors).
+    pub evidence: Vec<Judged>,
+}
+
+impl Change {
+    /// Pending when any evidence is; else flagged when any is; else approved.
+    pub fn status(&self) -> Status {
+        if self.evidence.iter().any(|j| j.status == Status::Pending) {
+            Status::Pending
+        } else if self.evidence.iter().any(|j| j.status == Status::Flagged) {
+            Status::Flagged
+        } else {
+            Status::Approved
+        }
+    }
+
+    /// What tells this change apart from another on the same page: the
+    /// fingerprints of its text, structure and page evidence, or of its
+    /// pixels when that is all there is.
+    fn signature(&self) -> Vec<String> {
+        let semantic: Vec<String> = self
+            .evidence
+            .iter()
+            .filter(|j| !j.deviation.kind.starts_with("pixels:"))
+            .map(|j| format!("{}={}", j.deviation.kind, j.deviation.fingerprint))
+            .collect();
+        let mut sig = if semantic.is_empty() {
+            self.evidence
+                .iter()
+                .map(|j| format!("{}={}", j.deviation.kind, j.deviation.fingerprint))
+                .collect()
+        } else {
+            semantic
+        };
+        sig.sort();
+        sig
+    }
+}
+
+/// The same change in one or more municipalities: one decision.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Stable across page loads while the evidence is the same (a URL key).
+    pub key: String,
+    pub reference: String,
+    pub step: String,
+    /// In municipality order.
+    pub changes: Vec<Change>,
+}
+
+impl Item {
+    pub fn status(&self) -> Status {
+        let all: Vec<Status> = self.changes.iter().map(Change::status).collect();
+        if all.contains(&Status::Pending) {
+            Status::Pending
+        } else if all.contains(&Status::Flagged) {
+            Status::Flagged
+        } else {
+            Status::Approved
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.status() == Status::Pending
+    }
+
+    /// "Text och formulär", "Text", "Bara bilden", …: what kind of change
+    /// it is, for grouping the queue.
+    pub fn kind_words(&self) -> &'static str {
+        let kinds: Vec<&str> = self.changes[0]
+            .evidence
+            .iter()
+            .map(|j| j.deviation.kind.as_str())
+            .collect();
+        let has = |k: &str| kinds.contains(&k);
+        if has("page") {
+            "Sidor som finns bara på ena sidan"
+        } else if has("structure") {
+            "Formulärets uppbyggnad"
+        } else if has("text") {
+            "Text"
+        } else {
+            "Bara utseendet"
+        }
+    }
+
+    /// The evidence summaries of the first change, text and structure first.
+    pub fn summaries(&self) -> Vec<String> {
+        let mut out: Vec<(bool, String)> = self.changes[0]
+            .evidence
+            .iter()
+            .map(|j| {
+                (
+                    j.deviation.kind.starts_with("pixels:"),
+                    j.deviation.summary.clone(),
+                )
+            })
+            .collect();
+        out.sort_by_key(|(pixels, _)| *pixels);
+        out.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Every deviation the item's one decision records.
+    pub fn deviations(&self) -> Vec<super::store::StoredDeviation> {
+        self.changes
+            .iter()
+            .flat_map(|c| c.evidence.iter().map(|j| j.deviation.clone()))
+            .collect()
+    }
+}
+
+/// Gather a version's judged deviations into changes and items: pending
+/// items first, then in page order of first appearance.
+pub fn items(judged: &[Judged]) -> Vec<Item> {
+    let mut changes: BTreeMap<(String, String, String), Change> = BTreeMap::new();
+    for j in judged {
+        if matches!(j.deviation.kind.as_str(), "declared" | "capture") {
+            continue;
+        }
+        let d = &j.deviation;
+        changes
+            .entry((d.reference.clone(), d.step.clone(), d.municipality.clone()))
+            .or_insert_with(|| Change {
+                reference: d.reference.clone(),
+                municipality: d.municipality.clone(),
+                step: d.step.clone(),
+                evidence: Vec::new(),
+            })
+            .evidence
+            .push(j.clone());
+    }
+    // First appearance of each page, to keep the walk's order.
+    let mut order: Vec<String> = Vec::new();
+    for j in judged {
+        if !order.contains(&j.deviation.step) {
+            order.push(j.deviation.step.clone());
+        }
+    }
+    let mut items: BTreeMap<String, Item> = BTreeMap::new();
+    for c in changes.into_values() {
+        let mut h = Sha256::new();
+        h.update(super::reference_kind(&c.reference));
+        h.update([0]);
+        h.update(&c.step);
+        for s in c.signature() {
+            h.update([0]);
+            h.update(s);
+        }
+        let key = hex::encode(&h.finalize()[..8]);
+        items
+            .entry(key.clone())
+            .or_insert_with(|| Item {
+                key,
+                reference: c.reference.clone(),
+                step: c.step.clone(),
+                changes: Vec::new(),
+            })
+            .changes
+            .push(c);
+    }
+    let mut out: Vec<Item> = items.into_values().collect();
+    out.sort_by_key(|i| {
+        (
+            !i.is_pending(),
+            order
+                .iter()
+                .position(|s| *s == i.step)
+                .unwrap_or(usize::MAX),
+            i.changes[0].municipality.clone(),
+        )
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::store::StoredDeviation;
+
+    fn j(id: i64, m: &str, step: &str, kind: &str, fp: &str, status: Status) -> Judged {
+        Judged {
+            deviation: StoredDeviation {
+                id,
+                reference: "base".into(),
+                municipality: m.into(),
+                step: step.into(),
+                kind: kind.into(),
+                fingerprint: fp.into(),
+                summary: format!("{kind} {fp}"),
+                detail: serde_json::Value::Null,
+            },
+            status,
+            decision: None,
+        }
+    }
+
+    #[test]
+    fn one_change_per_page_and_one_item_per_identical_change() {
+        use Status::*;
+        let judged = vec![
+            // The same added field in Kil and Säffle: text, structure and
+            // pixels that differ with the brand colour.
+            j(1, "kil", "steg/plats", "text", "T1", Pending),
+            j(2, "kil", "steg/plats", "structure", "S1", Pending),
+            j(3, "kil", "steg/plats", "pixels:desktop", "Pk", Pending),
+            j(4, "kil", "steg/plats", "pixels:mobile", "Pk2", Pending),
+            j(5, "saffle", "steg/plats", "text", "T1", Pending),
+            j(6, "saffle", "steg/plats", "structure", "S1", Pending),
+            j(7, "saffle", "steg/plats", "pixels:desktop", "Ps", Approved),
+            // Another change on the same page elsewhere.
+            j(8, "eda", "steg/plats", "text", "T2", Pending),
+            // Branding only, on two pages of one variant.
+            j(9, "kil", "start", "pixels:desktop", "B1", Approved),
+            j(10, "kil", "steg/om-dig", "declared", "D", Declared),
+        ];
+        let items = items(&judged);
+        assert_eq!(items.len(), 3, "{items:#?}");
+        let shared = items
+            .iter()
+            .find(|i| i.changes.len() == 2)
+            .expect("Kil and Säffle together");
+        assert_eq!(shared.deviations().len(), 7, "every piece of evidence");
+        assert_eq!(shared.status(), Pending);
+        assert_eq!(shared.kind_words(), "Formulärets uppbyggnad");
+        assert_eq!(shared.summaries()[0], "text T1", "text before pixels");
+        assert!(items[..2].iter().all(Item::is_pending), "pending first");
+        assert_eq!(items[2].status(), Approved);
+        assert_eq!(items[2].kind_words(), "Bara utseendet");
+        // The key is stable.
+        assert_eq!(super::items(&judged)[0].key, items[0].key);
+    }
+
+    #[test]
+    fn a_flag_on_any_evidence_flags_the_change() {
+        use Status::*;
+        let judged = vec![
+            j(1, "kil", "start", "text", "T", Approved),
+            j(2, "kil", "start", "pixels:desktop", "P", Flagged),
+        ];
+        assert_eq!(items(&judged)[0].status(), Flagged);
+    }
+}

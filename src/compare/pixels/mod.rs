@@ -1,0 +1,463 @@
+//! An anti-aliasing-aware pixel diff: a port of pixelmatch (mapbox, ISC)
+//! — YIQ colour distance with Kotsarenko & Ramos' anti-aliasing detection —
+//! plus bounding boxes of the changed regions and a diff image.
+//!
+//! Layout shifts: when a field is inserted, everything below it moves, and a
+//! pixel-by-pixel diff is one red block from there down. So the two
+//! screenshots are first aligned by rows (a Myers diff over row hashes, as
+//! `similar` does for lines): rows only in the candidate are an *added*
+//! band, rows only in the reference a *removed* one, identical rows that
+//! sit elsewhere are *moved*, and only rows paired with a different row are
+//! compared pixel by pixel. Images of different widths are compared over
+//! their common area, the rest of the larger one counting as changed.
+
+mod aa;
+mod regions;
+
+use aa::{antialiased_at, blend, color_delta, rgb2y, subpixel_shift};
+use image::{ImageBuffer, Rgba, RgbaImage};
+use regions::regions;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Per-pixel colour distance threshold in 0..1 (pixelmatch's default 0.1).
+    pub threshold: f64,
+    /// Count anti-aliased pixels as changes (normally not).
+    pub include_aa: bool,
+    /// Also forgive pixels whose 3×3 neighbourhood averages agree: text
+    /// laid out a fraction of a pixel further along re-rasterises its glyph
+    /// edges, which pixelmatch's test alone does not recognise.
+    pub subpixel: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threshold: 0.1,
+            include_aa: false,
+            subpixel: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rect {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PixelDiff {
+    pub width: u32,
+    pub height: u32,
+    /// Pixels that differ beyond the threshold and are not anti-aliasing.
+    pub changed: u64,
+    /// Pixels that differ only by anti-aliasing (ignored).
+    pub antialiased: u64,
+    pub ratio: f64,
+    pub regions: Vec<Rect>,
+    /// Bands only the candidate has (full width, candidate coordinates).
+    pub added: Vec<Rect>,
+    /// Bands only the reference has: where they would be in the candidate
+    /// (`y`) and how high they were (`h`).
+    pub removed: Vec<Rect>,
+    /// Identical rows found at another height (content that moved).
+    pub moved_rows: u32,
+    #[serde(skip)]
+    mask: Vec<u8>,
+    /// For each candidate row, the reference row it is compared with.
+    #[serde(skip)]
+    rows: Vec<Option<u32>>,
+}
+
+const SAME: u8 = 0;
+const CHANGED: u8 = 1;
+const AA: u8 = 2;
+const ADDED: u8 = 3;
+
+/// How one candidate row relates to the reference.
+#[derive(Clone, Copy)]
+enum RowFate {
+    /// Compared with this reference row (identical or not).
+    With(u32),
+    /// Only in the candidate.
+    Added,
+}
+
+fn row_hashes(img: &RgbaImage) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let stride = img.width() as usize * 4;
+    img.as_raw()
+        .chunks(stride.max(1))
+        .map(|row| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            row.hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+/// Align the rows of `a` and `b`: each candidate row's fate, the removed
+/// bands (candidate y, height) and how many identical rows moved.
+fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<(u32, u32)>, u32) {
+    use similar::{Algorithm, DiffOp, capture_diff_slices};
+    let (ha, hb) = (row_hashes(a), row_hashes(b));
+    let mut fates = vec![RowFate::Added; hb.len()];
+    let mut removed = Vec::new();
+    let mut moved = 0u32;
+    for op in capture_diff_slices(Algorithm::Myers, &ha, &hb) {
+        match op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for k in 0..len {
+                    fates[new_index + k] = RowFate::With((old_index + k) as u32);
+                }
+                if old_index != new_index {
+                    moved += len as u32;
+                }
+            }
+            DiffOp::Insert { .. } => {}
+            DiffOp::Delete {
+                old_len, new_index, ..
+            } => removed.push((new_index as u32, old_len as u32)),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                // Pair from the top: the rest of the longer side was added
+                // or removed.
+                for k in 0..old_len.min(new_len) {
+                    fates[new_index + k] = RowFate::With((old_index + k) as u32);
+                }
+                if old_len > new_len {
+                    removed.push(((new_index + new_len) as u32, (old_len - new_len) as u32));
+                }
+            }
+        }
+    }
+    (fates, removed, moved)
+}
+
+/// Compare two RGBA images.
+pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
+    if a.width() != b.width() || a.as_raw() == b.as_raw() {
+        return diff_in_place(a, b, opt);
+    }
+    let (fates, removed, moved_rows) = align(a, b);
+    // The reference re-laid to the candidate's rows: an added row is the
+    // candidate's own (it then compares equal and is marked added below).
+    let stride = a.width() as usize * 4;
+    let mut laid = Vec::with_capacity(b.as_raw().len());
+    for (y, fate) in fates.iter().enumerate() {
+        let src = match fate {
+            RowFate::With(r) => &a.as_raw()[*r as usize * stride..(*r as usize + 1) * stride],
+            RowFate::Added => &b.as_raw()[y * stride..(y + 1) * stride],
+        };
+        laid.extend_from_slice(src);
+    }
+    let laid = RgbaImage::from_raw(b.width(), b.height(), laid).expect("same size as candidate");
+    let mut d = diff_in_place(&laid, b, opt);
+    let w = b.width();
+    let mut added = Vec::new();
+    for (y, fate) in fates.iter().enumerate() {
+        if matches!(fate, RowFate::Added) {
+            let y = y as u32;
+            d.mask[(y * w) as usize..((y + 1) * w) as usize].fill(ADDED);
+            match added.last_mut() {
+                Some(Rect { y: y0, h, .. }) if *y0 + *h == y => *h += 1,
+                _ => added.push(Rect { x: 0, y, w, h: 1 }),
+            }
+        }
+    }
+    d.rows = fates
+        .iter()
+        .map(|f| match f {
+            RowFate::With(r) => Some(*r),
+            RowFate::Added => None,
+        })
+        .collect();
+    d.added = added;
+    d.removed = removed
+        .into_iter()
+        .map(|(y, h)| Rect { x: 0, y, w, h })
+        .collect();
+    d.moved_rows = moved_rows;
+    d
+}
+
+/// pixelmatch over the same coordinates of both images.
+fn diff_in_place(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
+    let (w, h) = (a.width().max(b.width()), a.height().max(b.height()));
+    let (cw, ch) = (a.width().min(b.width()), a.height().min(b.height()));
+    let mut mask = vec![SAME; w as usize * h as usize];
+    let max_delta = 35215.0 * opt.threshold * opt.threshold;
+    let (pa, pb) = (a.as_raw(), b.as_raw());
+    let (wa, wb) = (a.width() as usize, b.width() as usize);
+    let (mut changed, mut antialiased) = (0u64, 0u64);
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            let m = y * w as usize + x;
+            if x >= cw as usize || y >= ch as usize {
+                mask[m] = CHANGED;
+                changed += 1;
+                continue;
+            }
+            let (ia, ib) = ((y * wa + x) * 4, (y * wb + x) * 4);
+            if pa[ia..ia + 4] == pb[ib..ib + 4] {
+                continue;
+            }
+            let delta = color_delta(pa, pb, ia, ib, false);
+            if delta.abs() > max_delta {
+                let (x, y) = (x as u32, y as u32);
+                if !opt.include_aa
+                    && (antialiased_at(a, x, y, cw, ch, b)
+                        || antialiased_at(b, x, y, cw, ch, a)
+                        || (opt.subpixel && subpixel_shift(a, b, x, y, cw, ch, max_delta)))
+                {
+                    mask[m] = AA;
+                    antialiased += 1;
+                } else {
+                    mask[m] = CHANGED;
+                    changed += 1;
+                }
+            }
+        }
+    }
+    let area = (w as u64 * h as u64).max(1);
+    let regions = regions(&mask, w, h);
+    PixelDiff {
+        width: w,
+        height: h,
+        changed,
+        antialiased,
+        ratio: changed as f64 / area as f64,
+        regions,
+        added: Vec::new(),
+        removed: Vec::new(),
+        moved_rows: 0,
+        mask,
+        rows: (0..h).map(|y| (y < a.height()).then_some(y)).collect(),
+    }
+}
+
+impl PixelDiff {
+    /// Whether anything differs beyond `min_changed` pixels: changed pixels,
+    /// or a band added or removed.
+    pub fn differs(&self, min_changed: u64) -> bool {
+        self.changed >= min_changed || !self.added.is_empty() || !self.removed.is_empty()
+    }
+
+    /// Rows in the added bands.
+    pub fn added_rows(&self) -> u32 {
+        self.added.iter().map(|r| r.h).sum()
+    }
+
+    /// pixelmatch's picture: the reference faded to grey, changes in red,
+    /// anti-aliasing in yellow; added bands in green, and a blue line where
+    /// a band of the reference was removed.
+    pub fn image(&self, reference: &RgbaImage) -> RgbaImage {
+        let removed_at: Vec<u32> = self.removed.iter().map(|r| r.y).collect();
+        ImageBuffer::from_fn(self.width, self.height, |x, y| {
+            if removed_at.iter().any(|r| y == *r || y + 1 == *r) {
+                return Rgba([0, 90, 200, 255]);
+            }
+            match self.mask[(y * self.width + x) as usize] {
+                CHANGED => Rgba([255, 0, 0, 255]),
+                AA => Rgba([255, 255, 0, 255]),
+                ADDED => Rgba([120, 200, 120, 255]),
+                _ => {
+                    let source = self.rows.get(y as usize).copied().flatten();
+                    let g = if let Some(ry) =
+                        source.filter(|ry| x < reference.width() && *ry < reference.height())
+                    {
+                        let p = reference.get_pixel(x, ry).0;
+                        let luma = rgb2y(p[0] as f64, p[1] as f64, p[2] as f64);
+                        blend(luma, 0.1 * p[3] as f64 / 255.0)
+                    } else {
+                        255.0
+                    };
+                    let g = g.clamp(0.0, 255.0) as u8;
+                    Rgba([g, g, g, 255])
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn white(w: u32, h: u32) -> RgbaImage {
+        ImageBuffer::from_pixel(w, h, Rgba([255, 255, 255, 255]))
+    }
+
+    #[test]
+    fn identical_images_have_no_changes() {
+        let a = white(50, 40);
+        let d = diff(&a, &a.clone(), Options::default());
+        assert_eq!((d.changed, d.regions.len()), (0, 0));
+    }
+
+    #[test]
+    fn a_changed_block_is_found_with_its_box() {
+        let a = white(100, 100);
+        let mut b = a.clone();
+        for y in 60..70 {
+            for x in 10..30 {
+                b.put_pixel(x, y, Rgba([0, 0, 200, 255]));
+            }
+        }
+        let d = diff(&a, &b, Options::default());
+        assert_eq!(d.changed, 200);
+        assert_eq!(
+            d.regions,
+            vec![Rect {
+                x: 10,
+                y: 60,
+                w: 20,
+                h: 10
+            }]
+        );
+        let img = d.image(&a);
+        assert_eq!(img.get_pixel(15, 65).0, [255, 0, 0, 255]);
+        assert_ne!(img.get_pixel(5, 5).0, [255, 0, 0, 255]);
+    }
+
+    #[test]
+    fn colours_below_the_threshold_are_the_same() {
+        let a = white(10, 10);
+        let b = ImageBuffer::from_pixel(10, 10, Rgba([250, 250, 250, 255]));
+        assert_eq!(diff(&a, &b, Options::default()).changed, 0);
+        let c = ImageBuffer::from_pixel(10, 10, Rgba([200, 200, 255, 255]));
+        assert_eq!(diff(&a, &c, Options::default()).changed, 100);
+    }
+
+    #[test]
+    fn a_taller_page_has_an_added_band() {
+        let d = diff(&white(20, 10), &white(20, 15), Options::default());
+        assert_eq!(d.changed, 0);
+        assert_eq!(
+            d.added,
+            vec![Rect {
+                x: 0,
+                y: 10,
+                w: 20,
+                h: 5
+            }]
+        );
+        assert!(d.differs(16), "a page that grew is a change");
+        // Of another width, compared over the common area.
+        let d = diff(&white(20, 10), &white(25, 10), Options::default());
+        assert_eq!(d.changed, 50);
+    }
+
+    #[test]
+    fn a_soft_edge_that_shifts_is_anti_aliasing() {
+        // A dark bar with a grey edge pixel column that moves: the edge is AA.
+        let mut a = white(20, 20);
+        let mut b = white(20, 20);
+        for y in 0..20 {
+            for x in 5..10 {
+                a.put_pixel(x, y, Rgba([0, 0, 0, 255]));
+                b.put_pixel(x, y, Rgba([0, 0, 0, 255]));
+            }
+            a.put_pixel(10, y, Rgba([128, 128, 128, 255]));
+            b.put_pixel(10, y, Rgba([200, 200, 200, 255]));
+        }
+        let d = diff(&a, &b, Options::default());
+        assert_eq!(d.changed, 0, "{d:?}");
+        assert!(d.antialiased > 0);
+    }
+
+    /// Rows whose content depends on their height, like a page's lines.
+    fn page(w: u32, h: u32) -> RgbaImage {
+        ImageBuffer::from_fn(w, h, |x, y| {
+            if y % 9 == 0 {
+                Rgba([255, 255, 255, 255])
+            } else {
+                Rgba([
+                    ((x * 7 + y * 13) % 256) as u8,
+                    ((y * 3) % 256) as u8,
+                    ((x + y) % 256) as u8,
+                    255,
+                ])
+            }
+        })
+    }
+
+    #[test]
+    fn an_inserted_band_is_added_and_what_follows_moved_not_changed() {
+        let a = page(120, 300);
+        let band = ImageBuffer::from_fn(120, 40, |x, _| Rgba([20, 60, (x % 256) as u8, 255]));
+        let mut b = RgbaImage::new(120, 340);
+        for y in 0..340 {
+            for x in 0..120 {
+                let p = match y {
+                    0..100 => *a.get_pixel(x, y),
+                    100..140 => *band.get_pixel(x, y - 100),
+                    _ => *a.get_pixel(x, y - 40),
+                };
+                b.put_pixel(x, y, p);
+            }
+        }
+        let d = diff(&a, &b, Options::default());
+        assert_eq!(
+            d.changed, 0,
+            "nothing below the band counts as changed: {:?}",
+            d.regions
+        );
+        assert_eq!(
+            d.added,
+            vec![Rect {
+                x: 0,
+                y: 100,
+                w: 120,
+                h: 40
+            }]
+        );
+        assert_eq!(d.moved_rows, 200);
+        assert!(d.differs(16));
+        // Pixel by pixel, everything from the band down would differ.
+        let naive = diff_in_place(&a, &b, Options::default());
+        assert!(naive.changed > 20_000, "{}", naive.changed);
+        // The picture: the band in green, the rest grey.
+        let img = d.image(&a);
+        assert_eq!(img.get_pixel(5, 120).0, [120, 200, 120, 255]);
+        assert_ne!(img.get_pixel(5, 200).0, [255, 0, 0, 255]);
+        // Removed the other way round, marked where it was.
+        let back = diff(&b, &a, Options::default());
+        assert_eq!(back.changed, 0);
+        assert_eq!(
+            back.removed,
+            vec![Rect {
+                x: 0,
+                y: 100,
+                w: 120,
+                h: 40
+            }]
+        );
+    }
+
+    #[test]
+    fn a_change_beside_a_shift_is_still_changed() {
+        let a = page(120, 300);
+        let mut b = page(120, 300);
+        for y in 200..210 {
+            for x in 30..60 {
+                b.put_pixel(x, y, Rgba([255, 0, 0, 255]));
+            }
+        }
+        let d = diff(&a, &b, Options::default());
+        assert_eq!(d.changed, 300);
+        assert!(d.added.is_empty() && d.removed.is_empty());
+    }
+}

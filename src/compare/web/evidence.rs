@@ -1,0 +1,100 @@
+//! What shows a deviation on a page: its text diff read from the evidence,
+//! the structural changes, the three images, and how many variants have
+//! exactly the same one. Used by the cell page and the review queue.
+
+use crate::compare::{Judged, Status, store, text};
+use crate::web::AppState;
+
+pub(in crate::compare) struct DeviationView {
+    pub judged: Judged,
+    /// What the heading calls the kind, and the status as a CSS class.
+    pub kind_label: String,
+    pub status_class: &'static str,
+    /// Escaped HTML with `<ins>`/`<del>`.
+    pub text_html: Option<String>,
+    pub structure: Vec<String>,
+    pub images: Option<(String, String, String)>,
+    pub identical: usize,
+}
+
+/// Each deviation with what shows it: the text diff read from its evidence,
+/// the structural changes, the three images, and how many variants have
+/// exactly the same one.
+pub(in crate::compare) async fn evidence_views(
+    state: &AppState,
+    list: Vec<Judged>,
+    stored: &[store::StoredDeviation],
+) -> Vec<DeviationView> {
+    let mut views = Vec::new();
+    for j in list {
+        let d = &j.deviation.detail;
+        let evidence = strings(&d["evidence"]);
+        let text_html = if j.deviation.kind == "text" && evidence.len() == 2 {
+            let read = |h: &str| {
+                let arts = state.artifacts.clone();
+                let h = h.to_string();
+                async move {
+                    arts.read(&h)
+                        .await
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                }
+            };
+            let (a, b) = (read(&evidence[0]).await, read(&evidence[1]).await);
+            Some(text::to_html(&text::diff(&a, &b), 80))
+        } else {
+            None
+        };
+        let structure = strings(&d["described"]);
+        let images = match (
+            d["reference"].as_str(),
+            d["candidate"].as_str(),
+            d["diff"].as_str(),
+        ) {
+            (Some(a), Some(b), Some(c)) => Some((a.to_string(), b.to_string(), c.to_string())),
+            _ => None,
+        };
+        let identical = stored
+            .iter()
+            .filter(|s| {
+                s.kind == j.deviation.kind
+                    && s.step == j.deviation.step
+                    && s.reference == j.deviation.reference
+                    && s.fingerprint == j.deviation.fingerprint
+            })
+            .count();
+        let kind_label = match j.deviation.kind.as_str() {
+            "text" => "text".to_string(),
+            "structure" => "formulärets uppbyggnad".into(),
+            "page" => "sidor".into(),
+            "declared" => "deklarerade anpassningar".into(),
+            "capture" => "fångst".into(),
+            k => format!("bild ({})", k.trim_start_matches("pixels:")),
+        };
+        let status_class = match j.status {
+            Status::Declared | Status::Approved => "approved",
+            Status::Pending => "review",
+            Status::Flagged => "changed",
+            Status::Error => "error",
+        };
+        views.push(DeviationView {
+            kind_label,
+            status_class,
+            judged: j,
+            text_html,
+            structure,
+            images,
+            identical,
+        });
+    }
+    views
+}
+
+/// The strings of a JSON array (none when it is not one).
+pub(super) fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(String::from))
+        .collect()
+}

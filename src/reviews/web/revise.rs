@@ -1,0 +1,121 @@
+//! E-kontoret's triage and reclassification of a comment, and its author's
+//! edit: each refused change comes back on the thread with what was chosen
+//! and typed, the error linked to its field.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::accounts::Action;
+use crate::reviews::model::{Class, Status};
+use crate::reviews::store::ReviewError;
+use crate::web::session::require;
+use crate::web::{AppState, WebError, csrf};
+
+use super::thread::{Refused, TextForm, acting, back, load, page};
+
+#[derive(Deserialize)]
+pub(super) struct TriageForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    skal: String,
+}
+
+pub(super) async fn triage(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<TriageForm>,
+) -> Result<Response, WebError> {
+    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let error = match Status::parse(&form.status) {
+        None => "Välj en status.".to_string(),
+        Some(status) => {
+            match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await {
+                Ok(()) => return Ok(back(id)),
+                Err(crate::reviews::store::ReviewError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    // Back to the thread with the chosen status and the reason field marked.
+    let refused = Refused::Triage {
+        status: form.status,
+        reason: form.skal,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub(super) struct ClassForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    klass: String,
+    #[serde(default)]
+    anteckning: String,
+}
+
+pub(super) async fn reclassify(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<ClassForm>,
+) -> Result<Response, WebError> {
+    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let error = match Class::parse(&form.klass) {
+        None => "Välj en klass.".to_string(),
+        Some(class) => {
+            match crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u)
+                .await
+            {
+                Ok(()) => return Ok(back(id)),
+                Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    let refused = Refused::Reclassify {
+        class: form.klass,
+        note: form.anteckning,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
+}
+
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<TextForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require()?;
+    let c = load(&state, id).await?;
+    if c.author_id != u.id {
+        return Err(WebError::Forbidden(
+            "Bara den som skrev synpunkten kan ändra texten.".into(),
+        ));
+    }
+    let error = match crate::reviews::changes::edit(&state.store, id, &form.text, &u).await {
+        Ok(()) => return Ok(back(id)),
+        Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
+        Err(e) => e.to_string(),
+    };
+    let refused = Refused::Edit {
+        text: form.text,
+        error,
+    };
+    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
+}
