@@ -472,10 +472,16 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     let Some(chromium) = common::chromium() else {
         return;
     };
+    let first = provrum::compare::changes::items(&judged)
+        .first()
+        .map(|i| i.key.clone())
+        .expect("a queue item");
     let urls = [
         base.clone(),
         cell_url,
         format!("{base}/kil?steg=steg/om-dig"),
+        format!("{base}/ko"),
+        format!("{base}/ko/{first}"),
     ];
     let origin = app.url.clone();
     let problems = tokio::task::spawn_blocking(move || {
