@@ -432,7 +432,7 @@ async fn run_starts_are_rate_limited_per_user() {
     let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
         .await
         .expect("app");
-    app.login_as("rita", Role::Reviewer, &["arvika"]).await;
+    app.login_as("eva", Role::EKontoret, &[]).await;
     let path = "/tjanster/anmalan-varmepump/1.0.0/korningar";
     let mut statuses = Vec::new();
     for _ in 0..7 {

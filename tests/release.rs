@@ -544,6 +544,45 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
         page = w;
     }
     page.assert_contains("data-verdict=\"ready\"");
+    // A waiver withdrawn: its blocker blocks again, the list says so, and
+    // the release button stays in view with what it waits for.
+    let at = page
+        .body
+        .find("/aterkalla\"")
+        .expect("a waiver to withdraw");
+    let start = page.body[..at].rfind("action=\"").unwrap() + 8;
+    let withdraw = page.body[start..at + 10].to_string();
+    let w = s.app.post_form(&withdraw, &[("_csrf", &page.csrf())]).await;
+    assert_eq!(w.status, 200, "{}", w.body);
+    w.assert_contains("data-verdict=\"blocked\"");
+    w.assert_contains("data-waiver-state=\"withdrawn\"");
+    w.assert_contains("data-release-state=\"blocked\"");
+    w.assert_contains("Kan släppas när 1 hinder är lösta");
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'release.waiver.withdraw'",
+    )
+    .fetch_one(&s.app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    let at = w
+        .body
+        .find("name=\"hinder\" value=\"")
+        .expect("the blocker is back");
+    let key = w.body[at + 21..].split('"').next().unwrap().to_string();
+    let page = s
+        .app
+        .post_form(
+            &format!("{page_url}/undantag"),
+            &[
+                ("_csrf", &w.csrf()),
+                ("hinder", &key),
+                ("skal", "Beslutat igen"),
+                ("till", "2099-12-31"),
+            ],
+        )
+        .await;
+    page.assert_contains("data-verdict=\"ready\"");
     let done = s.app.post_form(page_url, &[("_csrf", &page.csrf())]).await;
     assert_eq!(done.status, 200);
     done.assert_contains("Versionen är släppt");

@@ -366,12 +366,12 @@ async fn every_role_and_action(backend: Backend) {
         (
             "start a scenario run",
             Box::new(|_| (format!("POST {V}/korningar"), vec![])),
-            [L, A, A, A, A],
+            [L, R, R, R, A],
         ),
         (
             "start a comparison",
             Box::new(|_| (format!("POST {V}/jamforelse"), vec![])),
-            [L, A, A, A, A],
+            [L, R, R, R, A],
         ),
         (
             "create a user",

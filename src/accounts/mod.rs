@@ -61,7 +61,8 @@ pub struct User {
 /// What someone may try to do. Each state-changing handler names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action<'a> {
-    /// Start a scenario run or a comparison (no decision, only evidence).
+    /// Start a scenario run or a comparison (no decision, only evidence;
+    /// e-kontoret's, since each costs a browser per variant).
     ProduceEvidence,
     /// Comment on a service version, for this municipality (None: regional).
     Comment(Option<&'a str>),
@@ -110,7 +111,6 @@ impl User {
                 }
                 Role::LegalAdviser | Role::EKontoret => true,
             },
-            Action::ProduceEvidence => true,
             Action::Comment(Some(m)) => match self.role {
                 Role::Reviewer => self.speaks_for(m),
                 // Legal advisers and e-kontoret comment as themselves, on any variant.
@@ -119,7 +119,10 @@ impl User {
             Action::Comment(None) => self.role != Role::Reviewer || !self.municipalities.is_empty(),
             Action::Endorse(m) | Action::AnswerRound(m) => self.speaks_for(m),
             Action::Assess => self.role == Role::LegalAdviser,
-            Action::Triage
+            // Runs and comparisons are e-kontoret's tools: what a run costs
+            // (a Chromium per cell) is theirs to spend.
+            Action::ProduceEvidence
+            | Action::Triage
             | Action::DecideDeviation
             | Action::OpenRound
             | Action::Release
@@ -161,6 +164,7 @@ mod tests {
         let e = user(Role::EKontoret, &[]);
         assert!(l.may(Action::Assess) && !e.may(Action::Assess));
         for a in [
+            Action::ProduceEvidence,
             Action::Triage,
             Action::DecideDeviation,
             Action::OpenRound,

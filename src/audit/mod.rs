@@ -10,6 +10,7 @@ pub fn in_words(action: &str) -> String {
         "import" => "Importerade en version",
         "release" => "Släppte en version",
         "release.waive" => "Gav undantag från ett hinder",
+        "release.waiver.withdraw" => "Återkallade ett undantag",
         "comment.create" => "Lämnade en synpunkt",
         "comment.reply" => "Svarade på en synpunkt",
         "comment.edit" => "Ändrade en synpunkt",

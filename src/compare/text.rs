@@ -10,6 +10,10 @@ pub enum Op {
     Same,
     Removed,
     Added,
+    /// Text that is in both, at another place: where it was…
+    MovedAway,
+    /// …and where it is now.
+    MovedHere,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +42,36 @@ pub fn diff(reference: &str, candidate: &str) -> Vec<Segment> {
             }),
         }
     }
+    mark_moves(&mut out);
     out
+}
+
+fn normalized(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A removal and an addition of the same words (a field or paragraph that
+/// moved) read as one move, not as two changes.
+fn mark_moves(segments: &mut [Segment]) {
+    let mut taken = vec![false; segments.len()];
+    for i in 0..segments.len() {
+        if segments[i].op != Op::Removed {
+            continue;
+        }
+        let words = normalized(&segments[i].text);
+        // One short word (a changed "och") is an edit, not a move.
+        if words.chars().count() < 6 {
+            continue;
+        }
+        let found = (0..segments.len()).find(|&j| {
+            !taken[j] && segments[j].op == Op::Added && normalized(&segments[j].text) == words
+        });
+        if let Some(j) = found {
+            taken[j] = true;
+            segments[i].op = Op::MovedAway;
+            segments[j].op = Op::MovedHere;
+        }
+    }
 }
 
 pub fn changed(segments: &[Segment]) -> bool {
@@ -52,9 +85,13 @@ pub fn changed(segments: &[Segment]) -> bool {
 pub fn change_summary(segments: &[Segment]) -> Vec<String> {
     segments
         .iter()
-        .filter(|s| s.op != Op::Same && !s.text.trim().is_empty())
+        .filter(|s| s.op != Op::Same && s.op != Op::MovedAway && !s.text.trim().is_empty())
         .map(|s| {
-            let sign = if s.op == Op::Added { '+' } else { '-' };
+            let sign = match s.op {
+                Op::Added => '+',
+                Op::MovedHere => '~',
+                _ => '-',
+            };
             format!(
                 "{sign}{}",
                 s.text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -116,6 +153,16 @@ pub fn to_html(segments: &[Segment], context_chars: usize) -> String {
                 out.push_str(&escape(&s.text));
                 out.push_str("</ins>");
             }
+            Op::MovedAway => {
+                out.push_str("<span class=\"moved-away\" data-moved=\"away\"><span class=\"visually-hidden\">(flyttat härifrån) </span>");
+                out.push_str(&escape(&s.text));
+                out.push_str("</span>");
+            }
+            Op::MovedHere => {
+                out.push_str("<span class=\"moved-here\" data-moved=\"here\"><span class=\"visually-hidden\">(flyttat hit) </span>");
+                out.push_str(&escape(&s.text));
+                out.push_str("</span>");
+            }
         }
     }
     out
@@ -129,6 +176,29 @@ mod tests {
     fn one_changed_word_is_one_removal_and_one_addition() {
         let s = diff("Beskriv störningen kort", "Beskriv olägenheten kort");
         assert!(changed(&s));
+        assert_eq!(change_summary(&s), vec!["-störningen", "+olägenheten"]);
+    }
+
+    #[test]
+    fn a_moved_field_reads_as_moved() {
+        let s = diff(
+            "Adress\nFastighetsbeteckning\nBeskriv olägenheten",
+            "Fastighetsbeteckning\nAdress\nBeskriv olägenheten",
+        );
+        assert!(changed(&s), "a move is a change");
+        let html = to_html(&s, 40);
+        assert!(
+            html.contains("data-moved=\"away\"") && html.contains("data-moved=\"here\""),
+            "{html}"
+        );
+        assert!(!html.contains("<del>") && !html.contains("<ins>"), "{html}");
+        assert!(
+            change_summary(&s).iter().all(|c| c.starts_with('~')),
+            "{:?}",
+            change_summary(&s)
+        );
+        // A changed short word is still an edit.
+        let s = diff("Beskriv störningen kort", "Beskriv olägenheten kort");
         assert_eq!(change_summary(&s), vec!["-störningen", "+olägenheten"]);
     }
 

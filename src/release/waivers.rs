@@ -15,6 +15,19 @@ pub struct Waiver {
     pub expires: String,
     pub decided_by: String,
     pub decided_at: String,
+    /// Who withdrew it and when, if someone did.
+    pub withdrawn: Option<(String, String)>,
+}
+
+impl Waiver {
+    pub fn expired(&self) -> bool {
+        crate::reviews::rounds::is_past(&self.expires, chrono::Utc::now())
+    }
+
+    /// In force: neither withdrawn nor past its date.
+    pub fn in_force(&self) -> bool {
+        self.withdrawn.is_none() && !self.expired()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +36,8 @@ pub enum WaiverError {
     Reason,
     #[error("Ange ett slutdatum (ÅÅÅÅ-MM-DD) som inte har passerat.")]
     Expiry,
+    #[error("Undantaget finns inte eller är redan återkallat.")]
+    Missing,
     #[error("databas: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -58,15 +73,54 @@ pub async fn grant(
     Ok(())
 }
 
-/// Waivers of a version that have not expired.
+/// Waivers of a version that are in force (not withdrawn, not expired).
 pub async fn active(db: &Store, version_id: i64) -> Result<Vec<Waiver>, sqlx::Error> {
-    let now = chrono::Utc::now();
-    Ok(sqlx::query("select id, blocker, reason, expires, decided_by, decided_at from waivers where version_id = $1 order by id desc")
+    Ok(all(db, version_id)
+        .await?
+        .into_iter()
+        .filter(Waiver::in_force)
+        .collect())
+}
+
+/// Every waiver of a version, newest first, also withdrawn and expired ones.
+pub async fn all(db: &Store, version_id: i64) -> Result<Vec<Waiver>, sqlx::Error> {
+    Ok(sqlx::query("select id, blocker, reason, expires, decided_by, decided_at, withdrawn_by, withdrawn_at from waivers where version_id = $1 order by id desc")
         .bind(version_id)
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(|r| Waiver { id: r.get(0), blocker: r.get(1), reason: r.get(2), expires: r.get(3), decided_by: r.get(4), decided_at: r.get(5) })
-        .filter(|w| !crate::reviews::rounds::is_past(&w.expires, now))
+        .map(|r| Waiver {
+            id: r.get(0),
+            blocker: r.get(1),
+            reason: r.get(2),
+            expires: r.get(3),
+            decided_by: r.get(4),
+            decided_at: r.get(5),
+            withdrawn: match (r.get::<Option<String>, _>(6), r.get::<Option<String>, _>(7)) {
+                (Some(by), Some(at)) => Some((by, at)),
+                _ => None,
+            },
+        })
         .collect())
+}
+
+/// Withdraw a waiver in force: its blocker blocks again.
+pub async fn withdraw(db: &Store, version_id: i64, id: i64, by: &User) -> Result<(), WaiverError> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("select blocker, reason, expires from waivers where id = $1 and version_id = $2 and withdrawn_at is null")
+        .bind(id)
+        .bind(version_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(WaiverError::Missing)?;
+    let (blocker, reason, expires): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    sqlx::query("update waivers set withdrawn_by = $1, withdrawn_at = $2 where id = $3")
+        .bind(&by.name)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit(&mut tx, &by.username, "release.waiver.withdraw", &blocker, &json!({ "version_id": version_id, "before": { "reason": reason, "expires": expires }, "after": null })).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(v, get(page).post(release))
         .route(&format!("{v}/undantag"), post(waive))
+        .route(&format!("{v}/undantag/{{id}}/aterkalla"), post(withdraw))
         .route(&format!("{v}/rapport.html"), get(report_html))
         .route("/oversikt", get(dashboard))
 }
@@ -33,6 +34,48 @@ struct Group {
     title: &'static str,
     /// Each blocker with its number on the page (its waiver form's ids).
     blockers: Vec<(usize, gate::Blocker)>,
+    /// The same, by municipality ("Hela tjänsten" first), for folding.
+    by_municipality: Vec<Fold>,
+    /// "12 väntar i Karlstad (5), Kil (7)".
+    summary: String,
+}
+
+/// Blockers numbered on the page.
+type Numbered = Vec<(usize, gate::Blocker)>;
+/// A municipality's name and its blockers.
+type Fold = (String, Numbered);
+
+/// A condition's blockers by municipality, and the line that sums them up.
+fn folded(state: &AppState, blockers: &[(usize, gate::Blocker)]) -> (Vec<Fold>, String) {
+    let mut by: Vec<(Option<String>, Numbered)> = Vec::new();
+    for (n, b) in blockers {
+        match by.iter_mut().find(|(m, _)| *m == b.municipality) {
+            Some((_, list)) => list.push((*n, b.clone())),
+            None => by.push((b.municipality.clone(), vec![(*n, b.clone())])),
+        }
+    }
+    let name = |m: &Option<String>| match m {
+        Some(m) => state.registry.short_name(m),
+        None => "Hela tjänsten".to_string(),
+    };
+    by.sort_by_key(|(m, _)| {
+        (
+            m.is_some(),
+            crate::municipalities::swedish_sort_key(&name(m)),
+        )
+    });
+    let parts: Vec<String> = by
+        .iter()
+        .map(|(m, list)| format!("{} ({})", name(m), list.len()))
+        .collect();
+    let summary = match blockers.len() {
+        0 => String::new(),
+        n => format!("{n} hinder: {}", parts.join(", ")),
+    };
+    (
+        by.into_iter().map(|(m, list)| (name(&m), list)).collect(),
+        summary,
+    )
 }
 
 /// A waiver that was refused: what was typed, shown again in its form with
@@ -56,12 +99,24 @@ struct ReleasePage {
     can_release: bool,
     error: Option<String>,
     refused: Option<RefusedWaiver>,
+    /// Every waiver of the version with what it lifts, in words.
+    waivers: Vec<(waivers::Waiver, String)>,
 }
 
 impl ReleasePage {
     /// What was typed into this blocker's waiver form before it was refused.
     fn typed(&self, key: &str) -> Option<&RefusedWaiver> {
         self.refused.as_ref().filter(|r| r.blocker == key)
+    }
+
+    /// A municipality's blockers are shown open when they are few, or when
+    /// a refused waiver among them waits to be corrected.
+    fn opened(&self, list: &[(usize, gate::Blocker)]) -> bool {
+        list.len() <= 3
+            || self
+                .refused
+                .as_ref()
+                .is_some_and(|r| list.iter().any(|(_, b)| b.key == r.blocker))
     }
 
     /// The field the error summary links to.
@@ -90,16 +145,39 @@ async fn view(
     let groups = g
         .conditions
         .iter()
-        .map(|c| Group {
-            condition: *c,
-            title: c.swedish(),
-            blockers: g
+        .map(|c| {
+            let blockers: Vec<(usize, gate::Blocker)> = g
                 .blockers
                 .iter()
                 .enumerate()
                 .filter(|(_, b)| b.condition == *c)
                 .map(|(n, b)| (n, b.clone()))
-                .collect(),
+                .collect();
+            let (by_municipality, summary) = folded(state, &blockers);
+            Group {
+                condition: *c,
+                title: c.swedish(),
+                blockers,
+                by_municipality,
+                summary,
+            }
+        })
+        .collect();
+    let words = |key: &str| {
+        g.waived
+            .iter()
+            .map(|(b, _)| b)
+            .chain(g.blockers.iter())
+            .find(|b| b.key == key)
+            .map(|b| b.message.clone())
+            .unwrap_or_else(|| "Ett hinder som inte längre finns".into())
+    };
+    let waivers = waivers::all(&state.store, v.id)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let what = words(&w.blocker);
+            (w, what)
         })
         .collect();
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
@@ -111,6 +189,7 @@ async fn view(
         can_release: u.may(Action::Release),
         error,
         refused,
+        waivers,
         g,
         version: v,
     })?;
@@ -206,6 +285,31 @@ async fn waive(
             *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             Ok(r)
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Withdraw a waiver: its blocker blocks again (audited).
+async fn withdraw(
+    State(state): State<AppState>,
+    Path((service, ver, id)): Path<(String, String, i64)>,
+    headers: HeaderMap,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::Release)?;
+    let v = state.require_version(&service, &ver).await?;
+    match waivers::withdraw(&state.store, v.id, id, &u).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
+        }
+        Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => Err(WebError::NotFound(e.to_string())),
     }
 }
 

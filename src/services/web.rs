@@ -76,7 +76,7 @@ async fn version(
         version: v,
         rows,
         can_run: crate::web::session::user()
-            .is_some_and(|u| u.role == crate::accounts::Role::EKontoret),
+            .is_some_and(|u| u.may(crate::accounts::Action::ProduceEvidence)),
     })?;
     Ok(crate::web::with_cookie(html, set_cookie))
 }

@@ -162,7 +162,7 @@ async fn matrix(
     );
     let html = render(&MatrixPage {
         can_compare: crate::web::session::user()
-            .is_some_and(|u| u.role == crate::accounts::Role::EKontoret),
+            .is_some_and(|u| u.may(crate::accounts::Action::ProduceEvidence)),
         page: Page::plain(&title),
         csrf,
         steps: steps

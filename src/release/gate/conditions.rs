@@ -124,6 +124,15 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
             None,
         ));
     }
+    // Each deviation is decided where its change is: the queue item that
+    // holds it (one decision for the same change in several municipalities).
+    let item_of: std::collections::HashMap<i64, String> = crate::compare::changes::items(&g.judged)
+        .into_iter()
+        .flat_map(|i| {
+            let key = i.key.clone();
+            i.deviations().into_iter().map(move |d| (d.id, key.clone()))
+        })
+        .collect();
     for j in g
         .judged
         .iter()
@@ -154,10 +163,10 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
                 name(&d.municipality),
                 d.summary
             ),
-            Some(format!(
-                "{base}/jamforelse/{}?steg={}",
-                d.municipality, d.step
-            )),
+            Some(match item_of.get(&d.id) {
+                Some(key) => format!("{base}/jamforelse/ko/{key}"),
+                None => format!("{base}/jamforelse/{}?steg={}", d.municipality, d.step),
+            }),
             d.detail["diff"].as_str().map(str::to_string),
         ));
     }
