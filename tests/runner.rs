@@ -800,6 +800,9 @@ async fn provrums_own_pages_pass_axe_core() {
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/checklistor/grundkrav/gdpr-information"
             .to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/checklistor/konflikter".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/release".to_string(),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse/ko".to_string(),
+        "/oversikt".to_string(),
         format!("/synpunkter/{comment}"),
         "/".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1".to_string(),
