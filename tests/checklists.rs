@@ -297,7 +297,7 @@ async fn the_wcag_item_fails_on_planted_defects_and_passes_the_clean_variant() {
     let base = "id: tillganglighet\nversion: 1.0.0\ntitle: Tillgänglighetsprov\nauthentication: { required: true }\nreceipt: { text: Tack }\npersonal_data: { controller: X, purpose: Y, legal_basis: Z, retention: W }\nsteps:\n  - id: steg\n    title: Ett steg\n    fields:\n      - id: namn\n        type: text\n        label: Namn\n";
     let files = vec![
         ("service.yaml".to_string(), base.to_string()),
-        ("variants/eda.yaml".to_string(), "branding: { colour: \"#ffff66\" }\nfields:\n  namn:\n    required: true\n    label: \" \"\n".to_string()),
+        ("variants/eda.yaml".to_string(), "branding: { colour: \"#1f4e79\" }\nfields:\n  namn:\n    required: true\n    label: \" \"\n".to_string()),
         ("variants/kil.yaml".to_string(), String::new()),
     ];
     let pkg =
@@ -306,6 +306,7 @@ async fn the_wcag_item_fails_on_planted_defects_and_passes_the_clean_variant() {
     provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
+    common::plant_brand_colour(&app.store, "tillganglighet", "eda", "#ffff66").await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a11y.yaml");
     std::fs::write(&file, "title: Tillgänglighet\nservice: tillganglighet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - start\n  - sign_in\n  - checkpoint: steget\n").unwrap();

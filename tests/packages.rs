@@ -62,6 +62,8 @@ fn a_broken_package_yields_file_line_col_errors_for_every_planted_mistake() {
     let pkg = dir.path().join("trasig");
     write(&pkg, "service.yaml", BROKEN_BASE);
     write(&pkg, "variants/arvkia.yaml", "contact: { name: Arvika }\n");
+    // White text on the brand colour must be readable (WCAG 2.1 AA).
+    write(&pkg, "variants/sunne.yaml", "contact: { name: Sunne }\nbranding: { colour: \"#ffff66\" }\n");
     write(
         &pkg,
         "variants/eda.yaml",
@@ -116,6 +118,10 @@ fn a_broken_package_yields_file_line_col_errors_for_every_planted_mistake() {
         format!(
             "{}:5:21: `blue` is not a colour (at branding.colour)",
             v("kil")
+        ),
+        format!(
+            "{}:2:21: `#ffff66` gives the white text on it a contrast of 1.1:1; WCAG 2.1 AA needs 4.5:1 (at branding.colour)\n    hint: use a darker shade, e.g. #",
+            v("sunne")
         ),
     ];
     for e in &expected {

@@ -379,9 +379,20 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     app.login_as("granskare", provrum::accounts::Role::Reviewer, &["hammaro"])
         .await;
     let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;
-    // Running every scenario is e-kontoret's tool: a reviewer is not offered it
-    // (the route itself stays open to every role, as the role matrix says).
+    // Running every scenario is e-kontoret's tool: a reviewer is neither
+    // offered it nor allowed it.
     assert!(!version.body.contains("data-action=\"start-run\""));
+    let as_reviewer = app
+        .post_form(
+            "/tjanster/anmalan-varmepump/1.0.0/korningar",
+            &[("_csrf", &version.csrf())],
+        )
+        .await;
+    assert_eq!(as_reviewer.status, 403);
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;
+    version.assert_contains("data-action=\"start-run\"");
     // Without the CSRF token the run is refused.
     let refused = app
         .post_form(
@@ -452,7 +463,7 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
     assert!(res.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
     let list = app.get("/korningar").await;
     list.assert_contains("Anmälan om installation av värmepump 1.0.0");
-    list.assert_contains("granskare");
+    list.assert_contains("ekontoret");
     assert_no_browser_left();
 }
 
@@ -615,7 +626,7 @@ async fn planted_accessibility_defects_are_flagged_on_their_step_and_the_clean_v
     let base = "id: tillganglighet\nversion: 1.0.0\ntitle: Tillgänglighetsprov\nauthentication: { required: true }\nreceipt: { text: Tack }\npersonal_data: { controller: X, purpose: Y, legal_basis: Z, retention: W }\nsteps:\n  - id: steg\n    title: Ett steg\n    fields:\n      - id: namn\n        type: text\n        label: Namn\n";
     let files = vec![
         ("service.yaml".to_string(), base.to_string()),
-        ("variants/eda.yaml".to_string(), "branding: { colour: \"#ffff66\" }\nfields:\n  namn:\n    required: true\n    label: \" \"\n".to_string()),
+        ("variants/eda.yaml".to_string(), "branding: { colour: \"#1f4e79\" }\nfields:\n  namn:\n    required: true\n    label: \" \"\n".to_string()),
         ("variants/kil.yaml".to_string(), String::new()),
     ];
     let pkg = provrum::services::from_files(
@@ -632,6 +643,7 @@ async fn planted_accessibility_defects_are_flagged_on_their_step_and_the_clean_v
     )
     .await
     .expect("import");
+    common::plant_brand_colour(&app.store, "tillganglighet", "eda", "#ffff66").await;
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("a11y.yaml");
     std::fs::write(&file, "title: Tillgänglighet\nservice: tillganglighet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - start\n  - sign_in\n  - checkpoint: steget\n").expect("write");

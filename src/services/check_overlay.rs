@@ -45,15 +45,28 @@ pub fn overlay(d: &mut Decoder, b: &BaseService, o: &Overlay, registry: &Registr
             );
         }
     }
-    if let Some(c) = &o.branding.colour
-        && !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
-    {
-        d.error_hint(
-            at("branding.colour"),
-            "branding.colour",
-            format!("`{c}` is not a colour"),
-            "write it as #rrggbb",
-        );
+    if let Some(c) = &o.branding.colour {
+        match crate::services::contrast::with_white(c) {
+            None => d.error_hint(
+                at("branding.colour"),
+                "branding.colour",
+                format!("`{c}` is not a colour"),
+                "write it as #rrggbb",
+            ),
+            // The header and buttons put white text on the brand colour.
+            Some(ratio) if ratio < crate::services::contrast::AA => d.error_hint(
+                at("branding.colour"),
+                "branding.colour",
+                format!(
+                    "`{c}` gives the white text on it a contrast of {ratio:.1}:1; WCAG 2.1 AA needs 4.5:1"
+                ),
+                format!(
+                    "use a darker shade, e.g. {}",
+                    crate::services::contrast::darkened(c)
+                ),
+            ),
+            Some(_) => {}
+        }
     }
     let base_fields: Vec<&Field> = b.steps.iter().flat_map(|s| &s.fields).collect();
     let steps: HashMap<&str, &Step> = b.steps.iter().map(|s| (s.id.as_str(), s)).collect();

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod changes;
 mod check;
 mod check_overlay;
+pub mod contrast;
 pub mod merge;
 pub mod model;
 pub mod package;

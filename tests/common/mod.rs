@@ -340,6 +340,24 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Give a stored variant a brand colour `validate` would refuse (white text
+/// cannot be read on it), as a package imported before that rule would
+/// have it: for tests of what axe-core finds in a run. The package must
+/// have been imported with the brand colour `#1f4e79`.
+pub async fn plant_brand_colour(store: &Store, service: &str, municipality: &str, colour: &str) {
+    let done = sqlx::query(
+        "update variants set definition = replace(definition, '#1f4e79', $1)
+         where municipality = $2 and version_id in (select id from service_versions where service_id = $3)",
+    )
+    .bind(colour)
+    .bind(municipality)
+    .bind(service)
+    .execute(&store.pool)
+    .await
+    .expect("plant the brand colour");
+    assert_eq!(done.rows_affected(), 1, "one variant takes the colour");
+}
+
 /// A tiny valid PNG (1×1 pixel).
 pub fn png() -> Vec<u8> {
     vec![
