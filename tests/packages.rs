@@ -63,7 +63,11 @@ fn a_broken_package_yields_file_line_col_errors_for_every_planted_mistake() {
     write(&pkg, "service.yaml", BROKEN_BASE);
     write(&pkg, "variants/arvkia.yaml", "contact: { name: Arvika }\n");
     // White text on the brand colour must be readable (WCAG 2.1 AA).
-    write(&pkg, "variants/sunne.yaml", "contact: { name: Sunne }\nbranding: { colour: \"#ffff66\" }\n");
+    write(
+        &pkg,
+        "variants/sunne.yaml",
+        "contact: { name: Sunne }\nbranding: { colour: \"#ffff66\" }\n",
+    );
     write(
         &pkg,
         "variants/eda.yaml",

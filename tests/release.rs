@@ -239,7 +239,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
                 })
             },
             "deviations:kil:base:steg/steg:text:abc",
-            "Avvikelsen (text) mot basen på ”steg/steg” i Kil är inte godkänd",
+            "Avvikelsen i texten mot basen på steget ”steg” i Kil är inte godkänd",
         ),
         (
             "checklists",
@@ -929,4 +929,19 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         g.blockers.iter().any(|b| b.key.contains(":1.0.0:")),
         "the change against the release is named"
     );
+}
+
+/// Before a review round is opened, the dashboard says so once per service
+/// instead of "inget svar" in every municipality's cell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_says_once_that_no_round_is_open() {
+    let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    app.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let dash = app.get("/oversikt").await;
+    assert_eq!(dash.status, 200);
+    dash.assert_contains("data-no-round=\"anmalan-om-olagenhet\"");
+    assert!(!dash.body.contains("inget svar"), "{}", dash.body);
 }

@@ -343,6 +343,8 @@ struct DashRow {
     verdict: Verdict,
     blockers: usize,
     released: Option<String>,
+    /// Whether a review round was opened: without one, the row says so once.
+    has_round: bool,
     /// Per municipality: (id, short name, state label, css class).
     cells: Vec<(String, String, &'static str)>,
 }
@@ -407,6 +409,7 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
             verdict: g.verdict,
             blockers: g.blockers.len(),
             released,
+            has_round: round.is_some(),
             cells,
         });
     }

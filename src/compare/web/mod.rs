@@ -74,6 +74,8 @@ struct MatrixPage {
     rows: Vec<MatrixRow>,
     compared: bool,
     running: bool,
+    /// Captures done of all, while a comparison runs.
+    progress: Option<(i64, i64)>,
     failed: Option<String>,
     references: Vec<String>,
     pending: usize,
@@ -171,6 +173,10 @@ async fn matrix(
             .collect(),
         compared,
         running: job.as_ref().is_some_and(|j| j.running()),
+        progress: job
+            .as_ref()
+            .filter(|j| j.running() && j.total > 0)
+            .map(|j| (j.done, j.total)),
         failed: job.as_ref().and_then(|j| match j.status.as_str() {
             "failed" => j.error.clone(),
             "interrupted" => {

@@ -157,9 +157,9 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
             ),
             Some(&d.municipality),
             format!(
-                "Avvikelsen ({}) mot {against} på ”{}” i {} {what}: {}",
-                d.kind,
-                d.step,
+                "Avvikelsen i {} mot {against} på {} i {} {what}: {}",
+                kind_words(&d.kind),
+                page_words(&d.step),
                 name(&d.municipality),
                 d.summary
             ),
@@ -171,6 +171,33 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
         ));
     }
     out
+}
+
+/// What a deviation is about, in words ("texten", "bilden (mobil)").
+fn kind_words(kind: &str) -> String {
+    match kind {
+        "text" => "texten".into(),
+        "structure" => "formulärets uppbyggnad".into(),
+        "page" => "sidorna".into(),
+        "capture" => "fångsten".into(),
+        k => match k.strip_prefix("pixels:") {
+            Some(viewport) => format!("bilden ({viewport})"),
+            None => k.to_string(),
+        },
+    }
+}
+
+/// A captured page in words: "startsidan", "steget ”anlaggning”".
+fn page_words(step: &str) -> String {
+    match step {
+        "*" => "hela varianten".into(),
+        "start" => "startsidan".into(),
+        "logga-in" => "inloggningen".into(),
+        "granska" => "granskningssidan".into(),
+        "signera" => "signeringssidan".into(),
+        "kvittens" => "kvittensen".into(),
+        s => format!("steget ”{}”", s.trim_start_matches("steg/")),
+    }
 }
 
 /// 3. No blocking checklist item failed or unassessed (for participants).
