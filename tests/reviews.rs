@@ -604,6 +604,18 @@ on_both_backends! {
         assert!(page.contains("0 antar, 0 antar med synpunkter, 1 avstår, 15 har inte svarat ännu, 0 är sena."), "{page}");
         assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""));
         assert!(page.contains("Vi behåller vår egen e-tjänst med kartstöd"));
+        // E-kontoret moves the deadline; not into the past, and a reviewer may not.
+        let (status, _, page) = e.post(&format!("{V}/omgang/sista-dag"), &[("deadline", "2020-01-01")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("redan passerat"), "{page}");
+        let (status, _, _) = a.post(&format!("{V}/omgang/sista-dag"), &[("deadline", "2099-06-30")]).await;
+        assert_eq!(status, 403);
+        let (status, _, page) = e.post(&format!("{V}/omgang/sista-dag"), &[("deadline", "2099-06-30")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Sista svarsdag: <strong>2099-06-30</strong>"), "{page}");
+        assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""), "the answer stands");
+        let moved: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'round.deadline'").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(moved, 1);
         // A round whose deadline has passed: everyone who did not answer is late.
         let v = provrum::services::store::find_version(&app.store, "anmalan-varmepump", None).await.unwrap().unwrap();
         sqlx::query("insert into review_rounds (version_id, deadline, opened_by, opened_at) values ($1, '2020-01-01', 'test', '2019-12-01T00:00:00.000Z')").bind(v.id).execute(&app.store.pool).await.unwrap();

@@ -20,6 +20,7 @@ pub fn in_words(action: &str) -> String {
         "comment.endorse.withdraw" => "Tog tillbaka ett instämmande",
         "comment.carry_over" => "Förde över synpunkter till en ny version",
         "round.open" => "Öppnade en granskningsomgång",
+        "round.deadline" => "Flyttade sista svarsdagen",
         "round.answer" => "Svarade i en granskningsomgång",
         "checklist.assess" => "Bedömde en punkt i en checklista",
         "checklist.position" => "Tog regional ställning i en checklista",

@@ -138,6 +138,43 @@ pub async fn open(
     Ok(id)
 }
 
+/// Move the deadline of a round (earlier or later, not into the past):
+/// the municipalities' answers stand, late or not is judged by the new day.
+pub async fn move_deadline(
+    db: &Store,
+    round_id: i64,
+    deadline: &str,
+    actor: &User,
+) -> Result<(), RoundError> {
+    if deadline_end(deadline).is_none() {
+        return Err(RoundError::Deadline);
+    }
+    if is_past(deadline, Utc::now()) {
+        return Err(RoundError::DeadlineInPast);
+    }
+    let mut tx = db.begin().await?;
+    let before: String = sqlx::query("select deadline from review_rounds where id = $1")
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    sqlx::query("update review_rounds set deadline = $1 where id = $2")
+        .bind(deadline)
+        .bind(round_id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &actor.username,
+        "round.deadline",
+        &format!("omgång #{round_id}"),
+        &json!({ "before": { "deadline": before }, "after": { "deadline": deadline } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn latest(db: &Store, version_id: i64) -> Result<Option<Round>, sqlx::Error> {
     Ok(sqlx::query("select id, version_id, deadline, opened_by, opened_at from review_rounds where version_id = $1 order by id desc limit 1")
         .bind(version_id)

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
             get(round::round_page).post(round::open_round),
         )
         .route(&format!("{v}/omgang/svar"), post(round::answer_round))
+        .route(&format!("{v}/omgang/sista-dag"), post(round::move_deadline))
         .route("/synpunkter/{id}", get(thread::show))
         .route("/synpunkter/{id}/svar", post(thread::reply))
         .route("/synpunkter/{id}/instam", post(thread::endorse))

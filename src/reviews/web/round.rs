@@ -170,6 +170,35 @@ pub(super) async fn open_round(
     }
 }
 
+/// E-kontoret moves the round's deadline (earlier or later).
+pub(super) async fn move_deadline(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::OpenRound)?;
+    let v = state.require_version(&service, &ver).await?;
+    let Some(round) = rounds::latest(&state.store, v.id).await? else {
+        return Err(WebError::BadRequest(
+            "Ingen granskningsomgång är öppnad för versionen.".into(),
+        ));
+    };
+    match rounds::move_deadline(&state.store, round.id, form.deadline.trim(), &u).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
+        }
+        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
+            .await
+            .map(|mut r| {
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+                r
+            }),
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct AnswerForm {
     #[serde(rename = "_csrf", default)]
