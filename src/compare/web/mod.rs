@@ -94,15 +94,7 @@ async fn matrix(
     let v = state.require_version(&service, &ver).await?;
     let judged = super::judged(&state.store, &service, v.id).await?;
     let variants = state.variants(v.id).await?;
-    let titles: HashMap<String, String> = variants
-        .first()
-        .map(|x| {
-            x.steps
-                .iter()
-                .map(|s| (s.id.clone(), s.title.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let titles = view::step_titles(&variants);
     // Columns: the walk's pages in order, then any other page a deviation names.
     let mut steps: Vec<String> = vec!["*".into(), "start".into(), "logga-in".into()];
     if let Some(x) = variants.first() {

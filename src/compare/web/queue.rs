@@ -97,15 +97,7 @@ async fn load(state: &AppState, service: &str, ver: &str) -> Result<Ctx, WebErro
     let version = state.require_version(service, ver).await?;
     let judged: Vec<Judged> = crate::compare::judged(&state.store, service, version.id).await?;
     let variants = state.variants(version.id).await?;
-    let titles = variants
-        .first()
-        .map(|x| {
-            x.steps
-                .iter()
-                .map(|s| (s.id.clone(), s.title.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let titles = super::view::step_titles(&variants);
     Ok(Ctx {
         items: changes::items(&judged),
         version,

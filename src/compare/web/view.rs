@@ -5,6 +5,19 @@ use std::collections::HashMap;
 
 use crate::compare::{Judged, Status};
 
+/// Step titles by step id, from the first variant (the walk's page names).
+pub(super) fn step_titles(variants: &[crate::services::Variant]) -> HashMap<String, String> {
+    variants
+        .first()
+        .map(|x| {
+            x.steps
+                .iter()
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A page's name in Swedish.
 pub(super) fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
     match step {

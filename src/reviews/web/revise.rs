@@ -48,9 +48,7 @@ pub(super) async fn triage(
         reason: form.skal,
         error,
     };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
+    refused_on_thread(&state, &headers, c, refused).await
 }
 
 #[derive(Deserialize)]
@@ -87,9 +85,7 @@ pub(super) async fn reclassify(
         note: form.anteckning,
         error,
     };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    Ok(r)
+    refused_on_thread(&state, &headers, c, refused).await
 }
 
 pub(super) async fn edit(
@@ -115,7 +111,17 @@ pub(super) async fn edit(
         text: form.text,
         error,
     };
-    let mut r = page(&state, &headers, c, Some(refused)).await?;
+    refused_on_thread(&state, &headers, c, refused).await
+}
+
+/// Back to the thread with the refused change and what was typed (400).
+async fn refused_on_thread(
+    state: &AppState,
+    headers: &HeaderMap,
+    c: crate::reviews::Comment,
+    refused: Refused,
+) -> Result<Response, WebError> {
+    let mut r = page(state, headers, c, Some(refused)).await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
 }

@@ -160,13 +160,7 @@ pub(super) async fn open_round(
             });
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
-        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
-            .await
-            .map(|mut r| {
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                r
-            }),
+        Err(e) => refused(&state, &headers, v, e).await,
     }
 }
 
@@ -189,13 +183,7 @@ pub(super) async fn move_deadline(
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
-        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
-            .await
-            .map(|mut r| {
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                r
-            }),
+        Err(e) => refused(&state, &headers, v, e).await,
     }
 }
 
@@ -234,12 +222,22 @@ pub(super) async fn answer_round(
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
-        Err(rounds::RoundError::Db(e)) => Err(WebError::Db(e)),
-        Err(e) => round_view(&state, &headers, v, Some(e.to_string()))
-            .await
-            .map(|mut r| {
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                r
-            }),
+        Err(e) => refused(&state, &headers, v, e).await,
     }
+}
+
+/// A refused round action: back to the round page with the reason (400);
+/// a database failure is a 500.
+async fn refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: crate::services::store::VersionSummary,
+    e: rounds::RoundError,
+) -> Result<Response, WebError> {
+    if let rounds::RoundError::Db(e) = e {
+        return Err(WebError::Db(e));
+    }
+    let mut r = round_view(state, headers, v, Some(e.to_string())).await?;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(r)
 }
