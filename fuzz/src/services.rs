@@ -4,6 +4,8 @@
 mod check;
 #[path = "../../src/services/check_overlay.rs"]
 mod check_overlay;
+#[path = "../../src/services/contrast.rs"]
+pub mod contrast;
 #[path = "../../src/services/merge.rs"]
 pub mod merge;
 #[path = "../../src/services/model.rs"]
