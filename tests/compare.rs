@@ -392,6 +392,10 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     assert_eq!(cell.status, 200);
     cell.assert_contains("<del>störningen</del>");
     cell.assert_contains("<ins>olägenheten</ins>");
+    // A pixel change: the full-size view outlines the changed regions.
+    let kil = app.get(&format!("{base}/kil?steg=steg/om-dig")).await;
+    kil.assert_contains("data-full-size");
+    kil.assert_contains("data-region-outline");
     let text = report
         .deviations
         .iter()

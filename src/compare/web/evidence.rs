@@ -14,6 +14,11 @@ pub(in crate::compare) struct DeviationView {
     pub text_html: Option<String>,
     pub structure: Vec<String>,
     pub images: Option<(String, String, String)>,
+    /// The diff's size, and its boxes in the candidate's (and the diff's)
+    /// coordinates: changed regions and added bands, for outlining.
+    pub size: (u64, u64),
+    pub changed_boxes: Vec<(u64, u64, u64, u64)>,
+    pub added_boxes: Vec<(u64, u64, u64, u64)>,
     pub identical: usize,
 }
 
@@ -54,6 +59,26 @@ pub(in crate::compare) async fn evidence_views(
             (Some(a), Some(b), Some(c)) => Some((a.to_string(), b.to_string(), c.to_string())),
             _ => None,
         };
+        let boxes = |key: &str| -> Vec<(u64, u64, u64, u64)> {
+            d[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    Some((
+                        r["x"].as_u64()?,
+                        r["y"].as_u64()?,
+                        r["w"].as_u64()?,
+                        r["h"].as_u64()?,
+                    ))
+                })
+                .collect()
+        };
+        let size = (
+            d["width"].as_u64().unwrap_or(0),
+            d["height"].as_u64().unwrap_or(0),
+        );
+        let (changed_boxes, added_boxes) = (boxes("regions"), boxes("added"));
         let identical = stored
             .iter()
             .filter(|s| {
@@ -84,6 +109,9 @@ pub(in crate::compare) async fn evidence_views(
             text_html,
             structure,
             images,
+            size,
+            changed_boxes,
+            added_boxes,
             identical,
         });
     }
