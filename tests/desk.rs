@@ -9,16 +9,6 @@ use provrum::reviews::store::{NewComment, create};
 
 const SERVICE: &str = "anmalan-om-olagenhet";
 
-/// A date `days` from today, as a round's deadline.
-fn in_days(days: i64) -> String {
-    // Deadlines are Swedish calendar days (reviews::rounds::days_left).
-    let now = chrono::Utc::now();
-    (now + chrono::Duration::hours(provrum::clock::offset_hours(now))
-        + chrono::Duration::days(days))
-    .format("%Y-%m-%d")
-    .to_string()
-}
-
 on_both_backends! {
     async fn each_role_sees_what_waits_for_it(app) {
         let v = provrum::services::store::find_version(&app.store, SERVICE, None).await.unwrap().unwrap();
@@ -29,7 +19,7 @@ on_both_backends! {
         let store = &app.store;
         let user = |n: &'static str| async move { for_login(store, n).await.unwrap().unwrap().0 };
         let (eva, anna, kalle) = (user("eva").await, user("anna").await, user("kalle").await);
-        provrum::reviews::rounds::open(&app.store, v.id, &in_days(3), &eva).await.unwrap();
+        provrum::reviews::rounds::open(&app.store, v.id, &common::in_swedish_days(3), &eva).await.unwrap();
         let comment = |m: &str, class, body: &str, parent: Option<i64>| NewComment {
             service_id: SERVICE.into(),
             version_id: v.id,

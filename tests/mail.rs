@@ -167,15 +167,6 @@ fn decode_body(head: &str, body: &str) -> String {
     body.to_string()
 }
 
-fn in_days(days: i64) -> String {
-    // Deadlines are Swedish calendar days (reviews::rounds::days_left).
-    let now = chrono::Utc::now();
-    (now + chrono::Duration::hours(provrum::clock::offset_hours(now))
-        + chrono::Duration::days(days))
-    .format("%Y-%m-%d")
-    .to_string()
-}
-
 async fn person(
     app: &common::TestApp,
     name: &str,
@@ -248,7 +239,7 @@ async fn the_three_kinds_of_mail_are_sent_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    provrum::reviews::rounds::open(&app.store, v.id, &in_days(2), &eva)
+    provrum::reviews::rounds::open(&app.store, v.id, &common::in_swedish_days(2), &eva)
         .await
         .unwrap();
     // A round that closed long ago, answered late by Arvika.
@@ -256,11 +247,11 @@ async fn the_three_kinds_of_mail_are_sent_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    provrum::reviews::rounds::open(&app.store, old.id, &in_days(20), &eva)
+    provrum::reviews::rounds::open(&app.store, old.id, &common::in_swedish_days(20), &eva)
         .await
         .unwrap();
     sqlx::query("update review_rounds set deadline = $1 where version_id = $2")
-        .bind(in_days(-2))
+        .bind(common::in_swedish_days(-2))
         .bind(old.id)
         .execute(&app.store.pool)
         .await

@@ -358,6 +358,16 @@ pub async fn plant_brand_colour(store: &Store, service: &str, municipality: &str
     assert_eq!(done.rows_affected(), 1, "one variant takes the colour");
 }
 
+/// The Swedish calendar date `days` from today, as deadlines are written
+/// (`reviews::rounds::days_left` counts Swedish days).
+pub fn in_swedish_days(days: i64) -> String {
+    let now = chrono::Utc::now();
+    (now + chrono::Duration::hours(provrum::clock::offset_hours(now))
+        + chrono::Duration::days(days))
+    .format("%Y-%m-%d")
+    .to_string()
+}
+
 /// A tiny valid PNG (1×1 pixel).
 pub fn png() -> Vec<u8> {
     vec![

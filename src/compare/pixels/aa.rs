@@ -74,15 +74,13 @@ pub(super) fn subpixel_shift(
 /// Pearson correlation of the 5×5 brightness patches around (x, y); 0 when
 /// either is flat (no edge to have moved).
 fn patch_correlation(a: &RgbaImage, b: &RgbaImage, x: u32, y: u32, w: u32, h: u32) -> f64 {
-    let patch = |img: &RgbaImage| {
-        let mut v = Vec::with_capacity(25);
-        for yy in y.saturating_sub(2)..=(y + 2).min(h - 1) {
-            for xx in x.saturating_sub(2)..=(x + 2).min(w - 1) {
+    let patch = |img: &RgbaImage| -> Vec<f64> {
+        window(x, y, w, h, 2)
+            .map(|(xx, yy)| {
                 let p = img.get_pixel(xx, yy).0;
-                v.push(rgb2y(f64::from(p[0]), f64::from(p[1]), f64::from(p[2])));
-            }
-        }
-        v
+                rgb2y(f64::from(p[0]), f64::from(p[1]), f64::from(p[2]))
+            })
+            .collect()
     };
     let (pa, pb) = (patch(a), patch(b));
     let n = pa.len() as f64;
@@ -143,19 +141,23 @@ fn blended_shift(
 }
 
 /// Whether the pixel at (x1, y1) of `img` looks like anti-aliasing.
+/// The pixels within `r` of (x, y) inside a `w`×`h` image, row by row.
+fn window(x: u32, y: u32, w: u32, h: u32, r: u32) -> impl Iterator<Item = (u32, u32)> {
+    (y.saturating_sub(r)..=(y + r).min(h - 1))
+        .flat_map(move |yy| (x.saturating_sub(r)..=(x + r).min(w - 1)).map(move |xx| (xx, yy)))
+}
+
 /// Colour distance of the 3×3 means around (x, y) in both images.
 fn neighbourhood_delta(a: &RgbaImage, b: &RgbaImage, x: u32, y: u32, w: u32, h: u32) -> f64 {
     let mean = |img: &RgbaImage| {
         let mut sum = [0u32; 4];
         let mut n = 0;
-        for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-            for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                let p = img.get_pixel(xx, yy).0;
-                for c in 0..4 {
-                    sum[c] += p[c] as u32;
-                }
-                n += 1;
+        for (xx, yy) in window(x, y, w, h, 1) {
+            let p = img.get_pixel(xx, yy).0;
+            for c in 0..4 {
+                sum[c] += p[c] as u32;
             }
+            n += 1;
         }
         sum.map(|s| ((s + n / 2) / n) as u8)
     };

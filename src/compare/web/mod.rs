@@ -319,20 +319,12 @@ async fn decide(
     let decision = form.decision.as_str();
     let comment = form.comment.trim();
     let actor = user.name.as_str();
-    let problem = if !matches!(decision, "approved" | "flagged") {
-        Some("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.")
-    } else if decision == "flagged" && comment.is_empty() {
-        Some("Skriv en kommentar som säger vad som är fel när du flaggar en avvikelse.")
-    } else if comment.chars().count() > 2000 {
-        Some("Kommentaren får vara högst 2000 tecken.")
-    } else {
-        None
-    };
+    let problem = decision_problem(decision, comment, "en avvikelse");
     if let Some(message) = problem {
         // Back to the same page, the choice and the comment kept.
         let refused = Refused {
             deviation: d.id,
-            message: message.into(),
+            message,
             decision: form.decision.clone(),
             comment: form.comment.clone(),
         };
@@ -372,6 +364,22 @@ async fn decide(
         urlencode(&d.step)
     ))
     .into_response())
+}
+
+/// Why a decision cannot be saved, if it cannot: approve or flag, and a
+/// flag says what is wrong. `what` names the thing ("en avvikelse").
+pub(super) fn decision_problem(decision: &str, comment: &str, what: &str) -> Option<String> {
+    if !matches!(decision, "approved" | "flagged") {
+        Some("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.".into())
+    } else if decision == "flagged" && comment.is_empty() {
+        Some(format!(
+            "Skriv en kommentar som säger vad som är fel när du flaggar {what}."
+        ))
+    } else if comment.chars().count() > 2000 {
+        Some("Kommentaren får vara högst 2000 tecken.".into())
+    } else {
+        None
+    }
 }
 
 fn urlencode(s: &str) -> String {

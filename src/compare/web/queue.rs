@@ -300,17 +300,8 @@ pub(super) async fn decide(
         ));
     };
     let comment = form.comment.trim();
-    let problem = if !matches!(form.decision.as_str(), "approved" | "flagged") {
-        Some("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.")
-    } else if form.decision == "flagged" && comment.is_empty() {
-        Some("Skriv en kommentar som säger vad som är fel när du flaggar en ändring.")
-    } else if comment.chars().count() > 2000 {
-        Some("Kommentaren får vara högst 2000 tecken.")
-    } else {
-        None
-    };
-    if let Some(message) = problem {
-        let refused = (message.to_string(), form.decision, form.comment);
+    if let Some(message) = super::decision_problem(&form.decision, comment, "en ändring") {
+        let refused = (message, form.decision, form.comment);
         let mut r = item_view(&state, &headers, ctx, &key, Some(refused)).await?;
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return Ok(r);

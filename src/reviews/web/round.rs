@@ -174,11 +174,7 @@ pub(super) async fn move_deadline(
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::OpenRound)?;
     let v = state.require_version(&service, &ver).await?;
-    let Some(round) = rounds::latest(&state.store, v.id).await? else {
-        return Err(WebError::BadRequest(
-            "Ingen granskningsomgång är öppnad för versionen.".into(),
-        ));
-    };
+    let round = current(&state, &v).await?;
     match rounds::move_deadline(&state.store, round.id, form.deadline.trim(), &u).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
@@ -208,11 +204,7 @@ pub(super) async fn answer_round(
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::AnswerRound(&form.kommun))?;
     let v = state.require_version(&service, &ver).await?;
-    let Some(round) = rounds::latest(&state.store, v.id).await? else {
-        return Err(WebError::BadRequest(
-            "Ingen granskningsomgång är öppnad för versionen.".into(),
-        ));
-    };
+    let round = current(&state, &v).await?;
     let Some(answer) = Answer::parse(&form.svar) else {
         return Err(WebError::BadRequest(
             "Välj antar, antar med synpunkter eller avstår.".into(),
@@ -240,4 +232,14 @@ async fn refused(
     let mut r = round_view(state, headers, v, Some(e.to_string())).await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
+}
+
+/// The version's round, which an answer or a new deadline is for.
+async fn current(
+    state: &AppState,
+    v: &crate::services::store::VersionSummary,
+) -> Result<rounds::Round, WebError> {
+    rounds::latest(&state.store, v.id).await?.ok_or_else(|| {
+        WebError::BadRequest("Ingen granskningsomgång är öppnad för versionen.".into())
+    })
 }
