@@ -110,6 +110,35 @@ on_both_backends! {
         assert!(matches!(&receipt.verdict, Verdict::Unassessed(r) if r.contains("okänd i 3 av 3")), "{:?}", receipt.verdict);
     }
 
+    /// A municipality's own e-service elsewhere is named as not checked, never
+    /// counted as passed; when no variant could be checked a person must judge.
+    async fn variants_outside_the_test_room_are_named_not_passed(app) {
+        let v = import_small(&app, "1.0.0", "external_url: https://e-tjanster.eda.example/prov\n").await;
+        let eval = evaluate(&app.store, v, &fixture_lists()).await.unwrap();
+        let contact = eval.items.iter().find(|i| i.item.id == "kontakt").unwrap();
+        assert_eq!(contact.summary, "godkänd i alla 2; ej kontrollerad i Eda (egen e-tjänst utanför provrummet)");
+        assert_eq!(contact.verdict, Verdict::Ok);
+        // The WCAG item has no run at all: unknown for the hosted two, Eda named apart.
+        let wcag = eval.items.iter().find(|i| i.item.id == "wcag-21-aa").unwrap();
+        assert!(wcag.summary.contains("okänd i 2 av 2: Kil, Arvika") || wcag.summary.contains("okänd i 2 av 2: Arvika, Kil"), "{}", wcag.summary);
+        assert!(wcag.summary.ends_with("ej kontrollerad i Eda (egen e-tjänst utanför provrummet)"), "{}", wcag.summary);
+
+        // A service offered only by municipalities hosting their own: nothing checked.
+        let files = vec![
+            ("service.yaml".to_string(), SMALL.replace("id: prov", "id: egna")),
+            ("variants/eda.yaml".to_string(), "external_url: https://e-tjanster.eda.example/prov\n".to_string()),
+            ("variants/kil.yaml".to_string(), "external_url: https://e-tjanster.kil.example/prov\n".to_string()),
+        ];
+        let pkg = provrum::services::from_files(Path::new("egna"), files, Registry::builtin()).expect("valid");
+        provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test").await.expect("import");
+        let v2 = provrum::services::store::find_version(&app.store, "egna", None).await.unwrap().unwrap().id;
+        let eval = evaluate(&app.store, v2, &fixture_lists()).await.unwrap();
+        let contact = eval.items.iter().find(|i| i.item.id == "kontakt").unwrap();
+        assert!(!contact.summary.contains("godkänd i alla 0"), "{}", contact.summary);
+        assert_eq!(contact.summary, "ingen variant kunde kontrolleras automatiskt; ej kontrollerad i Eda, Kil (egna e-tjänster utanför provrummet)");
+        assert!(matches!(&contact.verdict, Verdict::Unassessed(r) if r.contains("en jurist behöver bedöma")), "{:?}", contact.verdict);
+    }
+
     /// Only legal advisers assess; two municipalities' opposite readings show side by side.
     async fn opposite_readings_appear_in_the_conflicts_view(app) {
         import_small(&app, "1.0.0", "").await;

@@ -24,6 +24,20 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// Why a municipality's own e-service elsewhere was not checked.
+pub const OUTSIDE: &str = "egen e-tjänst utanför provrummet";
+
+impl Outcome {
+    /// Not checked because the variant is hosted outside the test room.
+    pub fn is_outside(&self) -> bool {
+        matches!(self, Outcome::Unknown(why) if why == OUTSIDE)
+    }
+}
+
+/// Checks that judge what a browser saw, so they reach a municipality's own
+/// e-service elsewhere too when a scenario was run against it.
+const REACH_OUTSIDE: &[&str] = &["axe_wcag21aa"];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VariantResult {
     pub municipality: String,
@@ -107,7 +121,7 @@ pub fn run(item: &Item, ev: &Evidence) -> Vec<VariantResult> {
         .map(|v| VariantResult {
             municipality: v.municipality.clone(),
             outcome: if v.external_url.is_some() {
-                Outcome::Unknown("egen e-tjänst utanför provrummet".into())
+                outside(item, v, ev)
             } else if !applies(item, v) {
                 Outcome::NotApplicable
             } else {
@@ -115,6 +129,22 @@ pub fn run(item: &Item, ev: &Evidence) -> Vec<VariantResult> {
             },
         })
         .collect()
+}
+
+/// An external variant: judged where the evidence reaches it (its scenario
+/// run's axe-core results), otherwise not checked, with why.
+fn outside(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
+    let check = item.check.as_deref().unwrap_or_default();
+    let audited = ev
+        .axe
+        .iter()
+        .flatten()
+        .any(|s| s.municipality == v.municipality);
+    if REACH_OUTSIDE.contains(&check) && audited {
+        check_variant(item, v, ev)
+    } else {
+        Outcome::Unknown(OUTSIDE.into())
+    }
 }
 
 fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {

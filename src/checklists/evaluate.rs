@@ -71,18 +71,17 @@ pub fn judge(
         .collect();
     let unknown: Vec<&str> = results
         .iter()
-        .filter(
-            |r| matches!(&r.outcome, Outcome::Unknown(why) if !why.contains("utanför provrummet")),
-        )
+        .filter(|r| matches!(&r.outcome, Outcome::Unknown(_)) && !r.outcome.is_outside())
+        .map(|r| r.municipality.as_str())
+        .collect();
+    let outside: Vec<&str> = results
+        .iter()
+        .filter(|r| r.outcome.is_outside())
         .map(|r| r.municipality.as_str())
         .collect();
     let checked = results
         .iter()
-        .filter(|r| match &r.outcome {
-            Outcome::NotApplicable => false,
-            Outcome::Unknown(why) => !why.contains("utanför provrummet"),
-            _ => true,
-        })
+        .filter(|r| !matches!(r.outcome, Outcome::NotApplicable) && !r.outcome.is_outside())
         .count();
     let mine: Vec<&Assessment> = current
         .iter()
@@ -114,8 +113,25 @@ pub fn judge(
             unknown.len(),
             names(&unknown)
         )
-    } else {
+    } else if checked > 0 {
         format!("godkänd i alla {checked}")
+    } else if outside.is_empty() {
+        "gäller ingen av varianterna".to_string()
+    } else {
+        "ingen variant kunde kontrolleras automatiskt".to_string()
+    };
+    // Say which variants the check did not reach, so no line reads as if
+    // every municipality had passed.
+    let summary = match outside.len() {
+        0 => summary,
+        1 => format!(
+            "{summary}; ej kontrollerad i {} (egen e-tjänst utanför provrummet)",
+            names(&outside)
+        ),
+        _ => format!(
+            "{summary}; ej kontrollerad i {} (egna e-tjänster utanför provrummet)",
+            names(&outside)
+        ),
     };
     let not_met: Vec<String> = mine
         .iter()
@@ -131,6 +147,15 @@ pub fn judge(
         Verdict::Failed(format!("bedömd som ej uppfylld: {}", not_met.join(", ")))
     } else if !unknown.is_empty() {
         Verdict::Unassessed(format!("automatisk kontroll {summary}"))
+    } else if item.check.is_some() && checked == 0 && !outside.is_empty() {
+        // Nothing was checked, yet the item applies: a person must judge it.
+        match &regional {
+            Some(a) if a.status == Assessed::Uppfyllt => Verdict::Ok,
+            _ => Verdict::Unassessed(
+                "ingen variant kunde kontrolleras automatiskt: en jurist behöver bedöma punkten"
+                    .into(),
+            ),
+        }
     } else if item.kind.needs_person() {
         match &regional {
             None => Verdict::Unassessed("ingen regional bedömning ännu".into()),
