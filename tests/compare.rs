@@ -396,6 +396,7 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     let kil = app.get(&format!("{base}/kil?steg=steg/om-dig")).await;
     kil.assert_contains("data-full-size");
     kil.assert_contains("data-region-outline");
+    kil.assert_contains("data-reference-outline");
     let text = report
         .deviations
         .iter()

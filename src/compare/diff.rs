@@ -278,6 +278,8 @@ pub fn compare_captures(
                         "added": d.added,
                         "removed": d.removed,
                         "moved_rows": d.moved_rows,
+                        "reference_height": d.reference_height,
+                        "reference_regions": d.reference_regions,
                         "reference": r.screenshot,
                         "candidate": c.screenshot,
                         "diff": diff_hash,

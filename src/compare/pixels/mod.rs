@@ -66,6 +66,10 @@ pub struct PixelDiff {
     pub removed: Vec<Rect>,
     /// Identical rows found at another height (content that moved).
     pub moved_rows: u32,
+    /// The reference's height, and where its changed regions and removed
+    /// bands are in its own coordinates (to outline them on it too).
+    pub reference_height: u32,
+    pub reference_regions: Vec<Rect>,
     #[serde(skip)]
     mask: Vec<u8>,
     /// For each candidate row, the reference row it is compared with.
@@ -100,9 +104,17 @@ fn row_hashes(img: &RgbaImage) -> Vec<u64> {
         .collect()
 }
 
+/// A band of the reference the candidate lacks: where it would be in the
+/// candidate, where it is in the reference, and its height.
+struct Removed {
+    at: u32,
+    from: u32,
+    h: u32,
+}
+
 /// Align the rows of `a` and `b`: each candidate row's fate, the removed
-/// bands (candidate y, height) and how many identical rows moved.
-fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<(u32, u32)>, u32) {
+/// bands and how many identical rows moved.
+fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<Removed>, u32) {
     use similar::{Algorithm, DiffOp, capture_diff_slices};
     let (ha, hb) = (row_hashes(a), row_hashes(b));
     let mut fates = vec![RowFate::Added; hb.len()];
@@ -124,8 +136,14 @@ fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<(u32, u32)>, u32) {
             }
             DiffOp::Insert { .. } => {}
             DiffOp::Delete {
-                old_len, new_index, ..
-            } => removed.push((new_index as u32, old_len as u32)),
+                old_index,
+                old_len,
+                new_index,
+            } => removed.push(Removed {
+                at: new_index as u32,
+                from: old_index as u32,
+                h: old_len as u32,
+            }),
             DiffOp::Replace {
                 old_index,
                 old_len,
@@ -138,7 +156,11 @@ fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<(u32, u32)>, u32) {
                     fates[new_index + k] = RowFate::With((old_index + k) as u32);
                 }
                 if old_len > new_len {
-                    removed.push(((new_index + new_len) as u32, (old_len - new_len) as u32));
+                    removed.push(Removed {
+                        at: (new_index + new_len) as u32,
+                        from: (old_index + new_len) as u32,
+                        h: (old_len - new_len) as u32,
+                    });
                 }
             }
         }
@@ -186,10 +208,23 @@ pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
         .collect();
     d.added = added;
     d.removed = removed
-        .into_iter()
-        .map(|(y, h)| Rect { x: 0, y, w, h })
+        .iter()
+        .map(|r| Rect {
+            x: 0,
+            y: r.at,
+            w,
+            h: r.h,
+        })
         .collect();
     d.moved_rows = moved_rows;
+    d.reference_height = a.height();
+    d.reference_regions = d.regions_in_reference();
+    d.reference_regions.extend(removed.iter().map(|r| Rect {
+        x: 0,
+        y: r.from,
+        w,
+        h: r.h,
+    }));
     d
 }
 
@@ -239,10 +274,20 @@ fn diff_in_place(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
         changed,
         antialiased,
         ratio: changed as f64 / area as f64,
-        regions,
         added: Vec::new(),
         removed: Vec::new(),
         moved_rows: 0,
+        reference_height: a.height(),
+        reference_regions: regions
+            .iter()
+            .filter(|r| r.y < a.height() && r.x < a.width())
+            .map(|r| Rect {
+                w: r.w.min(a.width() - r.x),
+                h: r.h.min(a.height() - r.y),
+                ..*r
+            })
+            .collect(),
+        regions,
         mask,
         rows: (0..h).map(|y| (y < a.height()).then_some(y)).collect(),
     }
@@ -253,6 +298,24 @@ impl PixelDiff {
     /// or a band added or removed.
     pub fn differs(&self, min_changed: u64) -> bool {
         self.changed >= min_changed || !self.added.is_empty() || !self.removed.is_empty()
+    }
+
+    /// The changed regions in the reference's rows: each region's rows
+    /// mapped through the alignment (rows only the candidate has drop out).
+    fn regions_in_reference(&self) -> Vec<Rect> {
+        self.regions
+            .iter()
+            .filter_map(|r| {
+                let rows =
+                    (r.y..r.y + r.h).filter_map(|y| self.rows.get(y as usize).copied().flatten());
+                let (lo, hi) = rows.fold((u32::MAX, 0), |(lo, hi), y| (lo.min(y), hi.max(y)));
+                (lo <= hi).then_some(Rect {
+                    y: lo,
+                    h: hi - lo + 1,
+                    ..*r
+                })
+            })
+            .collect()
     }
 
     /// Rows in the added bands.
@@ -445,6 +508,46 @@ mod tests {
                 h: 40
             }]
         );
+        // On the reference (`b` here) the removed band is where it was.
+        assert_eq!(back.reference_height, 340);
+        assert_eq!(
+            back.reference_regions,
+            vec![Rect {
+                x: 0,
+                y: 100,
+                w: 120,
+                h: 40
+            }]
+        );
+    }
+
+    #[test]
+    fn a_change_below_an_inserted_band_is_outlined_where_it_is_on_the_reference() {
+        let a = page(120, 300);
+        let mut b = RgbaImage::new(120, 330);
+        for y in 0..330 {
+            for x in 0..120 {
+                let p = match y {
+                    0..50 => *a.get_pixel(x, y),
+                    50..80 => Rgba([20, 60, 200, 255]),
+                    _ => *a.get_pixel(x, y - 30),
+                };
+                b.put_pixel(x, y, p);
+            }
+        }
+        // A changed block at candidate rows 230..240 = reference rows 200..210.
+        for y in 230..240 {
+            for x in 30..60 {
+                b.put_pixel(x, y, Rgba([255, 0, 0, 255]));
+            }
+        }
+        let d = diff(&a, &b, Options::default());
+        assert_eq!(d.regions.len(), 1, "{:?}", d.regions);
+        assert_eq!((d.regions[0].y, d.regions[0].h), (230, 10));
+        assert_eq!(d.reference_regions.len(), 1, "{:?}", d.reference_regions);
+        let r = d.reference_regions[0];
+        assert_eq!((r.x, r.y, r.w, r.h), (30, 200, 30, 10));
+        assert_eq!(d.reference_height, 300);
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub(in crate::compare) struct DeviationView {
     pub size: (u64, u64),
     pub changed_boxes: Vec<(u64, u64, u64, u64)>,
     pub added_boxes: Vec<(u64, u64, u64, u64)>,
+    /// The reference's height and its changed regions and removed bands in
+    /// its own coordinates (none for captures compared before they were kept).
+    pub reference_height: u64,
+    pub reference_boxes: Vec<(u64, u64, u64, u64)>,
     pub identical: usize,
 }
 
@@ -79,6 +83,8 @@ pub(in crate::compare) async fn evidence_views(
             d["height"].as_u64().unwrap_or(0),
         );
         let (changed_boxes, added_boxes) = (boxes("regions"), boxes("added"));
+        let reference_boxes = boxes("reference_regions");
+        let reference_height = d["reference_height"].as_u64().unwrap_or(0);
         let identical = stored
             .iter()
             .filter(|s| {
@@ -112,6 +118,8 @@ pub(in crate::compare) async fn evidence_views(
             size,
             changed_boxes,
             added_boxes,
+            reference_height,
+            reference_boxes,
             identical,
         });
     }
