@@ -22,6 +22,10 @@ pub struct Config {
     pub chromium_url: Option<String>,
     /// The test room's address as that remote browser reaches it, e.g. `http://provrum:3000`.
     pub browser_origin: Option<String>,
+    /// The test room's address as people reach it (`https://provrum.example.se`):
+    /// links in the downloaded release report and in mail. Without it the
+    /// report names each place by its path, never a local address.
+    pub public_url: Option<String>,
     /// Review-round e-mail over SMTP (`[mail]`); nothing is sent without it.
     pub mail: Option<MailConfig>,
 }
@@ -41,7 +45,9 @@ pub struct MailConfig {
     pub password: Option<String>,
     /// The sender, e.g. `Provrum <provrum@ekontoret.varmland.se>`.
     pub from: String,
-    /// The test room's address as people reach it, for the links in mail.
+    /// The test room's address for the links in mail; defaults to the
+    /// top-level `public_url`, and one of them must be set.
+    #[serde(default)]
     pub public_url: String,
     /// Remind those who have not answered this many days before the deadline.
     #[serde(default = "default_reminder_days")]
@@ -69,6 +75,7 @@ impl Default for Config {
             scenarios_dir: PathBuf::from("scenarios"),
             chromium_url: None,
             browser_origin: None,
+            public_url: None,
             mail: None,
         }
     }
@@ -99,6 +106,7 @@ impl Config {
             Config::default()
         };
         config.apply_env()?;
+        config.settle_mail_url()?;
         Ok(config)
     }
 
@@ -111,6 +119,32 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
+    }
+
+    /// Mail's links use the top-level `public_url` unless `[mail]` names
+    /// its own; one of them must be set when mail is.
+    fn settle_mail_url(&mut self) -> Result<(), ConfigError> {
+        let top = self.public_base().unwrap_or_default();
+        if let Some(mail) = &mut self.mail {
+            if mail.public_url.is_empty() {
+                mail.public_url = top;
+            }
+            if mail.public_url.is_empty() {
+                return Err(ConfigError::Env {
+                    name: "PROVRUM_PUBLIC_URL",
+                    message: "[mail] needs the test room's address for its links: set `public_url = \"https://…\"` at the top of provrum.toml (or this variable)".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The public address without a trailing slash, if one is set.
+    pub fn public_base(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty())
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
@@ -129,6 +163,9 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_BROWSER_ORIGIN") {
             self.browser_origin = Some(v);
+        }
+        if let Some(v) = var("PROVRUM_PUBLIC_URL") {
+            self.public_url = Some(v);
         }
         if let Some(v) = var("PROVRUM_SCENARIOS_DIR") {
             self.scenarios_dir = v.into();

@@ -114,6 +114,7 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         chromium_url: config.chromium_url.clone(),
         browser_origin: config.browser_origin.clone(),
         mail: config.mail.clone(),
+        public_url: config.public_base(),
         ..crate::web::Settings::default()
     }
 }

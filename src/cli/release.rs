@@ -189,7 +189,11 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
         write(p, report::junit(&g))?;
     }
     if let Some(p) = &args.html {
-        write(p, report::html(&g, &artifacts, "").map_err(fail)?)?;
+        write(
+            p,
+            report::html(&g, &artifacts, &config.public_base().unwrap_or_default())
+                .map_err(fail)?,
+        )?;
     }
     Ok(ExitCode::from(code))
 }

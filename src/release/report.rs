@@ -84,10 +84,12 @@ pub fn junit(g: &GateResult) -> String {
 fn thumbnail(artifacts: &Artifacts, hash: &str) -> Option<String> {
     let bytes = artifacts.get(hash).ok()?;
     let img = image::load_from_memory(&bytes).ok()?;
-    let (w, h) = (img.width(), img.height().min(img.width() * 2));
+    // The top of the page at most as tall as it is wide, 240 px across:
+    // enough to recognise the page, small enough that the file stays light.
+    let (w, h) = (img.width(), img.height().min(img.width()));
     let cropped = img.crop_imm(0, 0, w, h);
-    let scale = 320.0 / w.max(1) as f32;
-    let thumb = cropped.thumbnail(320, ((h as f32) * scale).max(1.0) as u32);
+    let scale = 240.0 / w.max(1) as f32;
+    let thumb = cropped.thumbnail(240, ((h as f32) * scale).max(1.0) as u32);
     let mut png = Vec::new();
     thumb
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -98,10 +100,57 @@ fn thumbnail(artifacts: &Artifacts, hash: &str) -> Option<String> {
     ))
 }
 
+/// Blockers of one condition by municipality ("Hela tjänsten" first, then
+/// by Swedish name), and the line that sums them up: "12 hinder: Karlstad
+/// (5), Kil (7)". `T` carries a blocker and what its page adds to it.
+pub fn fold<T: Clone>(
+    list: &[T],
+    blocker: impl Fn(&T) -> &Blocker,
+) -> (Vec<(String, Vec<T>)>, String) {
+    let registry = crate::municipalities::Registry::builtin();
+    let mut by: Vec<(Option<String>, Vec<T>)> = Vec::new();
+    for x in list {
+        let m = &blocker(x).municipality;
+        match by.iter_mut().find(|(k, _)| k == m) {
+            Some((_, l)) => l.push(x.clone()),
+            None => by.push((m.clone(), vec![x.clone()])),
+        }
+    }
+    let name = |m: &Option<String>| match m {
+        Some(m) => registry.short_name(m),
+        None => "Hela tjänsten".to_string(),
+    };
+    by.sort_by_key(|(m, _)| {
+        (
+            m.is_some(),
+            crate::municipalities::swedish_sort_key(&name(m)),
+        )
+    });
+    let parts: Vec<String> = by
+        .iter()
+        .map(|(m, l)| format!("{} ({})", name(m), l.len()))
+        .collect();
+    let summary = match list.len() {
+        0 => String::new(),
+        n => format!("{n} hinder: {}", parts.join(", ")),
+    };
+    (
+        by.into_iter().map(|(m, l)| (name(&m), l)).collect(),
+        summary,
+    )
+}
+
+/// A blocker in the report, with its embedded thumbnail.
+type Shown = (Blocker, Option<String>);
+
 struct Row {
     condition: Condition,
     condition_sv: &'static str,
-    blockers: Vec<(Blocker, Option<String>)>,
+    count: usize,
+    waived: usize,
+    /// "12 hinder: Karlstad (5), Kil (7)".
+    summary: String,
+    by_municipality: Vec<(String, Vec<Shown>)>,
 }
 
 struct Place {
@@ -119,6 +168,7 @@ struct Report<'a> {
     rows: Vec<Row>,
     places: Vec<Place>,
     waived: Vec<(Blocker, super::waivers::Waiver)>,
+    /// The test room's public address ("" when none is configured: no links).
     origin: &'a str,
 }
 
@@ -126,7 +176,10 @@ pub fn condition_sv(c: &Condition) -> &'static str {
     c.swedish()
 }
 
-/// The self-contained report; `origin` (may be empty) makes evidence links absolute.
+/// The self-contained report: a one-screen summary (verdict, one line per
+/// condition), the details folded below it. `origin` is the test room's
+/// public address; without one the report links nowhere (a local address
+/// would mean nothing to the meeting that opens the file).
 pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<String, askama::Error> {
     let registry = crate::municipalities::Registry::builtin();
     let name = |m: &str| {
@@ -135,25 +188,34 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
             .map(|x| x.name.clone())
             .unwrap_or_else(|| m.to_string())
     };
+    let mut thumbs: std::collections::HashMap<String, Option<String>> = Default::default();
     let rows = g
         .conditions
         .iter()
-        .map(|c| Row {
-            condition: *c,
-            condition_sv: c.swedish(),
-            blockers: g
+        .map(|c| {
+            let shown: Vec<Shown> = g
                 .blockers
                 .iter()
                 .filter(|b| b.condition == *c)
                 .map(|b| {
-                    (
-                        b.clone(),
-                        b.screenshot
-                            .as_deref()
-                            .and_then(|h| thumbnail(artifacts, h)),
-                    )
+                    let thumb = b.screenshot.as_deref().and_then(|h| {
+                        thumbs
+                            .entry(h.to_string())
+                            .or_insert_with(|| thumbnail(artifacts, h))
+                            .clone()
+                    });
+                    (b.clone(), thumb)
                 })
-                .collect(),
+                .collect();
+            let (by_municipality, summary) = fold(&shown, |(b, _)| b);
+            Row {
+                condition: *c,
+                condition_sv: c.swedish(),
+                count: shown.len(),
+                waived: g.waived.iter().filter(|(b, _)| b.condition == *c).count(),
+                summary,
+                by_municipality,
+            }
         })
         .collect();
     let mut all: Vec<String> = g.participating.clone();
@@ -186,7 +248,7 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
         rows,
         places,
         waived: g.waived.clone(),
-        origin,
+        origin: origin.trim_end_matches('/'),
     }
     .render()
 }

@@ -46,36 +46,8 @@ type Numbered = Vec<(usize, gate::Blocker)>;
 type Fold = (String, Numbered);
 
 /// A condition's blockers by municipality, and the line that sums them up.
-fn folded(state: &AppState, blockers: &[(usize, gate::Blocker)]) -> (Vec<Fold>, String) {
-    let mut by: Vec<(Option<String>, Numbered)> = Vec::new();
-    for (n, b) in blockers {
-        match by.iter_mut().find(|(m, _)| *m == b.municipality) {
-            Some((_, list)) => list.push((*n, b.clone())),
-            None => by.push((b.municipality.clone(), vec![(*n, b.clone())])),
-        }
-    }
-    let name = |m: &Option<String>| match m {
-        Some(m) => state.registry.short_name(m),
-        None => "Hela tjänsten".to_string(),
-    };
-    by.sort_by_key(|(m, _)| {
-        (
-            m.is_some(),
-            crate::municipalities::swedish_sort_key(&name(m)),
-        )
-    });
-    let parts: Vec<String> = by
-        .iter()
-        .map(|(m, list)| format!("{} ({})", name(m), list.len()))
-        .collect();
-    let summary = match blockers.len() {
-        0 => String::new(),
-        n => format!("{n} hinder: {}", parts.join(", ")),
-    };
-    (
-        by.into_iter().map(|(m, list)| (name(&m), list)).collect(),
-        summary,
-    )
+fn folded(blockers: &[(usize, gate::Blocker)]) -> (Vec<Fold>, String) {
+    super::report::fold(blockers, |(_, b)| b)
 }
 
 /// A waiver that was refused: what was typed, shown again in its form with
@@ -153,7 +125,7 @@ async fn view(
                 .filter(|(_, b)| b.condition == *c)
                 .map(|(n, b)| (n, b.clone()))
                 .collect();
-            let (by_municipality, summary) = folded(state, &blockers);
+            let (by_municipality, summary) = folded(&blockers);
             Group {
                 condition: *c,
                 title: c.swedish(),
@@ -320,7 +292,7 @@ async fn report_html(
     require()?;
     let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
-    let origin = state.origin.get().cloned().unwrap_or_default();
+    let origin = state.public_url.clone().unwrap_or_default();
     let html = report::html(&g, &state.artifacts, &origin)?;
     let name = format!(
         "attachment; filename=\"release-{}-{}.html\"",

@@ -45,6 +45,8 @@ pub struct Settings {
     pub release_policy: std::path::PathBuf,
     /// Review-round e-mail; `None`: nothing is sent (and pages say so).
     pub mail: Option<crate::config::MailConfig>,
+    /// The address people reach the test room at, for links in downloads.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             checklists_dir: std::path::PathBuf::from("fixtures/checklists"),
             release_policy: std::path::PathBuf::from("release-policy.yaml"),
             mail: None,
+            public_url: None,
         }
     }
 }
@@ -90,6 +93,8 @@ pub struct Inner {
     pub catalog: Catalog,
     /// Review-round e-mail settings (`None`: not configured).
     pub mail: Option<crate::config::MailConfig>,
+    /// The address people reach the test room at (no trailing slash).
+    pub public_url: Option<String>,
     /// The staff's panel on sandbox pages (set by `startup::app`).
     pub staff_panel: std::sync::OnceLock<Box<dyn page::StaffPanel>>,
 }
@@ -141,6 +146,7 @@ impl AppState {
             checklists_dir,
             release_policy,
             mail,
+            public_url,
         } = settings;
         AppState(Arc::new(Inner {
             catalog: Catalog::new(store.clone(), Registry::builtin()),
@@ -161,6 +167,7 @@ impl AppState {
             rates: Rates::default(),
             staff_panel: std::sync::OnceLock::new(),
             mail,
+            public_url,
         }))
     }
 
