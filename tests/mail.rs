@@ -265,8 +265,11 @@ async fn the_three_kinds_of_mail_are_sent_once(backend: Backend) {
         &app.store,
         &round,
         "arvika",
-        provrum::reviews::rounds::Answer::Antar,
-        "",
+        provrum::reviews::rounds::Given {
+            answer: provrum::reviews::rounds::Answer::Antar,
+            reason: "",
+            comments: &[],
+        },
         &anna,
     )
     .await

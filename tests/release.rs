@@ -171,8 +171,11 @@ async fn ready(backend: Backend) -> Option<Setup> {
             &s.app.store,
             &round,
             m,
-            provrum::reviews::rounds::Answer::Antar,
-            "",
+            provrum::reviews::rounds::Given {
+                answer: provrum::reviews::rounds::Answer::Antar,
+                reason: "",
+                comments: &[],
+            },
             &s.reviewers[i],
         )
         .await
@@ -214,7 +217,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
                 })
             },
             "scenarios:eda:hela-vagen",
-            "Scenariot ”hela-vagen” misslyckas i Eda i steg 3",
+            "Scenariot ”Hela vägen” misslyckas i Eda i steg 3",
         ),
         (
             "deviations",
@@ -412,8 +415,11 @@ async fn an_opted_out_municipality_does_not_block(backend: Backend) {
         &s.app.store,
         &round,
         "eda",
-        provrum::reviews::rounds::Answer::Avstar,
-        "Eda behåller sin egen tjänst",
+        provrum::reviews::rounds::Given {
+            answer: provrum::reviews::rounds::Answer::Avstar,
+            reason: "Eda behåller sin egen tjänst",
+            comments: &[],
+        },
         &s.reviewers[1],
     )
     .await
@@ -632,11 +638,25 @@ async fn the_html_report_opens_offline_in_chromium() {
     )
     .await;
     let g = gate(&s).await;
-    let html = provrum::release::report::html(&g, &artifacts, "").unwrap();
+    let html =
+        provrum::release::report::html(&g, &artifacts, "https://provrum.example.se/").unwrap();
     assert!(
         html.contains("data:image/png;base64,"),
         "an embedded thumbnail"
     );
+    // Links go to the configured public address, never a local one, and no
+    // internal key is shown as text.
+    assert!(
+        html.contains("href=\"https://provrum.example.se/korningar/"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("127.0.0.1") && !html.contains("<code>"),
+        "{html}"
+    );
+    // Without an address the report links nowhere rather than somewhere wrong.
+    let bare = provrum::release::report::html(&g, &artifacts, "").unwrap();
+    assert!(!bare.contains("href=\"/"), "{bare}");
     let file = s._dir.path().join("rapport.html");
     std::fs::write(&file, &html).unwrap();
     let url = format!("file://{}", file.display());
@@ -655,6 +675,11 @@ async fn the_html_report_opens_offline_in_chromium() {
         let verdict = page
             .eval("document.querySelector('[data-verdict]').dataset.verdict")
             .unwrap();
+        // The summary fits the first screen; the details wait, folded.
+        let fits = page
+            .eval("document.querySelector('[data-summary]').getBoundingClientRect().bottom <= window.innerHeight && [...document.querySelectorAll('details')].every(d => !d.open)")
+            .unwrap();
+        assert_eq!(fits, serde_json::json!(true));
         std::fs::write(&shot, page.screenshot(true).unwrap()).unwrap();
         let blocked = page.take_log().blocked;
         page.close();
@@ -795,8 +820,11 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
                     &app.store,
                     &round,
                     &x.municipality,
-                    provrum::reviews::rounds::Answer::Antar,
-                    "",
+                    provrum::reviews::rounds::Given {
+                        answer: provrum::reviews::rounds::Answer::Antar,
+                        reason: "",
+                        comments: &[],
+                    },
                     &r,
                 )
                 .await

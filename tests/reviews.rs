@@ -601,7 +601,8 @@ on_both_backends! {
         assert!(page.contains("Ett skäl krävs"));
         let (status, _, page) = a.post(&format!("{V}/omgang/svar"), &[("kommun", "arvika"), ("svar", "avstar"), ("skal", "Vi behåller vår egen e-tjänst med kartstöd")]).await;
         assert_eq!(status, 200);
-        assert!(page.contains("0 antar, 0 antar med synpunkter, 1 avstår, 15 har inte svarat ännu, 0 är sena."), "{page}");
+        assert!(page.contains("0 antar, 0 antar med synpunkter, 1 avstår, 15 har inte svarat ännu."), "{page}");
+        assert!(page.contains("data-round-progress=\"1/16\"") && page.contains("1 av 16 kommuner har svarat."), "{page}");
         assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""));
         assert!(page.contains("Vi behåller vår egen e-tjänst med kartstöd"));
         // E-kontoret moves the deadline; not into the past, and a reviewer may not.
@@ -612,10 +613,42 @@ on_both_backends! {
         assert_eq!(status, 403);
         let (status, _, page) = e.post(&format!("{V}/omgang/sista-dag"), &[("deadline", "2099-06-30")]).await;
         assert_eq!(status, 200);
-        assert!(page.contains("Sista svarsdag: <strong>2099-06-30</strong>"), "{page}");
+        assert!(page.contains("Sista svarsdag: <strong>30 juni 2099</strong>"), "{page}");
         assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""), "the answer stands");
         let moved: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'round.deadline'").fetch_one(&app.store.pool).await.unwrap();
         assert_eq!(moved, 1);
+        // "Antar med synpunkter" names the municipality's comments it refers to.
+        let k = Client::login(&app, "granskare-karlstad", Role::Reviewer, &["karlstad"]).await;
+        let (_, url, _) = k.post(&format!("{V}/synpunkter"), &[("kommun", "karlstad"), ("plats", "storningen"), ("klass", "onskemal"), ("text", "Förklara ordet olägenhet med ett exempel.")]).await;
+        let mine: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+        let theirs = a_comment(&app, "granskare-arvika").await;
+        let (_, _, page) = k.get(&format!("{V}/omgang")).await;
+        assert!(page.contains("data-answer-comments=\"karlstad\"") && page.contains("Förklara ordet olägenhet"), "{page}");
+        let (status, _, page) = k.post(&format!("{V}/omgang/svar"), &[("kommun", "karlstad"), ("svar", "antar_med_synpunkter")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Välj vilka av kommunens synpunkter"), "{page}");
+        // Another municipality's comment cannot be claimed; its own is linked.
+        let (status, _, page) = k.post(&format!("{V}/omgang/svar"), &[("kommun", "karlstad"), ("svar", "antar_med_synpunkter"), ("synpunkt", &mine.to_string()), ("synpunkt", &theirs.to_string())]).await;
+        assert_eq!(status, 200);
+        let row = &page[page.find("data-linked-comments=\"karlstad\"").expect("linked comments")..];
+        let row = &row[..row.find("</ul>").unwrap()];
+        assert!(row.contains(&format!("href=\"/synpunkter/{mine}\"")), "{row}");
+        assert!(!row.contains(&format!("href=\"/synpunkter/{theirs}\"")), "{row}");
+        // E-kontoret closes the round early: no more answers, the rest unanswered.
+        let (status, _, _) = a.post(&format!("{V}/omgang/stang"), &[]).await;
+        assert_eq!(status, 403);
+        let (status, _, page) = e.post(&format!("{V}/omgang/stang"), &[]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("data-round-closed") && page.contains("14 svarade inte innan omgången stängdes"), "{page}");
+        assert!(page.contains("data-municipality=\"eda\" data-standing=\"unanswered\""), "{page}");
+        let (status, _, page) = a.post(&format!("{V}/omgang/svar"), &[("kommun", "arvika"), ("svar", "antar")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Granskningsomgången är stängd"), "{page}");
+        let closed: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'round.close'").fetch_one(&app.store.pool).await.unwrap();
+        assert_eq!(closed, 1);
+        // A new round can be opened once this one is closed.
+        let (status, _, _) = e.post(&format!("{V}/omgang"), &[("deadline", "2099-12-31")]).await;
+        assert_eq!(status, 200);
         // A round whose deadline has passed: everyone who did not answer is late.
         let v = provrum::services::store::find_version(&app.store, "anmalan-varmepump", None).await.unwrap().unwrap();
         sqlx::query("insert into review_rounds (version_id, deadline, opened_by, opened_at) values ($1, '2020-01-01', 'test', '2019-12-01T00:00:00.000Z')").bind(v.id).execute(&app.store.pool).await.unwrap();

@@ -85,11 +85,8 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
                 continue;
             }
             let answered = answers.iter().find(|a| &a.municipality == m);
-            let standing = rounds::standing(
-                &round.deadline,
-                answered.map(|a| a.answered_at.as_str()),
-                now,
-            );
+            let standing =
+                rounds::standing_in(&round, answered.map(|a| a.answered_at.as_str()), now);
             if matches!(standing, Standing::Waiting | Standing::Late) {
                 due.push(RoundDue {
                     version: v.clone(),

@@ -58,7 +58,10 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
             continue;
         };
         let latest = rounds::latest(&state.store, version_id).await?;
-        if latest.as_ref().map(|l| l.id) != Some(round) {
+        // Only the version's newest round mails, and not once it is closed.
+        if latest.as_ref().map(|l| l.id) != Some(round)
+            || latest.as_ref().is_some_and(|l| l.is_closed())
+        {
             continue;
         }
         let participating: Vec<String> = state

@@ -49,6 +49,12 @@ pub enum RoundError {
     AlreadyOpen,
     #[error("Ett skäl krävs när kommunen avstår.")]
     Reason,
+    #[error(
+        "Välj vilka av kommunens synpunkter svaret gäller, eller skriv synpunkterna i fältet för skäl."
+    )]
+    Comments,
+    #[error("Granskningsomgången är stängd: den tar inte emot fler svar.")]
+    Closed,
     #[error("databas: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -60,6 +66,22 @@ pub struct Round {
     pub deadline: String,
     pub opened_by: String,
     pub opened_at: String,
+    /// Closed before (or at) its deadline by e-kontoret: no more answers.
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+}
+
+impl Round {
+    /// Whether answers are still taken: not closed. (Late answers after the
+    /// deadline are taken, and shown as late.)
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+
+    /// Whether the round still runs: neither closed nor past its deadline.
+    pub fn is_running(&self, now: DateTime<Utc>) -> bool {
+        !self.is_closed() && !is_past(&self.deadline, now)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +91,8 @@ pub struct RoundAnswer {
     pub reason: Option<String>,
     pub user_name: String,
     pub answered_at: String,
+    /// The comments an "antar med synpunkter" refers to.
+    pub comments: Vec<i64>,
 }
 
 /// The end of the deadline day in Swedish time: 00:00 the day after.
@@ -109,12 +133,13 @@ pub async fn open(
     }
     let mut tx = db.begin().await?;
     if let Some(r) = sqlx::query(
-        "select deadline from review_rounds where version_id = $1 order by id desc limit 1",
+        "select deadline, closed_at from review_rounds where version_id = $1 order by id desc limit 1",
     )
     .bind(version_id)
     .fetch_optional(&mut *tx)
     .await?
         && !is_past(&r.get::<String, _>(0), Utc::now())
+        && r.get::<Option<String>, _>(1).is_none()
     {
         return Err(RoundError::AlreadyOpen);
     }
@@ -175,8 +200,34 @@ pub async fn move_deadline(
     Ok(())
 }
 
+/// Close a round before its deadline: it takes no more answers; those who
+/// did not answer stay unanswered (the release check says so).
+pub async fn close(db: &Store, round: &Round, actor: &User) -> Result<(), RoundError> {
+    if round.is_closed() {
+        return Err(RoundError::Closed);
+    }
+    let mut tx = db.begin().await?;
+    let at = now();
+    sqlx::query("update review_rounds set closed_at = $1, closed_by = $2 where id = $3 and closed_at is null")
+        .bind(&at)
+        .bind(&actor.name)
+        .bind(round.id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &actor.username,
+        "round.close",
+        &format!("omgång #{}", round.id),
+        &json!({ "before": { "deadline": round.deadline }, "after": { "closed_at": at } }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn latest(db: &Store, version_id: i64) -> Result<Option<Round>, sqlx::Error> {
-    Ok(sqlx::query("select id, version_id, deadline, opened_by, opened_at from review_rounds where version_id = $1 order by id desc limit 1")
+    Ok(sqlx::query("select id, version_id, deadline, opened_by, opened_at, closed_at, closed_by from review_rounds where version_id = $1 order by id desc limit 1")
         .bind(version_id)
         .fetch_optional(&db.pool)
         .await?
@@ -186,18 +237,35 @@ pub async fn latest(db: &Store, version_id: i64) -> Result<Option<Round>, sqlx::
             deadline: r.get(2),
             opened_by: r.get(3),
             opened_at: r.get(4),
+            closed_at: r.get(5),
+            closed_by: r.get(6),
         }))
 }
 
 pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx::Error> {
+    let links: Vec<(String, i64)> = sqlx::query(
+        "select municipality, comment_id from round_answer_comments where round_id = $1 order by comment_id",
+    )
+    .bind(round_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
     Ok(sqlx::query("select municipality, answer, reason, user_name, answered_at from round_answers where round_id = $1 order by municipality")
         .bind(round_id)
         .fetch_all(&db.pool)
         .await?
         .iter()
         .filter_map(|r| {
+            let municipality: String = r.get(0);
             Some(RoundAnswer {
-                municipality: r.get(0),
+                comments: links
+                    .iter()
+                    .filter(|(m, _)| *m == municipality)
+                    .map(|(_, c)| *c)
+                    .collect(),
+                municipality,
                 answer: Answer::parse(&r.get::<String, _>(1))?,
                 reason: r.get(2),
                 user_name: r.get(3),
@@ -207,18 +275,55 @@ pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx
         .collect())
 }
 
+/// What a municipality answers: the answer, its reason, and for "antar med
+/// synpunkter" the comments (of this version, by this municipality) it
+/// refers to.
+pub struct Given<'a> {
+    pub answer: Answer,
+    pub reason: &'a str,
+    pub comments: &'a [i64],
+}
+
 /// A municipality's answer; answering again replaces it (the change is audited).
 pub async fn answer(
     db: &Store,
     round: &Round,
     municipality: &str,
-    answer: Answer,
-    reason: &str,
+    given: Given<'_>,
     user: &User,
 ) -> Result<(), RoundError> {
+    let Given {
+        answer,
+        reason,
+        comments,
+    } = given;
     let reason = reason.trim();
+    if round.is_closed() {
+        return Err(RoundError::Closed);
+    }
     if answer == Answer::Avstar && reason.is_empty() {
         return Err(RoundError::Reason);
+    }
+    if answer == Answer::AntarMedSynpunkter && comments.is_empty() && reason.is_empty() {
+        return Err(RoundError::Comments);
+    }
+    // Only the municipality's own comments on this version can be referred to.
+    let mut own = Vec::new();
+    if answer == Answer::AntarMedSynpunkter {
+        for id in comments {
+            let found = sqlx::query("select 1 from comments where id = $1 and version_id = $2 and author_municipality = $3")
+                .bind(id)
+                .bind(round.version_id)
+                .bind(municipality)
+                .fetch_optional(&db.pool)
+                .await?;
+            if found.is_some() && !own.contains(id) {
+                own.push(*id);
+            }
+        }
+        if own.is_empty() && reason.is_empty() {
+            return Err(RoundError::Comments);
+        }
     }
     let reason = (!reason.is_empty()).then_some(reason);
     let mut tx = db.begin().await?;
@@ -229,11 +334,23 @@ pub async fn answer(
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| r.get(0));
-    sqlx::query("delete from round_answers where round_id = $1 and municipality = $2")
+    for table in ["round_answers", "round_answer_comments"] {
+        sqlx::query(&format!(
+            "delete from {table} where round_id = $1 and municipality = $2"
+        ))
         .bind(round.id)
         .bind(municipality)
         .execute(&mut *tx)
         .await?;
+    }
+    for id in &own {
+        sqlx::query("insert into round_answer_comments (round_id, municipality, comment_id) values ($1, $2, $3)")
+            .bind(round.id)
+            .bind(municipality)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let at = now();
     sqlx::query("insert into round_answers (round_id, municipality, answer, reason, user_id, user_name, answered_at) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(round.id)
@@ -251,7 +368,7 @@ pub async fn answer(
         &user.username,
         "round.answer",
         &format!("omgång #{} {municipality}", round.id),
-        &json!({ "before": before, "after": answer.slug(), "reason": reason, "late": late }),
+        &json!({ "before": before, "after": answer.slug(), "reason": reason, "comments": own, "late": late }),
     )
     .await?;
     tx.commit().await?;
@@ -266,6 +383,16 @@ pub enum Standing {
     AnsweredLate,
     Waiting,
     Late,
+    /// The round was closed before it answered.
+    Unanswered,
+}
+
+/// A municipality's standing in this round (closing ends the waiting).
+pub fn standing_in(round: &Round, answered_at: Option<&str>, now: DateTime<Utc>) -> Standing {
+    match standing(&round.deadline, answered_at, now) {
+        Standing::Waiting | Standing::Late if round.is_closed() => Standing::Unanswered,
+        s => s,
+    }
 }
 
 pub fn standing(deadline: &str, answered_at: Option<&str>, now: DateTime<Utc>) -> Standing {

@@ -34,7 +34,11 @@ fn blocker(
     }
 }
 
-/// 1. Scenarios pass on every participating hosted variant.
+/// 1. Scenarios pass on every participating variant.
+///
+/// Hosted ones must have run; a municipality's own e-service elsewhere
+/// counts when a scenario was written for it (its cells ran), and is not
+/// required to have one.
 pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
     let c = Condition::Scenarios;
     let Some(run) = &g.run else {
@@ -49,9 +53,9 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
     };
     let run = run.id;
     let mut out = Vec::new();
-    for m in &g.hosted {
+    for m in &g.participating {
         let mine: Vec<_> = g.cells.iter().filter(|c| &c.municipality == m).collect();
-        if mine.is_empty() {
+        if mine.is_empty() && g.hosted.contains(m) {
             out.push(blocker(
                 c,
                 format!("scenarios:{m}:not-run"),
@@ -80,7 +84,7 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
                 Some(m),
                 format!(
                     "Scenariot ”{}” {what} i {}{at}: {}",
-                    cell.scenario,
+                    cell.scenario_title,
                     name(m),
                     cell.reason.clone().unwrap_or_default()
                 ),
@@ -440,7 +444,13 @@ pub fn round(g: &GateInput) -> Vec<Blocker> {
             None,
         )];
     };
-    let late = rounds::is_past(&r.deadline, g.now);
+    let late = if r.is_closed() {
+        " (omgången stängdes innan kommunen svarade)"
+    } else if rounds::is_past(&r.deadline, g.now) {
+        " (sista svarsdag har passerat)"
+    } else {
+        ""
+    };
     g.participating
         .iter()
         .filter(|m| !g.answers.iter().any(|a| &a.municipality == *m))
@@ -449,15 +459,7 @@ pub fn round(g: &GateInput) -> Vec<Blocker> {
                 c,
                 format!("round:{m}"),
                 Some(m),
-                format!(
-                    "{} har inte svarat i granskningsomgången{}.",
-                    name(m),
-                    if late {
-                        " (sista svarsdag har passerat)"
-                    } else {
-                        ""
-                    }
-                ),
+                format!("{} har inte svarat i granskningsomgången{late}.", name(m)),
                 evidence.clone(),
                 None,
             )

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(&format!("{v}/omgang/svar"), post(round::answer_round))
         .route(&format!("{v}/omgang/sista-dag"), post(round::move_deadline))
+        .route(&format!("{v}/omgang/stang"), post(round::close_round))
         .route("/synpunkter/{id}", get(thread::show))
         .route("/synpunkter/{id}/svar", post(thread::reply))
         .route("/synpunkter/{id}/instam", post(thread::endorse))

@@ -19,6 +19,39 @@ struct RoundRow {
     name: String,
     answer: Option<rounds::RoundAnswer>,
     standing: Standing,
+    /// The comments an "antar med synpunkter" refers to: (id, words).
+    linked: Vec<(i64, String)>,
+}
+
+/// A municipality this user answers for, with its comments on the version
+/// that an "antar med synpunkter" can refer to: (id, words, chosen).
+struct Answering {
+    municipality: String,
+    name: String,
+    comments: Vec<(i64, String, bool)>,
+}
+
+/// How far the round has come.
+struct Progress {
+    antar: usize,
+    with_comments: usize,
+    opted_out: usize,
+    waiting: usize,
+    late: usize,
+    unanswered: usize,
+    answered: usize,
+    total: usize,
+}
+
+/// A comment in a few words: its class and the start of its text.
+fn words(c: &crate::reviews::model::Comment) -> String {
+    let body: String = c.body.chars().take(70).collect();
+    let more = if c.body.chars().count() > 70 {
+        "…"
+    } else {
+        ""
+    };
+    format!("{}: {body}{more}", c.class.swedish())
 }
 
 #[derive(Template)]
@@ -29,10 +62,10 @@ struct RoundPage {
     csrf: String,
     round: Option<rounds::Round>,
     rows: Vec<RoundRow>,
-    counts: [usize; 5],
+    progress: Progress,
     can_open: bool,
     /// Municipalities this user answers for.
-    mine: Vec<(String, String)>,
+    mine: Vec<Answering>,
     answers: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     /// Whether and how the reviewers hear of the round by e-mail.
@@ -53,6 +86,12 @@ async fn round_view(
         None => Vec::new(),
     };
     let now = chrono::Utc::now();
+    let comments: Vec<crate::reviews::model::Comment> =
+        crate::reviews::store::list(&state.store, v.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.parent_id.is_none())
+            .collect();
     let mut rows: Vec<RoundRow> = variants
         .iter()
         .map(|x| {
@@ -61,40 +100,49 @@ async fn round_view(
                 .find(|a| a.municipality == x.municipality)
                 .cloned();
             let standing = match &round {
-                Some(r) => {
-                    rounds::standing(&r.deadline, a.as_ref().map(|a| a.answered_at.as_str()), now)
-                }
+                Some(r) => rounds::standing_in(r, a.as_ref().map(|a| a.answered_at.as_str()), now),
                 None => Standing::Waiting,
             };
+            let linked = a
+                .iter()
+                .flat_map(|a| &a.comments)
+                .filter_map(|id| comments.iter().find(|c| c.id == *id))
+                .map(|c| (c.id, words(c)))
+                .collect();
             RoundRow {
                 municipality: x.municipality.clone(),
                 name: state.registry.short_name(&x.municipality),
                 answer: a,
                 standing,
+                linked,
             }
         })
         .collect();
     rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
     let count = |f: &dyn Fn(&RoundRow) -> bool| rows.iter().filter(|r| f(r)).count();
-    let counts = [
-        count(&|r| r.answer.as_ref().is_some_and(|a| a.answer == Answer::Antar)),
-        count(&|r| {
-            r.answer
-                .as_ref()
-                .is_some_and(|a| a.answer == Answer::AntarMedSynpunkter)
-        }),
-        count(&|r| {
-            r.answer
-                .as_ref()
-                .is_some_and(|a| a.answer == Answer::Avstar)
-        }),
-        count(&|r| r.standing == Standing::Waiting),
-        count(&|r| r.standing == Standing::Late),
-    ];
+    let said = |a: Answer| move |r: &RoundRow| r.answer.as_ref().is_some_and(|x| x.answer == a);
+    let progress = Progress {
+        antar: count(&said(Answer::Antar)),
+        with_comments: count(&said(Answer::AntarMedSynpunkter)),
+        opted_out: count(&said(Answer::Avstar)),
+        waiting: count(&|r| r.standing == Standing::Waiting),
+        late: count(&|r| r.standing == Standing::Late),
+        unanswered: count(&|r| r.standing == Standing::Unanswered),
+        answered: count(&|r| r.answer.is_some()),
+        total: rows.len(),
+    };
     let mine = rows
         .iter()
         .filter(|r| u.may(Action::AnswerRound(&r.municipality)))
-        .map(|r| (r.municipality.clone(), r.name.clone()))
+        .map(|r| Answering {
+            municipality: r.municipality.clone(),
+            name: r.name.clone(),
+            comments: comments
+                .iter()
+                .filter(|c| c.author_municipality.as_deref() == Some(r.municipality.as_str()))
+                .map(|c| (c.id, words(c), r.linked.iter().any(|(id, _)| *id == c.id)))
+                .collect(),
+        })
         .collect();
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let title = format!("Granskningsomgång för {} {} – Provrum", v.title, v.version);
@@ -110,7 +158,7 @@ async fn round_view(
         csrf,
         round,
         rows,
-        counts,
+        progress,
         can_open: u.may(Action::OpenRound),
         mine,
         answers: Answer::ALL
@@ -183,34 +231,60 @@ pub(super) async fn move_deadline(
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct AnswerForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-    #[serde(default)]
-    kommun: String,
-    #[serde(default)]
-    svar: String,
-    #[serde(default)]
-    skal: String,
+/// E-kontoret closes the round before its deadline.
+pub(super) async fn close_round(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::OpenRound)?;
+    let v = state.require_version(&service, &ver).await?;
+    let round = current(&state, &v).await?;
+    match rounds::close(&state.store, &round, &u).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
+        }
+        Err(e) => refused(&state, &headers, v, e).await,
+    }
 }
 
 pub(super) async fn answer_round(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<AnswerForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::AnswerRound(&form.kommun))?;
+    // Pairs, not a struct: the comments it refers to are a repeated key.
+    let value = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    csrf::verify(&headers, value("_csrf"))?;
+    let kommun = value("kommun");
+    let u = require_to(Action::AnswerRound(kommun))?;
     let v = state.require_version(&service, &ver).await?;
     let round = current(&state, &v).await?;
-    let Some(answer) = Answer::parse(&form.svar) else {
+    let Some(answer) = Answer::parse(value("svar")) else {
         return Err(WebError::BadRequest(
             "Välj antar, antar med synpunkter eller avstår.".into(),
         ));
     };
-    match rounds::answer(&state.store, &round, &form.kommun, answer, &form.skal, &u).await {
+    let comments: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "synpunkt")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let given = rounds::Given {
+        answer,
+        reason: value("skal"),
+        comments: &comments,
+    };
+    match rounds::answer(&state.store, &round, kommun, given, &u).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
