@@ -64,6 +64,19 @@ impl Condition {
         }
     }
 
+    /// What to do about one of its blockers, as the words of the link to
+    /// the place where it is done.
+    pub fn what_to_do(self) -> &'static str {
+        match self {
+            Condition::Scenarios => "Se vad som gick fel i körningen",
+            Condition::Deviations => "Godkänn eller flagga ändringen",
+            Condition::Checklists => "Bedöm punkten i checklistan",
+            Condition::Accessibility => "Se bristen i körningen",
+            Condition::Feedback => "Behandla synpunkten",
+            Condition::Round => "Gå till granskningsomgången",
+        }
+    }
+
     pub fn from_slug(s: &str) -> Option<Condition> {
         Condition::ALL.into_iter().find(|c| c.slug() == s)
     }

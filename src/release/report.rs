@@ -80,14 +80,24 @@ pub fn junit(g: &GateResult) -> String {
     )
 }
 
-/// A PNG screenshot as a small embedded `data:` URI.
-fn thumbnail(artifacts: &Artifacts, hash: &str) -> Option<String> {
+/// A PNG screenshot as a small embedded `data:` URI: 240 px across, of
+/// the part around `focus` (a changed region) or else the top of the page,
+/// at most three quarters as tall as wide — enough to recognise what is
+/// meant, small enough that the file stays light.
+fn thumbnail(artifacts: &Artifacts, hash: &str, focus: Option<[u32; 4]>) -> Option<String> {
     let bytes = artifacts.get(hash).ok()?;
     let img = image::load_from_memory(&bytes).ok()?;
-    // The top of the page at most as tall as it is wide, 240 px across:
-    // enough to recognise the page, small enough that the file stays light.
-    let (w, h) = (img.width(), img.height().min(img.width()));
-    let cropped = img.crop_imm(0, 0, w, h);
+    let w = img.width();
+    let h = (w * 3 / 4).min(img.height());
+    let top = match focus {
+        Some([_, y, _, rh]) => {
+            // Centre the region vertically where it fits.
+            let centre = y + rh / 2;
+            centre.saturating_sub(h / 2).min(img.height() - h)
+        }
+        None => 0,
+    };
+    let cropped = img.crop_imm(0, top, w, h);
     let scale = 240.0 / w.max(1) as f32;
     let thumb = cropped.thumbnail(240, ((h as f32) * scale).max(1.0) as u32);
     let mut png = Vec::new();
@@ -188,7 +198,8 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
             .map(|x| x.name.clone())
             .unwrap_or_else(|| m.to_string())
     };
-    let mut thumbs: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut thumbs: std::collections::HashMap<(String, Option<[u32; 4]>), Option<String>> =
+        Default::default();
     let rows = g
         .conditions
         .iter()
@@ -200,8 +211,8 @@ pub fn html(g: &GateResult, artifacts: &Artifacts, origin: &str) -> Result<Strin
                 .map(|b| {
                     let thumb = b.screenshot.as_deref().and_then(|h| {
                         thumbs
-                            .entry(h.to_string())
-                            .or_insert_with(|| thumbnail(artifacts, h))
+                            .entry((h.to_string(), b.focus))
+                            .or_insert_with(|| thumbnail(artifacts, h, b.focus))
                             .clone()
                     });
                     (b.clone(), thumb)

@@ -308,6 +308,17 @@ async fn report_html(
         .into_response())
 }
 
+/// The dashboard's symbol for a round answer (the words stay for screen
+/// readers and as the tooltip; the legend explains the symbols).
+pub fn answer_symbol(label: &str) -> &'static str {
+    match label {
+        "antar" => "✓",
+        "antar med synpunkter" => "✓+",
+        "avstår" => "–",
+        _ => "?",
+    }
+}
+
 struct DashRow {
     service: String,
     title: String,

@@ -31,6 +31,7 @@ fn blocker(
         message,
         evidence,
         screenshot,
+        focus: None,
     }
 }
 
@@ -153,7 +154,7 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
             DevStatus::Error => "kunde inte fångas",
             _ => "är inte godkänd",
         };
-        out.push(blocker(
+        let mut b = blocker(
             c,
             format!(
                 "deviations:{}:{}:{}:{}:{}",
@@ -163,7 +164,7 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
             format!(
                 "Avvikelsen i {} mot {against} på {} i {} {what}: {}",
                 kind_words(&d.kind),
-                page_words(&d.step),
+                page_words(&d.step, &g.step_titles),
                 name(&d.municipality),
                 d.summary
             ),
@@ -172,7 +173,15 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
                 None => format!("{base}/jamforelse/{}?steg={}", d.municipality, d.step),
             }),
             d.detail["diff"].as_str().map(str::to_string),
-        ));
+        );
+        // The diff image's first changed region or added band is what to see.
+        let region = |key: &str| {
+            let r = d.detail[key].get(0)?;
+            let n = |k: &str| r[k].as_u64().map(|v| v as u32);
+            Some([n("x")?, n("y")?, n("w")?, n("h")?])
+        };
+        b.focus = region("regions").or_else(|| region("added"));
+        out.push(b);
     }
     out
 }
@@ -192,7 +201,7 @@ fn kind_words(kind: &str) -> String {
 }
 
 /// A captured page in words: "startsidan", "steget ”anlaggning”".
-fn page_words(step: &str) -> String {
+fn page_words(step: &str, titles: &std::collections::HashMap<String, String>) -> String {
     match step {
         "*" => "hela varianten".into(),
         "start" => "startsidan".into(),
@@ -200,7 +209,13 @@ fn page_words(step: &str) -> String {
         "granska" => "granskningssidan".into(),
         "signera" => "signeringssidan".into(),
         "kvittens" => "kvittensen".into(),
-        s => format!("steget ”{}”", s.trim_start_matches("steg/")),
+        s => {
+            let id = s.trim_start_matches("steg/");
+            format!(
+                "steget ”{}”",
+                titles.get(id).map(String::as_str).unwrap_or(id)
+            )
+        }
     }
 }
 

@@ -50,6 +50,9 @@ pub struct GateInput {
     /// This version is the service's last release.
     pub released: bool,
     pub now: DateTime<Utc>,
+    /// Each step's title by its id (the first variant that has it), so
+    /// blockers name pages as people see them.
+    pub step_titles: HashMap<String, String>,
 }
 
 impl GateInput {
@@ -109,7 +112,14 @@ pub async fn load(
         }
         .flatten();
 
+    let mut step_titles = HashMap::new();
+    for s in variants.iter().flat_map(|x| &x.steps) {
+        step_titles
+            .entry(s.id.clone())
+            .or_insert_with(|| s.title.clone());
+    }
     Ok(GateInput {
+        step_titles,
         base_url: format!("/tjanster/{}/{}", v.service_id, v.version),
         participating,
         opted_out,

@@ -33,6 +33,9 @@ pub struct Blocker {
     pub evidence: Option<String>,
     /// A screenshot (artifact hash) that shows it, for the offline report.
     pub screenshot: Option<String>,
+    /// Where on that screenshot to look (x, y, w, h): a changed region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<[u32; 4]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
