@@ -385,6 +385,9 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     matrix.assert_contains("Ändrad för 6 av 15 varianter.");
     matrix.assert_contains("data-action=\"start-compare\"");
     matrix.assert_contains(r#"data-cell="kil|steg/om-dig" data-badge="changed""#);
+    // "Hela varianten" is not "lika" while a page of it waits for a decision.
+    matrix.assert_contains(r#"data-cell="kil|*" data-badge="changed""#);
+    matrix.assert_contains(r#"data-cell="arjang|*" data-badge="same""#);
     matrix.assert_contains(r#"data-cell="arjang|start" data-badge="same""#);
     matrix.assert_contains("Egen e-tjänst utanför provrummet");
     let cell_url = format!("{base}/arvika?steg=steg/storningen");

@@ -122,7 +122,9 @@ async fn matrix(
                     let mine: Vec<&Judged> = judged
                         .iter()
                         .filter(|j| {
-                            j.deviation.municipality == x.municipality && &j.deviation.step == s
+                            // "Hela varianten" sums up every page of it.
+                            j.deviation.municipality == x.municipality
+                                && (&j.deviation.step == s || s == "*")
                         })
                         .collect();
                     (s.clone(), urlencode(s), badge(&mine), mine.len())
@@ -260,7 +262,7 @@ async fn cell_view(
         .collect();
     let mine: Vec<Judged> = judged
         .into_iter()
-        .filter(|j| j.deviation.municipality == kommun && j.deviation.step == steg)
+        .filter(|j| j.deviation.municipality == kommun && (j.deviation.step == steg || steg == "*"))
         .collect();
     let views = evidence_views(state, mine, &stored).await;
     let label = step_label(&steg, &titles);
