@@ -299,6 +299,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
 
     web_pages_show_and_decide(&app, &report).await;
     let queued = review_queue_decides_once_for_identical_changes(&app, &report).await;
+    ignored_regions_leave_the_comparison_and_come_back(&app, &report).await;
 
     // Approving Grums' text deviation for every identical one settles Hagfors' too.
     let stored = store::deviations(&app.store, report.version.id)
@@ -366,6 +367,101 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
             .unwrap();
     // The web decision made above, the queue's, plus the two here.
     assert_eq!(audit as usize, 1 + queued + identical.len() + stored.len());
+}
+
+/// E-kontoret ignores a pixel change's regions from its cell page (a reason
+/// is required, the form keeps the page); the change leaves the comparison,
+/// is listed on the version page, and comes back when the region is removed.
+async fn ignored_regions_leave_the_comparison_and_come_back(
+    app: &TestApp,
+    report: &provrum::compare::execute::Report,
+) {
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let v = format!("/tjanster/{SERVICE}/2.1.0-rc2");
+    let pixel = report
+        .deviations
+        .iter()
+        .find(|d| d.deviation.municipality == "kil" && d.deviation.kind == "pixels:desktop")
+        .expect("a pixel change in Kil")
+        .deviation
+        .clone();
+    let id = pixel.id;
+    let cell_url = format!("{v}/jamforelse/kil?steg={}", pixel.step.replace('/', "%2F"));
+    let cell = app.get(&cell_url).await;
+    cell.assert_contains("data-action=\"ignore-regions\"");
+    let action = format!("{v}/jamforelse/avvikelser/{id}/ignorera");
+    let refused = app
+        .post_form(&action, &[("reason", " "), ("_csrf", &cell.csrf())])
+        .await;
+    assert_eq!(refused.status, 400);
+    refused.assert_contains("Skriv varför området ska ignoreras");
+    refused.assert_contains(&format!("href=\"#ignore-{id}\""));
+    let present = |list: &[provrum::compare::Judged]| list.iter().any(|j| j.deviation.id == id);
+    let before = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    assert!(present(&before));
+    let done = app
+        .post_form(
+            &action,
+            &[
+                ("reason", "Kartbilden ändras av sig själv"),
+                ("_csrf", &cell.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let after = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    assert!(!present(&after), "the ignored change left the comparison");
+    // Only that change went; nothing else was hidden with it.
+    assert_eq!(after.len() + 1, before.len());
+    let page = app.get(&v).await;
+    page.assert_contains("data-ignored-region=");
+    page.assert_contains("Kartbilden ändras av sig själv");
+    let region: i64 = sqlx::query_scalar("select id from ignored_regions order by id limit 1")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    // A reviewer may not remove it.
+    app.login_as("granskare-kil", provrum::accounts::Role::Reviewer, &["kil"])
+        .await;
+    let as_reviewer = app.get(&v).await;
+    assert!(!as_reviewer.body.contains("data-action=\"unignore\""));
+    let no = app
+        .post_form(
+            &format!("{v}/ignorerade/{region}/ta-bort"),
+            &[("_csrf", &as_reviewer.csrf())],
+        )
+        .await;
+    assert_eq!(no.status, 403);
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let page = app.get(&v).await;
+    let gone = app
+        .post_form(
+            &format!("{v}/ignorerade/{region}/ta-bort"),
+            &[("_csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(gone.status, 200);
+    let again = provrum::compare::judged(&app.store, SERVICE, report.version.id)
+        .await
+        .unwrap();
+    assert!(
+        present(&again),
+        "the change is back once the region is removed"
+    );
+    for action in ["compare.ignore", "compare.unignore"] {
+        let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = $1")
+            .bind(action)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+        assert!(n >= 1, "{action} audited");
+    }
 }
 
 /// The matrix and a cell page in the browser's view, a decision through

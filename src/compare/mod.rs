@@ -68,15 +68,46 @@ pub struct Judged {
     pub decision: Option<Decision>,
 }
 
-/// Every stored deviation of a version with its standing decision.
+/// The boxes of a pixel deviation: changed regions and added bands.
+pub(crate) fn pixel_boxes(d: &StoredDeviation) -> Vec<(i64, i64, i64, i64)> {
+    ["regions", "added"]
+        .iter()
+        .flat_map(|k| d.detail[*k].as_array().into_iter().flatten())
+        .filter_map(|r| {
+            Some((
+                r["x"].as_i64()?,
+                r["y"].as_i64()?,
+                r["w"].as_i64()?,
+                r["h"].as_i64()?,
+            ))
+        })
+        .collect()
+}
+
+/// A pixel deviation that lies wholly inside regions e-kontoret chose to
+/// ignore on that page is no deviation (removed bands always count).
+fn ignored(d: &StoredDeviation, regions: &[crate::services::ignores::Ignored]) -> bool {
+    let Some(viewport) = d.kind.strip_prefix("pixels:") else {
+        return false;
+    };
+    let removed = d.detail["removed"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    !removed && crate::services::ignores::covers(regions, &d.step, viewport, &pixel_boxes(d))
+}
+
+/// Every stored deviation of a version with its standing decision (those
+/// inside ignored regions left out).
 pub async fn judged(
     db: &Store,
     service: &str,
     version_id: i64,
 ) -> Result<Vec<Judged>, sqlx::Error> {
+    let regions = crate::services::ignores::active(db, service).await?;
     Ok(store::deviations_with_decisions(db, service, version_id)
         .await?
         .into_iter()
+        .filter(|(d, _)| !ignored(d, &regions))
         .map(|(deviation, decision)| {
             let (status, decision) = match deviation.kind.as_str() {
                 "declared" => (Status::Declared, None),

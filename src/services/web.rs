@@ -2,8 +2,10 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
 
 use crate::services::changes::local_changes;
 use crate::services::store::{self, VersionSummary};
@@ -11,7 +13,12 @@ use crate::web::page::Page;
 use crate::web::{AppState, WebError, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/tjanster/{service}/{version}", get(version))
+    Router::new()
+        .route("/tjanster/{service}/{version}", get(version))
+        .route(
+            "/tjanster/{service}/{version}/ignorerade/{id}/ta-bort",
+            post(unignore),
+        )
 }
 
 struct VariantRow {
@@ -35,6 +42,10 @@ struct VersionPage {
     /// Running every scenario is e-kontoret's tool; reviewers and legal
     /// advisers are not offered it.
     can_run: bool,
+    /// Regions comparisons of the service ignore, with their page's name.
+    ignored: Vec<(super::ignores::Ignored, String)>,
+    /// Whether this user may stop ignoring one (e-kontoret).
+    can_unignore: bool,
 }
 
 async fn version(
@@ -68,6 +79,19 @@ async fn version(
         })
         .collect();
     rows.sort_by_key(|r| crate::municipalities::swedish_sort_key(&r.name));
+    let titles = base
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.title.clone()))
+        .collect();
+    let ignored = super::ignores::active(&state.store, &service)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let page = super::page_label(&i.step, &titles);
+            (i, page)
+        })
+        .collect();
     let title = format!("{} {} – Provrum", v.title, v.version);
     let html = render(&VersionPage {
         page: Page::plain(&title),
@@ -77,6 +101,34 @@ async fn version(
         rows,
         can_run: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::ProduceEvidence)),
+        ignored,
+        can_unignore: crate::web::session::user()
+            .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
     })?;
     Ok(crate::web::with_cookie(html, set_cookie))
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// E-kontoret stops ignoring a region (kept with who and when, audited).
+async fn unignore(
+    State(state): State<AppState>,
+    Path((service, version, id)): Path<(String, String, i64)>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    crate::web::csrf::verify(&headers, &form.csrf)?;
+    let u = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
+    let v = state.require_version(&service, &version).await?;
+    match super::ignores::remove(&state.store, &v.service_id, id, &u).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tjanster/{service}/{version}#ignorerade")).into_response())
+        }
+        Err(super::ignores::IgnoreError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => Err(WebError::NotFound(e.to_string())),
+    }
 }

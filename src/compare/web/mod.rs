@@ -25,6 +25,7 @@ use evidence::{DeviationView, evidence_views};
 use view::{Badge, badge, step_label};
 
 mod evidence;
+mod ignore;
 mod queue;
 mod view;
 
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}",
             post(decide),
+        )
+        .route(
+            "/tjanster/{service}/{version}/jamforelse/avvikelser/{id}/ignorera",
+            post(ignore::ignore),
         )
         .route(
             "/tjanster/{service}/{version}/jamforelse/ko",
@@ -214,7 +219,17 @@ struct CellPage {
 impl CellPage {
     /// The refused decision on deviation `id`, if that is the one refused.
     fn refused_for(&self, id: &i64) -> Option<&Refused> {
-        self.refused.as_ref().filter(|r| r.deviation == *id)
+        self.refused
+            .as_ref()
+            .filter(|r| r.deviation == *id && r.decision != "ignore")
+    }
+
+    /// The reason typed into a refused "ignore these regions" form.
+    fn ignore_typed(&self, id: &i64) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.deviation == *id && r.decision == "ignore")
+            .map(|r| r.comment.as_str())
     }
 }
 

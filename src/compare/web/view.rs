@@ -20,18 +20,7 @@ pub(super) fn step_titles(variants: &[crate::services::Variant]) -> HashMap<Stri
 
 /// A page's name in Swedish.
 pub(super) fn step_label(step: &str, titles: &HashMap<String, String>) -> String {
-    match step {
-        "*" => "Hela varianten".into(),
-        "start" => "Startsida".into(),
-        "logga-in" => "Inloggning".into(),
-        "granska" => "Granska".into(),
-        "signera" => "Signera".into(),
-        "kvittens" => "Kvittens".into(),
-        s => s
-            .strip_prefix("steg/")
-            .and_then(|id| titles.get(id).cloned())
-            .unwrap_or_else(|| s.to_string()),
-    }
+    crate::services::page_label(step, titles)
 }
 
 pub(super) struct Badge {

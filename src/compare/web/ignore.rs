@@ -1,0 +1,71 @@
+//! E-kontoret marks the changed regions of a pixel deviation as ignored in
+//! comparisons of the service (stored in `services::ignores`, listed and
+//! removable on the version page).
+
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::compare::store;
+use crate::services::ignores::{self, IgnoreError, Place};
+use crate::web::{AppState, WebError, csrf};
+
+use super::{Refused, cell_view, urlencode};
+
+#[derive(Deserialize)]
+pub(super) struct IgnoreForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The regions are read from the stored deviation, never from the form.
+pub(super) async fn ignore(
+    State(state): State<AppState>,
+    Path((service, ver, id)): Path<(String, String, i64)>,
+    headers: HeaderMap,
+    Form(form): Form<IgnoreForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
+    let v = state.require_version(&service, &ver).await?;
+    let Some(d) = store::deviation(&state.store, v.id, id).await? else {
+        return Err(WebError::NotFound(format!(
+            "{service} {ver} har ingen avvikelse {id}."
+        )));
+    };
+    let Some(viewport) = d.kind.strip_prefix("pixels:") else {
+        return Err(WebError::BadRequest(
+            "Bara områden i en bild kan ignoreras.".into(),
+        ));
+    };
+    let place = Place {
+        service: &service,
+        step: &d.step,
+        viewport,
+    };
+    let boxes = crate::compare::pixel_boxes(&d);
+    match ignores::add(&state.store, place, &boxes, &form.reason, &user).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/tjanster/{service}/{ver}/jamforelse/{}?steg={}",
+            d.municipality,
+            urlencode(&d.step)
+        ))
+        .into_response()),
+        Err(IgnoreError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => {
+            let refused = Refused {
+                deviation: d.id,
+                message: e.to_string(),
+                decision: "ignore".into(),
+                comment: form.reason.clone(),
+            };
+            let (kommun, steg) = (d.municipality.clone(), d.step.clone());
+            let mut r = cell_view(&state, &headers, v, kommun, steg, Some(refused)).await?;
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+    }
+}
