@@ -70,6 +70,7 @@ fn cell(m: &str, status: Status, violations: serde_json::Value) -> CellOutcome {
             text: None,
             log: Default::default(),
             accessibility: Some(serde_json::json!({ "violations": violations, "incomplete": [] })),
+            dom: None,
         }],
     }
 }
@@ -628,6 +629,10 @@ async fn the_html_report_opens_offline_in_chromium() {
     let hash = artifacts.put(&png).unwrap();
     let mut failing = cell("eda", Status::Failed, serde_json::json!([]));
     failing.steps[0].screenshot = Some(hash);
+    let dom = artifacts
+        .put(b"<!doctype html><html lang=sv><title>Som den var</title><p>Steget</p><script>document.title='k\xc3\xb6rt'</script></html>")
+        .unwrap();
+    failing.steps[0].dom = Some(dom);
     run(
         &s,
         &[
@@ -637,6 +642,44 @@ async fn the_html_report_opens_offline_in_chromium() {
         ],
     )
     .await;
+    // The failed step's page opens as it was, inert.
+    let cell_id: i64 = sqlx::query_scalar(
+        "select id from run_cells where municipality = 'eda' order by id desc limit 1",
+    )
+    .fetch_one(&s.app.store.pool)
+    .await
+    .unwrap();
+    let run_id: i64 = sqlx::query_scalar("select run_id from run_cells where id = $1")
+        .bind(cell_id)
+        .fetch_one(&s.app.store.pool)
+        .await
+        .unwrap();
+    s.app.login_as("ekontoret", Role::EKontoret, &[]).await;
+    let cell_page = s
+        .app
+        .get(&format!("/korningar/{run_id}/celler/{cell_id}"))
+        .await;
+    cell_page.assert_contains("data-dom-snapshot");
+    let res = s
+        .app
+        .client
+        .get(format!(
+            "{}/korningar/{run_id}/celler/{cell_id}/steg/0/sidan",
+            s.app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.starts_with("sandbox;") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert!(res.text().await.unwrap().contains("<p>Steget</p>"));
     let g = gate(&s).await;
     let html =
         provrum::release::report::html(&g, &artifacts, "https://provrum.example.se/").unwrap();

@@ -156,6 +156,16 @@ async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
         .get(shot)
         .expect("stored screenshot");
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    // The page as it was when the step failed, kept to open later.
+    let dom = failed.dom.as_deref().expect("a DOM snapshot at failure");
+    let html = provrum::artifacts::Artifacts::new(app.data_dir.path())
+        .get(dom)
+        .expect("stored snapshot");
+    assert!(String::from_utf8_lossy(&html).contains("Om dig"));
+    assert!(
+        o.steps[3].dom.is_none(),
+        "only failures and checkpoints keep one"
+    );
     assert_eq!(
         o.steps[5].status,
         Status::Skipped,
@@ -174,7 +184,7 @@ async fn a_page_that_loads_outside_resources_is_sealed_and_the_attempts_recorded
     let router = axum::Router::new().route(
         "/leaky",
         axum::routing::get(|| async {
-            axum::response::Html("<!doctype html><html lang=sv><title>Läcka</title><img src=\"http://tracker.invalid/pixel.gif\"><script src=\"https://cdn.invalid/lib.js\"></script><link rel=stylesheet href=\"/own.css\"><p>Hej</p></html>")
+            axum::response::Html("<!doctype html><html lang=sv><title>Läcka</title><img src=\"http://tracker.invalid/pixel.gif\"><script src=\"https://cdn.invalid/lib.js\"></script><link rel=stylesheet href=\"/own.css\"><p>Hej</p><input aria-label=namn></html>")
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -190,13 +200,26 @@ async fn a_page_that_loads_outside_resources_is_sealed_and_the_attempts_recorded
         .expect("launch");
         let page = browser.new_page(vec![origin.clone()]).expect("page");
         page.goto(&format!("{origin}/leaky")).expect("load");
+        page.eval("document.querySelector('input').value = 'ifyllt'")
+            .expect("type");
         let text = page.text().expect("text");
+        let dom = page.dom_snapshot().expect("snapshot");
         let log = page.take_log();
         page.close();
         browser.close();
-        (log.blocked, text)
+        (log.blocked, (text, dom, log.failed))
     });
-    assert_eq!(text.trim(), "Hej");
+    let (text, dom, failed) = text;
+    // The document as it was, with what was typed into it.
+    assert!(
+        dom.starts_with("<!doctype html>") && dom.contains("<p>Hej</p>"),
+        "{dom}"
+    );
+    assert!(dom.contains("value=\"ifyllt\""), "{dom}");
+    // A request inside the test room that failed is recorded; the refused
+    // outside ones are not counted twice.
+    assert_eq!(failed, vec![format!("404 {origin}/own.css")], "{failed:?}");
+    assert!(text.contains("Hej"));
     assert!(
         blocked.contains(&"http://tracker.invalid/pixel.gif".to_string()),
         "{blocked:?}"
@@ -461,6 +484,13 @@ async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() 
         Some("image/png")
     );
     assert!(res.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
+    // The cells can be filtered by result, the slowest first.
+    page.assert_contains("data-filter=\"passed\"");
+    let passed = app.get(&format!("{path}?status=passed")).await;
+    assert_eq!(passed.body.matches("data-listed-cell=").count(), 19);
+    passed.assert_contains("<strong aria-current=\"true\">Godkända (19)</strong>");
+    let failed = app.get(&format!("{path}?status=failed")).await;
+    assert_eq!(failed.body.matches("data-listed-cell=").count(), 0);
     let list = app.get("/korningar").await;
     list.assert_contains("Anmälan om installation av värmepump 1.0.0");
     list.assert_contains("ekontoret");

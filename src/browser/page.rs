@@ -24,6 +24,9 @@ pub struct PageLog {
     pub page_errors: Vec<String>,
     /// Requests to origins outside the sandbox, refused.
     pub blocked: Vec<String>,
+    /// Requests that failed inside it: an HTTP error ("404 /path") or a
+    /// network error ("net::ERR_… /path").
+    pub failed: Vec<String>,
 }
 
 pub struct Page {
@@ -64,7 +67,12 @@ impl Page {
         page.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": options.width, "height": options.height, "deviceScaleFactor": 1.0, "mobile": false }))?;
         page.call::<Runtime::Enable>(json!(null))?;
         page.call::<Log::Enable>(json!(null))?;
+        // Small buffers: only the status and URL of each response are read.
+        page.call::<Network::Enable>(
+            json!({ "maxTotalBufferSize": 0, "maxResourceBufferSize": 0 }),
+        )?;
         let events = log.clone();
+        let urls: Mutex<std::collections::HashMap<String, String>> = Mutex::default();
         let load_tx = Mutex::new(tx);
         page.tab
             .add_event_listener(Arc::new(move |event: &Event| match event {
@@ -105,6 +113,38 @@ impl Page {
                 Event::LogEntryAdded(e) if format!("{:?}", e.params.entry.level) == "Error" => {
                     if let Ok(mut l) = events.lock() {
                         l.console_errors.push(e.params.entry.text.clone());
+                    }
+                }
+                Event::NetworkRequestWillBeSent(e) => {
+                    if let Ok(mut u) = urls.lock() {
+                        u.insert(e.params.request_id.clone(), e.params.request.url.clone());
+                    }
+                }
+                // The browser's own favicon guess is not the page's request.
+                Event::NetworkResponseReceived(e)
+                    if e.params.response.status >= 400
+                        && !e.params.response.url.ends_with("/favicon.ico") =>
+                {
+                    if let Ok(mut l) = events.lock() {
+                        l.failed.push(format!(
+                            "{} {}",
+                            e.params.response.status, e.params.response.url
+                        ));
+                    }
+                }
+                Event::NetworkLoadingFailed(e)
+                    // Refused by the sandbox (listed as blocked) or given up
+                    // by the page itself: not a failure of the test room.
+                    if !e.params.error_text.starts_with("net::ERR_BLOCKED_BY_CLIENT")
+                        && e.params.canceled != Some(true) =>
+                {
+                    let url = urls
+                        .lock()
+                        .ok()
+                        .and_then(|u| u.get(&e.params.request_id).cloned())
+                        .unwrap_or_default();
+                    if let Ok(mut l) = events.lock() {
+                        l.failed.push(format!("{} {url}", e.params.error_text));
                     }
                 }
                 _ => {}
@@ -326,6 +366,25 @@ impl Page {
     }
 
     /// What happened since the last call.
+    /// The document as it is now, form values included, as one HTML file
+    /// (served inert later: no script of it runs when it is looked at).
+    pub fn dom_snapshot(&self) -> Result<String, BrowserError> {
+        let v = self.eval(
+            "(() => {
+              for (const el of document.querySelectorAll('input, textarea, select')) {
+                if (el.type === 'checkbox' || el.type === 'radio') { el.toggleAttribute('checked', el.checked); }
+                else if (el.tagName === 'TEXTAREA') { el.textContent = el.value; }
+                else if (el.tagName === 'SELECT') { for (const o of el.options) o.toggleAttribute('selected', o.selected); }
+                else if (el.type !== 'file' && el.type !== 'password') { el.setAttribute('value', el.value); }
+              }
+              return '<!doctype html>\\n' + document.documentElement.outerHTML;
+            })()",
+        )?;
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| BrowserError::Page("the page gave no document".into()))
+    }
+
     pub fn take_log(&self) -> PageLog {
         self.log
             .lock()

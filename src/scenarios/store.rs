@@ -53,8 +53,8 @@ pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), s
     .try_get(0)?;
     for s in &o.steps {
         sqlx::query(
-            "insert into step_results (cell_id, position, action, label, status, reason, duration_ms, url, screenshot, text_hash, console_errors, page_errors, blocked_requests, accessibility)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            "insert into step_results (cell_id, position, action, label, status, reason, duration_ms, url, screenshot, text_hash, console_errors, page_errors, blocked_requests, accessibility, failed_requests, dom_snapshot)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(cell_id)
         .bind(s.position as i64)
@@ -70,6 +70,8 @@ pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), s
         .bind(serde_json::to_string(&s.log.page_errors).unwrap_or_default())
         .bind(serde_json::to_string(&s.log.blocked).unwrap_or_default())
         .bind(s.accessibility.as_ref().map(|a| a.to_string()))
+        .bind(serde_json::to_string(&s.log.failed).unwrap_or_default())
+        .bind(&s.dom)
         .execute(&mut *tx)
         .await?;
     }
@@ -262,7 +264,10 @@ pub struct StepRow {
     pub console_errors: Vec<String>,
     pub page_errors: Vec<String>,
     pub blocked_requests: Vec<String>,
+    pub failed_requests: Vec<String>,
     pub accessibility: Option<serde_json::Value>,
+    /// The document as it was (artifact hash), at checkpoints and failures.
+    pub dom_snapshot: Option<String>,
 }
 
 pub async fn cell(
@@ -303,6 +308,8 @@ pub async fn cell(
             console_errors: list(r, "console_errors"),
             page_errors: list(r, "page_errors"),
             blocked_requests: list(r, "blocked_requests"),
+            failed_requests: list(r, "failed_requests"),
+            dom_snapshot: r.try_get("dom_snapshot")?,
             accessibility: r
                 .try_get::<Option<String>, _>("accessibility")?
                 .and_then(|s| serde_json::from_str(&s).ok()),

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,10 @@ pub fn router() -> Router<AppState> {
         .route("/korningar", get(runs))
         .route("/korningar/{id}", get(run))
         .route("/korningar/{id}/celler/{cell}", get(cell))
+        .route(
+            "/korningar/{id}/celler/{cell}/steg/{pos}/sidan",
+            get(snapshot),
+        )
         .route("/artefakter/{hash}", get(artifact))
         .route("/tjanster/{service}/{version}/korningar", post(start))
 }
@@ -66,11 +70,25 @@ struct RunPage {
     run: RunRow,
     municipalities: Vec<(String, String)>,
     rows: Vec<MatrixRow>,
-    failures: Vec<CellRow>,
+    failures: Vec<(CellRow, String)>,
     refresh: bool,
+    /// (status, words, count, chosen) for the filter over the cells.
+    filters: Vec<(&'static str, &'static str, usize, bool)>,
+    /// The cells the filter shows, each with its municipality's name.
+    listed: Vec<(CellRow, String)>,
 }
 
-async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, WebError> {
+#[derive(serde::Deserialize)]
+struct RunQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn run(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<RunQuery>,
+) -> Result<Html<String>, WebError> {
     crate::web::session::require()?;
     let run = store::get(&state.store, id)
         .await?
@@ -112,11 +130,38 @@ async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<
             })
             .collect();
     }
+    let name = |m: &str| state.registry.short_name(m);
     let failures = cells
         .iter()
         .filter(|c| c.status != "passed")
-        .cloned()
+        .map(|c| (c.clone(), name(&c.municipality)))
         .collect();
+    // Filter the cells by status, as a test report does.
+    let chosen = q.status.as_deref().unwrap_or("");
+    let filters = [
+        ("", "Alla"),
+        ("passed", "Godkända"),
+        ("failed", "Underkända"),
+        ("error", "Fel i körningen"),
+        ("skipped", "Hoppades över"),
+    ]
+    .into_iter()
+    .map(|(status, words)| {
+        let n = cells
+            .iter()
+            .filter(|c| status.is_empty() || c.status == status)
+            .count();
+        (status, words, n, status == chosen)
+    })
+    .filter(|(status, _, n, _)| status.is_empty() || *n > 0)
+    .collect();
+    let mut listed: Vec<(CellRow, String)> = cells
+        .iter()
+        .filter(|c| chosen.is_empty() || c.status == chosen)
+        .map(|c| (c.clone(), name(&c.municipality)))
+        .collect();
+    // The slowest first: what to look at when a run takes long.
+    listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.duration_ms));
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     render(&RunPage {
         page: Page::plain(&title),
@@ -125,6 +170,8 @@ async fn run(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Html<
         municipalities,
         rows,
         failures,
+        filters,
+        listed,
     })
 }
 
@@ -388,4 +435,34 @@ async fn start(
         )
         .await?;
     Ok(Redirect::to(&format!("/korningar/{run_id}")).into_response())
+}
+
+/// The document a step left, as it was: served inert (no script runs, no
+/// request leaves but for the test room's own styles and images).
+async fn snapshot(
+    State(state): State<AppState>,
+    Path((id, cell_id, pos)): Path<(i64, i64, i64)>,
+) -> Result<Response, WebError> {
+    crate::web::session::require()?;
+    let missing = || WebError::NotFound("Steget har ingen sparad sida.".into());
+    let (run_id, _, steps) = store::cell(&state.store, cell_id)
+        .await?
+        .ok_or_else(missing)?;
+    let hash = steps
+        .into_iter()
+        .find(|s| run_id == id && s.position == pos)
+        .and_then(|s| s.dom_snapshot)
+        .ok_or_else(missing)?;
+    let html = state.artifacts.read(&hash).await.map_err(|_| missing())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'",
+            ),
+        ],
+        html,
+    )
+        .into_response())
 }

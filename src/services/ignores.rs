@@ -7,8 +7,13 @@
 use serde_json::json;
 use sqlx::Row;
 
-use crate::accounts::User;
 use crate::store::{Store, audit, now};
+
+/// Who acts: the user name for the audit log, the name for the list.
+pub struct By<'a> {
+    pub username: &'a str,
+    pub name: &'a str,
+}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Ignored {
@@ -88,7 +93,7 @@ pub async fn add(
     place: Place<'_>,
     boxes: &[(i64, i64, i64, i64)],
     reason: &str,
-    actor: &User,
+    actor: By<'_>,
 ) -> Result<(), IgnoreError> {
     let reason = reason.trim();
     if reason.is_empty() {
@@ -113,14 +118,14 @@ pub async fn add(
             .bind(w)
             .bind(h)
             .bind(reason)
-            .bind(&actor.name)
+            .bind(actor.name)
             .bind(&at)
             .fetch_one(&mut *tx)
             .await?
             .get(0);
         audit(
             &mut tx,
-            &actor.username,
+            actor.username,
             "compare.ignore",
             &format!("{} {} {}", place.service, place.step, place.viewport),
             &json!({ "before": null, "after": { "id": id, "x": x, "y": y, "w": w, "h": h, "reason": reason } }),
@@ -132,10 +137,10 @@ pub async fn add(
 }
 
 /// Stop ignoring a region (kept, marked removed, audited).
-pub async fn remove(db: &Store, service: &str, id: i64, actor: &User) -> Result<(), IgnoreError> {
+pub async fn remove(db: &Store, service: &str, id: i64, actor: By<'_>) -> Result<(), IgnoreError> {
     let mut tx = db.begin().await?;
     let done = sqlx::query("update ignored_regions set removed_by = $1, removed_at = $2 where id = $3 and service_id = $4 and removed_at is null")
-        .bind(&actor.name)
+        .bind(actor.name)
         .bind(now())
         .bind(id)
         .bind(service)
@@ -147,7 +152,7 @@ pub async fn remove(db: &Store, service: &str, id: i64, actor: &User) -> Result<
     }
     audit(
         &mut tx,
-        &actor.username,
+        actor.username,
         "compare.unignore",
         &format!("{service} område {id}"),
         &json!({ "before": { "id": id }, "after": null }),

@@ -124,7 +124,11 @@ async fn unignore(
     crate::web::csrf::verify(&headers, &form.csrf)?;
     let u = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
     let v = state.require_version(&service, &version).await?;
-    match super::ignores::remove(&state.store, &v.service_id, id, &u).await {
+    let by = super::ignores::By {
+        username: &u.username,
+        name: &u.name,
+    };
+    match super::ignores::remove(&state.store, &v.service_id, id, by).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{version}#ignorerade")).into_response())
         }

@@ -47,7 +47,11 @@ pub(super) async fn ignore(
         viewport,
     };
     let boxes = crate::compare::pixel_boxes(&d);
-    match ignores::add(&state.store, place, &boxes, &form.reason, &user).await {
+    let by = ignores::By {
+        username: &user.username,
+        name: &user.name,
+    };
+    match ignores::add(&state.store, place, &boxes, &form.reason, by).await {
         Ok(()) => Ok(Redirect::to(&format!(
             "/tjanster/{service}/{ver}/jamforelse/{}?steg={}",
             d.municipality,

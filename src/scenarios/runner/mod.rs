@@ -72,6 +72,8 @@ pub struct StepOutcome {
     pub log: PageLog,
     /// axe-core's violations and incomplete results for this capture.
     pub accessibility: Option<serde_json::Value>,
+    /// The document as it was (artifact hash), at checkpoints and failures.
+    pub dom: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -328,6 +330,7 @@ fn run_cell(
                 text: None,
                 log: PageLog::default(),
                 accessibility: None,
+                dom: None,
             });
             continue;
         }
@@ -374,6 +377,16 @@ fn run_cell(
         } else {
             Some(page.url())
         };
+        // The page as it was, to open later: where it failed, and at each
+        // checkpoint the scenario names.
+        let dom = (status == Status::Failed || matches!(step.action, Action::Checkpoint { .. }))
+            .then(|| page.dom_snapshot().ok())
+            .flatten()
+            .map(|html| {
+                let hash = Artifacts::hash(html.as_bytes());
+                let _ = files.send((hash.clone(), html.into_bytes()));
+                hash
+            });
         out.steps.push(StepOutcome {
             position,
             action: step.action.name(),
@@ -386,6 +399,7 @@ fn run_cell(
             text: captured.text,
             log: page.take_log(),
             accessibility: captured.accessibility,
+            dom,
         });
         if status != Status::Passed {
             out.status = status;
