@@ -259,6 +259,86 @@ on_both_backends! {
     }
 }
 
+/// A step that fills several fields, one of which a variant hides: the
+/// error suggests leaving out only that field there, and doing so validates.
+#[test]
+fn a_field_some_variants_hide_can_be_skipped_there_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fixtures = common::fixtures().join("services/anmalan-om-olagenhet");
+    let head = "title: Hushåll\nservice: anmalan-om-olagenhet\nvariants: { except: [storfors] }\nidentity: \"199011142388\"\nsteps:\n  - open\n  - start\n  - sign_in\n";
+    let strict = dir.path().join("strikt.yaml");
+    std::fs::write(
+        &strict,
+        format!(
+            "{head}  - fill: {{ fastighetsbeteckning: \"Gunnar 12:3\", antal-hushall: \"3\" }}\n"
+        ),
+    )
+    .expect("write");
+    let (code, out, err) = provrum(&[
+        "validate",
+        fixtures.to_str().unwrap(),
+        strict.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("field `antal-hushall` is hidden in eda's variant"),
+        "{out}"
+    );
+    assert!(
+        out.contains("add `skip_where_hidden: [antal-hushall]` to the step"),
+        "{out}"
+    );
+    let lenient = dir.path().join("foljsam.yaml");
+    std::fs::write(
+        &lenient,
+        format!("{head}  - fill: {{ fastighetsbeteckning: \"Gunnar 12:3\", antal-hushall: \"3\" }}\n    skip_where_hidden: [antal-hushall]\n"),
+    )
+    .expect("write");
+    let (code, out, err) = provrum(&[
+        "validate",
+        fixtures.to_str().unwrap(),
+        lenient.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Only the step's own fields can be skipped.
+    let wrong = dir.path().join("fel.yaml");
+    std::fs::write(
+        &wrong,
+        format!("{head}  - fill: {{ fastighetsbeteckning: \"Gunnar 12:3\" }}\n    skip_where_hidden: [antal-hushall]\n"),
+    )
+    .expect("write");
+    let (code, out, _) = provrum(&[
+        "validate",
+        fixtures.to_str().unwrap(),
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("`antal-hushall` is not a field this step fills"),
+        "{out}"
+    );
+    // The step as it runs: the hidden field left out in Eda only.
+    let text = std::fs::read_to_string(&lenient).unwrap();
+    let scenario = provrum::scenarios::parse(&lenient, &text).expect("parse");
+    let step = &scenario.steps[3];
+    let pkg = provrum::services::load(&fixtures, Registry::builtin()).expect("valid");
+    let variant = |m: &str| {
+        pkg.variants
+            .iter()
+            .find(|v| v.municipality == m)
+            .expect(m)
+            .clone()
+    };
+    assert_eq!(
+        step.action_for(&variant("eda")).field_ids(),
+        ["fastighetsbeteckning"]
+    );
+    assert_eq!(
+        step.action_for(&variant("kil")).field_ids(),
+        ["fastighetsbeteckning", "antal-hushall"]
+    );
+}
+
 #[test]
 fn broken_scenarios_get_file_line_col_errors_checked_against_every_variant() {
     let dir = tempfile::tempdir().expect("tmp");

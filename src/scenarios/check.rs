@@ -108,6 +108,11 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
             );
             continue;
         }
+        let shown = v.field(id).filter(|(_, f)| !f.hidden);
+        if shown.is_none() && step.skippable(id) {
+            // Left out where the variant does not show it.
+            continue;
+        }
         let Some((_, f)) = v.field(id) else {
             let all: Vec<&str> = v
                 .steps
@@ -131,11 +136,18 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
             continue;
         };
         if f.hidden && !matches!(step.action, Action::ExpectHidden { .. }) {
+            let hint = if step.action.field_ids().len() > 1 {
+                format!(
+                    "add `skip_where_hidden: [{id}]` to the step to fill the rest there, or `except: [{m}]` to skip the whole step"
+                )
+            } else {
+                format!("add `except: [{m}]` to the step")
+            };
             d.error_hint(
                 step.pos,
                 path,
                 format!("field `{id}` is hidden in {m}'s variant"),
-                format!("add `except: [{m}]` to the step"),
+                hint,
             );
         }
         let parts = crate::sandbox::input::parts(f.kind);

@@ -145,6 +145,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// The field ids this action acts on (not its CSS selectors).
+    pub fn field_ids(&self) -> Vec<String> {
+        let ids = |ts: &mut dyn Iterator<Item = &Target>| -> Vec<String> {
+            ts.filter_map(|t| match t {
+                Target::Field { id, .. } => Some(id.clone()),
+                Target::Css(_) => None,
+            })
+            .collect()
+        };
+        match self {
+            Action::Fill { values } | Action::Choose { values } => {
+                ids(&mut values.iter().map(|(t, _)| t))
+            }
+            Action::Check { targets } | Action::Uncheck { targets } => ids(&mut targets.iter()),
+            Action::Attach { files } => ids(&mut files.iter().map(|(t, _)| t)),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Action::Open => "open",
@@ -244,11 +263,48 @@ pub struct Step {
     pub only: Option<Vec<String>>,
     /// …or for all but these.
     pub except: Option<Vec<String>>,
+    /// Fields of this step's action left out in a variant that hides
+    /// them (or lacks them), while the rest of the step still runs there.
+    pub skip_where_hidden: Vec<String>,
     #[serde(skip)]
     pub pos: Pos,
 }
 
 impl Step {
+    /// Whether `id` may be left out where the variant does not show it.
+    pub fn skippable(&self, id: &str) -> bool {
+        self.skip_where_hidden.iter().any(|s| s == id)
+    }
+
+    /// The action as it runs in `variant`: the skippable fields it hides
+    /// (or lacks) left out.
+    pub fn action_for(&self, variant: &crate::services::Variant) -> Action {
+        let shown = |t: &Target| match t {
+            Target::Field { id, .. } if self.skippable(id) => {
+                variant.field(id).is_some_and(|(_, f)| !f.hidden)
+            }
+            _ => true,
+        };
+        match &self.action {
+            Action::Fill { values } => Action::Fill {
+                values: values.iter().filter(|(t, _)| shown(t)).cloned().collect(),
+            },
+            Action::Choose { values } => Action::Choose {
+                values: values.iter().filter(|(t, _)| shown(t)).cloned().collect(),
+            },
+            Action::Check { targets } => Action::Check {
+                targets: targets.iter().filter(|t| shown(t)).cloned().collect(),
+            },
+            Action::Uncheck { targets } => Action::Uncheck {
+                targets: targets.iter().filter(|t| shown(t)).cloned().collect(),
+            },
+            Action::Attach { files } => Action::Attach {
+                files: files.iter().filter(|(t, _)| shown(t)).cloned().collect(),
+            },
+            other => other.clone(),
+        }
+    }
+
     pub fn applies_to(&self, municipality: &str) -> bool {
         self.only
             .as_ref()

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::yaml::{self, Decoder, Diagnostic, Node, NodeKind, did_you_mean};
+use crate::yaml::{self, Decoder, Diagnostic, Node, NodeKind, Pos, did_you_mean};
 
 use super::model::*;
 
@@ -166,6 +166,7 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
             action,
             only: None,
             except: None,
+            skip_where_hidden: Vec::new(),
             pos: item.pos,
         });
     }
@@ -182,6 +183,7 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
     };
     let mut only = None;
     let mut except = None;
+    let mut skip_where_hidden: Option<(Vec<String>, Pos, String)> = None;
     let mut action = None;
     for (k, v) in pairs {
         let Some(key) = d.str(k, path) else { continue };
@@ -189,6 +191,9 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
         match key.as_str() {
             "only" => only = d.str_list(v, &kp),
             "except" => except = d.str_list(v, &kp),
+            "skip_where_hidden" => {
+                skip_where_hidden = d.str_list(v, &kp).map(|l| (l, v.pos, kp.clone()))
+            }
             name if ACTIONS.contains(&name) => {
                 if action.is_some() {
                     d.error_hint(
@@ -208,10 +213,31 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
         d.error(item.pos, path, "the step has no action");
         return None;
     };
+    let action = action?;
+    let skip = match skip_where_hidden {
+        Some((list, pos, kp)) => {
+            // Only fields this step acts on can be skipped.
+            let named: Vec<String> = action.field_ids();
+            for id in list.iter().filter(|id| !named.contains(id)) {
+                d.error_hint(
+                    pos,
+                    &kp,
+                    format!("`{id}` is not a field this step fills, chooses, checks or attaches"),
+                    match named.is_empty() {
+                        true => "`skip_where_hidden` belongs on a fill, choose, check, uncheck or attach step".to_string(),
+                        false => format!("fields of this step: {}", named.join(", ")),
+                    },
+                );
+            }
+            list
+        }
+        None => Vec::new(),
+    };
     Some(Step {
-        action: action?,
+        action,
         only,
         except,
+        skip_where_hidden: skip,
         pos: item.pos,
     })
 }

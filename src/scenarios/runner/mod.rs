@@ -335,7 +335,8 @@ fn run_cell(
             continue;
         }
         let t = Instant::now();
-        let result = steps::perform(&page, &step.action, &mut cx);
+        let action = step.action_for(v);
+        let result = steps::perform(&page, &action, &mut cx);
         let is_expectation = step.action.name().starts_with("expect_");
         let changes_page = !is_expectation && !matches!(step.action, Action::Checkpoint { .. });
         let wanted = match cfg.capture {
