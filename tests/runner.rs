@@ -829,7 +829,26 @@ async fn provrums_own_pages_pass_axe_core() {
     provrum::reviews::rounds::open(&app.store, version.id, "2099-12-31", &eva)
         .await
         .expect("round");
+    // An ignored region, so the version page lists one with its button.
+    provrum::services::ignores::add(
+        &app.store,
+        provrum::services::ignores::Place {
+            service: "anmalan-om-olagenhet",
+            step: "start",
+            viewport: "desktop",
+        },
+        &[(10, 20, 300, 40)],
+        "Klockan i sidhuvudet",
+        provrum::services::ignores::By {
+            username: "ekontoret",
+            name: "Eva på e-kontoret",
+        },
+    )
+    .await
+    .expect("ignore");
     let mut urls = vec![
+        format!("/korningar/{}?status=failed", finished.run_id),
+        "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse/arvika?steg=*".to_string(),
         "/anvandare".to_string(),
         "/logg".to_string(),
         "/konto/logga-ut".to_string(),
