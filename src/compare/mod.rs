@@ -68,32 +68,40 @@ pub struct Judged {
     pub decision: Option<Decision>,
 }
 
-/// The boxes of a pixel deviation: changed regions and added bands.
+/// The boxes of a pixel deviation in the candidate's coordinates: changed
+/// regions, added bands, and a one-pixel line where a band was removed.
 pub(crate) fn pixel_boxes(d: &StoredDeviation) -> Vec<(i64, i64, i64, i64)> {
-    ["regions", "added"]
+    let rect = |r: &serde_json::Value| {
+        Some((
+            r["x"].as_i64()?,
+            r["y"].as_i64()?,
+            r["w"].as_i64()?,
+            r["h"].as_i64()?,
+        ))
+    };
+    let mut boxes: Vec<_> = ["regions", "added"]
         .iter()
         .flat_map(|k| d.detail[*k].as_array().into_iter().flatten())
-        .filter_map(|r| {
-            Some((
-                r["x"].as_i64()?,
-                r["y"].as_i64()?,
-                r["w"].as_i64()?,
-                r["h"].as_i64()?,
-            ))
-        })
-        .collect()
+        .filter_map(rect)
+        .collect();
+    boxes.extend(
+        d.detail["removed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(rect)
+            .map(|(x, y, w, _)| (x, y, w, 1)),
+    );
+    boxes
 }
 
 /// A pixel deviation that lies wholly inside regions e-kontoret chose to
-/// ignore on that page is no deviation (removed bands always count).
+/// ignore on that page is no deviation.
 fn ignored(d: &StoredDeviation, regions: &[crate::services::ignores::Ignored]) -> bool {
     let Some(viewport) = d.kind.strip_prefix("pixels:") else {
         return false;
     };
-    let removed = d.detail["removed"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    !removed && crate::services::ignores::covers(regions, &d.step, viewport, &pixel_boxes(d))
+    crate::services::ignores::covers(regions, &d.step, viewport, &pixel_boxes(d))
 }
 
 /// Every stored deviation of a version with its standing decision (those
