@@ -342,7 +342,7 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
                     "{} i {} vid ”{}”.",
                     capitalised(why),
                     name(&s.municipality),
-                    s.label
+                    crate::scenarios::words::step(&s.label, None)
                 ),
                 Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
                 s.screenshot.clone(),
@@ -362,7 +362,7 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
                     format!(
                         "axe-core: {rule} ({impact}) i {} vid ”{}”.",
                         name(m),
-                        s.label
+                        crate::scenarios::words::step(&s.label, None)
                     ),
                     Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
                     s.screenshot.clone(),
@@ -387,7 +387,7 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
                         format!(
                             "axe-core: {rule} i {} vid ”{}” är ny sedan den släppta versionen.",
                             name(m),
-                            s.label
+                            crate::scenarios::words::step(&s.label, None)
                         ),
                         Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
                         s.screenshot.clone(),
