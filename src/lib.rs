@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod artifacts;
 pub mod audit;
 pub mod browser;
+pub mod catalogue;
 pub mod checklists;
 pub mod cli;
 pub mod clock;

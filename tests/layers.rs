@@ -29,6 +29,8 @@ const LAYERS: &[&[&str]] = &[
     &["jobs"],
     // The package model, versions and the catalog of resolved variants.
     &["services"],
+    // The region's catalogue and term list, checked against services.
+    &["catalogue"],
     // Users, roles, sessions.
     &["accounts"],
     // The HTTP kit: state, user extraction, CSRF, headers, errors, static files.

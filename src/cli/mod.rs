@@ -18,6 +18,7 @@ mod compare;
 mod release;
 mod run;
 mod user;
+mod validate;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +59,13 @@ enum Command {
         /// Package folders, files inside them, or folders holding packages.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The region's catalogue: check it, and every service and variant
+        /// against its term list (warnings).
+        #[arg(long)]
+        catalogue: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        strict: bool,
     },
     /// Import service packages as immutable versions.
     Import {
@@ -141,7 +149,11 @@ pub(crate) async fn open(config: &Config) -> Result<Store, ExitCode> {
 
 async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Validate {
+            paths,
+            catalogue,
+            strict,
+        } => Ok(validate::validate(&paths, catalogue.as_deref(), strict)),
         Command::Import { paths, store } => import_cmd(&paths, &store).await,
         Command::Services { store } => services_cmd(&store).await,
         Command::Mail { store } => mail_cmd(&store).await,
@@ -153,94 +165,6 @@ async fn run(cli: Cli) -> ExitCode {
         Command::ReleaseCheck(args) => release::run(args).await,
     };
     result.unwrap_or_else(|code| code)
-}
-
-fn validate(paths: &[PathBuf]) -> ExitCode {
-    let registry = Registry::builtin();
-    let mut invalid = false;
-    let mut packages = Vec::new();
-    let mut scenario_files = Vec::new();
-    for path in paths {
-        if !path.exists() {
-            eprintln!("error: {}: no such file or folder", path.display());
-            return ExitCode::from(2);
-        }
-        let found = services::find_packages(path);
-        let scenarios: Vec<PathBuf> = crate::scenarios::find_files(path)
-            .into_iter()
-            .filter(|f| {
-                crate::yaml::read_text(f).is_ok_and(|t| crate::scenarios::looks_like_scenario(&t))
-            })
-            .collect();
-        if found.is_empty() && scenarios.is_empty() {
-            eprintln!(
-                "error: {}: no service package (a folder with service.yaml) or scenario file here",
-                path.display()
-            );
-            return ExitCode::from(2);
-        }
-        packages.extend(found);
-        scenario_files.extend(scenarios);
-    }
-    let mut loaded = Vec::new();
-    for dir in packages {
-        match services::load(&dir, registry) {
-            Ok(p) => {
-                println!(
-                    "ok: {} {} ({} variants)",
-                    p.base.id,
-                    p.base.version,
-                    p.variants.len()
-                );
-                loaded.push(p);
-            }
-            Err(LoadError::Invalid(diags)) => {
-                invalid = true;
-                for d in &diags {
-                    println!("{d}");
-                }
-                println!("{}: {} problem(s)", dir.display(), diags.len());
-            }
-            Err(e @ LoadError::Io { .. }) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    for file in scenario_files {
-        let text = match crate::yaml::read_text(&file) {
-            Ok(t) => t,
-            Err(d) => {
-                invalid = true;
-                println!("{d}");
-                println!("{}: 1 problem(s)", file.display());
-                continue;
-            }
-        };
-        let (_, diags) = crate::scenarios::problems(&file, &text, |s| {
-            loaded
-                .iter()
-                .find(|p| {
-                    p.base.id == s.service
-                        && s.version.as_deref().is_none_or(|v| v == p.base.version)
-                })
-                .map(|p| p.variants.clone())
-        });
-        if diags.is_empty() {
-            println!("ok: {}", file.display());
-        } else {
-            invalid = true;
-            for d in &diags {
-                println!("{d}");
-            }
-            println!("{}: {} problem(s)", file.display(), diags.len());
-        }
-    }
-    if invalid {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
 }
 
 async fn import_cmd(paths: &[PathBuf], args: &StoreArgs) -> Result<ExitCode, ExitCode> {

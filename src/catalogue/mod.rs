@@ -1,0 +1,123 @@
+//! The region's service catalogue: per service the recommended name and the
+//! names not to use, what it is for, its category and committee, whether
+//! signing is needed with its legal basis, and the expected handling time
+//! per size class; and the region's term list (preferred terms and the
+//! synonyms to avoid), checked against every service and variant
+//! (`terms`). Read from one YAML file with every problem as file:line:col.
+
+mod parse;
+pub mod terms;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::yaml::{Diagnostic, Pos};
+
+pub use parse::catalogue as parse;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalogue {
+    pub file: PathBuf,
+    /// "Värmland".
+    pub region: String,
+    pub terms: Vec<Term>,
+    pub services: Vec<Entry>,
+}
+
+/// Where in a service a term is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// The service's title and description.
+    Service,
+    /// Step titles and introductions.
+    Steps,
+    /// Field labels, help texts, information texts and option labels.
+    Fields,
+    /// The receipt's text.
+    Receipt,
+}
+
+impl Scope {
+    pub const ALL: [(&'static str, Scope); 4] = [
+        ("service", Scope::Service),
+        ("steps", Scope::Steps),
+        ("fields", Scope::Fields),
+        ("receipt", Scope::Receipt),
+    ];
+
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Scope::Service => "tjänstens namn eller beskrivning",
+            Scope::Steps => "ett stegs rubrik eller inledning",
+            Scope::Fields => "en frågas text eller hjälptext",
+            Scope::Receipt => "kvittensen",
+        }
+    }
+}
+
+/// A preferred term and the words the region avoids for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub preferred: String,
+    /// Lower-case words; a word matches with any ending (störning,
+    /// störningen, störningar) when it starts a word.
+    pub avoid: Vec<String>,
+    pub why: Option<String>,
+    /// Where it applies (all of a service by default).
+    pub scope: Vec<Scope>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// A legal reference, as in the checklists: unverified ones say so.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub law: String,
+    pub section: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SigningStandard {
+    pub required: bool,
+    /// Why, in plain words.
+    pub basis: String,
+    pub references: Vec<Reference>,
+}
+
+/// Expected handling time in days per size class of municipality.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandlingDays {
+    pub small: u64,
+    pub medium: u64,
+    pub large: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// The service id packages use: `anmalan-om-olagenhet`.
+    pub id: String,
+    pub name: String,
+    pub avoid_names: Vec<String>,
+    pub description: String,
+    pub category: String,
+    pub committee: String,
+    pub signing: SigningStandard,
+    pub handling_days: HandlingDays,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+impl Catalogue {
+    pub fn entry(&self, service: &str) -> Option<&Entry> {
+        self.services.iter().find(|e| e.id == service)
+    }
+}
+
+/// Read and check a catalogue file.
+pub fn load(file: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
+    let text = crate::yaml::read_text(file).map_err(|d| vec![d])?;
+    parse(file, &text)
+}

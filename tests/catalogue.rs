@@ -1,0 +1,171 @@
+//! The region's catalogue file and its term list: read with file:line:col
+//! errors, and checked against packages by `provrum validate --catalogue`.
+
+mod common;
+
+use std::path::Path;
+
+use provrum::catalogue::{self, Scope};
+use provrum::municipalities::Registry;
+
+fn fixture() -> std::path::PathBuf {
+    common::fixtures().join("catalogue.yaml")
+}
+
+#[test]
+fn the_demo_catalogue_names_every_demo_service_and_keeps_the_verify_marks() {
+    let c = catalogue::load(&fixture()).expect("valid");
+    assert_eq!(c.region, "Värmland");
+    for s in [
+        "anmalan-om-olagenhet",
+        "anmalan-varmepump",
+        "ansokan-om-forskoleplats",
+    ] {
+        assert!(c.entry(s).is_some(), "{s}");
+    }
+    let e = c.entry("anmalan-om-olagenhet").unwrap();
+    assert_eq!(e.name, "Anmälan om olägenhet");
+    assert!(e.avoid_names.contains(&"Anmälan om störning".to_string()));
+    assert!(!e.signing.required);
+    assert!(e.signing.references.iter().all(|r| !r.verified));
+    let v = c.entry("anmalan-varmepump").unwrap();
+    assert!(v.signing.references.iter().any(|r| r.verified));
+    assert_eq!(v.handling_days.large, 42);
+    let t = c.terms.iter().find(|t| t.preferred == "olägenhet").unwrap();
+    assert_eq!(t.avoid, ["störning"]);
+    assert_eq!(t.scope, [Scope::Service, Scope::Steps]);
+}
+
+#[test]
+fn a_broken_catalogue_says_where_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("katalog.yaml");
+    std::fs::write(
+        &file,
+        "region: Värmland\nterms:\n  - preferred: olägenhet\n    avoid: [störning]\n    in: [step]\nservices:\n  prov:\n    name: Prov\n    description: D\n    category: C\n    comittee: K\n    signing: { required: ja, basis: B }\n    handling_days: { small: 1, medium: 2 }\n",
+    )
+    .unwrap();
+    let errs = catalogue::load(&file).expect_err("broken");
+    let text: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
+    let all = text.join("\n");
+    let f = file.display().to_string();
+    assert!(
+        all.contains(&format!("{f}:5:9: unknown place `step`")),
+        "{all}"
+    );
+    assert!(all.contains("did you mean `steps`?"), "{all}");
+    assert!(
+        all.contains(&format!("{f}:11:5: unknown key `comittee`")),
+        "{all}"
+    );
+    assert!(all.contains("did you mean `committee`?"), "{all}");
+    assert!(
+        all.contains("missing the handling time for `large`"),
+        "{all}"
+    );
+    assert!(all.contains("required"), "{all}");
+}
+
+/// A small package whose base says nothing the region avoids.
+fn package(dir: &Path, eda: &str) -> std::path::PathBuf {
+    let pkg = dir.join("prov");
+    std::fs::create_dir_all(pkg.join("variants")).unwrap();
+    std::fs::write(
+        pkg.join("service.yaml"),
+        "id: prov\nversion: 1.0.0\ntitle: Anmälan om olägenhet\nreceipt: { text: Tack för din anmälan }\nsteps:\n  - id: plats\n    title: Var finns olägenheten?\n    fields:\n      - id: beskrivning\n        type: textarea\n        label: Beskriv vad som händer\n",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("variants/eda.yaml"), eda).unwrap();
+    std::fs::write(pkg.join("variants/kil.yaml"), "").unwrap();
+    pkg
+}
+
+#[test]
+fn a_planted_word_the_region_avoids_is_a_warning_with_its_place_and_the_preferred_term() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(
+        dir.path(),
+        "steps:\n  plats:\n    title: Var finns Störningen?\n",
+    );
+    let cat = fixture();
+    let (code, out, err) = common::provrum(&[
+        "validate",
+        "--catalogue",
+        cat.to_str().unwrap(),
+        pkg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "a warning is not an error: {out}{err}");
+    let eda = pkg.join("variants/eda.yaml").display().to_string();
+    assert!(
+        out.contains(&format!(
+            "{eda}:3:22: warning: ”Störningen” in ett stegs rubrik eller inledning: the region writes ”olägenhet”"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("hint: Miljöbalken talar om olägenhet"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("warning:").count(),
+        1,
+        "only Eda's title: {out}"
+    );
+    // --strict: the warning fails validation.
+    let (code, _, _) = common::provrum(&[
+        "validate",
+        "--strict",
+        "--catalogue",
+        cat.to_str().unwrap(),
+        pkg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    // The same in the variants as served: Eda uses it, Kil does not.
+    let c = catalogue::load(&cat).unwrap();
+    let p = provrum::services::load(&pkg, Registry::builtin()).expect("valid");
+    let uses = |m: &str| {
+        let v = p.variants.iter().find(|v| v.municipality == m).unwrap();
+        catalogue::terms::in_variant(&c, "prov", v)
+    };
+    let eda_uses = uses("eda");
+    assert_eq!(eda_uses.len(), 1, "{eda_uses:?}");
+    assert_eq!(eda_uses[0].word, "Störningen");
+    assert_eq!(eda_uses[0].preferred, "olägenhet");
+    assert!(uses("kil").is_empty());
+}
+
+#[test]
+fn words_in_flow_maps_fields_and_names_are_found_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(
+        dir.path(),
+        "title: Anmälan om störning\nreceipt: { text: Vi har tagit emot din anmälan i BankID. }\nfields:\n  beskrivning:\n    help: Logga in med BankID först.\n",
+    );
+    let (code, out, _) = common::provrum(&[
+        "validate",
+        "--catalogue",
+        fixture().to_str().unwrap(),
+        pkg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let eda = pkg.join("variants/eda.yaml").display().to_string();
+    assert!(
+        out.contains(&format!(
+            "{eda}:1:19: warning: ”störning” in tjänstens namn"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{eda}:5:24: warning: ”BankID” in en frågas text")),
+        "{out}"
+    );
+    let c = catalogue::load(&fixture()).unwrap();
+    let p = provrum::services::load(&pkg, Registry::builtin()).expect("valid");
+    let v = p.variants.iter().find(|v| v.municipality == "eda").unwrap();
+    // The catalogue's name list flags the service's name as well.
+    let uses = catalogue::terms::in_variant(&c, "anmalan-om-olagenhet", v);
+    assert!(
+        uses.iter().any(|u| u.preferred == "Anmälan om olägenhet"),
+        "{uses:?}"
+    );
+}
