@@ -37,6 +37,7 @@ fn the_fixture_covers_the_legal_topics_and_keeps_the_verify_marks() {
         "registrering",
         "skyddad-identitet",
         "gallring-arkiv",
+        "regionens-termer",
     ] {
         assert!(ids.contains(&id), "missing {id}");
     }
@@ -108,6 +109,23 @@ on_both_backends! {
         assert_eq!(contact.verdict, Verdict::Ok);
         let receipt = eval.items.iter().find(|i| i.item.id == "kvittens").unwrap();
         assert!(matches!(&receipt.verdict, Verdict::Unassessed(r) if r.contains("okänd i 3 av 3")), "{:?}", receipt.verdict);
+    }
+
+    /// A word the region avoids, planted in one variant's step title, fails
+    /// the term item on exactly that variant, with the preferred term.
+    async fn a_planted_avoided_word_fails_the_term_item_on_that_variant_only(app) {
+        let v = import_small(&app, "1.0.0", "steps:\n  om-dig:\n    title: Om störningen\n").await;
+        let eval = evaluate(&app.store, v, &fixture_lists()).await.unwrap();
+        let item = eval.items.iter().find(|i| i.item.id == "regionens-termer").unwrap();
+        let of = |m: &str| item.results.iter().find(|r| r.municipality == m).unwrap().outcome.clone();
+        match of("eda") {
+            Outcome::Failed(why) => assert_eq!(why, "”störningen” i steget ”Om störningen” (regionen skriver ”olägenhet”)"),
+            other => panic!("Eda uses the word: {other:?}"),
+        }
+        assert_eq!(of("kil"), Outcome::Passed);
+        assert_eq!(of("arvika"), Outcome::Passed);
+        assert_eq!(item.summary, "underkänd i 1 av 3: Eda");
+        assert!(!item.blocks(), "advisory: it informs, it does not block a release");
     }
 
     /// A municipality's own e-service elsewhere is named as not checked, never

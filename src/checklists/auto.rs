@@ -356,6 +356,38 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
                 ))
             }
         }
+        "preferred_terms" => terms(item, v, ev),
         other => Outcome::Unknown(format!("okänd kontroll {other}")),
     }
+}
+
+/// The variant as served against the region's term list.
+fn terms(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
+    let Some(file) = item.params["catalogue"].as_str() else {
+        return Outcome::Unknown("checklistan anger ingen katalog".into());
+    };
+    let cat = match crate::catalogue::load(std::path::Path::new(file)) {
+        Ok(c) => c,
+        Err(_) => {
+            return Outcome::Unknown(
+                "regionens katalog kunde inte läsas: kör provrum validate --catalogue".into(),
+            );
+        }
+    };
+    let service = ev.base.as_ref().map(|b| b.id.as_str()).unwrap_or_default();
+    let uses = crate::catalogue::terms::in_variant(&cat, service, v);
+    if uses.is_empty() {
+        return Outcome::Passed;
+    }
+    let mut said: Vec<String> = Vec::new();
+    for u in &uses {
+        let line = format!(
+            "”{}” i {} (regionen skriver ”{}”)",
+            u.word, u.place, u.preferred
+        );
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+    Outcome::Failed(said.join("; "))
 }

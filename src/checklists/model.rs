@@ -90,7 +90,7 @@ pub struct Checklist {
 
 /// Every automatic check a checklist may name (`auto` implements them; the
 /// list lives with the format so that parsing needs nothing else).
-pub const CHECKS: [&str; 10] = [
+pub const CHECKS: [&str; 11] = [
     "privacy_notice_before_personal_data",
     "help_texts",
     "contact_details",
@@ -101,4 +101,5 @@ pub const CHECKS: [&str; 10] = [
     "signing_as_base",
     "assurance_level",
     "test_identities_only",
+    "preferred_terms",
 ];

@@ -43,7 +43,7 @@ fn json_of(n: &Node) -> serde_json::Value {
     }
 }
 
-fn item(d: &mut Decoder, n: &Node, path: &str) -> Option<Item> {
+fn item(d: &mut Decoder, file: &Path, n: &Node, path: &str) -> Option<Item> {
     let mut m = d.map(n, path)?;
     let id = m.req_str(d, "id");
     let title = m.req_str(d, "title");
@@ -95,10 +95,27 @@ fn item(d: &mut Decoder, n: &Node, path: &str) -> Option<Item> {
             format!("known checks: {}", CHECKS.join(", ")),
         );
     }
-    let params = m
+    let params_pos = m.value_pos("params");
+    let mut params = m
         .get("params")
         .map(json_of)
         .unwrap_or(serde_json::Value::Null);
+    // The term check reads the region's catalogue, named relative to the
+    // checklist file: resolved here, where the file is known.
+    if check.as_deref() == Some("preferred_terms") {
+        match params["catalogue"].as_str() {
+            Some(rel) => {
+                let at = file.parent().unwrap_or(Path::new(".")).join(rel);
+                params["catalogue"] = serde_json::Value::from(at.display().to_string());
+            }
+            None => d.error_hint(
+                params_pos.unwrap_or(m.pos()),
+                &format!("{path}.params"),
+                "preferred_terms needs the region's catalogue",
+                "write `params: { catalogue: ../catalogue.yaml }` (relative to this file)",
+            ),
+        }
+    }
     let cond_pos = m.value_pos("applies_when");
     let mut applies_when = Vec::new();
     for c in m.opt_str_list(d, "applies_when").unwrap_or_default() {
@@ -169,7 +186,7 @@ pub fn checklist(file: &Path, text: &str) -> Result<Checklist, Vec<Diagnostic>> 
                     }
                     ids.insert(id);
                 }
-                items.extend(item(&mut d, n, &path));
+                items.extend(item(&mut d, file, n, &path));
             }
         }
         m.finish(&mut d);
