@@ -126,6 +126,12 @@ on_both_backends! {
         assert_eq!(of("arvika"), Outcome::Passed);
         assert_eq!(item.summary, "underkänd i 1 av 3: Eda");
         assert!(!item.blocks(), "advisory: it informs, it does not block a release");
+        // The version page says which variants use which word.
+        app.login_as("granskare", Role::Reviewer, &["eda"]).await;
+        let page = app.get("/tjanster/prov/1.0.0").await;
+        page.assert_contains("data-term=\"olägenhet\"");
+        page.assert_contains("”störningen”");
+        page.assert_contains("1 av 3: Eda");
     }
 
     /// A municipality's own e-service elsewhere is named as not checked, never

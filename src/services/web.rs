@@ -46,6 +46,58 @@ struct VersionPage {
     ignored: Vec<(super::ignores::Ignored, String)>,
     /// Whether this user may stop ignoring one (e-kontoret).
     can_unignore: bool,
+    /// The region's terms this version's variants avoid: (what the region
+    /// writes, the words used instead, the municipalities using them).
+    /// `None` when no catalogue is configured.
+    terms: Option<Vec<TermUse>>,
+    /// Variants the test room hosts (the terms' denominator).
+    hosted: usize,
+}
+
+struct TermUse {
+    preferred: String,
+    words: Vec<String>,
+    municipalities: Vec<String>,
+}
+
+/// Which variants use which of the words the region avoids.
+fn term_uses(
+    cat: &crate::catalogue::Catalogue,
+    service: &str,
+    variants: &[super::Variant],
+    name: impl Fn(&str) -> String,
+) -> Vec<TermUse> {
+    let mut out: Vec<TermUse> = Vec::new();
+    // A municipality's own e-service elsewhere: its texts are not here.
+    for v in variants.iter().filter(|v| v.external_url.is_none()) {
+        for u in crate::catalogue::terms::in_variant(cat, service, v) {
+            let i = match out.iter().position(|t| t.preferred == u.preferred) {
+                Some(i) => i,
+                None => {
+                    out.push(TermUse {
+                        preferred: u.preferred.clone(),
+                        words: Vec::new(),
+                        municipalities: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let t = &mut out[i];
+            let word = u.word.to_lowercase();
+            if !t.words.contains(&word) {
+                t.words.push(word);
+            }
+            let m = name(&v.municipality);
+            if !t.municipalities.contains(&m) {
+                t.municipalities.push(m);
+            }
+        }
+    }
+    for t in &mut out {
+        t.municipalities
+            .sort_by_key(|m| crate::municipalities::swedish_sort_key(m));
+    }
+    out
 }
 
 async fn version(
@@ -60,9 +112,14 @@ async fn version(
         .await?
         .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
     let counts = crate::sandbox::inbox::counts(&state.store, v.id).await?;
+    let all_variants = store::variants(&state.store, v.id).await?;
+    let terms = crate::catalogue::load(&state.catalogue).ok().map(|cat| {
+        term_uses(&cat, &service, &all_variants, |m| {
+            state.registry.short_name(m)
+        })
+    });
     let count = |m: &str| counts.get(m).copied().unwrap_or(0);
-    let mut rows: Vec<VariantRow> = store::variants(&state.store, v.id)
-        .await?
+    let mut rows: Vec<VariantRow> = all_variants
         .into_iter()
         .map(|var| VariantRow {
             url: format!("/tjanster/{service}/{version}/{}", var.municipality),
@@ -92,6 +149,7 @@ async fn version(
             (i, page)
         })
         .collect();
+    let hosted = rows.iter().filter(|r| r.external_url.is_none()).count();
     let title = format!("{} {} – Provrum", v.title, v.version);
     let html = render(&VersionPage {
         page: Page::plain(&title),
@@ -102,6 +160,8 @@ async fn version(
         can_run: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::ProduceEvidence)),
         ignored,
+        terms,
+        hosted,
         can_unignore: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::DecideDeviation)),
     })?;

@@ -41,6 +41,8 @@ pub struct Settings {
     pub browser_origin: Option<String>,
     /// Where the legal checklists are read from.
     pub checklists_dir: std::path::PathBuf,
+    /// The region's catalogue and term list.
+    pub catalogue: std::path::PathBuf,
     /// The release gate's policy file (defaults when absent).
     pub release_policy: std::path::PathBuf,
     /// Review-round e-mail; `None`: nothing is sent (and pages say so).
@@ -58,6 +60,7 @@ impl Default for Settings {
             chromium_url: None,
             browser_origin: None,
             checklists_dir: std::path::PathBuf::from("fixtures/checklists"),
+            catalogue: std::path::PathBuf::from("fixtures/catalogue.yaml"),
             release_policy: std::path::PathBuf::from("release-policy.yaml"),
             mail: None,
             public_url: None,
@@ -74,6 +77,7 @@ pub struct Inner {
     /// Where runs started from the web find their scenarios.
     pub scenarios_dir: std::path::PathBuf,
     pub checklists_dir: std::path::PathBuf,
+    pub catalogue: std::path::PathBuf,
     pub release_policy: std::path::PathBuf,
     pub chromium_url: Option<String>,
     /// How a remote browser reaches this server, when not at `origin`.
@@ -144,6 +148,7 @@ impl AppState {
             chromium_url,
             browser_origin,
             checklists_dir,
+            catalogue,
             release_policy,
             mail,
             public_url,
@@ -155,6 +160,7 @@ impl AppState {
             chromium,
             scenarios_dir,
             checklists_dir,
+            catalogue,
             release_policy,
             chromium_url,
             browser_origin,
