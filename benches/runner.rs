@@ -67,6 +67,7 @@ fn variant(slug: &str, base: &str) -> Variant {
         accessibility_statement_url: None,
         steps: Vec::new(),
         volatile: Vec::new(),
+        handling_days: None,
     }
 }
 

@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> axum::Router {
     let routes = axum::Router::new()
         .merge(crate::desk::web::router())
         .merge(crate::services::web::router())
+        .merge(crate::catalogue::web::router())
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())
         .merge(crate::compare::web::router())

@@ -42,7 +42,7 @@ fn a_broken_catalogue_says_where_and_what_to_do() {
     let file = dir.path().join("katalog.yaml");
     std::fs::write(
         &file,
-        "region: Värmland\nterms:\n  - preferred: olägenhet\n    avoid: [störning]\n    in: [step]\nservices:\n  prov:\n    name: Prov\n    description: D\n    category: C\n    comittee: K\n    signing: { required: ja, basis: B }\n    handling_days: { small: 1, medium: 2 }\n",
+        "region: Värmland\nterms:\n  - preferred: olägenhet\n    avoid: [störning]\n    in: [step]\nservices:\n  prov:\n    name: Prov\n    description: D\n    category: C\n    comittee: K\n    signing: { required: ja, basis: B }\n    handling_days: { liten: 1, medel: 2 }\n",
     )
     .unwrap();
     let errs = catalogue::load(&file).expect_err("broken");
@@ -60,7 +60,7 @@ fn a_broken_catalogue_says_where_and_what_to_do() {
     );
     assert!(all.contains("did you mean `committee`?"), "{all}");
     assert!(
-        all.contains("missing the handling time for `large`"),
+        all.contains("missing the handling time for `stor`"),
         "{all}"
     );
     assert!(all.contains("required"), "{all}");
@@ -168,4 +168,74 @@ fn words_in_flow_maps_fields_and_names_are_found_too() {
         uses.iter().any(|u| u.preferred == "Anmälan om olägenhet"),
         "{uses:?}"
     );
+}
+
+/// The catalogue's pages on the demo: the list, a service with the
+/// municipalities' stated handling times by size class, and a municipality.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_pages_show_handling_times_offers_and_gaps() {
+    let Some(app) = common::spawn_demo_without_browser(common::Backend::Sqlite).await else {
+        return;
+    };
+    app.login_as("granskare", provrum::accounts::Role::Reviewer, &["kil"])
+        .await;
+    let list = app.get("/katalog").await;
+    assert_eq!(list.status, 200);
+    for id in [
+        "anmalan-om-olagenhet",
+        "anmalan-varmepump",
+        "ansokan-om-forskoleplats",
+    ] {
+        list.assert_contains(&format!("data-entry=\"{id}\""));
+    }
+    let s = app.get("/katalog/anmalan-om-olagenhet").await;
+    s.assert_contains("Underskrift krävs inte.");
+    s.assert_contains("[verifiera]");
+    s.assert_contains("Kalla inte tjänsten: ”Anmälan om störning”");
+    // Six small municipalities state 10, 10, 14, 14, 21, 30 days; four
+    // medium 14, 18, 20, 21; Karlstad alone 35.
+    s.assert_contains("14 dagar (10–30, 6 kommuner)");
+    s.assert_contains("19 dagar (14–21, 4 kommuner)");
+    s.assert_contains("35 dagar (35–35, 1 kommun)");
+    s.assert_contains("data-offer=\"storfors\"");
+    s.assert_contains("egen e-tjänst");
+    let kil = app.get("/katalog/kommun/kil").await;
+    kil.assert_contains("Vad Kil erbjuder");
+    kil.assert_contains("data-entry=\"anmalan-om-olagenhet\" data-how=\"i provrummet\"");
+    assert!(!kil.body.contains("data-gaps"), "Kil offers all three");
+    assert_eq!(app.get("/katalog/finns-inte").await.status, 404);
+}
+
+/// A municipality that does not offer what others of its size do is told so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_municipality_sees_what_others_of_its_size_offer() {
+    let app = common::spawn_app(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("ansokan-om-forskoleplats");
+    std::fs::create_dir_all(pkg.join("variants")).unwrap();
+    std::fs::write(
+        pkg.join("service.yaml"),
+        "id: ansokan-om-forskoleplats\nversion: 1.0.0\ntitle: Ansökan om förskoleplats\nreceipt: { text: Tack }\nsteps:\n  - id: barnet\n    title: Barnet\n    fields:\n      - id: namn\n        type: text\n        label: Barnets namn\n",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("variants/eda.yaml"), "").unwrap();
+    std::fs::write(pkg.join("variants/kil.yaml"), "handling_days: 45\n").unwrap();
+    let p = provrum::services::load(&pkg, Registry::builtin()).expect("valid");
+    provrum::intake::import(&app.store, &p, Registry::builtin(), "test")
+        .await
+        .unwrap();
+    app.login_as(
+        "granskare",
+        provrum::accounts::Role::Reviewer,
+        &["filipstad"],
+    )
+    .await;
+    let f = app.get("/katalog/kommun/filipstad").await;
+    f.assert_contains("data-entry=\"ansokan-om-forskoleplats\" data-how=\"erbjuds inte\"");
+    f.assert_contains("Andra små kommuner erbjuder men inte Filipstad: Ansökan om förskoleplats.");
+    let s = app.get("/katalog/ansokan-om-forskoleplats").await;
+    s.assert_contains("45 dagar (45–45, 1 kommun)");
+    s.assert_contains("Erbjuds inte i:");
 }

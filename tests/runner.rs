@@ -847,6 +847,9 @@ async fn provrums_own_pages_pass_axe_core() {
     .await
     .expect("ignore");
     let mut urls = vec![
+        "/katalog".to_string(),
+        "/katalog/anmalan-om-olagenhet".to_string(),
+        "/katalog/kommun/kil".to_string(),
         format!("/korningar/{}?status=failed", finished.run_id),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse/arvika?steg=*".to_string(),
         "/anvandare".to_string(),

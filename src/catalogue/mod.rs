@@ -7,6 +7,7 @@
 
 mod parse;
 pub mod terms;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 
@@ -87,12 +88,25 @@ pub struct SigningStandard {
     pub references: Vec<Reference>,
 }
 
-/// Expected handling time in days per size class of municipality.
+/// Expected handling time in days per size class of municipality (the
+/// registry's `liten`, `medel`, `stor`).
 #[derive(Debug, Clone, Serialize)]
 pub struct HandlingDays {
     pub small: u64,
     pub medium: u64,
     pub large: u64,
+}
+
+impl HandlingDays {
+    /// The expected days for a registry size class.
+    pub fn for_class(&self, class: &str) -> Option<u64> {
+        match class {
+            "liten" => Some(self.small),
+            "medel" => Some(self.medium),
+            "stor" => Some(self.large),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

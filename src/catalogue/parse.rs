@@ -6,7 +6,8 @@ use crate::yaml::{Decoder, Diagnostic, Node, NodeKind, did_you_mean, parse as pa
 
 use super::*;
 
-const SIZE_CLASSES: [&str; 3] = ["small", "medium", "large"];
+/// The municipalities' size classes, as the registry names them.
+const SIZE_CLASSES: [&str; 3] = ["liten", "medel", "stor"];
 
 fn reference(d: &mut Decoder, n: &Node, path: &str) -> Option<Reference> {
     let mut m = d.map(n, path)?;
@@ -113,7 +114,7 @@ fn handling(d: &mut Decoder, n: &Node, path: &str) -> Option<HandlingDays> {
                 m.pos(),
                 &m.at(class),
                 format!("missing the handling time for `{class}` municipalities"),
-                "give days for small, medium and large",
+                "give days for liten, medel and stor",
             );
         }
     }

@@ -115,6 +115,7 @@ pub fn resolve(base: &BaseService, overlay: Option<&Overlay>, m: &Municipality) 
         municipality: m.id.clone(),
         municipality_name: m.name.clone(),
         external_url: o.external_url.clone(),
+        handling_days: o.handling_days,
         title: o.title.clone().unwrap_or_else(|| base.title.clone()),
         description: o
             .description

@@ -291,6 +291,8 @@ pub struct Overlay {
     pub add_fields: Vec<AddField>,
     /// Selectors added to the base's `volatile`.
     pub volatile: Vec<String>,
+    /// The municipality's handling time in days.
+    pub handling_days: Option<u64>,
     pub spans: Spans,
 }
 
@@ -365,6 +367,10 @@ pub struct Variant {
     /// The base's and the overlay's volatile selectors (see `BaseService`).
     #[serde(default)]
     pub volatile: Vec<String>,
+    /// The municipality's stated handling time in days (its overlay), for
+    /// the regional catalogue.
+    #[serde(default)]
+    pub handling_days: Option<u64>,
 }
 
 impl Variant {

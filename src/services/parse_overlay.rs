@@ -24,6 +24,7 @@ pub fn overlay(d: &mut Decoder, root: &Node, municipality: &str) -> Option<Overl
     o.description = m.opt_str(d, "description");
     o.organisation = m.opt_str(d, "organisation");
     o.external_url = m.opt_str(d, "external_url");
+    o.handling_days = m.opt_u64(d, "handling_days");
     o.volatile = m.opt_str_list(d, "volatile").unwrap_or_default();
     o.contact = m.get("contact").and_then(|n| contact(d, n, "contact"));
     if let Some(n) = m.get("branding")

@@ -1,0 +1,282 @@
+//! The catalogue's pages: the region's services, one service with its
+//! signing standard, handling times and who offers it, and one
+//! municipality — what it offers, and what others of its size offer that
+//! it does not.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::services::store::{self, VersionSummary};
+use crate::services::{BaseService, Variant};
+use crate::web::page::Page;
+use crate::web::session::require;
+use crate::web::{AppState, WebError, render};
+
+use super::{Catalogue, Entry};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/katalog", get(list))
+        .route("/katalog/kommun/{kommun}", get(municipality))
+        .route("/katalog/{service}", get(service))
+}
+
+fn load(state: &AppState) -> Result<Catalogue, WebError> {
+    super::load(&state.catalogue).map_err(|d| {
+        WebError::NotFound(format!(
+            "Regionens katalog kunde inte läsas ({} fel). Be e-kontoret rätta den.",
+            d.len()
+        ))
+    })
+}
+
+/// The newest imported version of each service, with its base and variants.
+struct Offered {
+    version: VersionSummary,
+    base: Option<BaseService>,
+    variants: Vec<Variant>,
+}
+
+async fn offered(state: &AppState, service: &str) -> Result<Option<Offered>, WebError> {
+    let Some(version) = store::find_version(&state.store, service, None).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Offered {
+        base: store::base(&state.store, version.id).await?,
+        variants: store::variants(&state.store, version.id).await?,
+        version,
+    }))
+}
+
+struct ListRow {
+    entry: Entry,
+    version: Option<String>,
+    hosted: usize,
+}
+
+#[derive(Template)]
+#[template(path = "catalogue/list.html")]
+struct ListPage {
+    page: Page,
+    region: String,
+    rows: Vec<ListRow>,
+    municipalities: Vec<(String, String)>,
+}
+
+async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    require()?;
+    let cat = load(&state)?;
+    let mut rows = Vec::new();
+    for e in &cat.services {
+        let o = offered(&state, &e.id).await?;
+        rows.push(ListRow {
+            version: o.as_ref().map(|o| o.version.version.clone()),
+            hosted: o.as_ref().map_or(0, |o| {
+                o.variants
+                    .iter()
+                    .filter(|v| v.external_url.is_none())
+                    .count()
+            }),
+            entry: e.clone(),
+        });
+    }
+    render(&ListPage {
+        page: Page::plain(&format!("Tjänstekatalog för {} – Provrum", cat.region)),
+        region: cat.region.clone(),
+        rows,
+        municipalities: state.registry.municipalities_by_name(),
+    })
+}
+
+/// One size class: the expected days and what the municipalities state.
+struct Handling {
+    class: &'static str,
+    expected: u64,
+    /// (median, lowest, highest, how many stated one).
+    stated: Option<(u64, u64, u64, usize)>,
+}
+
+/// A municipality's part in the service.
+struct Offer {
+    name: String,
+    id: String,
+    /// "i provrummet", "egen e-tjänst".
+    how: &'static str,
+    /// The name it gives the service when not the catalogue's.
+    other_name: Option<String>,
+    adaptations: usize,
+    days: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "catalogue/service.html")]
+struct ServicePage {
+    page: Page,
+    entry: Entry,
+    version: Option<VersionSummary>,
+    handling: Vec<Handling>,
+    offers: Vec<Offer>,
+    /// Municipalities of the region without a variant.
+    missing: Vec<String>,
+}
+
+fn median(mut days: Vec<u64>) -> Option<(u64, u64, u64, usize)> {
+    days.sort_unstable();
+    let n = days.len();
+    let mid = match n {
+        0 => return None,
+        n if n % 2 == 1 => days[n / 2],
+        n => (days[n / 2 - 1] + days[n / 2]) / 2,
+    };
+    Some((mid, days[0], days[n - 1], n))
+}
+
+async fn service(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    require()?;
+    let cat = load(&state)?;
+    let entry = cat
+        .entry(&id)
+        .cloned()
+        .ok_or_else(|| WebError::NotFound("Tjänsten finns inte i katalogen.".into()))?;
+    let o = offered(&state, &id).await?;
+    let variants = o.as_ref().map(|o| o.variants.clone()).unwrap_or_default();
+    let class_of = |m: &str| state.registry.get(m).map(|x| x.size_class.clone());
+    let handling = [("liten", "Liten"), ("medel", "Medelstor"), ("stor", "Stor")]
+        .into_iter()
+        .filter_map(|(class, words)| {
+            let stated = variants
+                .iter()
+                .filter(|v| class_of(&v.municipality).as_deref() == Some(class))
+                .filter_map(|v| v.handling_days)
+                .collect();
+            Some(Handling {
+                class: words,
+                expected: entry.handling_days.for_class(class)?,
+                stated: median(stated),
+            })
+        })
+        .collect();
+    let mut offers: Vec<Offer> = variants
+        .iter()
+        .map(|v| Offer {
+            name: state.registry.short_name(&v.municipality),
+            id: v.municipality.clone(),
+            how: if v.external_url.is_some() {
+                "egen e-tjänst"
+            } else {
+                "i provrummet"
+            },
+            other_name: (v.title != entry.name).then(|| v.title.clone()),
+            adaptations: o
+                .as_ref()
+                .and_then(|o| o.base.as_ref())
+                .map_or(0, |b| crate::services::changes::local_changes(b, v).len()),
+            days: v.handling_days,
+        })
+        .collect();
+    offers.sort_by_key(|x| crate::municipalities::swedish_sort_key(&x.name));
+    let missing = state
+        .registry
+        .municipalities_by_name()
+        .into_iter()
+        .filter(|(m, _)| !variants.iter().any(|v| &v.municipality == m))
+        .map(|(_, n)| n)
+        .collect();
+    render(&ServicePage {
+        page: Page::plain(&format!("{} – tjänstekatalogen – Provrum", entry.name)),
+        version: o.map(|o| o.version),
+        entry,
+        handling,
+        offers,
+        missing,
+    })
+}
+
+/// A catalogue service from one municipality's side.
+struct Row {
+    entry: Entry,
+    /// "i provrummet", "egen e-tjänst" or "erbjuds inte".
+    how: &'static str,
+    /// Others of the same size that offer it: (count, of how many).
+    peers: (usize, usize),
+}
+
+#[derive(Template)]
+#[template(path = "catalogue/municipality.html")]
+struct MunicipalityPage {
+    page: Page,
+    name: String,
+    class: String,
+    rows: Vec<Row>,
+}
+
+impl MunicipalityPage {
+    /// Services others of the same size offer that this one does not.
+    fn gaps(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.how == "erbjuds inte" && r.peers.0 > 0)
+            .map(|r| r.entry.name.clone())
+            .collect()
+    }
+}
+
+async fn municipality(
+    State(state): State<AppState>,
+    Path(kommun): Path<String>,
+) -> Result<Html<String>, WebError> {
+    require()?;
+    let cat = load(&state)?;
+    let m = state
+        .registry
+        .get(&kommun)
+        .ok_or_else(|| WebError::NotFound("Kommunen finns inte i regionen.".into()))?
+        .clone();
+    let peers: Vec<String> = state
+        .registry
+        .all()
+        .iter()
+        .filter(|x| x.size_class == m.size_class && x.id != m.id)
+        .map(|x| x.id.clone())
+        .collect();
+    let mut rows = Vec::new();
+    for e in &cat.services {
+        let variants = match offered(&state, &e.id).await? {
+            Some(o) => o.variants,
+            None => Vec::new(),
+        };
+        let mine = variants.iter().find(|v| v.municipality == m.id);
+        rows.push(Row {
+            how: match mine {
+                Some(v) if v.external_url.is_some() => "egen e-tjänst",
+                Some(_) => "i provrummet",
+                None => "erbjuds inte",
+            },
+            peers: (
+                peers
+                    .iter()
+                    .filter(|p| variants.iter().any(|v| &v.municipality == *p))
+                    .count(),
+                peers.len(),
+            ),
+            entry: e.clone(),
+        });
+    }
+    render(&MunicipalityPage {
+        page: Page::plain(&format!("{} i tjänstekatalogen – Provrum", m.short_name)),
+        name: m.short_name.clone(),
+        class: match m.size_class.as_str() {
+            "liten" => "små".into(),
+            "medel" => "medelstora".into(),
+            "stor" => "stora".into(),
+            other => other.to_string(),
+        },
+        rows,
+    })
+}
