@@ -300,7 +300,10 @@ async fn serve_cmd(
         }
         let code = import_all(&state.store, &[dir], true).await;
         if code != ExitCode::SUCCESS {
-            eprintln!("error: the demo fixtures did not import cleanly");
+            eprintln!(
+                "error: the demo fixtures did not import cleanly. If one was refused as already imported with different content, the data folder ({}) was filled from older fixtures: move it away (or set PROVRUM_DATA_DIR to a new folder) and start the demo again",
+                config.data_dir.display()
+            );
             return Err(code);
         }
         demo_accounts = Some(user::demo_users(&state.store).await.map_err(|e| {
