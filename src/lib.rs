@@ -28,6 +28,7 @@ pub mod reviews;
 pub mod sandbox;
 pub mod scenarios;
 pub mod services;
+pub mod spreadsheet;
 pub mod startup;
 pub mod store;
 pub mod web;

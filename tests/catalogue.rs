@@ -204,6 +204,29 @@ async fn the_catalogue_pages_show_handling_times_offers_and_gaps() {
     kil.assert_contains("data-entry=\"anmalan-om-olagenhet\" data-how=\"i provrummet\"");
     assert!(!kil.body.contains("data-gaps"), "Kil offers all three");
     assert_eq!(app.get("/katalog/finns-inte").await.status, 404);
+    // Exports: Excel-friendly CSV and JSON with who offers each service.
+    let csv = app.get("/katalog.csv").await;
+    assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");
+    assert!(
+        csv.body
+            .contains("anmalan-om-olagenhet;Anmälan om olägenhet;"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("[verifiera]"));
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get("/katalog.json").await.body).unwrap();
+    assert_eq!(json["schema"], "provrum-catalogue/1");
+    let first = &json["services"][0];
+    assert_eq!(first["entry"]["id"], "anmalan-om-olagenhet");
+    assert_eq!(first["offered_by"].as_array().unwrap().len(), 16);
+    assert!(
+        json["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["preferred"] == "olägenhet")
+    );
 }
 
 /// A municipality that does not offer what others of its size do is told so.

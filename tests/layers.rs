@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "artifacts",
         "browser",
         "audit",
+        "spreadsheet",
     ],
     &["contact", "identities"],
     &["municipalities"],

@@ -6,7 +6,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::services::store::{self, VersionSummary};
@@ -20,6 +21,8 @@ use super::{Catalogue, Entry};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/katalog", get(list))
+        .route("/katalog.json", get(export_json))
+        .route("/katalog.csv", get(export_csv))
         .route("/katalog/kommun/{kommun}", get(municipality))
         .route("/katalog/{service}", get(service))
 }
@@ -279,4 +282,130 @@ async fn municipality(
         },
         rows,
     })
+}
+
+/// Each entry with what the test room knows of it: the newest version and
+/// who offers it, with their stated handling times.
+async fn exported(state: &AppState, cat: &Catalogue) -> Result<serde_json::Value, WebError> {
+    let mut services = Vec::new();
+    for e in &cat.services {
+        let o = offered(state, &e.id).await?;
+        let offers: Vec<serde_json::Value> = o
+            .iter()
+            .flat_map(|o| &o.variants)
+            .map(|v| {
+                serde_json::json!({
+                    "municipality": v.municipality,
+                    "hosted_here": v.external_url.is_none(),
+                    "name": v.title,
+                    "handling_days": v.handling_days,
+                })
+            })
+            .collect();
+        services.push(serde_json::json!({
+            "entry": e,
+            "version": o.as_ref().map(|o| o.version.version.clone()),
+            "offered_by": offers,
+        }));
+    }
+    Ok(serde_json::json!({
+        "schema": "provrum-catalogue/1",
+        "region": cat.region,
+        "terms": cat.terms,
+        "services": services,
+    }))
+}
+
+async fn export_json(State(state): State<AppState>) -> Result<Response, WebError> {
+    require()?;
+    let cat = load(&state)?;
+    let body = serde_json::to_string_pretty(&exported(&state, &cat).await?).unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tjanstekatalog.json\"".to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "Tjänst",
+    "Namn",
+    "Namn att undvika",
+    "Beskrivning",
+    "Kategori",
+    "Ansvarig nämnd",
+    "Underskrift",
+    "Skäl för underskrift",
+    "Lagrum",
+    "Handläggning liten kommun (dagar)",
+    "Handläggning medelstor kommun (dagar)",
+    "Handläggning stor kommun (dagar)",
+    "Version i provrummet",
+    "Kommuner som erbjuder tjänsten",
+];
+
+async fn export_csv(State(state): State<AppState>) -> Result<Response, WebError> {
+    require()?;
+    let cat = load(&state)?;
+    let mut rows = Vec::new();
+    for e in &cat.services {
+        let o = offered(&state, &e.id).await?;
+        let references: Vec<String> = e
+            .signing
+            .references
+            .iter()
+            .map(|r| {
+                let mark = if r.verified { "" } else { " [verifiera]" };
+                format!("{} {}{mark}", r.law, r.section)
+            })
+            .collect();
+        rows.push(vec![
+            e.id.clone(),
+            e.name.clone(),
+            e.avoid_names.join(", "),
+            e.description.clone(),
+            e.category.clone(),
+            e.committee.clone(),
+            if e.signing.required {
+                "krävs"
+            } else {
+                "krävs inte"
+            }
+            .to_string(),
+            e.signing.basis.clone(),
+            references.join("; "),
+            e.handling_days.small.to_string(),
+            e.handling_days.medium.to_string(),
+            e.handling_days.large.to_string(),
+            o.as_ref()
+                .map(|o| o.version.version.clone())
+                .unwrap_or_default(),
+            o.as_ref()
+                .map(|o| {
+                    o.variants
+                        .iter()
+                        .map(|v| state.registry.short_name(&v.municipality))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+        ]);
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tjanstekatalog.csv\"".to_string(),
+            ),
+        ],
+        crate::spreadsheet::file(&CSV_HEADER, &rows),
+    )
+        .into_response())
 }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::model::Comment;
+use crate::spreadsheet::cell;
 
 const HEADER: [&str; 19] = [
     "id",
@@ -26,29 +27,6 @@ const HEADER: [&str; 19] = [
     "svar på",
     "skapad",
 ];
-
-/// One CSV cell: quoted when it must be, and never a formula. The file is
-/// `;`-separated, but Excel in a comma locale splits on `,` and ignores
-/// quotes that do not open its own field, so every place a spreadsheet
-/// could start a cell (the start, and after `,` `;` tab, newline or `"`)
-/// gets a `'` before `=`, `+`, `-` or `@`; and a cell holding any separator
-/// is quoted.
-fn cell(s: &str) -> String {
-    let mut safe = String::with_capacity(s.len() + 2);
-    let mut boundary = true;
-    for c in s.chars() {
-        if boundary && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
-            safe.push('\'');
-        }
-        boundary = matches!(c, ',' | ';' | '\t' | '\n' | '\r' | '"');
-        safe.push(c);
-    }
-    if safe.contains([';', ',', '"', '\n', '\r', '\t']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
-}
 
 fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
