@@ -204,6 +204,13 @@ async fn the_catalogue_pages_show_handling_times_offers_and_gaps() {
     kil.assert_contains("data-entry=\"anmalan-om-olagenhet\" data-how=\"i provrummet\"");
     assert!(!kil.body.contains("data-gaps"), "Kil offers all three");
     assert_eq!(app.get("/katalog/finns-inte").await.status, 404);
+    // Who deviates from the base, and why (no decision recorded yet here).
+    let h = app.get("/tjanster/anmalan-varmepump/1.0.0/avvikare").await;
+    assert_eq!(h.status, 200);
+    h.assert_contains("Steget och fältet ”Situationsplan” heter ”Karta över fastigheten”");
+    h.assert_contains("15 av 16 använder basens lösning — Grums avviker.");
+    h.assert_contains("data-no-motivation");
+    assert!(h.body.contains("data-harmony=\""), "{}", h.body);
     // Exports: Excel-friendly CSV and JSON with who offers each service.
     let csv = app.get("/katalog.csv").await;
     assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");

@@ -367,6 +367,13 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
             .unwrap();
     // The web decision made above, the queue's, plus the two here.
     assert_eq!(audit as usize, 1 + queued + identical.len() + stored.len());
+    // Who deviates, and why: the motivation given when approving shows.
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let why = app
+        .get(&format!("/tjanster/{SERVICE}/2.1.0-rc2/avvikare"))
+        .await;
+    why.assert_contains("<strong>Grums</strong>: ”Granskat”");
 }
 
 /// E-kontoret ignores a pixel change's regions from its cell page (a reason

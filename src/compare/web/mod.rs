@@ -25,6 +25,7 @@ use evidence::{DeviationView, evidence_views};
 use view::{Badge, badge, step_label};
 
 mod evidence;
+mod harmony;
 mod ignore;
 mod queue;
 mod view;
@@ -50,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/tjanster/{service}/{version}/jamforelse/ko",
             get(queue::queue),
+        )
+        .route(
+            "/tjanster/{service}/{version}/avvikare",
+            get(harmony::harmony),
         )
         .route(
             "/tjanster/{service}/{version}/jamforelse/ko/godkann-alla",
