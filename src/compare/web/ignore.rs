@@ -7,11 +7,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::compare::store;
 use crate::services::ignores::{self, IgnoreError, Place};
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
-use super::{Refused, cell_view, urlencode};
+use super::{Refused, cell_view, deviation_to_decide, urlencode};
 
 #[derive(Deserialize)]
 pub(super) struct IgnoreForm {
@@ -28,14 +27,8 @@ pub(super) async fn ignore(
     headers: HeaderMap,
     Form(form): Form<IgnoreForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
-    let v = state.require_version(&service, &ver).await?;
-    let Some(d) = store::deviation(&state.store, v.id, id).await? else {
-        return Err(WebError::NotFound(format!(
-            "{service} {ver} har ingen avvikelse {id}."
-        )));
-    };
+    let (user, v, d) =
+        deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
     let Some(viewport) = d.kind.strip_prefix("pixels:") else {
         return Err(WebError::BadRequest(
             "Bara områden i en bild kan ignoreras.".into(),

@@ -319,20 +319,41 @@ struct DecideForm {
     all_identical: Option<String>,
 }
 
+/// E-kontoret acting on one deviation: the token and permission checked,
+/// the version and the deviation found.
+pub(super) async fn deviation_to_decide(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    (service, ver): (&str, &str),
+    id: i64,
+) -> Result<
+    (
+        crate::accounts::User,
+        VersionSummary,
+        store::StoredDeviation,
+    ),
+    WebError,
+> {
+    csrf::verify(headers, token)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
+    let v = state.require_version(service, ver).await?;
+    match store::deviation(&state.store, v.id, id).await? {
+        Some(d) => Ok((user, v, d)),
+        None => Err(WebError::NotFound(format!(
+            "{service} {ver} har ingen avvikelse {id}."
+        ))),
+    }
+}
+
 async fn decide(
     State(state): State<AppState>,
     Path((service, ver, id)): Path<(String, String, i64)>,
     headers: HeaderMap,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
-    let v = state.require_version(&service, &ver).await?;
-    let Some(d) = store::deviation(&state.store, v.id, id).await? else {
-        return Err(WebError::NotFound(format!(
-            "{service} {ver} har ingen avvikelse {id}."
-        )));
-    };
+    let (user, v, d) =
+        deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
     if matches!(d.kind.as_str(), "declared" | "capture") {
         return Err(WebError::BadRequest(
             "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),

@@ -212,6 +212,37 @@ pub(super) async fn open_round(
     }
 }
 
+/// E-kontoret's change to the version's round: the token and permission
+/// checked, the version and its current round found.
+async fn staff_round(
+    state: &AppState,
+    headers: &HeaderMap,
+    (service, ver): (&str, &str),
+    token: &str,
+) -> Result<(crate::accounts::User, VersionSummary, rounds::Round), WebError> {
+    csrf::verify(headers, token)?;
+    let u = require_to(Action::OpenRound)?;
+    let v = state.require_version(service, ver).await?;
+    let round = current(state, &v).await?;
+    Ok((u, v, round))
+}
+
+/// Back to the round page after a change, or the page again with why not.
+async fn after(
+    state: &AppState,
+    headers: &HeaderMap,
+    v: VersionSummary,
+    done: Result<(), rounds::RoundError>,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/tjanster/{}/{}/omgang", v.service_id, v.version))
+                .into_response(),
+        ),
+        Err(e) => refused(state, headers, v, e).await,
+    }
+}
+
 /// E-kontoret moves the round's deadline (earlier or later).
 pub(super) async fn move_deadline(
     State(state): State<AppState>,
@@ -219,16 +250,9 @@ pub(super) async fn move_deadline(
     headers: HeaderMap,
     Form(form): Form<OpenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::OpenRound)?;
-    let v = state.require_version(&service, &ver).await?;
-    let round = current(&state, &v).await?;
-    match rounds::move_deadline(&state.store, round.id, form.deadline.trim(), &u).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
-        }
-        Err(e) => refused(&state, &headers, v, e).await,
-    }
+    let (u, v, round) = staff_round(&state, &headers, (&service, &ver), &form.csrf).await?;
+    let done = rounds::move_deadline(&state.store, round.id, form.deadline.trim(), &u).await;
+    after(&state, &headers, v, done).await
 }
 
 /// E-kontoret closes the round before its deadline.
@@ -238,16 +262,9 @@ pub(super) async fn close_round(
     headers: HeaderMap,
     Form(form): Form<OpenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::OpenRound)?;
-    let v = state.require_version(&service, &ver).await?;
-    let round = current(&state, &v).await?;
-    match rounds::close(&state.store, &round, &u).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
-        }
-        Err(e) => refused(&state, &headers, v, e).await,
-    }
+    let (u, v, round) = staff_round(&state, &headers, (&service, &ver), &form.csrf).await?;
+    let done = rounds::close(&state.store, &round, &u).await;
+    after(&state, &headers, v, done).await
 }
 
 pub(super) async fn answer_round(
