@@ -211,6 +211,70 @@ async fn the_catalogue_pages_show_handling_times_offers_and_gaps() {
     h.assert_contains("15 av 16 använder basens lösning — Grums avviker.");
     h.assert_contains("data-no-motivation");
     assert!(h.body.contains("data-harmony=\""), "{}", h.body);
+    // "Fråga varför" is e-kontoret's: a reviewer neither sees nor may use it.
+    assert!(!h.body.contains("data-action=\"ask-why\""));
+    let change = "Steget och fältet ”Situationsplan” heter ”Karta över fastigheten”";
+    let ask = "/tjanster/anmalan-varmepump/1.0.0/avvikare/fraga";
+    let token = app.get("/konto").await.csrf();
+    let no = app
+        .post_form(ask, &[("_csrf", &token), ("change", change)])
+        .await;
+    assert_eq!(no.status, 403);
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let h = app.get("/tjanster/anmalan-varmepump/1.0.0/avvikare").await;
+    h.assert_contains("data-action=\"ask-why\"");
+    let asked = app
+        .post_form(ask, &[("_csrf", &h.csrf()), ("change", change)])
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    asked.assert_contains("data-asked=\"0\"");
+    asked.assert_contains("inget svar ännu");
+    // The question is a comment addressed to Grums; Grums' reviewer answers in its thread.
+    let (id, m): (i64, String) = sqlx::query_as(
+        "select c.id, c.municipality from why_questions q join comments c on c.id = q.comment_id",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(m, "grums");
+    app.login_as(
+        "granskare-grums",
+        provrum::accounts::Role::Reviewer,
+        &["grums"],
+    )
+    .await;
+    let thread = app.get(&format!("/synpunkter/{id}")).await;
+    thread.assert_contains("E-kontoret frågar varför Grums avviker från regionens bas");
+    let answered = app
+        .post_form(
+            &format!("/synpunkter/{id}/svar"),
+            &[
+                ("_csrf", &thread.csrf()),
+                (
+                    "text",
+                    "Lantmäteriet kallar den karta; våra handläggare vill ha samma ord.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    let h = app.get("/tjanster/anmalan-varmepump/1.0.0/avvikare").await;
+    h.assert_contains("data-asked=\"1\"");
+    h.assert_contains("1 svar");
+    // An adaptation nobody has cannot be asked about.
+    app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let none = app
+        .post_form(
+            ask,
+            &[
+                ("_csrf", &app.get("/konto").await.csrf()),
+                ("change", "Något påhittat"),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 404);
     // Exports: Excel-friendly CSV and JSON with who offers each service.
     let csv = app.get("/katalog.csv").await;
     assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");

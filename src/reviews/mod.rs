@@ -12,5 +12,6 @@ pub mod pins;
 pub mod rounds;
 pub mod store;
 pub mod web;
+pub mod why;
 
 pub use model::{Class, Comment, Priority, Status};

@@ -61,6 +61,23 @@ fn some(s: &Option<String>) -> Option<String> {
 }
 
 pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, ReviewError> {
+    let mut tx = db.begin().await?;
+    if let Some(earlier) = crate::store::claim_form_key(&mut tx, &c.form_key).await? {
+        tx.rollback().await?;
+        return earlier.parse().map_err(|_| ReviewError::Missing);
+    }
+    let id = insert(&mut tx, c, author).await?;
+    crate::store::settle_form_key(&mut tx, &c.form_key, &id.to_string()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Store one comment inside the caller's transaction (checked and audited).
+pub(crate) async fn insert(
+    tx: &mut crate::store::WriteTx,
+    c: &NewComment,
+    author: &User,
+) -> Result<i64, ReviewError> {
     let body = c.body.trim();
     if body.is_empty() || body.chars().count() > 5000 {
         return Err(ReviewError::Body);
@@ -75,11 +92,6 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
         _ => author.municipalities.first().cloned(),
     };
     let at = now();
-    let mut tx = db.begin().await?;
-    if let Some(earlier) = crate::store::claim_form_key(&mut tx, &c.form_key).await? {
-        tx.rollback().await?;
-        return earlier.parse().map_err(|_| ReviewError::Missing);
-    }
     let (x, y, w, h) = match c.region {
         Some((x, y, w, h)) => (Some(x), Some(y), Some(w), Some(h)),
         None => (None, None, None, None),
@@ -87,7 +99,7 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     // A screenshot is kept only if it is the author's own, of this variant.
     let pin_shot = match (&c.pin_shot, &c.municipality) {
         (Some(token), Some(m)) => {
-            crate::reviews::pins::owned(&mut tx, token, author.id, c.version_id, m).await?
+            crate::reviews::pins::owned(tx, token, author.id, c.version_id, m).await?
         }
         _ => None,
     };
@@ -116,19 +128,17 @@ pub async fn create(db: &Store, c: &NewComment, author: &User) -> Result<i64, Re
     .bind(&author_municipality)
     .bind(&at)
     .bind(&pin_shot)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .get(0);
     audit(
-        &mut tx,
+        tx,
         &author.username,
         if c.parent_id.is_some() { "comment.reply" } else { "comment.create" },
         &format!("synpunkt #{id}"),
         &json!({ "before": null, "after": { "class": class.slug(), "municipality": c.municipality, "step": c.step, "body": body } }),
     )
     .await?;
-    crate::store::settle_form_key(&mut tx, &c.form_key, &id.to_string()).await?;
-    tx.commit().await?;
     Ok(id)
 }
 

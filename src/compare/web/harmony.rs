@@ -5,21 +5,33 @@
 //! the base across the service's versions.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
+use crate::accounts::Action;
+use crate::reviews::why;
 use crate::services::changes::local_changes;
 use crate::services::store::{self, VersionSummary};
 use crate::services::{BaseService, Variant};
 use crate::web::page::Page;
-use crate::web::session::require;
-use crate::web::{AppState, WebError, render};
+use crate::web::session::{require, require_to};
+use crate::web::{AppState, WebError, csrf, render};
 
 /// One local adaptation and who has it.
 struct Group {
     change: String,
-    /// (name, motivations recorded for it).
-    municipalities: Vec<(String, Vec<String>)>,
+    /// Each municipality that has it: id, name, the motivations recorded
+    /// for it, and the question asked about it (its thread, its replies).
+    municipalities: Vec<Member>,
+}
+
+struct Member {
+    id: String,
+    name: String,
+    why: Vec<String>,
+    asked: Option<why::Asked>,
 }
 
 #[derive(Template)]
@@ -27,6 +39,9 @@ struct Group {
 struct HarmonyPage {
     page: Page,
     version: VersionSummary,
+    csrf: String,
+    /// E-kontoret may ask the deviating municipalities why.
+    can_ask: bool,
     groups: Vec<Group>,
     /// Hosted variants, and how many of them are the base unchanged.
     hosted: usize,
@@ -52,19 +67,17 @@ fn percent((same, of): (usize, usize)) -> usize {
     (same * 100).checked_div(of).unwrap_or(100)
 }
 
-pub(super) async fn harmony(
-    State(state): State<AppState>,
-    Path((service, ver)): Path<(String, String)>,
-) -> Result<Html<String>, WebError> {
-    require()?;
-    let v = state.require_version(&service, &ver).await?;
-    let base = store::base(&state.store, v.id)
-        .await?
-        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
-    let variants = state.variants(v.id).await?;
+/// The version's adaptations, each with its municipalities.
+async fn groups(
+    state: &AppState,
+    v: &VersionSummary,
+    base: &BaseService,
+    variants: &[Variant],
+) -> Result<Vec<Group>, WebError> {
     // What e-kontoret wrote when approving a municipality's deviations (from
     // the base or from the last release: either explains the adaptation).
-    let judged = crate::compare::judged(&state.store, &service, v.id).await?;
+    let judged = crate::compare::judged(&state.store, &v.service_id, v.id).await?;
+    let asked = why::asked(&state.store, v.id).await?;
     let motivations = |m: &str| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for j in judged.iter().filter(|j| j.deviation.municipality == m) {
@@ -80,24 +93,46 @@ pub(super) async fn harmony(
     };
     let mut groups: Vec<Group> = Vec::new();
     for var in variants.iter().filter(|x| x.external_url.is_none()) {
-        let name = state.registry.short_name(&var.municipality);
-        for change in local_changes(&base, var) {
-            let entry = (name.clone(), motivations(&var.municipality));
+        for change in local_changes(base, var) {
+            let member = Member {
+                id: var.municipality.clone(),
+                name: state.registry.short_name(&var.municipality),
+                why: motivations(&var.municipality),
+                asked: asked
+                    .iter()
+                    .rfind(|a| a.municipality == var.municipality && a.change == change)
+                    .cloned(),
+            };
             match groups.iter_mut().find(|g| g.change == change) {
-                Some(g) => g.municipalities.push(entry),
+                Some(g) => g.municipalities.push(member),
                 None => groups.push(Group {
                     change,
-                    municipalities: vec![entry],
+                    municipalities: vec![member],
                 }),
             }
         }
     }
     for g in &mut groups {
         g.municipalities
-            .sort_by_key(|(n, _)| crate::municipalities::swedish_sort_key(n));
+            .sort_by_key(|m| crate::municipalities::swedish_sort_key(&m.name));
     }
     // The most widespread adaptations first: the ones worth asking about.
     groups.sort_by_key(|g| std::cmp::Reverse(g.municipalities.len()));
+    Ok(groups)
+}
+
+pub(super) async fn harmony(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let u = require()?;
+    let v = state.require_version(&service, &ver).await?;
+    let base = store::base(&state.store, v.id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
+    let variants = state.variants(v.id).await?;
+    let groups = groups(&state, &v, &base, &variants).await?;
     let (as_base, hosted) = share(&base, &variants);
     let mut trend = Vec::new();
     if let Some(s) = store::list(&state.store)
@@ -115,12 +150,63 @@ pub(super) async fn harmony(
             trend.push((other.version.clone(), percent(share(&b, &vs))));
         }
     }
-    render(&HarmonyPage {
+    let (token, set_cookie) = csrf::token(&headers, state.secure_cookies);
+    let html = render(&HarmonyPage {
         page: Page::plain(&format!("Vem avviker: {} {} – Provrum", v.title, v.version)),
         version: v,
+        csrf: token,
+        can_ask: u.may(Action::DecideDeviation),
         groups,
         hosted,
         as_base,
         trend,
-    })
+    })?;
+    Ok(crate::web::with_cookie(html, set_cookie))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AskForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    change: String,
+}
+
+/// "Fråga varför": a question to each municipality that has the adaptation
+/// (taken from the version as it is, not from the form).
+pub(super) async fn ask(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<AskForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let u = require_to(Action::DecideDeviation)?;
+    let v = state.require_version(&service, &ver).await?;
+    let base = store::base(&state.store, v.id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
+    let variants = state.variants(v.id).await?;
+    let groups = groups(&state, &v, &base, &variants).await?;
+    let Some(g) = groups.iter().find(|g| g.change == form.change) else {
+        return Err(WebError::NotFound(
+            "Ingen kommun har den anpassningen i den här versionen.".into(),
+        ));
+    };
+    let members: Vec<(String, String)> = g
+        .municipalities
+        .iter()
+        .map(|m| (m.id.clone(), m.name.clone()))
+        .collect();
+    let q = why::Question {
+        service_id: &service,
+        version_id: v.id,
+        change: &g.change,
+        municipalities: &members,
+    };
+    match why::ask(&state.store, q, &u).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tjanster/{service}/{ver}/avvikare")).into_response()),
+        Err(crate::reviews::store::ReviewError::Db(e)) => Err(WebError::Db(e)),
+        Err(e) => Err(WebError::BadRequest(e.to_string())),
+    }
 }

@@ -57,6 +57,10 @@ pub fn router() -> Router<AppState> {
             get(harmony::harmony),
         )
         .route(
+            "/tjanster/{service}/{version}/avvikare/fraga",
+            post(harmony::ask),
+        )
+        .route(
             "/tjanster/{service}/{version}/jamforelse/ko/godkann-alla",
             post(queue::approve_all),
         )
