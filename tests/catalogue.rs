@@ -188,6 +188,10 @@ async fn the_catalogue_pages_show_handling_times_offers_and_gaps() {
     ] {
         list.assert_contains(&format!("data-entry=\"{id}\""));
     }
+    // The harmonisation figure per service and over the catalogue: the
+    // demo's varmepump has 12 of 16 variants as the base (see /avvikare).
+    list.assert_contains("data-harmony=\"12/16\"");
+    list.assert_contains("data-overall=\"");
     let s = app.get("/katalog/anmalan-om-olagenhet").await;
     s.assert_contains("Underskrift krävs inte.");
     s.assert_contains("[verifiera]");

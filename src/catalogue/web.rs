@@ -58,6 +58,25 @@ struct ListRow {
     entry: Entry,
     version: Option<String>,
     hosted: usize,
+    /// Hosted variants with no local adaptation.
+    as_base: usize,
+}
+
+/// Hosted variants, and how many of them are the base unchanged.
+fn harmony(o: &Offered) -> (usize, usize) {
+    let hosted: Vec<&Variant> = o
+        .variants
+        .iter()
+        .filter(|v| v.external_url.is_none())
+        .collect();
+    let same = match &o.base {
+        Some(b) => hosted
+            .iter()
+            .filter(|v| crate::services::changes::local_changes(b, v).is_empty())
+            .count(),
+        None => 0,
+    };
+    (same, hosted.len())
 }
 
 #[derive(Template)]
@@ -67,6 +86,8 @@ struct ListPage {
     region: String,
     rows: Vec<ListRow>,
     municipalities: Vec<(String, String)>,
+    /// Over the whole catalogue: variants as the base, of hosted variants.
+    overall: (usize, usize),
 }
 
 async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
@@ -75,22 +96,23 @@ async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let mut rows = Vec::new();
     for e in &cat.services {
         let o = offered(&state, &e.id).await?;
+        let (as_base, hosted) = o.as_ref().map_or((0, 0), harmony);
         rows.push(ListRow {
             version: o.as_ref().map(|o| o.version.version.clone()),
-            hosted: o.as_ref().map_or(0, |o| {
-                o.variants
-                    .iter()
-                    .filter(|v| v.external_url.is_none())
-                    .count()
-            }),
+            hosted,
+            as_base,
             entry: e.clone(),
         });
     }
+    let overall = rows
+        .iter()
+        .fold((0, 0), |(s, h), r| (s + r.as_base, h + r.hosted));
     render(&ListPage {
         page: Page::plain(&format!("Tjänstekatalog för {} – Provrum", cat.region)),
         region: cat.region.clone(),
         rows,
         municipalities: state.registry.municipalities_by_name(),
+        overall,
     })
 }
 
@@ -217,6 +239,15 @@ struct MunicipalityPage {
     name: String,
     class: String,
     rows: Vec<Row>,
+}
+
+impl ListPage {
+    /// Percent of hosted variants identical to the base, over the catalogue.
+    fn overall_percent(&self) -> usize {
+        (self.overall.0 * 100)
+            .checked_div(self.overall.1)
+            .unwrap_or(100)
+    }
 }
 
 impl MunicipalityPage {
