@@ -130,6 +130,29 @@ impl Catalogue {
     }
 }
 
+/// The catalogue as last read, with the file's modification time: pages
+/// and the checklist's term check (once per variant) ask for it often,
+/// and it changes only when someone edits the file.
+static LAST: std::sync::Mutex<Option<(PathBuf, std::time::SystemTime, std::sync::Arc<Catalogue>)>> =
+    std::sync::Mutex::new(None);
+
+/// [`load`], read again only when the file changed.
+pub fn shared(file: &Path) -> Result<std::sync::Arc<Catalogue>, Vec<Diagnostic>> {
+    let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+    if let (Some(at), Ok(last)) = (modified, LAST.lock())
+        && let Some((p, t, c)) = last.as_ref()
+        && p == file
+        && *t == at
+    {
+        return Ok(c.clone());
+    }
+    let c = std::sync::Arc::new(load(file)?);
+    if let (Some(at), Ok(mut last)) = (modified, LAST.lock()) {
+        *last = Some((file.to_path_buf(), at, c.clone()));
+    }
+    Ok(c)
+}
+
 /// Read and check a catalogue file.
 pub fn load(file: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
     let text = crate::yaml::read_text(file).map_err(|d| vec![d])?;

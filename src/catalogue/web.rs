@@ -27,8 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/katalog/{service}", get(service))
 }
 
-fn load(state: &AppState) -> Result<Catalogue, WebError> {
-    super::load(&state.catalogue).map_err(|d| {
+fn load(state: &AppState) -> Result<std::sync::Arc<Catalogue>, WebError> {
+    super::shared(&state.catalogue).map_err(|d| {
         WebError::NotFound(format!(
             "Regionens katalog kunde inte läsas ({} fel). Be e-kontoret rätta den.",
             d.len()
@@ -62,23 +62,6 @@ struct ListRow {
     as_base: usize,
 }
 
-/// Hosted variants, and how many of them are the base unchanged.
-fn harmony(o: &Offered) -> (usize, usize) {
-    let hosted: Vec<&Variant> = o
-        .variants
-        .iter()
-        .filter(|v| v.external_url.is_none())
-        .collect();
-    let same = match &o.base {
-        Some(b) => hosted
-            .iter()
-            .filter(|v| crate::services::changes::local_changes(b, v).is_empty())
-            .count(),
-        None => 0,
-    };
-    (same, hosted.len())
-}
-
 #[derive(Template)]
 #[template(path = "catalogue/list.html")]
 struct ListPage {
@@ -96,7 +79,15 @@ async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let mut rows = Vec::new();
     for e in &cat.services {
         let o = offered(&state, &e.id).await?;
-        let (as_base, hosted) = o.as_ref().map_or((0, 0), harmony);
+        let (as_base, hosted) = o
+            .as_ref()
+            .and_then(|o| {
+                Some(crate::services::changes::as_base(
+                    o.base.as_ref()?,
+                    &o.variants,
+                ))
+            })
+            .unwrap_or((0, 0));
         rows.push(ListRow {
             version: o.as_ref().map(|o| o.version.version.clone()),
             hosted,

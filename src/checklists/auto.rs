@@ -366,7 +366,7 @@ fn terms(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
     let Some(file) = item.params["catalogue"].as_str() else {
         return Outcome::Unknown("checklistan anger ingen katalog".into());
     };
-    let cat = match crate::catalogue::load(std::path::Path::new(file)) {
+    let cat = match crate::catalogue::shared(std::path::Path::new(file)) {
         Ok(c) => c,
         Err(_) => {
             return Outcome::Unknown(

@@ -4,6 +4,20 @@
 use super::model::{BaseService, FieldKind, Variant};
 use crate::filetypes::human_size;
 
+/// Of the variants the test room hosts, how many are the base unchanged:
+/// (identical, hosted).
+pub fn as_base(base: &BaseService, variants: &[Variant]) -> (usize, usize) {
+    let hosted: Vec<&Variant> = variants
+        .iter()
+        .filter(|v| v.external_url.is_none())
+        .collect();
+    let same = hosted
+        .iter()
+        .filter(|v| local_changes(base, v).is_empty())
+        .count();
+    (same, hosted.len())
+}
+
 pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
     let mut out = Vec::new();
     if v.external_url.is_some() {

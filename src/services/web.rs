@@ -113,7 +113,7 @@ async fn version(
         .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
     let counts = crate::sandbox::inbox::counts(&state.store, v.id).await?;
     let all_variants = store::variants(&state.store, v.id).await?;
-    let terms = crate::catalogue::load(&state.catalogue).ok().map(|cat| {
+    let terms = crate::catalogue::shared(&state.catalogue).ok().map(|cat| {
         term_uses(&cat, &service, &all_variants, |m| {
             state.registry.short_name(m)
         })

@@ -50,19 +50,6 @@ struct HarmonyPage {
     trend: Vec<(String, usize)>,
 }
 
-/// Percent of hosted variants with no local adaptation.
-fn share(base: &BaseService, variants: &[Variant]) -> (usize, usize) {
-    let hosted: Vec<&Variant> = variants
-        .iter()
-        .filter(|v| v.external_url.is_none())
-        .collect();
-    let same = hosted
-        .iter()
-        .filter(|v| local_changes(base, v).is_empty())
-        .count();
-    (same, hosted.len())
-}
-
 fn percent((same, of): (usize, usize)) -> usize {
     (same * 100).checked_div(of).unwrap_or(100)
 }
@@ -121,6 +108,19 @@ async fn groups(
     Ok(groups)
 }
 
+/// The version's base, its variants and their adaptations.
+async fn adaptations(
+    state: &AppState,
+    v: &VersionSummary,
+) -> Result<(BaseService, std::sync::Arc<Vec<Variant>>, Vec<Group>), WebError> {
+    let base = store::base(&state.store, v.id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
+    let variants = state.variants(v.id).await?;
+    let groups = groups(state, v, &base, &variants).await?;
+    Ok((base, variants, groups))
+}
+
 pub(super) async fn harmony(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
@@ -128,12 +128,8 @@ pub(super) async fn harmony(
 ) -> Result<Response, WebError> {
     let u = require()?;
     let v = state.require_version(&service, &ver).await?;
-    let base = store::base(&state.store, v.id)
-        .await?
-        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
-    let variants = state.variants(v.id).await?;
-    let groups = groups(&state, &v, &base, &variants).await?;
-    let (as_base, hosted) = share(&base, &variants);
+    let (base, variants, groups) = adaptations(&state, &v).await?;
+    let (as_base, hosted) = crate::services::changes::as_base(&base, &variants);
     let mut trend = Vec::new();
     if let Some(s) = store::list(&state.store)
         .await?
@@ -147,7 +143,10 @@ pub(super) async fn harmony(
             ) else {
                 continue;
             };
-            trend.push((other.version.clone(), percent(share(&b, &vs))));
+            trend.push((
+                other.version.clone(),
+                percent(crate::services::changes::as_base(&b, &vs)),
+            ));
         }
     }
     let (token, set_cookie) = csrf::token(&headers, state.secure_cookies);
@@ -183,11 +182,7 @@ pub(super) async fn ask(
     csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::DecideDeviation)?;
     let v = state.require_version(&service, &ver).await?;
-    let base = store::base(&state.store, v.id)
-        .await?
-        .ok_or_else(|| WebError::NotFound("Versionen saknar bas.".into()))?;
-    let variants = state.variants(v.id).await?;
-    let groups = groups(&state, &v, &base, &variants).await?;
+    let (_, _, groups) = adaptations(&state, &v).await?;
     let Some(g) = groups.iter().find(|g| g.change == form.change) else {
         return Err(WebError::NotFound(
             "Ingen kommun har den anpassningen i den här versionen.".into(),
