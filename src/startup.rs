@@ -36,6 +36,8 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(crate::desk::web::router())
         .merge(crate::services::web::router())
         .merge(crate::catalogue::web::router())
+        .merge(crate::meetings::web::router())
+        .merge(crate::bundles::web::router())
         .merge(crate::sandbox::routes::router())
         .merge(crate::scenarios::web::router())
         .merge(crate::compare::web::router())
@@ -112,6 +114,7 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         secure_cookies: config.secure_cookies,
         chromium: config.chromium_path.clone(),
         scenarios_dir: config.scenarios_dir.clone(),
+        catalogue: config.catalogue.clone(),
         chromium_url: config.chromium_url.clone(),
         browser_origin: config.browser_origin.clone(),
         mail: config.mail.clone(),

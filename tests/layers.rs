@@ -42,7 +42,9 @@ const LAYERS: &[&[&str]] = &[
     &["checklists"],
     &["release"],
     // Orchestration above several domains.
-    &["intake", "desk", "mail"],
+    &["intake", "desk", "mail", "meetings"],
+    // A service and its catalogue entry between regions' test rooms.
+    &["bundles"],
     &["faces"],
     &["startup"],
     &["cli"],

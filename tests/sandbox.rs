@@ -48,24 +48,6 @@ async fn start_and_login(app: &common::TestApp, base: &str, pnr: &str) -> common
     step1
 }
 
-/// The text of a PDF, by poppler's `pdftotext` (installed by scripts/test).
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("case.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) reads the PDF");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 async fn case_payload(app: &common::TestApp, receipt: &common::Page) -> Value {
     let marker = "data-case-number>";
     let at = receipt
@@ -249,7 +231,7 @@ on_both_backends! {
         let pdf = res.bytes().await.unwrap();
         assert!(pdf.starts_with(b"%PDF-"), "a PDF");
         assert!(pdf.windows(9).any(|w| w == b"/FontFile"), "its fonts are embedded");
-        let text = pdf_text(&pdf);
+        let text = common::pdf_text(&pdf);
         for expected in [number.as_str(), "Dalia Skyddad", "Skyddad identitet", "Kim"] {
             assert!(text.contains(expected), "{expected} in the PDF: {text}");
         }

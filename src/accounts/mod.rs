@@ -80,6 +80,10 @@ pub enum Action<'a> {
     Release,
     ManageUsers,
     ReadAudit,
+    /// Record that the region's meeting was held (the brief's period).
+    RecordMeeting,
+    /// Import a service (with its catalogue entry) from another region.
+    ImportService,
 }
 
 impl User {
@@ -127,7 +131,9 @@ impl User {
             | Action::OpenRound
             | Action::Release
             | Action::ManageUsers
-            | Action::ReadAudit => self.role == Role::EKontoret,
+            | Action::ReadAudit
+            | Action::RecordMeeting
+            | Action::ImportService => self.role == Role::EKontoret,
         }
     }
 }

@@ -26,6 +26,7 @@ pub fn in_words(action: &str) -> String {
         "checklist.position" => "Tog regional ställning i en checklista",
         "deviation.approved" => "Godkände en avvikelse som lokal anpassning",
         "deviation.flagged" => "Flaggade en avvikelse",
+        "meeting.record" => "Registrerade ett möte",
         "user.create" => "Skapade ett konto",
         "user.password" => "Bytte lösenord",
         "user.activate" => "Aktiverade ett konto",

@@ -520,3 +520,21 @@ pub fn bump_fixture(src: &Path, dst: &Path, from: &str, to: &str, replaced: &[(&
         std::fs::write(dst.join("variants").join(name), text).unwrap();
     }
 }
+
+/// The text of a PDF, by poppler's `pdftotext` (installed by scripts/test).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,393 @@
+//! The brief for one meeting: per service, what happened in the period
+//! (new comments by class with their endorsements, decisions) and what
+//! waits (the krav most municipalities stand behind, legal questions and
+//! diverging readings, the release gate's blockers, review rounds and what
+//! each municipality must decide at home). Every line links to its place.
+
+use crate::checklists::Checklist;
+use crate::release::Blocker;
+use crate::release::policy::Condition;
+use crate::reviews::rounds::{self, Standing};
+use crate::reviews::{Class, Comment, model::excerpt};
+use crate::services::store::VersionSummary;
+use crate::web::{AppState, WebError};
+
+pub use super::Line;
+use super::decisions::{self, Words};
+use super::{Period, day};
+
+/// Lines under one heading; `more` lines left out, to be read at `more_link`.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub heading: String,
+    pub lines: Vec<Line>,
+    pub more: usize,
+    pub more_link: String,
+}
+
+/// A review round as the meeting needs it.
+#[derive(Debug, Clone)]
+pub struct RoundBrief {
+    pub key: String,
+    pub text: String,
+    pub link: String,
+    /// Municipalities that must still decide at home, and by when.
+    pub to_decide: Vec<String>,
+    /// Answers given within the period.
+    pub answered: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceBrief {
+    pub title: String,
+    pub version: String,
+    pub link: String,
+    pub new_comments: Vec<Group>,
+    pub top_krav: Vec<Line>,
+    pub legal: Vec<Line>,
+    pub awaiting: Vec<Group>,
+    pub rounds: Vec<RoundBrief>,
+    pub decisions: Vec<Line>,
+}
+
+impl ServiceBrief {
+    /// Nothing happened and nothing waits: one line in "Inget nytt".
+    pub fn is_quiet(&self) -> bool {
+        self.new_comments.is_empty()
+            && self.top_krav.is_empty()
+            && self.legal.is_empty()
+            && self.awaiting.is_empty()
+            && self.rounds.is_empty()
+            && self.decisions.is_empty()
+    }
+
+    pub fn new_comment_count(&self) -> usize {
+        self.new_comments.iter().map(|g| g.lines.len()).sum()
+    }
+}
+
+pub struct Brief {
+    pub period: Period,
+    pub services: Vec<ServiceBrief>,
+    /// Services with nothing new and nothing waiting.
+    pub quiet: Vec<String>,
+}
+
+/// How many lines a gate condition shows before "och N till".
+const BLOCKER_LINES: usize = 8;
+/// How many krav the "most stand behind" list shows.
+const TOP_KRAV: usize = 5;
+
+/// Municipalities behind a comment: its author's and every endorser's.
+fn backers(c: &Comment) -> usize {
+    let mut all: Vec<&str> = c.endorsements.iter().map(String::as_str).collect();
+    if let Some(m) = &c.author_municipality {
+        all.push(m);
+    }
+    all.sort_unstable();
+    all.dedup();
+    all.len()
+}
+
+pub async fn gather(state: &AppState, period: Period) -> Result<Brief, WebError> {
+    let lists = crate::checklists::loaded(state)?;
+    let mut services = Vec::new();
+    let mut quiet = Vec::new();
+    for s in crate::services::store::list(&state.store).await? {
+        let Some(newest) = s.versions.first().cloned() else {
+            continue;
+        };
+        let b = service(state, &lists, &s.versions, newest, &period).await?;
+        if b.is_quiet() {
+            quiet.push(b.title);
+        } else {
+            services.push(b);
+        }
+    }
+    Ok(Brief {
+        period,
+        services,
+        quiet,
+    })
+}
+
+async fn service(
+    state: &AppState,
+    lists: &[Checklist],
+    versions: &[VersionSummary],
+    v: VersionSummary,
+    period: &Period,
+) -> Result<ServiceBrief, WebError> {
+    let name = |m: &str| state.registry.short_name(m);
+    let base = format!("/tjanster/{}/{}", v.service_id, v.version);
+    let taking_part = state.variants(v.id).await?.len();
+    let of_all = |c: &Comment| format!("{} av {taking_part} instämmer", backers(c));
+    let whose = |c: &Comment| {
+        c.municipality
+            .as_deref()
+            .map(&name)
+            .unwrap_or_else(|| "Hela tjänsten".into())
+    };
+
+    // New comments in the period, on any version, by class.
+    let mut new: Vec<Comment> = Vec::new();
+    for ver in versions {
+        new.extend(
+            crate::reviews::store::list(&state.store, ver.id)
+                .await?
+                .into_iter()
+                .filter(|c| {
+                    c.parent_id.is_none()
+                        && c.carried_from.is_none()
+                        && period.contains(&c.created_at)
+                }),
+        );
+    }
+    let new_comments = Class::ALL
+        .iter()
+        .filter_map(|class| {
+            let mut of: Vec<&Comment> = new.iter().filter(|c| c.class == *class).collect();
+            of.sort_by_key(|c| std::cmp::Reverse(backers(c)));
+            (!of.is_empty()).then(|| Group {
+                heading: format!("{} ({})", capitalised(class.swedish()), of.len()),
+                lines: of
+                    .iter()
+                    .map(|c| Line {
+                        key: format!("comment:{}", c.id),
+                        text: format!(
+                            "{} ({}, {}): ”{}” – {}",
+                            whose(c),
+                            c.author_name,
+                            day(&c.created_at),
+                            excerpt(&c.body, 140),
+                            of_all(c)
+                        ),
+                        link: format!("/synpunkter/{}", c.id),
+                    })
+                    .collect(),
+                more: 0,
+                more_link: String::new(),
+            })
+        })
+        .collect();
+
+    // What waits on the newest version.
+    let current = crate::reviews::store::list(&state.store, v.id).await?;
+    let open_top = || {
+        current
+            .iter()
+            .filter(|c| c.parent_id.is_none() && c.status.is_open())
+    };
+    let mut krav: Vec<&Comment> = open_top().filter(|c| c.class == Class::Krav).collect();
+    krav.sort_by_key(|c| (std::cmp::Reverse(backers(c)), c.id));
+    let top_krav = krav
+        .iter()
+        .filter(|c| !c.endorsements.is_empty())
+        .take(TOP_KRAV)
+        .map(|c| Line {
+            key: format!("krav:{}", c.id),
+            text: format!("{} – ”{}” ({})", of_all(c), excerpt(&c.body, 140), whose(c)),
+            link: format!("/synpunkter/{}", c.id),
+        })
+        .collect();
+
+    let mut legal: Vec<Line> = open_top()
+        .filter(|c| c.class == Class::Juridisk)
+        .map(|c| Line {
+            key: format!("legal:{}", c.id),
+            text: format!(
+                "{} frågar: ”{}” – väntar på ställningstagande",
+                whose(c),
+                excerpt(&c.body, 140)
+            ),
+            link: format!("/synpunkter/{}", c.id),
+        })
+        .collect();
+    let eval = crate::checklists::evaluate(&state.store, v.id, lists).await?;
+    for i in eval
+        .items
+        .iter()
+        .filter(|i| i.conflict && i.position.is_none())
+    {
+        let mut readers: Vec<String> = i
+            .local
+            .iter()
+            .filter_map(|a| a.municipality.as_deref().map(&name))
+            .collect();
+        readers.dedup();
+        legal.push(Line {
+            key: format!("conflict:{}/{}", i.checklist, i.item.id),
+            text: format!(
+                "Kommunerna läser ”{}” olika ({}) – regionen har inte tagit ställning",
+                i.item.title,
+                readers.join(", ")
+            ),
+            link: format!("{base}/checklistor"),
+        });
+    }
+
+    let gate = crate::release::evaluate(state, &v).await?;
+    let awaiting = if gate.released {
+        Vec::new()
+    } else {
+        blockers(&gate.blockers, &base)
+    };
+
+    let rounds = round(state, &v, period, &base).await?.into_iter().collect();
+
+    let blocker_words = |key: &str| {
+        gate.blockers
+            .iter()
+            .chain(gate.waived.iter().map(|(b, _)| b))
+            .find(|b| b.key == key)
+            .map(|b| b.message.clone())
+    };
+    let item_words = |checklist: &str, item: &str| {
+        lists
+            .iter()
+            .find(|l| l.id == checklist)
+            .and_then(|l| l.items.iter().find(|i| i.id == item))
+            .map(|i| i.title.clone())
+    };
+    let words = Words {
+        municipality: &name,
+        blocker: &blocker_words,
+        item: &item_words,
+    };
+    let decisions = decisions::within(&state.store, &v.service_id, period, &words).await?;
+
+    Ok(ServiceBrief {
+        title: v.title.clone(),
+        version: v.version.clone(),
+        link: base,
+        new_comments,
+        top_krav,
+        legal,
+        awaiting,
+        rounds,
+        decisions,
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The gate's blockers by condition, each condition's first lines.
+fn blockers(all: &[Blocker], base: &str) -> Vec<Group> {
+    Condition::ALL
+        .iter()
+        .filter_map(|cond| {
+            let of: Vec<&Blocker> = all.iter().filter(|b| b.condition == *cond).collect();
+            (!of.is_empty()).then(|| Group {
+                heading: format!("{} ({})", cond.swedish(), of.len()),
+                lines: of
+                    .iter()
+                    .take(BLOCKER_LINES)
+                    .map(|b| Line {
+                        key: format!("blocker:{}", b.key),
+                        text: b.message.clone(),
+                        link: b
+                            .evidence
+                            .clone()
+                            .unwrap_or_else(|| format!("{base}/release")),
+                    })
+                    .collect(),
+                more: of.len().saturating_sub(BLOCKER_LINES),
+                more_link: format!("{base}/release"),
+            })
+        })
+        .collect()
+}
+
+/// The newest version's latest round, if it matters to this meeting: still
+/// open, or opened, closed or answered within the period.
+async fn round(
+    state: &AppState,
+    v: &VersionSummary,
+    period: &Period,
+    base: &str,
+) -> Result<Option<RoundBrief>, WebError> {
+    let Some(r) = rounds::latest(&state.store, v.id).await? else {
+        return Ok(None);
+    };
+    let answers = rounds::answers(&state.store, r.id).await?;
+    let in_period = period.contains(&r.opened_at)
+        || r.closed_at.as_deref().is_some_and(|c| period.contains(c))
+        || answers.iter().any(|a| period.contains(&a.answered_at));
+    if r.is_closed() && !in_period {
+        return Ok(None);
+    }
+    let participating: Vec<String> = state
+        .variants(v.id)
+        .await?
+        .iter()
+        .map(|x| x.municipality.clone())
+        .collect();
+    let deadline = crate::clock::swedish_date(&r.deadline);
+    let now = chrono::Utc::now();
+    let state_words = if r.is_closed() {
+        format!(
+            "stängdes {}",
+            r.closed_at.as_deref().map(day).unwrap_or_default()
+        )
+    } else if rounds::is_past(&r.deadline, now) {
+        format!("sista svarsdagen {deadline} har passerat")
+    } else {
+        format!("sista svarsdag {deadline}")
+    };
+    let to_decide = if r.is_closed() {
+        Vec::new()
+    } else {
+        participating
+            .iter()
+            .filter(|m| !answers.iter().any(|a| &a.municipality == *m))
+            .map(|m| {
+                let late = rounds::standing_in(&r, None, now) == Standing::Late;
+                format!(
+                    "{} ska ta ställning hemma – antar, antar med synpunkter eller avstår – {}",
+                    state.registry.short_name(m),
+                    if late {
+                        format!("och är sen (sista dag var {deadline})")
+                    } else {
+                        format!("senast {deadline}")
+                    }
+                )
+            })
+            .collect()
+    };
+    let answered = answers
+        .iter()
+        .filter(|a| period.contains(&a.answered_at))
+        .map(|a| {
+            let why = a
+                .reason
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| format!(": {}", excerpt(r, 120)))
+                .unwrap_or_default();
+            format!(
+                "{} svarade ”{}” {}{why}",
+                state.registry.short_name(&a.municipality),
+                a.answer.swedish(),
+                day(&a.answered_at)
+            )
+        })
+        .collect();
+    Ok(Some(RoundBrief {
+        key: format!("round:{}", r.id),
+        text: format!(
+            "Granskningsomgången för version {} öppnades {}, {state_words}: {} av {} kommuner har svarat.",
+            v.version,
+            day(&r.opened_at),
+            answers.len(),
+            participating.len()
+        ),
+        link: format!("{base}/omgang"),
+        to_decide,
+        answered,
+    }))
+}
