@@ -18,6 +18,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Scenario files for runs started from the web.
     pub scenarios_dir: PathBuf,
+    /// The region's service catalogue and term list.
+    pub catalogue: PathBuf,
     /// A Chromium running elsewhere, e.g. `http://chromium:9222` (docker-compose).
     pub chromium_url: Option<String>,
     /// The test room's address as that remote browser reaches it, e.g. `http://provrum:3000`.
@@ -73,6 +75,7 @@ impl Default for Config {
             chromium_path: PathBuf::from("/usr/bin/chromium"),
             secure_cookies: false,
             scenarios_dir: PathBuf::from("scenarios"),
+            catalogue: PathBuf::from("fixtures/catalogue.yaml"),
             chromium_url: None,
             browser_origin: None,
             public_url: None,
@@ -169,6 +172,9 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_SCENARIOS_DIR") {
             self.scenarios_dir = v.into();
+        }
+        if let Some(v) = var("PROVRUM_CATALOGUE") {
+            self.catalogue = v.into();
         }
         if let Some(v) = var("PROVRUM_CHROMIUM") {
             self.chromium_path = v.into();

@@ -34,19 +34,36 @@ pub async fn import(
         }
         Err(e) => return Err(e),
     };
-    let ImportOutcome::Imported { version_id, .. } = outcome else {
+    let ImportOutcome::Imported { .. } = outcome else {
         tx.rollback().await?;
         return Ok(outcome);
     };
+    follow_up(&mut tx, pkg, &outcome, actor).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// What follows a stored version inside its transaction: the previous
+/// version's open comments move over, and the import is logged. For
+/// importers that store more in the same transaction (bundles).
+pub async fn follow_up(
+    tx: &mut sqlx::AnyConnection,
+    pkg: &Package,
+    outcome: &ImportOutcome,
+    actor: &str,
+) -> Result<(), ImportError> {
+    let ImportOutcome::Imported { version_id, .. } = outcome else {
+        return Ok(());
+    };
+    let version_id = *version_id;
     let carried =
-        crate::reviews::carry::carry_over(&mut tx, &pkg.base.id, version_id, &pkg.variants).await?;
+        crate::reviews::carry::carry_over(tx, &pkg.base.id, version_id, &pkg.variants).await?;
     let detail = serde_json::json!({
         "version": pkg.base.version,
         "content_hash": pkg.content_hash,
         "variants": pkg.variants.len(),
         "comments_carried_over": carried,
     });
-    audit(&mut tx, actor, "import", &pkg.base.id, &detail).await?;
-    tx.commit().await?;
-    Ok(outcome)
+    audit(tx, actor, "import", &pkg.base.id, &detail).await?;
+    Ok(())
 }

@@ -337,3 +337,151 @@ async fn a_municipality_sees_what_others_of_its_size_offer() {
     s.assert_contains("45 dagar (45–45, 1 kommun)");
     s.assert_contains("Erbjuds inte i:");
 }
+
+/// The part of a page between two markers, with the per-request tokens
+/// (CSRF, form keys) blanked: what must read the same in two test rooms.
+fn part(body: &str, from: &str, to: &str) -> String {
+    let start = body
+        .find(from)
+        .unwrap_or_else(|| panic!("{from} in {body}"));
+    let end = start
+        + body[start..]
+            .find(to)
+            .unwrap_or_else(|| panic!("{to} after {from}"));
+    let mut s = body[start..end].to_string();
+    for name in ["_csrf", "_nyckel"] {
+        let needle = format!("name=\"{name}\" value=\"");
+        while let Some(i) = s.find(&needle) {
+            let v = i + needle.len();
+            let close = v + s[v..].find('"').unwrap();
+            s.replace_range(i..=close, "");
+        }
+    }
+    s
+}
+
+/// A service with its catalogue entry, exported from one test room's
+/// database and imported through the page into a fresh one (another
+/// region, its own catalogue without the service), renders the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_moves_a_service_and_its_entry_to_another_test_room() {
+    let Some(from) = common::spawn_demo_without_browser(common::Backend::Sqlite).await else {
+        return;
+    };
+    from.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let res = from
+        .client
+        .get(format!("{}/katalog/anmalan-varmepump/paket.json", from.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("provrum-anmalan-varmepump-1.0.0.json")
+    );
+    let bundle = res.bytes().await.unwrap().to_vec();
+    let json: serde_json::Value = serde_json::from_slice(&bundle).unwrap();
+    assert_eq!(json["format"], "provrum-bundle/1");
+    assert_eq!(json["region"], "Värmland");
+    assert_eq!(
+        json["catalogue"]["name"],
+        "Anmälan om installation av värmepump"
+    );
+
+    // Another region: its own catalogue names no service; PostgreSQL when
+    // there is one (CI), so the bundle also crosses backends.
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("katalog.yaml");
+    std::fs::write(&own, "region: Dalarna\nterms: []\nservices: {}\n").unwrap();
+    let settings = || provrum::web::Settings {
+        catalogue: own.clone(),
+        ..provrum::web::Settings::default()
+    };
+    let to = match common::spawn_app_with(common::Backend::Postgres, settings()).await {
+        Some(app) => app,
+        None => common::spawn_app_with(common::Backend::Sqlite, settings())
+            .await
+            .unwrap(),
+    };
+    to.login_as("dalia", provrum::accounts::Role::Reviewer, &["kil"])
+        .await;
+    let list = to.get("/katalog").await;
+    assert!(
+        !list.body.contains("data-action=\"import-bundle\""),
+        "only e-kontoret imports"
+    );
+    to.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let list = to.get("/katalog").await;
+    assert!(!list.body.contains("data-entry=\"anmalan-varmepump\""));
+    let upload = |bytes: Vec<u8>, csrf: String| {
+        let form = reqwest::multipart::Form::new().text("_csrf", csrf).part(
+            "paket",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("provrum-anmalan-varmepump-1.0.0.json"),
+        );
+        to.client
+            .post(format!("{}/katalog/importera", to.url))
+            .multipart(form)
+            .send()
+    };
+    // A broken file is refused with where and what to do, and stores nothing.
+    let res = upload(b"{\"format\": \"provrum-bundle/1\",".to_vec(), list.csrf())
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let said = res.text().await.unwrap();
+    assert!(
+        said.contains("provrum-anmalan-varmepump-1.0.0.json:1:")
+            && said.contains("Exportera tjänsten på nytt"),
+        "{said}"
+    );
+    let res = upload(bundle.clone(), list.csrf()).await.unwrap();
+    let said = res.text().await.unwrap();
+    assert!(
+        said.contains("data-imported") && said.contains("Katalogposten följde med."),
+        "{said}"
+    );
+
+    // The same catalogue entry, marked as another region's.
+    let a = from.get("/katalog/anmalan-varmepump").await;
+    let b = to.get("/katalog/anmalan-varmepump").await;
+    assert_eq!(b.status, 200, "{}", b.body);
+    b.assert_contains("kommer från Värmlands provrum");
+    let entry = |body: &str| {
+        part(body, "<h1>", "<h2>Handläggningstid")
+            .replace(
+                "<p data-from-region>Tjänsten och katalogposten kommer från Värmlands provrum.</p>",
+                "",
+            )
+            .replace('\n', "")
+    };
+    assert_eq!(entry(&a.body), entry(&b.body));
+    assert_eq!(
+        part(&a.body, "<table data-handling>", "</table>"),
+        part(&b.body, "<table data-handling>", "</table>")
+    );
+    // The same service: each variant's start page and first step read the same.
+    for kommun in ["arvika", "grums", "karlstad"] {
+        let path = format!("/tjanster/anmalan-varmepump/1.0.0/{kommun}");
+        let (x, y) = (from.get(&path).await, to.get(&path).await);
+        assert_eq!(y.status, 200, "{path}");
+        assert_eq!(
+            part(&x.body, "<main", "</main>"),
+            part(&y.body, "<main", "</main>"),
+            "{path}"
+        );
+    }
+    // Importing it again changes nothing.
+    let res = upload(bundle, list.csrf()).await.unwrap();
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("fanns redan i provrummet med samma innehåll")
+    );
+}

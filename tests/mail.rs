@@ -275,6 +275,20 @@ async fn the_three_kinds_of_mail_are_sent_once(backend: Backend) {
     .await
     .unwrap();
 
+    // E-kontoret asks Arvika why it deviates ("Fråga varför").
+    let asked = provrum::reviews::why::ask(
+        &app.store,
+        provrum::reviews::why::Question {
+            service_id: "anmalan-om-olagenhet",
+            version_id: v.id,
+            change: "Steget ”Störningen” har en egen rubrik",
+            municipalities: &[("arvika".to_string(), "Arvika".to_string())],
+        },
+        &eva,
+    )
+    .await
+    .unwrap();
+
     let sent = provrum::mail::send_due(&app.state).await.expect("send");
     let mails = received(server.dir.path());
     assert_eq!(sent, mails.len(), "sent {sent}: {mails:#?}");
@@ -311,6 +325,24 @@ async fn the_three_kinds_of_mail_are_sent_once(backend: Backend) {
         ),
         1,
         "{mails:#?}"
+    );
+    assert_eq!(
+        to(
+            "anna@arvika.example",
+            "Varför avviker Arvika i Anmälan om olägenhet"
+        ),
+        1,
+        "the question reaches Arvika's reviewer: {mails:#?}"
+    );
+    assert_eq!(to("kalle@", "Varför avviker"), 0, "Karlstad was not asked");
+    let (_, _, why) = mails
+        .iter()
+        .find(|(_, s, _)| s.contains("Varför avviker"))
+        .unwrap();
+    assert!(
+        why.contains(&format!("https://provrum.example/synpunkter/{}", asked[0]))
+            && why.contains("egen rubrik"),
+        "{why}"
     );
     assert_eq!(to("jonas@", ""), 0, "legal advisers are not in the round");
     assert_eq!(to("eva@", "Granska"), 0, "e-kontoret opened it");

@@ -11,7 +11,7 @@ pub mod web;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::yaml::{Diagnostic, Pos};
 
@@ -73,14 +73,14 @@ pub struct Term {
 }
 
 /// A legal reference, as in the checklists: unverified ones say so.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reference {
     pub law: String,
     pub section: String,
     pub verified: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SigningStandard {
     pub required: bool,
     /// Why, in plain words.
@@ -90,7 +90,7 @@ pub struct SigningStandard {
 
 /// Expected handling time in days per size class of municipality (the
 /// registry's `liten`, `medel`, `stor`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HandlingDays {
     pub small: u64,
     pub medium: u64,
@@ -109,7 +109,7 @@ impl HandlingDays {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// The service id packages use: `anmalan-om-olagenhet`.
     pub id: String,
@@ -120,6 +120,10 @@ pub struct Entry {
     pub committee: String,
     pub signing: SigningStandard,
     pub handling_days: HandlingDays,
+    /// Set on an entry imported with a service from another region's test
+    /// room (`bundles`), not written in this region's catalogue file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_region: Option<String>,
     #[serde(skip)]
     pub pos: Pos,
 }
@@ -157,4 +161,32 @@ pub fn shared(file: &Path) -> Result<std::sync::Arc<Catalogue>, Vec<Diagnostic>>
 pub fn load(file: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
     let text = crate::yaml::read_text(file).map_err(|d| vec![d])?;
     parse(file, &text)
+}
+
+/// Entries that came with services imported from another region's test
+/// room (stored in the database, see `bundles`), for services this
+/// region's own file does not describe.
+pub async fn with_imported(
+    cat: std::sync::Arc<Catalogue>,
+    db: &crate::store::Store,
+) -> Result<std::sync::Arc<Catalogue>, sqlx::Error> {
+    use sqlx::Row;
+    let rows = sqlx::query("select region, entry from catalogue_imports order by service_id")
+        .fetch_all(&db.pool)
+        .await?;
+    let extra: Vec<Entry> = rows
+        .iter()
+        .filter_map(|r| {
+            let mut e: Entry = serde_json::from_str(&r.get::<String, _>(1)).ok()?;
+            e.from_region = Some(r.get(0));
+            Some(e)
+        })
+        .filter(|e| cat.entry(&e.id).is_none())
+        .collect();
+    if extra.is_empty() {
+        return Ok(cat);
+    }
+    let mut all = (*cat).clone();
+    all.services.extend(extra);
+    Ok(std::sync::Arc::new(all))
 }

@@ -150,6 +150,7 @@ fn entry(d: &mut Decoder, id: &str, n: &Node, path: &str) -> Option<Entry> {
         committee: committee?,
         signing: signing?,
         handling_days: handling_days?,
+        from_region: None,
         pos,
     })
 }

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -27,13 +27,16 @@ pub fn router() -> Router<AppState> {
         .route("/katalog/{service}", get(service))
 }
 
-fn load(state: &AppState) -> Result<std::sync::Arc<Catalogue>, WebError> {
-    super::shared(&state.catalogue).map_err(|d| {
+/// The region's catalogue file with the entries imported with services
+/// from other regions.
+async fn load(state: &AppState) -> Result<std::sync::Arc<Catalogue>, WebError> {
+    let file = super::shared(&state.catalogue).map_err(|d| {
         WebError::NotFound(format!(
             "Regionens katalog kunde inte läsas ({} fel). Be e-kontoret rätta den.",
             d.len()
         ))
-    })
+    })?;
+    Ok(super::with_imported(file, &state.store).await?)
 }
 
 /// The newest imported version of each service, with its base and variants.
@@ -71,11 +74,13 @@ struct ListPage {
     municipalities: Vec<(String, String)>,
     /// Over the whole catalogue: variants as the base, of hosted variants.
     overall: (usize, usize),
+    /// For e-kontoret: the import form's CSRF token.
+    import_csrf: Option<String>,
 }
 
-async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    require()?;
-    let cat = load(&state)?;
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let u = require()?;
+    let cat = load(&state).await?;
     let mut rows = Vec::new();
     for e in &cat.services {
         let o = offered(&state, &e.id).await?;
@@ -98,13 +103,18 @@ async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let overall = rows
         .iter()
         .fold((0, 0), |(s, h), r| (s + r.as_base, h + r.hosted));
-    render(&ListPage {
+    let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
+    let html = render(&ListPage {
+        import_csrf: u
+            .may(crate::accounts::Action::ImportService)
+            .then_some(csrf),
         page: Page::plain(&format!("Tjänstekatalog för {} – Provrum", cat.region)),
         region: cat.region.clone(),
         rows,
         municipalities: state.registry.municipalities_by_name(),
         overall,
-    })
+    })?;
+    Ok(crate::web::with_cookie(html, set))
 }
 
 /// One size class: the expected days and what the municipalities state.
@@ -155,7 +165,7 @@ async fn service(
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
     require()?;
-    let cat = load(&state)?;
+    let cat = load(&state).await?;
     let entry = cat
         .entry(&id)
         .cloned()
@@ -257,7 +267,7 @@ async fn municipality(
     Path(kommun): Path<String>,
 ) -> Result<Html<String>, WebError> {
     require()?;
-    let cat = load(&state)?;
+    let cat = load(&state).await?;
     let m = state
         .registry
         .get(&kommun)
@@ -340,7 +350,7 @@ async fn exported(state: &AppState, cat: &Catalogue) -> Result<serde_json::Value
 
 async fn export_json(State(state): State<AppState>) -> Result<Response, WebError> {
     require()?;
-    let cat = load(&state)?;
+    let cat = load(&state).await?;
     let body = serde_json::to_string_pretty(&exported(&state, &cat).await?).unwrap_or_default();
     Ok((
         [
@@ -374,7 +384,7 @@ const CSV_HEADER: [&str; 14] = [
 
 async fn export_csv(State(state): State<AppState>) -> Result<Response, WebError> {
     require()?;
-    let cat = load(&state)?;
+    let cat = load(&state).await?;
     let mut rows = Vec::new();
     for e in &cat.services {
         let o = offered(&state, &e.id).await?;

@@ -13,6 +13,7 @@ use crate::municipalities::Registry;
 use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
 
+mod bundle;
 mod checklist;
 mod compare;
 mod release;
@@ -93,6 +94,11 @@ enum Command {
     ReleaseCheck(release::ReleaseArgs),
     /// Check a version against the legal checklists (fixtures/checklists).
     Checklist(checklist::ChecklistArgs),
+    /// Share a service with its catalogue entry between regions' test rooms.
+    Bundle {
+        #[command(subcommand)]
+        cmd: bundle::BundleCmd,
+    },
     /// Manage accounts (reviewers, legal advisers, e-kontoret).
     User {
         #[command(subcommand)]
@@ -161,6 +167,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Compare(args) => compare::run(args).await,
         Command::User { cmd } => user::run(cmd).await,
+        Command::Bundle { cmd } => bundle::run(cmd).await,
         Command::Checklist(args) => checklist::run(args).await,
         Command::ReleaseCheck(args) => release::run(args).await,
     };

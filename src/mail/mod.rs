@@ -6,8 +6,10 @@
 //! is stored in the same transaction as it is sent, so it goes out once, also
 //! across restarts; a failed send leaves no key and is tried again. The
 //! server sends what is due every ten minutes; `provrum mail` does it once
-//! (for cron). Nothing is sent when `[mail]` is not configured.
+//! (for cron). Nothing is sent when `[mail]` is not configured. "Fråga
+//! varför" questions reach the asked municipality's reviewers the same way.
 
+mod questions;
 mod send;
 
 use std::collections::BTreeMap;
@@ -158,6 +160,7 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
             }
         }
     }
+    out.extend(questions::due(state, cfg, &people).await?);
     Ok(out)
 }
 

@@ -19,10 +19,20 @@ pub fn as_base(base: &BaseService, variants: &[Variant]) -> (usize, usize) {
 }
 
 pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
-    let mut out = Vec::new();
+    local_changes_by_step(base, v)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect()
+}
+
+/// [`local_changes`], each with the step it is on (None: the whole
+/// variant, like its contact text or signing), so a decision taken on a
+/// step's deviations can be told apart from one on another step's.
+pub fn local_changes_by_step(base: &BaseService, v: &Variant) -> Vec<(String, Option<String>)> {
+    let mut all: Vec<(String, Option<String>)> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     if v.external_url.is_some() {
-        out.push("Tjänsten finns hos en extern leverantör".into());
-        return out;
+        return vec![("Tjänsten finns hos en extern leverantör".into(), None)];
     }
     let base_contact_text = base
         .contact
@@ -39,6 +49,7 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
             "Kräver ingen underskrift".into()
         });
     }
+    all.extend(out.drain(..).map(|c| (c, None)));
     for step in &v.steps {
         let Some(bs) = base.steps.iter().find(|s| s.id == step.id) else {
             continue;
@@ -110,16 +121,17 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
                 out.push(format!("Andra svarsalternativ i ”{}”", f.label));
             }
         }
+        all.extend(out.drain(..).map(|c| (c, Some(step.id.clone()))));
     }
     // A step and its field renamed alike say the same thing once.
-    let twins: Vec<String> = out
+    let twins: Vec<String> = all
         .iter()
-        .filter_map(|c| c.strip_prefix("Steget "))
-        .filter(|rest| out.iter().any(|c| c == rest))
+        .filter_map(|(c, _)| c.strip_prefix("Steget "))
+        .filter(|rest| all.iter().any(|(c, _)| c == rest))
         .map(str::to_string)
         .collect();
-    out.retain(|c| !twins.contains(c));
-    for c in &mut out {
+    all.retain(|(c, _)| !twins.contains(c));
+    for (c, _) in &mut all {
         if let Some(rest) = c.strip_prefix("Steget ")
             && twins.iter().any(|t| t == rest)
         {
@@ -127,8 +139,8 @@ pub fn local_changes(base: &BaseService, v: &Variant) -> Vec<String> {
         }
     }
     let mut seen = std::collections::HashSet::new();
-    out.retain(|c| seen.insert(c.clone()));
-    out
+    all.retain(|(c, _)| seen.insert(c.clone()));
+    all
 }
 
 /// What a variant's own validation rules change, in words.

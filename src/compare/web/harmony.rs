@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::reviews::why;
-use crate::services::changes::local_changes;
+use crate::services::changes::local_changes_by_step;
 use crate::services::store::{self, VersionSummary};
 use crate::services::{BaseService, Variant};
 use crate::web::page::Page;
@@ -65,9 +65,19 @@ async fn groups(
     // the base or from the last release: either explains the adaptation).
     let judged = crate::compare::judged(&state.store, &v.service_id, v.id).await?;
     let asked = why::asked(&state.store, v.id).await?;
-    let motivations = |m: &str| -> Vec<String> {
+    // A step's adaptation is explained by what was written when that step's
+    // deviations were approved; a whole-variant one (contact text,
+    // signing) by the decisions on pages no step adaptation explains.
+    let motivations = |m: &str, step: Option<&str>, changed: &[&str]| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for j in judged.iter().filter(|j| j.deviation.municipality == m) {
+        let mine = |d: &str| match step {
+            Some(s) => d == s,
+            None => !changed.contains(&d),
+        };
+        for j in judged
+            .iter()
+            .filter(|j| j.deviation.municipality == m && mine(&j.deviation.step))
+        {
             if let Some(d) = &j.decision
                 && d.decision == "approved"
                 && !d.comment.trim().is_empty()
@@ -80,11 +90,14 @@ async fn groups(
     };
     let mut groups: Vec<Group> = Vec::new();
     for var in variants.iter().filter(|x| x.external_url.is_none()) {
-        for change in local_changes(base, var) {
+        let changes = local_changes_by_step(base, var);
+        let changed: Vec<&str> = changes.iter().filter_map(|(_, s)| s.as_deref()).collect();
+        for (change, step) in &changes {
+            let change = change.clone();
             let member = Member {
                 id: var.municipality.clone(),
                 name: state.registry.short_name(&var.municipality),
-                why: motivations(&var.municipality),
+                why: motivations(&var.municipality, step.as_deref(), &changed),
                 asked: asked
                     .iter()
                     .rfind(|a| a.municipality == var.municipality && a.change == change)

@@ -1,0 +1,51 @@
+//! "Fråga varför" by e-mail: each reviewer of a municipality e-kontoret
+//! asked to motivate a local adaptation hears of it, with a link to the
+//! question's thread where the answer goes.
+
+use sqlx::Row;
+
+use crate::accounts::{Role, User};
+use crate::config::MailConfig;
+use crate::web::AppState;
+
+use super::Outgoing;
+
+/// Questions older than this are not mailed (e.g. when mail is configured
+/// long after they were asked).
+const LOOK_BACK_DAYS: i64 = 14;
+
+pub async fn due(
+    state: &AppState,
+    cfg: &MailConfig,
+    people: &[(User, String)],
+) -> Result<Vec<Outgoing>, sqlx::Error> {
+    let since = (chrono::Utc::now() - chrono::Duration::days(LOOK_BACK_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let rows = sqlx::query("select q.municipality, q.change, q.comment_id, q.asked_by, v.title, v.version from why_questions q join service_versions v on v.id = q.version_id where q.asked_at >= $1 order by q.id")
+        .bind(&since)
+        .fetch_all(&state.store.pool)
+        .await?;
+    let base = cfg.public_url.trim_end_matches('/');
+    let mut out = Vec::new();
+    for r in &rows {
+        let (m, change, comment): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+        let (asked_by, title, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
+        let name = state.registry.short_name(&m);
+        for (u, email) in people
+            .iter()
+            .filter(|(u, _)| u.role == Role::Reviewer && u.municipalities.contains(&m))
+        {
+            out.push(Outgoing {
+                key: format!("why:{comment}:{}", u.id),
+                to: email.clone(),
+                subject: format!("Varför avviker {name} i {title} {version}?"),
+                body: format!(
+                    "Hej {}!\n\nE-kontoret ({asked_by}) frågar varför {name} avviker från regionens bas i {title} {version}:\n\n  {change}\n\nSvara med kommunens motivering, eller skriv att kommunen går över till basens lösning:\n{base}/synpunkter/{comment}{}",
+                    u.name,
+                    super::footer(cfg)
+                ),
+            });
+        }
+    }
+    Ok(out)
+}
