@@ -373,7 +373,16 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
     let why = app
         .get(&format!("/tjanster/{SERVICE}/2.1.0-rc2/avvikare"))
         .await;
-    why.assert_contains("<strong>Grums</strong>: ”Granskat”");
+    // The motivation shows on the adaptation whose step it was given for.
+    let renamed = &why.body[why
+        .body
+        .find("heter ”Beskriv olägenheten”")
+        .expect("the renamed step's adaptation")..];
+    let renamed = &renamed[..renamed.find("</section>").unwrap()];
+    assert!(
+        renamed.contains("<strong>Grums</strong>: ”"),
+        "Grums' motivation on its renamed step: {renamed}"
+    );
 }
 
 /// E-kontoret ignores a pixel change's regions from its cell page (a reason

@@ -851,6 +851,8 @@ async fn provrums_own_pages_pass_axe_core() {
         "/katalog/anmalan-om-olagenhet".to_string(),
         "/katalog/kommun/kil".to_string(),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/avvikare".to_string(),
+        // The meeting's brief, with the comments and round planted above.
+        "/moten".to_string(),
         format!("/korningar/{}?status=failed", finished.run_id),
         "/tjanster/anmalan-om-olagenhet/2.1.0-rc1/jamforelse/arvika?steg=*".to_string(),
         "/anvandare".to_string(),

@@ -74,7 +74,7 @@ pub struct Brief {
 }
 
 /// How many lines a gate condition shows before "och N till".
-const BLOCKER_LINES: usize = 8;
+const BLOCKER_LINES: usize = 3;
 /// How many krav the "most stand behind" list shows.
 const TOP_KRAV: usize = 5;
 

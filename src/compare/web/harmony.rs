@@ -70,9 +70,13 @@ async fn groups(
     // signing) by the decisions on pages no step adaptation explains.
     let motivations = |m: &str, step: Option<&str>, changed: &[&str]| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mine = |d: &str| match step {
-            Some(s) => d == s,
-            None => !changed.contains(&d),
+        // Deviations name their page (`steg/<id>`), changes their step.
+        let mine = |page: &str| {
+            let d = page.strip_prefix("steg/").unwrap_or(page);
+            match step {
+                Some(s) => d == s,
+                None => !changed.contains(&d),
+            }
         };
         for j in judged
             .iter()

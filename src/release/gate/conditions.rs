@@ -107,7 +107,7 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
             c,
             "deviations:*:not-compared".into(),
             None,
-            "Varianterna har inte jämförts (provrum compare).".into(),
+            "Varianterna har inte jämförts: starta en jämförelse från versionens sida.".into(),
             Some(format!("{base}/jamforelse")),
             None,
         ));
