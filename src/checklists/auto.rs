@@ -153,8 +153,11 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
         .iter()
         .find(|(m, _)| m == &v.municipality)
         .map(|(_, p)| p);
-    let no_capture =
-        || Outcome::Unknown("ingen aktuell fångst av varianten: jämför varianterna från versionens sida".into());
+    let no_capture = || {
+        Outcome::Unknown(
+            "ingen aktuell fångst av varianten: jämför varianterna från versionens sida".into(),
+        )
+    };
     match item.check.as_deref().unwrap_or_default() {
         "privacy_notice_before_personal_data" => {
             let mut notice = false;
@@ -269,9 +272,10 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
             }
         },
         "axe_wcag21aa" => match &ev.axe {
-            None => {
-                Outcome::Unknown("ingen körning med axe-core för versionen: kör scenarierna från versionens sida".into())
-            }
+            None => Outcome::Unknown(
+                "ingen körning med axe-core för versionen: kör scenarierna från versionens sida"
+                    .into(),
+            ),
             Some(all) => {
                 let mut found: Vec<String> = Vec::new();
                 let mut audited = false;
