@@ -3,6 +3,8 @@
 //! progress, last error, and stop everything on shutdown. Each job is also a
 //! row in `jobs`, so a restarted server shows a job its predecessor left
 //! running as interrupted, and the pages read progress from the database.
+//! A cancel is a request in the job's row as well, which the process that
+//! runs the job polls: any web replica on the database can stop it.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -118,7 +120,7 @@ impl Jobs {
             }
         };
         let handle = Handle {
-            cancel,
+            cancel: cancel.clone(),
             id,
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),
@@ -126,8 +128,10 @@ impl Jobs {
         let fut = work(handle);
         let store = store.clone();
         let registry = self.running.clone();
+        let watcher = tokio::spawn(watch_for_cancel(store.clone(), id, cancel));
         tokio::spawn(async move {
             let result = fut.await;
+            watcher.abort();
             if let Err(e) = &result {
                 tracing::error!(kind = kind.slug(), subject, error = %e, "background job failed");
             }
@@ -158,11 +162,28 @@ impl Jobs {
         lock(&self.running).contains_key(&(kind, subject))
     }
 
-    /// Ask a job to stop at its next check.
-    pub fn cancel(&self, kind: Kind, subject: i64) {
+    /// Ask a job to stop at its next check, whichever process runs it:
+    /// here at once, elsewhere within [`CANCEL_POLL`]. `false` when no such
+    /// job is running.
+    pub async fn cancel(
+        &self,
+        store: &Store,
+        kind: Kind,
+        subject: i64,
+        by: &str,
+    ) -> Result<bool, sqlx::Error> {
         if let Some(c) = lock(&self.running).get(&(kind, subject)) {
             c.store(true, Ordering::SeqCst);
         }
+        let asked = sqlx::query(
+            "update jobs set cancel_requested = $1 where kind = $2 and subject = $3 and status = 'running'",
+        )
+        .bind(format!("{by} {}", now()))
+        .bind(kind.slug())
+        .bind(subject)
+        .execute(&store.pool)
+        .await?;
+        Ok(asked.rows_affected() > 0)
     }
 
     /// Ask every job to stop (on shutdown): runs finish the cells in progress
@@ -170,6 +191,26 @@ impl Jobs {
     pub fn stop_all(&self) {
         for c in lock(&self.running).values() {
             c.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// How often the process running a job looks for a cancel request.
+pub const CANCEL_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Raise the job's cancel flag when its row asks for it (from any process).
+async fn watch_for_cancel(store: Store, id: i64, cancel: Arc<AtomicBool>) {
+    let mut tick = tokio::time::interval(CANCEL_POLL);
+    loop {
+        tick.tick().await;
+        let asked: Result<Option<String>, _> =
+            sqlx::query_scalar("select cancel_requested from jobs where id = $1")
+                .bind(id)
+                .fetch_one(&store.pool)
+                .await;
+        if let Ok(Some(_)) = asked {
+            cancel.store(true, Ordering::SeqCst);
+            return;
         }
     }
 }

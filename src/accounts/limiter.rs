@@ -12,12 +12,15 @@
 //!   the window (a password spray); high, because a whole municipality may
 //!   sit behind one proxy address.
 //!
-//! Kept in memory: one Provrum instance serves a region and a restart
-//! forgets (docs/security.md says so).
+//! Kept in the database (`login_failures`, `login_streaks`): every web
+//! replica on one database counts the same failures, and a restart does not
+//! forget them. The decision itself is the pure [`judge`].
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use std::time::Duration;
+
+use crate::store::Store;
 
 pub const FREE_FAILURES: u32 = 3;
 pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
@@ -37,26 +40,6 @@ pub enum Verdict {
     ClientBlocked,
 }
 
-#[derive(Default)]
-pub struct Limiter {
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    /// (account, client) → failures in a row and when the last one was.
-    pairs: HashMap<(String, String), (u32, Instant)>,
-    accounts: HashMap<String, VecDeque<Instant>>,
-    clients: HashMap<String, VecDeque<Instant>>,
-}
-
-fn prune(q: &mut VecDeque<Instant>, now: Instant) -> usize {
-    while q.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
-        q.pop_front();
-    }
-    q.len()
-}
-
 /// The wait after `failures` failures in a row.
 fn delay(failures: u32) -> Duration {
     if failures < FREE_FAILURES {
@@ -66,102 +49,154 @@ fn delay(failures: u32) -> Duration {
     Duration::from_secs(1u64 << exp).min(MAX_DELAY)
 }
 
-impl Limiter {
-    pub fn check(&self, account: &str, client: &str) -> Verdict {
-        self.check_at(account, client, Instant::now())
-    }
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
 
-    fn check_at(&self, account: &str, client: &str, now: Instant) -> Verdict {
-        let Ok(mut s) = self.state.lock() else {
-            return Verdict::AccountLocked;
-        };
-        if s.accounts
-            .get_mut(account)
-            .is_some_and(|q| prune(q, now) >= ACCOUNT_CEILING)
-        {
-            return Verdict::AccountLocked;
-        }
-        if s.clients
-            .get_mut(client)
-            .is_some_and(|q| prune(q, now) >= CLIENT_CEILING)
-        {
-            return Verdict::ClientBlocked;
-        }
-        match s.pairs.get(&(account.to_string(), client.to_string())) {
-            Some((n, last)) => {
-                let until = *last + delay(*n);
-                if until > now {
-                    Verdict::Wait(until - now)
-                } else {
-                    Verdict::Allowed
-                }
+fn window_start(now: DateTime<Utc>) -> String {
+    stamp(now - chrono::Duration::from_std(WINDOW).unwrap_or_default())
+}
+
+/// What the failures say: the account's and the client's failures in the
+/// window, and this pair's streak (failures in a row, the last one's time).
+pub fn judge(
+    account_failures: usize,
+    client_failures: usize,
+    streak: Option<(u32, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> Verdict {
+    if account_failures >= ACCOUNT_CEILING {
+        return Verdict::AccountLocked;
+    }
+    if client_failures >= CLIENT_CEILING {
+        return Verdict::ClientBlocked;
+    }
+    match streak {
+        Some((n, last)) => {
+            let until = last + chrono::Duration::from_std(delay(n)).unwrap_or_default();
+            match (until - now).to_std() {
+                Ok(d) if !d.is_zero() => Verdict::Wait(d),
+                _ => Verdict::Allowed,
             }
-            None => Verdict::Allowed,
         }
+        None => Verdict::Allowed,
     }
+}
 
-    pub fn failed(&self, account: &str, client: &str) {
-        self.failed_at(account, client, Instant::now())
-    }
+async fn count(db: &Store, column: &str, value: &str, since: &str) -> Result<usize, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from login_failures where {column} = $1 and at > $2"
+    ))
+    .bind(value)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n as usize)
+}
 
-    fn failed_at(&self, account: &str, client: &str, now: Instant) {
-        let Ok(mut s) = self.state.lock() else { return };
-        if s.pairs.len() > 100_000 {
-            s.pairs
-                .retain(|_, (n, last)| now.duration_since(*last) <= WINDOW.max(delay(*n)));
-            s.accounts.retain(|_, q| prune(q, now) > 0);
-            s.clients.retain(|_, q| prune(q, now) > 0);
+async fn streak(
+    db: &Store,
+    account: &str,
+    client: &str,
+) -> Result<Option<(u32, DateTime<Utc>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select failures, last_at from login_streaks where account = $1 and client = $2",
+    )
+    .bind(account)
+    .bind(client)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        let n: i64 = r.get(0);
+        let at: String = r.get(1);
+        let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
+        Some((n as u32, at))
+    }))
+}
+
+pub async fn check(db: &Store, account: &str, client: &str) -> Result<Verdict, sqlx::Error> {
+    let now = Utc::now();
+    let since = window_start(now);
+    Ok(judge(
+        count(db, "account", account, &since).await?,
+        count(db, "client", client, &since).await?,
+        streak(db, account, client).await?,
+        now,
+    ))
+}
+
+/// Record a failed attempt (one transaction): the failure, and the pair's
+/// streak, restarted when the last failure is older than the window.
+pub async fn failed(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
+    let now = Utc::now();
+    let previous = streak(db, account, client).await?;
+    let failures = match previous {
+        Some((n, last))
+            if (now - last)
+                .to_std()
+                .is_ok_and(|d| d <= WINDOW.max(delay(n))) =>
+        {
+            n + 1
         }
-        let pair = s
-            .pairs
-            .entry((account.to_string(), client.to_string()))
-            .or_insert((0, now));
-        // A failure streak is forgotten once the window has passed quietly.
-        if now.duration_since(pair.1) > WINDOW.max(delay(pair.0)) {
-            pair.0 = 0;
-        }
-        pair.0 += 1;
-        pair.1 = now;
-        s.accounts
-            .entry(account.to_string())
-            .or_default()
-            .push_back(now);
-        s.clients
-            .entry(client.to_string())
-            .or_default()
-            .push_back(now);
-    }
+        _ => 1,
+    };
+    let mut tx = db.begin().await?;
+    // Failures older than the window count for nothing: drop them here.
+    sqlx::query("delete from login_failures where at <= $1")
+        .bind(window_start(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("insert into login_failures (account, client, at) values ($1, $2, $3)")
+        .bind(account)
+        .bind(client)
+        .bind(stamp(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("insert into login_streaks (account, client, failures, last_at) values ($1, $2, $3, $4) on conflict (account, client) do update set failures = excluded.failures, last_at = excluded.last_at")
+        .bind(account)
+        .bind(client)
+        .bind(failures as i64)
+        .bind(stamp(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
 
-    /// A successful login clears this client's streak for the account.
-    pub fn succeeded(&self, account: &str, client: &str) {
-        if let Ok(mut s) = self.state.lock() {
-            s.pairs.remove(&(account.to_string(), client.to_string()));
-        }
-    }
+/// A successful login clears this client's streak for the account.
+pub async fn succeeded(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_streaks where account = $1 and client = $2")
+        .bind(account)
+        .bind(client)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
 
-    /// Accounts locked now, with their failures in the window (for e-kontoret).
-    pub fn locked(&self) -> Vec<(String, usize)> {
-        let now = Instant::now();
-        let Ok(mut s) = self.state.lock() else {
-            return Vec::new();
-        };
-        let mut out: Vec<(String, usize)> = s
-            .accounts
-            .iter_mut()
-            .map(|(a, q)| (a.clone(), prune(q, now)))
-            .filter(|(_, n)| *n >= ACCOUNT_CEILING)
-            .collect();
-        out.sort();
-        out
-    }
+/// Accounts locked now, with their failures in the window (for e-kontoret).
+pub async fn locked(db: &Store) -> Result<Vec<(String, usize)>, sqlx::Error> {
+    let rows = sqlx::query("select account, count(*) from login_failures where at > $1 group by account having count(*) >= $2 order by account")
+        .bind(window_start(Utc::now()))
+        .bind(ACCOUNT_CEILING as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<i64, _>(1) as usize))
+        .collect())
+}
 
-    /// Lift an account's lock and every client's streak for it.
-    pub fn lift(&self, account: &str) {
-        if let Ok(mut s) = self.state.lock() {
-            s.accounts.remove(account);
-            s.pairs.retain(|(a, _), _| a != account);
-        }
-    }
+/// Lift an account's lock and every client's streak for it.
+pub async fn lift(db: &Store, account: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("delete from login_failures where account = $1")
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from login_streaks where account = $1")
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 #[cfg(test)]
@@ -169,56 +204,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_guesser_waits_longer_and_longer_but_only_on_their_address() {
-        let l = Limiter::default();
-        let t0 = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert_eq!(l.check_at("anna", "10.0.0.9", t0), Verdict::Allowed);
-            l.failed_at("anna", "10.0.0.9", t0);
+    fn a_guesser_waits_longer_and_longer() {
+        let t0 = Utc::now();
+        for n in 0..FREE_FAILURES {
+            assert_eq!(judge(0, 0, Some((n, t0)), t0), Verdict::Allowed);
         }
         assert_eq!(
-            l.check_at("anna", "10.0.0.9", t0),
+            judge(0, 0, Some((FREE_FAILURES, t0)), t0),
             Verdict::Wait(Duration::from_secs(1))
         );
-        // Anna herself, from her own address, is not held up.
-        assert_eq!(l.check_at("anna", "10.0.0.1", t0), Verdict::Allowed);
-        let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(l.check_at("anna", "10.0.0.9", t1), Verdict::Allowed);
-        l.failed_at("anna", "10.0.0.9", t1);
+        let t1 = t0 + chrono::Duration::seconds(1);
+        assert_eq!(judge(0, 0, Some((FREE_FAILURES, t0)), t1), Verdict::Allowed);
         assert_eq!(
-            l.check_at("anna", "10.0.0.9", t1),
+            judge(0, 0, Some((FREE_FAILURES + 1, t1)), t1),
             Verdict::Wait(Duration::from_secs(2))
         );
-        l.succeeded("anna", "10.0.0.9");
-        assert_eq!(l.check_at("anna", "10.0.0.9", t1), Verdict::Allowed);
+        // Another address has no streak: not held up.
+        assert_eq!(judge(FREE_FAILURES as usize, 0, None, t1), Verdict::Allowed);
         assert_eq!(delay(40), MAX_DELAY);
     }
 
     #[test]
-    fn a_shared_proxy_does_not_lock_every_account() {
-        let l = Limiter::default();
-        let t = Instant::now();
-        // 20 people behind one address each mistype twice.
-        for i in 0..20 {
-            for _ in 0..2 {
-                l.failed_at(&format!("user{i}"), "proxy", t);
-            }
-        }
-        assert_eq!(l.check_at("user0", "proxy", t), Verdict::Allowed);
-        assert_eq!(l.check_at("someone-else", "proxy", t), Verdict::Allowed);
-    }
-
-    #[test]
-    fn the_account_ceiling_locks_until_lifted() {
-        let l = Limiter::default();
-        let t = Instant::now();
-        for i in 0..ACCOUNT_CEILING {
-            l.failed_at("anna", &format!("10.0.{}.{}", i / 250, i % 250), t);
-        }
-        assert_eq!(l.check_at("anna", "10.9.9.9", t), Verdict::AccountLocked);
-        assert_eq!(l.locked(), vec![("anna".to_string(), ACCOUNT_CEILING)]);
-        l.lift("anna");
-        assert_eq!(l.check_at("anna", "10.9.9.9", t), Verdict::Allowed);
-        assert!(l.locked().is_empty());
+    fn ceilings_lock_the_account_and_block_the_client() {
+        let t = Utc::now();
+        assert_eq!(judge(ACCOUNT_CEILING, 0, None, t), Verdict::AccountLocked);
+        assert_eq!(judge(ACCOUNT_CEILING - 1, 0, None, t), Verdict::Allowed);
+        assert_eq!(judge(0, CLIENT_CEILING, None, t), Verdict::ClientBlocked);
+        // 20 people behind one proxy mistyping twice each are far below it.
+        assert_eq!(judge(2, 40, Some((2, t)), t), Verdict::Allowed);
     }
 }

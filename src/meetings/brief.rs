@@ -121,7 +121,10 @@ async fn service(
     let name = |m: &str| state.registry.short_name(m);
     let base = format!("/tjanster/{}/{}", v.service_id, v.version);
     let taking_part = state.variants(v.id).await?.len();
-    let of_all = |c: &Comment| format!("{} av {taking_part} instämmer", backers(c));
+    let of_all = |c: &Comment| match backers(c) {
+        0 | 1 => "ingen annan kommun har instämt ännu".to_string(),
+        n => format!("{n} av {taking_part} instämmer"),
+    };
     let whose = |c: &Comment| {
         c.municipality
             .as_deref()
@@ -339,25 +342,24 @@ async fn round(
     } else {
         format!("sista svarsdag {deadline}")
     };
-    let to_decide = if r.is_closed() {
+    // One line for all who still must decide: the same words for each.
+    let waiting: Vec<String> = participating
+        .iter()
+        .filter(|m| !r.is_closed() && !answers.iter().any(|a| &a.municipality == *m))
+        .map(|m| state.registry.short_name(m))
+        .collect();
+    let to_decide = if waiting.is_empty() {
         Vec::new()
     } else {
-        participating
-            .iter()
-            .filter(|m| !answers.iter().any(|a| &a.municipality == *m))
-            .map(|m| {
-                let late = rounds::standing_in(&r, None, now) == Standing::Late;
-                format!(
-                    "{} ska ta ställning hemma – antar, antar med synpunkter eller avstår – {}",
-                    state.registry.short_name(m),
-                    if late {
-                        format!("och är sen (sista dag var {deadline})")
-                    } else {
-                        format!("senast {deadline}")
-                    }
-                )
-            })
-            .collect()
+        let when = if rounds::standing_in(&r, None, now) == Standing::Late {
+            format!("sista dagen var {deadline}")
+        } else {
+            format!("senast {deadline}")
+        };
+        vec![format!(
+            "{} ska ta ställning hemma – antar, antar med synpunkter eller avstår – {when}.",
+            waiting.join(", ")
+        )]
     };
     let answered = answers
         .iter()

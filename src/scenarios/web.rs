@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/korningar", get(runs))
         .route("/korningar/{id}", get(run))
+        .route("/korningar/{id}/avbryt", post(cancel))
         .route("/korningar/{id}/celler/{cell}", get(cell))
         .route(
             "/korningar/{id}/celler/{cell}/steg/{pos}/sidan",
@@ -76,6 +77,8 @@ struct RunPage {
     filters: Vec<(&'static str, &'static str, usize, bool)>,
     /// The cells the filter shows, each with its municipality's name.
     listed: Vec<(CellRow, String)>,
+    /// For e-kontoret while the run goes on: the stop form's CSRF token.
+    cancel_csrf: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -88,8 +91,9 @@ async fn run(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<RunQuery>,
-) -> Result<Html<String>, WebError> {
-    crate::web::session::require()?;
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    let user = crate::web::session::require()?;
     let run = store::get(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Det finns ingen körning {id}.")))?;
@@ -163,16 +167,44 @@ async fn run(
     // The slowest first: what to look at when a run takes long.
     listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.duration_ms));
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
-    render(&RunPage {
+    let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
+    let running = run.status == "running";
+    let html = render(&RunPage {
         page: Page::plain(&title),
-        refresh: run.status == "running",
+        cancel_csrf: (running && user.may(crate::accounts::Action::ProduceEvidence))
+            .then_some(csrf),
+        refresh: running,
         run,
         municipalities,
         rows,
         failures,
         filters,
         listed,
-    })
+    })?;
+    Ok(crate::web::with_cookie(html, set))
+}
+
+#[derive(serde::Deserialize)]
+struct CancelForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// E-kontoret stops a run: the cells in progress finish, the rest are not
+/// started. Whichever server runs it stops within a second (`jobs`).
+async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(form): axum::extract::Form<CancelForm>,
+) -> Result<Response, WebError> {
+    crate::web::csrf::verify(&headers, &form.csrf)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
+    state
+        .jobs
+        .cancel(&state.store, Kind::Run, id, &user.username)
+        .await?;
+    Ok(Redirect::to(&format!("/korningar/{id}")).into_response())
 }
 
 struct StepView {

@@ -87,8 +87,6 @@ pub struct Inner {
     pub artifacts: Artifacts,
     pub registry: &'static Registry,
     pub secure_cookies: bool,
-    /// Failed logins per user name and client address.
-    pub login_limiter: crate::accounts::limiter::Limiter,
     /// Passes of this process's runs to the inbox (see `passes`).
     pub passes: Arc<passes::Passes>,
     /// Case submissions per client and run starts per user.
@@ -168,7 +166,6 @@ impl AppState {
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,
-            login_limiter: Default::default(),
             passes: Default::default(),
             rates: Rates::default(),
             staff_panel: std::sync::OnceLock::new(),

@@ -538,3 +538,37 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A second web server on the same database and artifact folder as `app`:
+/// a replica behind a load balancer. Its client shares `app`'s cookies
+/// (cookies are per host, not per port), as a browser would behind one name.
+pub async fn spawn_replica(app: &TestApp) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&app.database_url).await.expect("open store");
+    let state = AppState::build(
+        store.clone(),
+        Artifacts::new(app.data_dir.path()),
+        provrum::web::Settings::default(),
+    );
+    let served = state.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = provrum::startup::serve(listener, served, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        url: format!("http://{addr}"),
+        client: app.client.clone(),
+        store,
+        database_url: app.database_url.clone(),
+        data_dir,
+        state,
+        shutdown: Some(tx),
+    }
+}

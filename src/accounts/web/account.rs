@@ -31,7 +31,7 @@ pub(super) async fn lift_lock(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let admin = require_to(Action::ManageUsers)?;
-    state.login_limiter.lift(&form.username);
+    crate::accounts::limiter::lift(&state.store, &form.username).await?;
     store::audit_lift(&state.store, &admin.username, &form.username).await?;
     Ok(Redirect::to("/anvandare").into_response())
 }

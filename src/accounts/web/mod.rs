@@ -106,7 +106,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         Ok(with_cookies(html, status, &[]))
     };
     use super::limiter::Verdict;
-    let refusal = match state.login_limiter.check(&username, &ip) {
+    let refusal = match super::limiter::check(&state.store, &username, &ip).await? {
         Verdict::Allowed => None,
         Verdict::Wait(d) => Some(format!(
             "För många misslyckade inloggningar. Vänta {} och försök igen.",
@@ -141,10 +141,10 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         }
     };
     let Some(user) = user.filter(|u| ok && u.active) else {
-        state.login_limiter.failed(&username, &ip);
+        super::limiter::failed(&state.store, &username, &ip).await?;
         return again("Fel användarnamn eller lösenord.", StatusCode::UNAUTHORIZED);
     };
-    state.login_limiter.succeeded(&username, &ip);
+    super::limiter::succeeded(&state.store, &username, &ip).await?;
     let token = store::create_session(&state.store, user.id).await?;
     let mut resp = Redirect::to(&safe_back(Some(&form.till))).into_response();
     if let Some(c) = session::cookie(Some(&token), state.secure_cookies) {
@@ -277,7 +277,7 @@ async fn users_page(
         municipalities,
         message,
         typed,
-        locks: state.login_limiter.locked(),
+        locks: super::limiter::locked(&state.store).await?,
     })?;
     Ok(with_cookies(html, status, &[set]))
 }

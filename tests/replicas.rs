@@ -1,0 +1,130 @@
+//! Two `provrum serve` replicas on one database behave as one (issue 16):
+//! a session from one works on the other, failed logins count across both,
+//! a job's progress shows on the other, and a cancel on one stops the job
+//! the other runs.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use provrum::accounts::Role;
+use provrum::jobs::Kind;
+
+on_both_backends! {
+    async fn two_replicas_on_one_database_behave_as_one(a) {
+        let b = common::spawn_replica(&a).await;
+
+        // Log in on one, continue on the other.
+        a.login_as("eva", Role::EKontoret, &[]).await;
+        let on_b = b.get("/konto").await;
+        assert_eq!(on_b.status, 200);
+        on_b.assert_contains("Test eva");
+
+        // Failed logins count across both: three on A, then B makes wait.
+        let guesser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let attempt = |app: &common::TestApp| {
+            let (guesser, url) = (guesser.clone(), app.url.clone());
+            async move {
+                let form = guesser.get(format!("{url}/konto/logga-in")).send().await.unwrap().text().await.unwrap();
+                let token = form.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+                let r = guesser.post(format!("{url}/konto/logga-in")).form(&[("username", "eva"), ("password", "fel lösenord"), ("_csrf", &token)]).send().await.unwrap();
+                r.status().as_u16()
+            }
+        };
+        for _ in 0..provrum::accounts::limiter::FREE_FAILURES {
+            assert_eq!(attempt(&a).await, 401);
+        }
+        assert_eq!(attempt(&b).await, 429, "B knows A's failures");
+
+        // A job running on A: its progress shows on B's page.
+        let v = provrum::services::store::find_version(&a.store, "anmalan-om-olagenhet", None).await.unwrap().unwrap();
+        let (saw_cancel_tx, saw_cancel) = tokio::sync::oneshot::channel::<()>();
+        let started = a.state.jobs.start(&a.store, Kind::Comparison, v.id, "eva", |job| async move {
+            job.progress(3, 64);
+            while !job.cancel.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let _ = saw_cancel_tx.send(());
+            Ok(())
+        }).await.unwrap();
+        assert!(started);
+        let page = format!("/tjanster/anmalan-om-olagenhet/{}/jamforelse", v.version);
+        let mut shown = String::new();
+        for _ in 0..50 {
+            shown = b.get(&page).await.body;
+            if shown.contains("data-compare-progress=\"3/64\"") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(shown.contains("data-compare-progress=\"3/64\""), "{shown}");
+
+        // A cancel asked on B stops the job on A.
+        assert!(b.state.jobs.cancel(&b.store, Kind::Comparison, v.id, "eva").await.unwrap());
+        tokio::time::timeout(Duration::from_secs(5), saw_cancel).await.expect("the job on A saw B's cancel").unwrap();
+        let mut status = String::new();
+        for _ in 0..50 {
+            status = provrum::jobs::latest(&b.store, Kind::Comparison, v.id).await.unwrap().unwrap().status;
+            if status != "running" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, "done");
+        assert!(!b.state.jobs.cancel(&b.store, Kind::Comparison, v.id, "eva").await.unwrap(), "nothing left to cancel");
+    }
+}
+
+/// E-kontoret stops a run from its page; a reviewer may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_is_stopped_from_its_page_on_another_replica() {
+    let a = common::spawn_demo(common::Backend::Sqlite).await.unwrap();
+    let b = common::spawn_replica(&a).await;
+    let v = provrum::services::store::find_version(&a.store, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let run = provrum::scenarios::store::create(&a.store, v.id, "eva", 1, 1)
+        .await
+        .unwrap();
+    let (tx, stopped) = tokio::sync::oneshot::channel::<()>();
+    a.state
+        .jobs
+        .start(&a.store, Kind::Run, run, "eva", |job| async move {
+            while !job.cancel.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let _ = tx.send(());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    b.login_as("granskare", Role::Reviewer, &["arvika"]).await;
+    let page = b.get(&format!("/korningar/{run}")).await;
+    assert!(
+        !page.body.contains("data-action=\"cancel-run\""),
+        "a reviewer does not stop runs"
+    );
+    let token = b.get("/konto").await.csrf();
+    let refused = b
+        .post_form(&format!("/korningar/{run}/avbryt"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(refused.status, 403);
+    b.login_as("eva", Role::EKontoret, &[]).await;
+    let page = b.get(&format!("/korningar/{run}")).await;
+    assert!(
+        page.body.contains("data-action=\"cancel-run\""),
+        "{}",
+        page.body
+    );
+    b.post_form(
+        &format!("/korningar/{run}/avbryt"),
+        &[("_csrf", &page.csrf())],
+    )
+    .await;
+    tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .expect("the run on A stopped")
+        .unwrap();
+}
