@@ -21,3 +21,18 @@ create table login_streaks (
 
 -- Who asked a running job to stop, and when (null: nobody).
 alter table jobs add column cancel_requested text;
+
+-- Passes of the test room's own browsers (a run, the PDF printer), by the
+-- token's SHA-256: any replica the browser reaches honours them.
+create table runner_passes (
+    token_hash text primary key,
+    expires_at text not null
+);
+
+-- Bulk actions counted per client or user (sandbox sessions and cases, run
+-- starts) across every replica: one row per counted request.
+create table rate_hits (
+    key text not null,
+    at text not null
+);
+create index rate_hits_key on rate_hits (key, at);

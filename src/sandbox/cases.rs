@@ -38,8 +38,12 @@ struct InboxPage<'a> {
 /// The inbox is for the test room's staff, not for anyone with the link:
 /// reviewers read their own municipalities' cases, legal advisers and
 /// e-kontoret all; a run's browser (and the PDF printer) reads with its pass.
-fn may_read(state: &AppState, headers: &HeaderMap, municipality: &str) -> Result<(), WebError> {
-    if crate::web::passes::carried(state, headers) {
+async fn may_read(
+    state: &AppState,
+    headers: &HeaderMap,
+    municipality: &str,
+) -> Result<(), WebError> {
+    if crate::web::passes::carried(state, headers).await {
         return Ok(());
     }
     crate::web::session::require_to(crate::accounts::Action::ReadCases(municipality)).map(|_| ())
@@ -60,7 +64,7 @@ pub async fn inbox(
     Path((service, version, kommun)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Html<String>, WebError> {
-    may_read(&state, &headers, &kommun)?;
+    may_read(&state, &headers, &kommun).await?;
     let c = ctx(&state, &service, &version, &kommun).await?;
     let items = inbox::list(&state.store, c.version.id, &c.variant.municipality)
         .await?
@@ -250,7 +254,7 @@ fn case_page(c: &Captured, print: bool) -> CasePage<'_> {
 /// A case the visitor may read. A missing case and one of another
 /// municipality look alike to a reviewer, so case numbers reveal nothing.
 async fn find(state: &AppState, headers: &HeaderMap, case: &str) -> Result<Captured, WebError> {
-    if !crate::web::passes::carried(state, headers) {
+    if !crate::web::passes::carried(state, headers).await {
         crate::web::session::require()?;
     }
     let missing = || {
@@ -259,7 +263,9 @@ async fn find(state: &AppState, headers: &HeaderMap, case: &str) -> Result<Captu
         ))
     };
     let c = inbox::get(&state.store, case).await?.ok_or_else(missing)?;
-    may_read(state, headers, &c.municipality).map_err(|_| missing())?;
+    may_read(state, headers, &c.municipality)
+        .await
+        .map_err(|_| missing())?;
     Ok(c)
 }
 

@@ -66,9 +66,10 @@ async fn start(
     ext: axum::http::Extensions,
 ) -> Result<Response, WebError> {
     let c = visit::ctx(&state, &service, &version, &kommun).await?;
-    let who = Visitor::of(&state, &headers, &ext);
+    let who = Visitor::of(&state, &headers, &ext).await;
     who.may_use(&kommun)?;
-    who.within(&state, "start", crate::web::rates::SESSION_STARTS)?;
+    who.within(&state, "start", crate::web::rates::SESSION_STARTS)
+        .await?;
     if c.variant.external_url.is_some() {
         return Err(WebError::BadRequest(
             "Den här varianten finns hos en extern leverantör och kan inte provas i sandlådan."
@@ -261,7 +262,7 @@ async fn step_submit(
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
-    let who = Visitor::of(&state, &headers, req.extensions());
+    let who = Visitor::of(&state, &headers, req.extensions()).await;
     let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     let Some(step) = c.variant.steps.iter().find(|st| st.id == step_id) else {
         return Err(WebError::NotFound(format!(
@@ -377,7 +378,7 @@ async fn summary_submit(
 ) -> Result<Response, WebError> {
     let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
-    let who = Visitor::of(&state, &headers, &ext);
+    let who = Visitor::of(&state, &headers, &ext).await;
     finish(&state, &c, s, &who).await
 }
 
@@ -399,7 +400,7 @@ async fn finish(
 
 async fn send(state: &AppState, c: &Ctx, s: &Session, who: &Visitor) -> Result<Response, WebError> {
     who.may_use(&c.base_url)?;
-    who.within(state, "case", crate::web::rates::CASES)?;
+    who.within(state, "case", crate::web::rates::CASES).await?;
     let person = s
         .personnummer
         .as_deref()
@@ -453,7 +454,7 @@ async fn sign_submit(
     visit::check_csrf(&s, &form.csrf)?;
     s.signed_at = Some(crate::store::now());
     session::save(&state.store, &s).await?;
-    let who = Visitor::of(&state, &headers, &ext);
+    let who = Visitor::of(&state, &headers, &ext).await;
     finish(&state, &c, s, &who).await
 }
 

@@ -105,10 +105,15 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    pub fn of(state: &AppState, headers: &HeaderMap, ext: &axum::http::Extensions) -> Visitor {
+    pub async fn of(
+        state: &AppState,
+        headers: &HeaderMap,
+        ext: &axum::http::Extensions,
+    ) -> Visitor {
+        let client = crate::web::rates::client(ext);
         Visitor {
-            client: crate::web::rates::client(ext),
-            pass: crate::web::passes::carried(state, headers),
+            client,
+            pass: crate::web::passes::carried(state, headers).await,
             staff: crate::web::session::user().is_some(),
         }
     }
@@ -127,13 +132,16 @@ impl Visitor {
     }
 
     /// Count one `what` against this client's limit (runs are not limited).
-    pub fn within(
+    pub async fn within(
         &self,
         state: &AppState,
         what: &str,
         limit: crate::web::rates::Limit,
     ) -> Result<(), WebError> {
-        if self.pass || state.rates.allow(&format!("{what}:{}", self.client), limit) {
+        if self.pass
+            || crate::web::rates::allow(&state.store, &format!("{what}:{}", self.client), limit)
+                .await?
+        {
             Ok(())
         } else {
             Err(WebError::TooMany(format!(

@@ -414,7 +414,7 @@ async fn start(
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let limit = crate::web::rates::RUN_STARTS;
-    if !state.rates.allow(&format!("run:{}", user.username), limit) {
+    if !crate::web::rates::allow(&state.store, &format!("run:{}", user.username), limit).await? {
         return Err(WebError::TooMany(format!(
             "Du har startat {} körningar de senaste {} minuterna. Vänta en stund; de körningar som redan går syns under Körningar.",
             limit.max,

@@ -27,7 +27,6 @@ use crate::services::store::VersionSummary;
 use crate::store::Store;
 
 pub use error::WebError;
-pub use rates::Rates;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -89,8 +88,6 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// Passes of this process's runs to the inbox (see `passes`).
     pub passes: Arc<passes::Passes>,
-    /// Case submissions per client and run starts per user.
-    pub rates: Rates,
     /// Stored versions and their resolved variants (cached: versions never change).
     pub catalog: Catalog,
     /// Review-round e-mail settings (`None`: not configured).
@@ -153,6 +150,7 @@ impl AppState {
         } = settings;
         AppState(Arc::new(Inner {
             catalog: Catalog::new(store.clone(), Registry::builtin()),
+            passes: Arc::new(passes::Passes::new(store.clone())),
             store,
             origin: std::sync::OnceLock::new(),
             chromium,
@@ -166,8 +164,6 @@ impl AppState {
             artifacts,
             registry: Registry::builtin(),
             secure_cookies,
-            passes: Default::default(),
-            rates: Rates::default(),
             staff_panel: std::sync::OnceLock::new(),
             mail,
             public_url,

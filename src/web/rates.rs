@@ -1,10 +1,11 @@
 //! Sliding-window rate limits for what anyone may do in bulk: start sandbox
 //! sessions and send cases (per client address), start scenario runs (per
-//! user). Kept in memory, like the login throttle.
+//! user). Kept in the database, like the login throttle, so that replicas
+//! share them.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::store::Store;
 
 /// How many of one kind of request a key may make in a window.
 #[derive(Debug, Clone, Copy)]
@@ -30,40 +31,36 @@ pub const RUN_STARTS: Limit = Limit {
     window: TEN_MINUTES,
 };
 
-#[derive(Default)]
-pub struct Rates {
-    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl Rates {
-    /// Count one request for `key` if the limit allows it.
-    pub fn allow(&self, key: &str, limit: Limit) -> bool {
-        self.allow_at(key, limit, Instant::now())
+/// Count one request for `key` if the limit allows it. Counted in the
+/// database, so every replica on it shares the count; the check and the
+/// count are one transaction (two replicas may still both let the last
+/// request of a window through: a limit, not an exact quota).
+pub async fn allow(db: &Store, key: &str, limit: Limit) -> Result<bool, sqlx::Error> {
+    let now = chrono::Utc::now();
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let window = chrono::Duration::from_std(limit.window).unwrap_or_default();
+    let mut tx = db.begin().await?;
+    sqlx::query("delete from rate_hits where key = $1 and at <= $2")
+        .bind(key)
+        .bind(stamp(now - window))
+        .execute(&mut *tx)
+        .await?;
+    let n: i64 = sqlx::query_scalar("select count(*) from rate_hits where key = $1")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    if n as usize >= limit.max {
+        tx.rollback().await?;
+        return Ok(false);
     }
-
-    fn allow_at(&self, key: &str, limit: Limit, now: Instant) -> bool {
-        let Ok(mut hits) = self.hits.lock() else {
-            return false;
-        };
-        if hits.len() > 100_000 {
-            hits.retain(|_, q| {
-                q.back()
-                    .is_some_and(|t| now.duration_since(*t) < TEN_MINUTES)
-            });
-        }
-        let q = hits.entry(key.to_string()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= limit.window)
-        {
-            q.pop_front();
-        }
-        if q.len() >= limit.max {
-            return false;
-        }
-        q.push_back(now);
-        true
-    }
+    sqlx::query("insert into rate_hits (key, at) values ($1, $2)")
+        .bind(key)
+        .bind(stamp(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The client's address, for per-client limits.
@@ -78,17 +75,33 @@ pub fn client(req_ext: &axum::http::Extensions) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_key_gets_its_quota_per_window() {
-        let r = Rates::default();
+    #[tokio::test]
+    async fn a_key_gets_its_quota_per_window_on_every_replica() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let (one, two) = (
+            Store::open(&url).await.unwrap(),
+            Store::open(&url).await.unwrap(),
+        );
         let limit = Limit {
             max: 3,
             window: Duration::from_secs(60),
         };
-        let t = Instant::now();
-        assert!((0..3).all(|_| r.allow_at("a", limit, t)));
-        assert!(!r.allow_at("a", limit, t));
-        assert!(r.allow_at("b", limit, t), "another key is not affected");
-        assert!(r.allow_at("a", limit, t + Duration::from_secs(61)));
+        assert!(allow(&one, "a", limit).await.unwrap());
+        assert!(allow(&two, "a", limit).await.unwrap());
+        assert!(allow(&one, "a", limit).await.unwrap());
+        assert!(
+            !allow(&two, "a", limit).await.unwrap(),
+            "the other replica counts too"
+        );
+        assert!(
+            allow(&two, "b", limit).await.unwrap(),
+            "another key is not affected"
+        );
+        sqlx::query("update rate_hits set at = '2000-01-01T00:00:00.000Z'")
+            .execute(&one.pool)
+            .await
+            .unwrap();
+        assert!(allow(&one, "a", limit).await.unwrap(), "a new window");
     }
 }
