@@ -569,6 +569,31 @@ async fn a_remote_chromium_is_driven_over_devtools_and_left_running() {
         assert!(page.text().expect("text").contains("Anmälan om olägenhet"));
         page.close();
         remote.close();
+        // A pool with a dead endpoint: whichever it starts with, the live
+        // one is found; with none alive, each is named in the error.
+        let pool = format!("http://127.0.0.1:1, http://127.0.0.1:{port}");
+        for _ in 0..2 {
+            let b = Browser::launch(&BrowserOptions {
+                remote: Some(pool.clone()),
+                chromium: "/nonexistent".into(),
+                ..Default::default()
+            })
+            .expect("the live endpoint of the pool");
+            let page = b.new_page(vec![app.url.clone()]).expect("page");
+            page.goto(&url).expect("load");
+            page.close();
+            b.close();
+        }
+        let dead = Browser::launch(&BrowserOptions {
+            remote: Some("http://127.0.0.1:1,http://127.0.0.1:2".into()),
+            chromium: "/nonexistent".into(),
+            ..Default::default()
+        });
+        let err = dead.err().expect("no endpoint answers").to_string();
+        assert!(
+            err.contains("127.0.0.1:1") && err.contains("127.0.0.1:2"),
+            "{err}"
+        );
         assert!(
             elsewhere.is_alive(),
             "closing a connection leaves the remote browser running"

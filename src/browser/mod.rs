@@ -54,7 +54,9 @@ impl BrowserError {
 pub struct BrowserOptions {
     pub chromium: PathBuf,
     /// A Chromium already running elsewhere (docker-compose): `http://chromium:9222`
-    /// or a `ws://…/devtools/browser/…` URL. Then nothing is launched or killed here.
+    /// or a `ws://…/devtools/browser/…` URL, or several of them separated by
+    /// commas (a pool: taken in turn, a dead one skipped). Then nothing is
+    /// launched or killed here.
     pub remote: Option<String>,
     pub width: u32,
     pub height: u32,
@@ -103,15 +105,33 @@ pub struct Browser {
 
 impl Browser {
     pub fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
-        if let Some(remote) = &options.remote {
-            let ws = remote::websocket_url(remote).map_err(BrowserError::Launch)?;
-            let inner = headless_chrome::Browser::connect_with_timeout(ws, Duration::from_secs(60))
-                .map_err(|e| BrowserError::Launch(format!("connecting to {remote}: {e:#}")))?;
-            return Ok(Browser {
-                inner: Some(inner),
-                process: process::Tree::remote(),
-                options: options.clone(),
-            });
+        if let Some(pool) = &options.remote {
+            // Each endpoint of the pool in turn; the first that answers.
+            let mut failures = Vec::new();
+            for remote in remote::in_turn(pool) {
+                let connected = remote::websocket_url(&remote).and_then(|ws| {
+                    headless_chrome::Browser::connect_with_timeout(ws, Duration::from_secs(60))
+                        .map_err(|e| format!("connecting to {remote}: {e:#}"))
+                });
+                match connected {
+                    Ok(inner) => {
+                        return Ok(Browser {
+                            inner: Some(inner),
+                            process: process::Tree::remote(),
+                            options: options.clone(),
+                        });
+                    }
+                    Err(e) => {
+                        tracing::warn!(endpoint = %remote, error = %e, "remote Chromium skipped");
+                        failures.push(e);
+                    }
+                }
+            }
+            return Err(BrowserError::Launch(if failures.is_empty() {
+                "PROVRUM_CHROMIUM_URL names no endpoint".into()
+            } else {
+                failures.join("; ")
+            }));
         }
         if !options.chromium.exists() {
             return Err(BrowserError::NotFound(options.chromium.clone()));

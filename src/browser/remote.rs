@@ -1,4 +1,5 @@
-//! Finding the DevTools websocket of a Chromium that runs elsewhere.
+//! Finding the DevTools websocket of a Chromium that runs elsewhere, in a
+//! pool of them: `PROVRUM_CHROMIUM_URL` may list several endpoints.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,12 +12,19 @@ pub fn websocket_url(remote: &str) -> Result<String, String> {
     if remote.starts_with("ws://") || remote.starts_with("wss://") {
         return Ok(remote.to_string());
     }
-    let hostport = remote
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
+    let named = remote.trim_start_matches("http://").trim_end_matches('/');
+    // One address for both the question and the websocket: behind a name
+    // with several addresses (`docker compose up --scale chromium=4`) a
+    // second lookup may reach another browser, which knows no such id.
+    use std::net::ToSocketAddrs;
+    let addr = named
+        .to_socket_addrs()
+        .map_err(|e| format!("looking up {remote}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("looking up {remote}: no address"))?;
+    let hostport = addr.to_string();
     let mut stream =
-        TcpStream::connect(&hostport).map_err(|e| format!("connecting to {remote}: {e}"))?;
+        TcpStream::connect(addr).map_err(|e| format!("connecting to {remote}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
@@ -54,4 +62,50 @@ pub fn websocket_url(remote: &str) -> Result<String, String> {
     // Replace whatever host Chromium put there with the one we reached it by.
     let path = ws.splitn(4, '/').nth(3).unwrap_or_default();
     Ok(format!("ws://{hostport}/{path}"))
+}
+
+/// The endpoints of a pool: separated by commas or whitespace.
+pub fn endpoints(list: &str) -> Vec<String> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Where the next browser starts looking, so browsers spread over the pool.
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The pool's endpoints in the order to try them this time: each launch
+/// starts one further along; a dead endpoint is skipped now and tried
+/// again on later launches.
+pub fn in_turn(list: &str) -> Vec<String> {
+    let all = endpoints(list);
+    if all.is_empty() {
+        return all;
+    }
+    let start = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % all.len();
+    all[start..].iter().chain(&all[..start]).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_is_listed_and_taken_in_turn() {
+        assert_eq!(
+            endpoints("http://a:9222, http://b:9222\nws://c/devtools/browser/x"),
+            [
+                "http://a:9222",
+                "http://b:9222",
+                "ws://c/devtools/browser/x"
+            ]
+        );
+        let first = in_turn("a,b,c");
+        let second = in_turn("a,b,c");
+        assert_eq!(first.len(), 3);
+        assert_ne!(first[0], second[0], "the next launch starts further along");
+        assert!(in_turn(" , ").is_empty());
+    }
 }

@@ -174,24 +174,9 @@ async fn pdf(
     require()?;
     let held = super::held(&state.store).await?;
     let p = period(&q, &held).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let (origin, options) = state.job_browser()?;
-    let url = format!("{origin}/moten?fran={}&till={}&utskrift=1", p.from, p.to);
-    let pdf = tokio::task::spawn_blocking(move || {
-        let browser = crate::browser::Browser::launch(&options)?;
-        let page = browser.new_page(vec![origin])?;
-        let out = page.goto(&url).and_then(|_| page.pdf());
-        page.close();
-        browser.close();
-        out
-    })
-    .await
-    .map_err(std::io::Error::other)?
-    .map_err(|e| {
-        tracing::warn!(error = %e, "printing the meeting brief to PDF");
-        WebError::Unavailable(
-            "Underlaget kunde inte skrivas ut som PDF just nu. Försök igen om en stund.".into(),
-        )
-    })?;
+    let pdf = state
+        .print_pdf(&format!("/moten?fran={}&till={}&utskrift=1", p.from, p.to))
+        .await?;
     let disposition = format!("attachment; filename=\"underlag-{}-{}.pdf\"", p.from, p.to);
     Ok((
         [

@@ -293,24 +293,9 @@ pub async fn case_pdf(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let c = find(&state, &headers, &case).await?;
-    let (origin, options) = state.job_browser()?;
-    let url = format!("{origin}/inkorg/{}?utskrift=1", c.case_number);
-    let pdf = tokio::task::spawn_blocking(move || {
-        let browser = crate::browser::Browser::launch(&options)?;
-        let page = browser.new_page(vec![origin])?;
-        let out = page.goto(&url).and_then(|_| page.pdf());
-        page.close();
-        browser.close();
-        out
-    })
-    .await
-    .map_err(std::io::Error::other)?
-    .map_err(|e| {
-        tracing::warn!(error = %e, "printing a case to PDF");
-        WebError::Unavailable(
-            "Ärendet kunde inte skrivas ut som PDF just nu. Försök igen om en stund.".into(),
-        )
-    })?;
+    let pdf = state
+        .print_pdf(&format!("/inkorg/{}?utskrift=1", c.case_number))
+        .await?;
     let disposition = format!("attachment; filename=\"arende-{}.pdf\"", c.case_number);
     Ok((
         [

@@ -212,6 +212,30 @@ impl AppState {
         ))
     }
 
+    /// One of the test room's own pages (`path`, with its query) printed to
+    /// an A4 PDF by Provrum's own Chromium, reading with a pass: the case
+    /// for the archive, the meeting's brief.
+    pub async fn print_pdf(&self, path: &str) -> Result<Vec<u8>, WebError> {
+        let (origin, options) = self.job_browser()?;
+        let url = format!("{origin}{path}");
+        tokio::task::spawn_blocking(move || {
+            let browser = crate::browser::Browser::launch(&options)?;
+            let page = browser.new_page(vec![origin])?;
+            let out = page.goto(&url).and_then(|_| page.pdf());
+            page.close();
+            browser.close();
+            out
+        })
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|e| {
+            tracing::warn!(error = %e, path, "printing a page to PDF");
+            WebError::Unavailable(
+                "Sidan kunde inte skrivas ut som PDF just nu. Försök igen om en stund.".into(),
+            )
+        })
+    }
+
     /// Every variant of a version.
     pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
         self.catalog.variants(version_id).await

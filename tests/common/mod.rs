@@ -95,23 +95,28 @@ pub async fn spawn_demo_without_browser(backend: Backend) -> Option<TestApp> {
     Some(app)
 }
 
-pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) -> Option<TestApp> {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database(backend, data_dir.path()).await?;
-    let store = Store::open(&database_url).await.expect("open store");
-    let state = AppState::build(store.clone(), Artifacts::new(data_dir.path()), settings);
-    let served = state.clone();
+/// Serve `state` on a free port of 127.0.0.1 until the sender is used or dropped.
+async fn serve(state: AppState) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = provrum::startup::serve(listener, served, async move {
+        let _ = provrum::startup::serve(listener, state, async move {
             let _ = rx.await;
         })
         .await;
     });
+    (addr, tx)
+}
+
+pub async fn spawn_app_with(backend: Backend, settings: provrum::web::Settings) -> Option<TestApp> {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(backend, data_dir.path()).await?;
+    let store = Store::open(&database_url).await.expect("open store");
+    let state = AppState::build(store.clone(), Artifacts::new(data_dir.path()), settings);
+    let (addr, tx) = serve(state.clone()).await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::limited(10))
@@ -550,18 +555,7 @@ pub async fn spawn_replica(app: &TestApp) -> TestApp {
         Artifacts::new(app.data_dir.path()),
         provrum::web::Settings::default(),
     );
-    let served = state.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = provrum::startup::serve(listener, served, async move {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let (addr, tx) = serve(state.clone()).await;
     TestApp {
         url: format!("http://{addr}"),
         client: app.client.clone(),
