@@ -147,6 +147,12 @@ async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
         reason.contains("Steg 1 av 5: Om dig"),
         "the reason names the page: {reason}"
     );
+    // The pages say it in Swedish.
+    let said = provrum::scenarios::reasons::in_swedish(reason);
+    assert!(
+        said.starts_with("steg 5: texten \"Välkommen till Narnia\" skulle finnas på sidan men gör det inte (sidan: Steg 1 av 5: Om dig"),
+        "{said}"
+    );
     let failed = &o.steps[4];
     assert_eq!(failed.status, Status::Failed);
     let shot = failed

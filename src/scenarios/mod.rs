@@ -5,6 +5,7 @@ mod check;
 pub mod execute;
 pub mod model;
 mod parse;
+pub mod reasons;
 pub mod report;
 pub mod results;
 pub mod runner;

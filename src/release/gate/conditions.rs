@@ -87,7 +87,9 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
                     "Scenariot ”{}” {what} i {}{at}: {}",
                     cell.scenario_title,
                     name(m),
-                    cell.reason.clone().unwrap_or_default()
+                    crate::scenarios::reasons::in_swedish(
+                        cell.reason.as_deref().unwrap_or_default()
+                    )
                 ),
                 Some(format!("/korningar/{run}/celler/{}", cell.id)),
                 g.screenshots.get(&cell.id).cloned(),
