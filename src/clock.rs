@@ -21,6 +21,17 @@ pub fn offset_hours(t: DateTime<Utc>) -> i64 {
     if t >= start && t < end { 2 } else { 1 }
 }
 
+/// A moment as the store keeps it: RFC 3339 UTC with milliseconds, which
+/// sorts as text (so `at > $1` compares moments).
+pub fn stored(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The calendar day in Sweden at `t`.
+pub fn swedish_day(t: DateTime<Utc>) -> NaiveDate {
+    (t + Duration::hours(offset_hours(t))).date_naive()
+}
+
 /// The months in Swedish, lower case.
 pub const MONTHS: [&str; 12] = [
     "januari",

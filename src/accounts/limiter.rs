@@ -49,12 +49,8 @@ fn delay(failures: u32) -> Duration {
     Duration::from_secs(1u64 << exp).min(MAX_DELAY)
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 fn window_start(now: DateTime<Utc>) -> String {
-    stamp(now - chrono::Duration::from_std(WINDOW).unwrap_or_default())
+    crate::clock::stored(now - chrono::Duration::from_std(WINDOW).unwrap_or_default())
 }
 
 /// What the failures say: the account's and the client's failures in the
@@ -149,14 +145,14 @@ pub async fn failed(db: &Store, account: &str, client: &str) -> Result<(), sqlx:
     sqlx::query("insert into login_failures (account, client, at) values ($1, $2, $3)")
         .bind(account)
         .bind(client)
-        .bind(stamp(now))
+        .bind(crate::clock::stored(now))
         .execute(&mut *tx)
         .await?;
     sqlx::query("insert into login_streaks (account, client, failures, last_at) values ($1, $2, $3, $4) on conflict (account, client) do update set failures = excluded.failures, last_at = excluded.last_at")
         .bind(account)
         .bind(client)
         .bind(failures as i64)
-        .bind(stamp(now))
+        .bind(crate::clock::stored(now))
         .execute(&mut *tx)
         .await?;
     tx.commit().await

@@ -44,15 +44,9 @@ pub async fn run(cmd: BundleCmd) -> Result<ExitCode, ExitCode> {
         } => {
             let config = config(&store)?;
             let db = open(&config).await?;
+            // The region's own file: an entry imported from elsewhere is
+            // not this region's to pass on.
             let cat = crate::catalogue::shared(&config.catalogue).ok();
-            let cat = match cat {
-                Some(c) => Some(
-                    crate::catalogue::with_imported(c, &db)
-                        .await
-                        .map_err(fail)?,
-                ),
-                None => None,
-            };
             let b = bundles::export(&db, cat.as_deref(), &service, version.as_deref()).await;
             db.close().await;
             let b = match b {

@@ -19,8 +19,7 @@ pub async fn due(
     cfg: &MailConfig,
     people: &[(User, String)],
 ) -> Result<Vec<Outgoing>, sqlx::Error> {
-    let since = (chrono::Utc::now() - chrono::Duration::days(LOOK_BACK_DAYS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let since = crate::clock::stored(chrono::Utc::now() - chrono::Duration::days(LOOK_BACK_DAYS));
     let rows = sqlx::query("select q.municipality, q.change, q.comment_id, q.asked_by, v.title, v.version from why_questions q join service_versions v on v.id = q.version_id where q.asked_at >= $1 order by q.id")
         .bind(&since)
         .fetch_all(&state.store.pool)

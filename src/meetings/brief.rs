@@ -132,20 +132,20 @@ async fn service(
             .unwrap_or_else(|| "Hela tjänsten".into())
     };
 
-    // New comments in the period, on any version, by class.
+    // Every version's comments, read once: the newest's also say what waits.
+    let mut current: Vec<Comment> = Vec::new();
     let mut new: Vec<Comment> = Vec::new();
     for ver in versions {
-        new.extend(
-            crate::reviews::store::list(&state.store, ver.id)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    c.parent_id.is_none()
-                        && c.carried_from.is_none()
-                        && period.contains(&c.created_at)
-                }),
-        );
+        let all = crate::reviews::store::list(&state.store, ver.id).await?;
+        let is_new = |c: &Comment| {
+            c.parent_id.is_none() && c.carried_from.is_none() && period.contains(&c.created_at)
+        };
+        new.extend(all.iter().filter(|c| is_new(c)).cloned());
+        if ver.id == v.id {
+            current = all;
+        }
     }
+    // New comments in the period, on any version, by class.
     let new_comments = Class::ALL
         .iter()
         .filter_map(|class| {
@@ -175,7 +175,6 @@ async fn service(
         .collect();
 
     // What waits on the newest version.
-    let current = crate::reviews::store::list(&state.store, v.id).await?;
     let open_top = || {
         current
             .iter()
@@ -238,24 +237,10 @@ async fn service(
 
     let rounds = round(state, &v, period, &base).await?.into_iter().collect();
 
-    let blocker_words = |key: &str| {
-        gate.blockers
-            .iter()
-            .chain(gate.waived.iter().map(|(b, _)| b))
-            .find(|b| b.key == key)
-            .map(|b| b.message.clone())
-    };
-    let item_words = |checklist: &str, item: &str| {
-        lists
-            .iter()
-            .find(|l| l.id == checklist)
-            .and_then(|l| l.items.iter().find(|i| i.id == item))
-            .map(|i| i.title.clone())
-    };
     let words = Words {
-        municipality: &name,
-        blocker: &blocker_words,
-        item: &item_words,
+        registry: state.registry,
+        gate: &gate,
+        lists,
     };
     let decisions = decisions::within(&state.store, &v.service_id, period, &words).await?;
 

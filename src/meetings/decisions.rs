@@ -4,22 +4,47 @@
 //! regional positions on checklist items. Read from the domains' own
 //! tables, where each decision has its time and its words.
 
-use std::collections::BTreeMap;
-
 use sqlx::Row;
 
+use crate::checklists::Checklist;
+use crate::municipalities::Registry;
+use crate::release::GateResult;
 use crate::reviews::{Class, Status, model::excerpt};
 use crate::store::Store;
 
 use super::{Line, Period, day};
 
-/// Names the brief needs to say a decision in words, never by key.
+/// What the brief needs to say a decision in words, never by key.
 pub struct Words<'a> {
-    pub municipality: &'a (dyn Fn(&str) -> String + Sync),
+    pub registry: &'a Registry,
+    /// The newest version's gate: its blockers' and waivers' messages.
+    pub gate: &'a GateResult,
+    pub lists: &'a [Checklist],
+}
+
+impl Words<'_> {
+    fn municipality(&self, m: &str) -> String {
+        self.registry.short_name(m)
+    }
+
     /// A blocker's message by its key, where the gate still knows it.
-    pub blocker: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    fn blocker(&self, key: &str) -> Option<String> {
+        let g = self.gate;
+        g.blockers
+            .iter()
+            .chain(g.waived.iter().map(|(b, _)| b))
+            .find(|b| b.key == key)
+            .map(|b| b.message.clone())
+    }
+
     /// A checklist item's title by (checklist, item).
-    pub item: &'a (dyn Fn(&str, &str) -> Option<String> + Sync),
+    fn item(&self, checklist: &str, item: &str) -> Option<String> {
+        self.lists
+            .iter()
+            .find(|l| l.id == checklist)
+            .and_then(|l| l.items.iter().find(|i| i.id == item))
+            .map(|i| i.title.clone())
+    }
 }
 
 /// Every decision on `service` within `period`, oldest first.
@@ -53,7 +78,8 @@ pub async fn within(
         let (id, version, blocker): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
         let (reason, expires, by, at): (String, String, String, String) =
             (r.get(3), r.get(4), r.get(5), r.get(6));
-        let what = (words.blocker)(&blocker)
+        let what = words
+            .blocker(&blocker)
             .map(|m| format!("”{m}”"))
             .unwrap_or_else(|| "ett hinder som inte längre finns".into());
         let link = format!("/tjanster/{service}/{version}/release");
@@ -105,7 +131,7 @@ pub async fn within(
         let class = Class::parse(&class).map(|c| c.swedish()).unwrap_or("");
         let whose = m
             .as_deref()
-            .map(|m| format!(", {}", (words.municipality)(m)))
+            .map(|m| format!(", {}", words.municipality(m)))
             .unwrap_or_default();
         let reason = note
             .filter(|n| !n.trim().is_empty())
@@ -131,13 +157,11 @@ pub async fn within(
     // decided together (same municipality, words, person and version).
     let rows = sqlx::query("select min(id), municipality, decision, comment, actor, version, min(decided_at), count(*) from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
         .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    let mut grouped: BTreeMap<String, (String, Line)> = BTreeMap::new();
     for r in &rows {
         let (id, m, decision): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
         let (comment, actor, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
         let (at, n): (String, i64) = (r.get(6), r.get(7));
-        let name =
-            (words.municipality)(m.trim_end_matches(crate::services::reference::BASE_SUFFIX));
+        let name = words.municipality(m.trim_end_matches(crate::services::reference::BASE_SUFFIX));
         let what = match (decision.as_str(), n) {
             ("approved", 1) => "en avvikelse godkändes som lokal anpassning".to_string(),
             ("approved", n) => format!("{n} avvikelser godkändes som lokal anpassning"),
@@ -151,22 +175,18 @@ pub async fn within(
         } else {
             format!(" Varför: {}", comment.trim())
         };
-        grouped.insert(
-            format!("{at}{id}"),
-            (
-                at.clone(),
-                Line {
-                    key: format!("deviation:{id}"),
-                    text: format!(
-                        "{}: {name} – {what} (version {version}, {actor}).{why}",
-                        day(&at)
-                    ),
-                    link: format!("/tjanster/{service}/{version}/jamforelse/{m}"),
-                },
-            ),
-        );
+        out.push((
+            at.clone(),
+            Line {
+                key: format!("deviation:{id}"),
+                text: format!(
+                    "{}: {name} – {what} (version {version}, {actor}).{why}",
+                    day(&at)
+                ),
+                link: format!("/tjanster/{service}/{version}/jamforelse/{m}"),
+            },
+        ));
     }
-    out.extend(grouped.into_values());
 
     let rows = sqlx::query("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.decided_at >= $2 and p.decided_at < $3")
         .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
@@ -174,7 +194,9 @@ pub async fn within(
         let (id, version, checklist, item): (i64, String, String, String) =
             (r.get(0), r.get(1), r.get(2), r.get(3));
         let (position, by, at): (String, String, String) = (r.get(4), r.get(5), r.get(6));
-        let title = (words.item)(&checklist, &item).unwrap_or_else(|| "en punkt".into());
+        let title = words
+            .item(&checklist, &item)
+            .unwrap_or_else(|| "en punkt".into());
         out.push((
             at.clone(),
             Line {

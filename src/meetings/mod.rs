@@ -10,7 +10,7 @@ pub mod brief;
 mod decisions;
 pub mod web;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Row;
 
@@ -74,8 +74,8 @@ impl Period {
     pub fn bounds(&self) -> (String, String) {
         let edge = |d: NaiveDate| -> String {
             crate::reviews::rounds::deadline_end(&d.format("%Y-%m-%d").to_string())
-                .unwrap_or(DateTime::<Utc>::MIN_UTC)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .map(crate::clock::stored)
+                .unwrap_or_default()
         };
         let start = self.from.pred_opt().map(edge).unwrap_or_default();
         (start, edge(self.to))
@@ -95,8 +95,7 @@ impl Period {
 
 /// Today's date in Sweden.
 pub fn today() -> NaiveDate {
-    let now = Utc::now();
-    (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive()
+    crate::clock::swedish_day(Utc::now())
 }
 
 pub fn parse_day(s: &str) -> Result<NaiveDate, MeetingError> {

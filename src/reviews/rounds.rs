@@ -108,7 +108,7 @@ pub fn deadline_end(deadline: &str) -> Option<DateTime<Utc>> {
 /// Calendar days from `now`'s date in Sweden to the deadline day: 0 on the
 /// last day, negative once it has passed.
 pub fn days_left(deadline: &str, now: DateTime<Utc>) -> i64 {
-    let today = (now + chrono::Duration::hours(crate::clock::offset_hours(now))).date_naive();
+    let today = crate::clock::swedish_day(now);
     match NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
         Ok(d) => (d - today).num_days(),
         Err(_) => 0,

@@ -180,7 +180,7 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
 
 /// Now as RFC 3339 UTC with milliseconds; sorts as text.
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    crate::clock::stored(chrono::Utc::now())
 }
 
 /// A fresh one-time key for a form that creates something (a comment, an

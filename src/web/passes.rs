@@ -56,10 +56,6 @@ fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 impl Passes {
     pub fn new(store: Store) -> Passes {
         Passes {
@@ -81,14 +77,14 @@ impl Passes {
             rt.spawn(async move {
                 let now = chrono::Utc::now();
                 let _ = sqlx::query("delete from runner_passes where expires_at <= $1")
-                    .bind(stamp(now))
+                    .bind(crate::clock::stored(now))
                     .execute(&store.pool)
                     .await;
                 let _ = sqlx::query(
                     "insert into runner_passes (token_hash, expires_at) values ($1, $2)",
                 )
                 .bind(h)
-                .bind(stamp(now + LIFETIME))
+                .bind(crate::clock::stored(now + LIFETIME))
                 .execute(&store.pool)
                 .await;
             });
@@ -113,7 +109,7 @@ impl Passes {
             "select count(*) from runner_passes where token_hash = $1 and expires_at > $2",
         )
         .bind(hash(token))
-        .bind(stamp(chrono::Utc::now()))
+        .bind(crate::clock::stored(chrono::Utc::now()))
         .fetch_one(&self.store.pool)
         .await;
         found.is_ok_and(|n| n > 0)

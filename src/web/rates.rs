@@ -37,13 +37,11 @@ pub const RUN_STARTS: Limit = Limit {
 /// request of a window through: a limit, not an exact quota).
 pub async fn allow(db: &Store, key: &str, limit: Limit) -> Result<bool, sqlx::Error> {
     let now = chrono::Utc::now();
-    let stamp =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let window = chrono::Duration::from_std(limit.window).unwrap_or_default();
     let mut tx = db.begin().await?;
     sqlx::query("delete from rate_hits where key = $1 and at <= $2")
         .bind(key)
-        .bind(stamp(now - window))
+        .bind(crate::clock::stored(now - window))
         .execute(&mut *tx)
         .await?;
     let n: i64 = sqlx::query_scalar("select count(*) from rate_hits where key = $1")
@@ -56,7 +54,7 @@ pub async fn allow(db: &Store, key: &str, limit: Limit) -> Result<bool, sqlx::Er
     }
     sqlx::query("insert into rate_hits (key, at) values ($1, $2)")
         .bind(key)
-        .bind(stamp(now))
+        .bind(crate::clock::stored(now))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
