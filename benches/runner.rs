@@ -144,10 +144,8 @@ fn main() {
             for r in 0..runs + 1 {
                 let cells: Vec<Cell> = slugs
                     .iter()
-                    .map(|s| Cell {
-                        scenario: scenario.clone(),
-                        variant: Arc::new(variant(s, &base)),
-                        path: String::new(),
+                    .map(|s| {
+                        Cell::new(scenario.clone(), Arc::new(variant(s, &base)), String::new())
                     })
                     .collect();
                 let mut cfg = RunnerConfig::new(&base, options.clone());
@@ -158,7 +156,7 @@ fn main() {
                 let outcomes = Mutex::new(Vec::new());
                 let cancel = AtomicBool::new(false);
                 let t = Instant::now();
-                runner::run(cells, &cfg, &artifacts, &cancel, &|o| {
+                runner::run(cells, &cfg, &artifacts, &cancel, &|_, o| {
                     outcomes.lock().expect("lock").push(o)
                 })
                 .expect("run");

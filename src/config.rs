@@ -30,6 +30,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Review-round e-mail over SMTP (`[mail]`); nothing is sent without it.
     pub mail: Option<MailConfig>,
+    /// Browser threads of the worker inside `serve` (default: one per core;
+    /// 0: a web-only replica, cells run by `provrum worker` processes).
+    pub workers: Option<usize>,
 }
 
 /// How review-round e-mail leaves the test room.
@@ -80,6 +83,7 @@ impl Default for Config {
             browser_origin: None,
             public_url: None,
             mail: None,
+            workers: None,
         }
     }
 }
@@ -172,6 +176,12 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_SCENARIOS_DIR") {
             self.scenarios_dir = v.into();
+        }
+        if let Some(v) = var("PROVRUM_WORKERS") {
+            self.workers = Some(v.parse().map_err(|_| ConfigError::Env {
+                name: "PROVRUM_WORKERS",
+                message: format!("`{v}` is not a number of browser threads (0: none)"),
+            })?);
         }
         if let Some(v) = var("PROVRUM_CATALOGUE") {
             self.catalogue = v.into();

@@ -70,6 +70,7 @@ pub async fn serve(
     ));
     let mailer = tokio::spawn(crate::mail::run_forever(state.clone()));
     let pins = tokio::spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
+    let (worker, stop_worker) = in_process_worker(&state);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -79,10 +80,50 @@ pub async fn serve(
     // Runs started from the web stop their browsers; the runtime then waits
     // for their worker threads, and the next start marks them interrupted.
     state.jobs.stop_all();
+    stop_worker.store(true, std::sync::atomic::Ordering::SeqCst);
+    if let Some(w) = worker {
+        // Cells in progress go back to the queue for the next worker.
+        let _ = w.await;
+    }
     sweeper.abort();
     mailer.abort();
     pins.abort();
     served
+}
+
+/// The worker inside `serve` that runs queued cells with this server's
+/// browsers, unless `workers` is 0 (a web-only replica).
+fn in_process_worker(
+    state: &AppState,
+) -> (
+    Option<tokio::task::JoinHandle<()>>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use crate::scenarios::{runner::RunnerConfig, worker};
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if state.workers == 0 {
+        return (None, stop);
+    }
+    let for_setup = state.clone();
+    let setup: worker::Setup = Box::new(move || {
+        let (origin, browser) = for_setup.job_browser().map_err(|e| format!("{e:?}"))?;
+        let mut cfg = RunnerConfig::new(&origin, browser);
+        cfg.concurrency = for_setup.workers;
+        Ok(cfg)
+    });
+    let w = worker::Worker::new(
+        state.store.clone(),
+        state.artifacts.clone(),
+        setup,
+        worker::lease(),
+        None,
+    );
+    let halt = stop.clone();
+    let handle = tokio::spawn(async move {
+        tracing::info!(worker = w.id(), "running queued cells in this process");
+        let _ = w.work(&halt, &|_| {}).await;
+    });
+    (Some(handle), stop)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).
@@ -119,6 +160,7 @@ pub fn settings(config: &Config) -> crate::web::Settings {
         browser_origin: config.browser_origin.clone(),
         mail: config.mail.clone(),
         public_url: config.public_base(),
+        workers: config.workers.unwrap_or_else(crate::web::default_workers),
         ..crate::web::Settings::default()
     }
 }

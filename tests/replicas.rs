@@ -79,25 +79,32 @@ on_both_backends! {
 /// E-kontoret stops a run from its page; a reviewer may not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_is_stopped_from_its_page_on_another_replica() {
-    let a = common::spawn_demo(common::Backend::Sqlite).await.unwrap();
+    let web_only = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let a = common::spawn_demo_with(common::Backend::Sqlite, web_only)
+        .await
+        .unwrap();
     let b = common::spawn_replica(&a).await;
     let v = provrum::services::store::find_version(&a.store, "anmalan-om-olagenhet", None)
         .await
         .unwrap()
         .unwrap();
-    let run = provrum::scenarios::store::create(&a.store, v.id, "eva", 1, 1)
-        .await
-        .unwrap();
-    let (tx, stopped) = tokio::sync::oneshot::channel::<()>();
-    a.state
-        .jobs
-        .start(&a.store, Kind::Run, run, "eva", |job| async move {
-            while !job.cancel.load(Ordering::SeqCst) {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            let _ = tx.send(());
-            Ok(())
-        })
+    // A run with its cells queued (A's worker is off: the cells wait).
+    let files = provrum::scenarios::execute::scenario_files(
+        &[],
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+    );
+    let plan =
+        provrum::scenarios::execute::plan(&a.store, &v.service_id, Some(&v.version), &files, &[])
+            .await
+            .unwrap();
+    let options = provrum::scenarios::runner::Options {
+        capture: provrum::scenarios::runner::Capture::Pages,
+        axe: false,
+    };
+    let run = provrum::scenarios::execute::enqueue(&a.store, &plan, "eva", 1, options)
         .await
         .unwrap();
     b.login_as("granskare", Role::Reviewer, &["arvika"]).await;
@@ -123,8 +130,17 @@ async fn a_run_is_stopped_from_its_page_on_another_replica() {
         &[("_csrf", &page.csrf())],
     )
     .await;
-    tokio::time::timeout(Duration::from_secs(5), stopped)
+    let after = provrum::scenarios::store::get(&a.store, run)
         .await
-        .expect("the run on A stopped")
+        .unwrap()
         .unwrap();
+    assert_eq!(
+        after.status, "interrupted",
+        "the run ended for every replica"
+    );
+    assert_eq!(
+        after.counts.total(),
+        plan.cells.len() as i64,
+        "its cells are stored as not run"
+    );
 }

@@ -20,6 +20,7 @@ mod release;
 mod run;
 mod user;
 mod validate;
+mod worker;
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +89,8 @@ enum Command {
     },
     /// Run scenarios against every variant in headless Chromium.
     Run(run::RunArgs),
+    /// Run queued scenario cells from the database until stopped (any number of machines).
+    Worker(worker::WorkerArgs),
     /// Compare every variant's rendering with the base and the last release.
     Compare(compare::CompareArgs),
     /// May this version ship? The release gate, with reports.
@@ -165,6 +168,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Mail { store } => mail_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
         Command::Run(args) => run::run(args).await,
+        Command::Worker(args) => worker::run(args).await,
         Command::Compare(args) => compare::run(args).await,
         Command::User { cmd } => user::run(cmd).await,
         Command::Bundle { cmd } => bundle::run(cmd).await,

@@ -147,7 +147,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
             finished.run_id,
             &service,
             &version,
-            finished.status,
+            &finished.status,
             &finished.counts,
             &finished.outcomes,
         );
@@ -253,11 +253,12 @@ impl Sandbox {
         artifacts: &Artifacts,
         config: &crate::config::Config,
     ) -> Result<Sandbox, ExitCode> {
-        let state = AppState::build(
-            db.clone(),
-            artifacts.clone(),
-            crate::startup::settings(config),
-        );
+        // Serves pages only: the cells are this command's (or a worker's).
+        let settings = crate::web::Settings {
+            workers: 0,
+            ..crate::startup::settings(config)
+        };
+        let state = AppState::build(db.clone(), artifacts.clone(), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -282,6 +283,10 @@ impl Sandbox {
             stop,
             server,
         })
+    }
+
+    pub fn passes(&self) -> std::sync::Arc<crate::web::passes::Passes> {
+        self.passes.clone()
     }
 
     /// A pass for this run's browsers (to read the cases they send).

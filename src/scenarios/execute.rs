@@ -1,10 +1,11 @@
 //! From "run these scenarios on these variants" to a stored run: planning
-//! (with every scenario checked against the version first) and executing on
-//! blocking worker threads while outcomes are stored as they arrive.
+//! (with every scenario checked against the version first), queueing its
+//! cells (`queue`) and working on them here (`worker`) until the run ends.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
@@ -14,8 +15,9 @@ use crate::store::Store;
 use crate::yaml::Diagnostic;
 
 use super::model::Scenario;
-use super::runner::{self, Cell, CellOutcome, RunnerConfig};
+use super::runner::{Cell, CellOutcome, Options, RunnerConfig};
 use super::store::{self, Counts};
+use super::{queue, worker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -34,6 +36,8 @@ pub enum PlanError {
 pub struct Plan {
     pub version: VersionSummary,
     pub scenarios: Vec<Arc<Scenario>>,
+    /// Each scenario's file as read, by id: it travels with the run to its workers.
+    pub sources: HashMap<String, String>,
     pub cells: Vec<Cell>,
 }
 
@@ -69,7 +73,8 @@ pub async fn plan(
         }
     }
     let mut diags = Vec::new();
-    let mut scenarios = Vec::new();
+    let mut scenarios: Vec<Arc<Scenario>> = Vec::new();
+    let mut sources = HashMap::new();
     for f in files {
         let text = match crate::yaml::read_text(f) {
             Ok(text) => text,
@@ -87,7 +92,21 @@ pub async fn plan(
                     && s.version.as_deref().is_none_or(|sv| sv == v.version) =>
             {
                 let problems = super::check(&s, &variants, Registry::builtin());
-                if problems.is_empty() {
+                if let Some(other) = scenarios.iter().find(|o| o.id == s.id) {
+                    diags.push(Diagnostic {
+                        file: f.clone(),
+                        line: 1,
+                        col: 1,
+                        path: "scenario".into(),
+                        message: format!(
+                            "the scenario id `{}` is also used by {}",
+                            s.id,
+                            other.file.display()
+                        ),
+                        hint: Some("give each scenario of a service its own `scenario:` id".into()),
+                    });
+                } else if problems.is_empty() {
+                    sources.insert(s.id.clone(), text);
                     scenarios.push(Arc::new(s));
                 } else {
                     diags.extend(problems);
@@ -113,28 +132,57 @@ pub async fn plan(
             s.variants.includes(&x.municipality)
                 && (municipalities.is_empty() || municipalities.contains(&x.municipality))
         }) {
-            cells.push(Cell {
-                scenario: s.clone(),
-                variant: Arc::new(var.clone()),
-                path: format!(
+            cells.push(Cell::new(
+                s.clone(),
+                Arc::new(var.clone()),
+                format!(
                     "/tjanster/{}/{}/{}",
                     v.service_id, v.version, var.municipality
                 ),
-            });
+            ));
         }
     }
     Ok(Plan {
         version: v,
         scenarios,
+        sources,
         cells,
     })
+}
+
+/// Store a plan as a run with its cells queued for workers.
+pub async fn enqueue(
+    db: &Store,
+    plan: &Plan,
+    started_by: &str,
+    concurrency: usize,
+    options: Options,
+) -> Result<i64, sqlx::Error> {
+    let scenarios = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            let source = plan.sources.get(&s.id).cloned().unwrap_or_default();
+            (s.id.clone(), s.file.display().to_string(), source)
+        })
+        .collect();
+    let run = queue::NewRun {
+        version_id: plan.version.id,
+        scenarios,
+        cells: &plan.cells,
+        started_by,
+        concurrency,
+        options,
+    };
+    queue::create(db, run).await
 }
 
 pub struct Finished {
     pub run_id: i64,
     pub counts: Counts,
+    /// The cells this process ran (all of them unless other workers helped).
     pub outcomes: Vec<CellOutcome>,
-    pub status: &'static str,
+    pub status: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +193,10 @@ pub enum RunError {
     Db(#[from] sqlx::Error),
 }
 
-/// Execute a plan as a stored run. `progress` sees each outcome once stored.
+/// Queue a plan as a run and work on it here until it has ended (workers
+/// elsewhere on the same database may take cells too). Raising `cancel`
+/// asks the run to stop wherever its cells run. `progress` sees each outcome
+/// this process stored.
 pub async fn execute(
     db: &Store,
     artifacts: &Artifacts,
@@ -153,53 +204,46 @@ pub async fn execute(
     cfg: RunnerConfig,
     started_by: &str,
     cancel: Arc<AtomicBool>,
-    progress: impl Fn(&CellOutcome),
+    progress: impl Fn(&CellOutcome) + Send + Sync,
 ) -> Result<Finished, RunError> {
-    let run_id = store::create(
-        db,
-        plan.version.id,
-        started_by,
-        cfg.concurrency,
-        plan.cells.len(),
-    )
-    .await?;
-    execute_run(db, artifacts, run_id, plan, cfg, cancel, progress).await
-}
-
-/// Execute a plan into a run already created (so a page can show it at once).
-pub async fn execute_run(
-    db: &Store,
-    artifacts: &Artifacts,
-    run_id: i64,
-    plan: Plan,
-    cfg: RunnerConfig,
-    cancel: Arc<AtomicBool>,
-    progress: impl Fn(&CellOutcome),
-) -> Result<Finished, RunError> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<CellOutcome>();
-    let (artifacts2, cancel2) = (artifacts.clone(), cancel.clone());
-    let cells = plan.cells;
-    let worker = tokio::task::spawn_blocking(move || {
-        runner::run(cells, &cfg, &artifacts2, &cancel2, &move |o| {
-            let _ = tx.send(o);
+    let options = Options {
+        capture: cfg.capture,
+        axe: cfg.axe,
+    };
+    let run_id = enqueue(db, &plan, started_by, cfg.concurrency, options).await?;
+    let setup: worker::Setup = Box::new(move || Ok(cfg.clone()));
+    let here = worker::Worker::new(
+        db.clone(),
+        artifacts.clone(),
+        setup,
+        worker::lease(),
+        Some(run_id),
+    );
+    let (db2, by) = (db.clone(), started_by.to_string());
+    let asker = tokio::spawn(async move {
+        while !cancel.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let _ = queue::cancel(&db2, run_id, &by).await;
+    });
+    let outcomes = Mutex::new(Vec::new());
+    let worked = here
+        .work(&Arc::new(AtomicBool::new(false)), &|o| {
+            progress(o);
+            if let Ok(mut all) = outcomes.lock() {
+                all.push(o.clone());
+            }
         })
-    });
-    let mut counts = Counts::default();
-    let mut outcomes = Vec::new();
-    while let Some(o) = rx.recv().await {
-        store::record(db, run_id, &o).await?;
-        counts.add(o.status);
-        progress(&o);
-        outcomes.push(o);
+        .await;
+    asker.abort();
+    if let Err(e) = &worked {
+        queue::abandon(db, run_id, &format!("Chromium could not be started: {e}")).await?;
     }
-    let result = worker.await.unwrap_or_else(|e| {
-        Err(BrowserError::Launch(format!(
-            "the runner thread failed: {e}"
-        )))
-    });
-    let interrupted = cancel.load(Ordering::SeqCst);
-    store::finish(db, run_id, &counts, interrupted).await?;
-    if let Err(e) = result
+    let run = store::get(db, run_id).await?;
+    let (counts, status) = run
+        .map(|r| (r.counts, r.status))
+        .unwrap_or_else(|| (Counts::default(), "error".into()));
+    if let Err(e) = worked
         && counts.passed == 0
         && counts.failed == 0
     {
@@ -207,8 +251,8 @@ pub async fn execute_run(
     }
     Ok(Finished {
         run_id,
-        status: counts.verdict(interrupted),
         counts,
-        outcomes,
+        outcomes: outcomes.into_inner().unwrap_or_default(),
+        status,
     })
 }

@@ -5,6 +5,7 @@ mod check;
 pub mod execute;
 pub mod model;
 mod parse;
+pub mod queue;
 pub mod reasons;
 pub mod report;
 pub mod results;
@@ -12,6 +13,7 @@ pub mod runner;
 pub mod store;
 pub mod web;
 pub mod words;
+pub mod worker;
 
 pub use check::check;
 pub use model::*;

@@ -35,6 +35,16 @@ pub use crate::jobs::host_id;
 /// Store one finished cell and its steps in one transaction.
 pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), sqlx::Error> {
     let mut tx = store.begin().await?;
+    record_in(&mut tx, run_id, o).await?;
+    tx.commit().await
+}
+
+/// Store one finished cell and its steps inside the caller's transaction.
+pub async fn record_in(
+    tx: &mut store::WriteTx,
+    run_id: i64,
+    o: &CellOutcome,
+) -> Result<(), sqlx::Error> {
     let cell_id: i64 = sqlx::query(
         "insert into run_cells (run_id, scenario, scenario_title, municipality, status, reason, failed_step, duration_ms, case_number)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
@@ -48,7 +58,7 @@ pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), s
     .bind(o.failed_step.map(|p| p as i64))
     .bind(o.duration_ms as i64)
     .bind(&o.case_number)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
     for s in &o.steps {
@@ -72,10 +82,10 @@ pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), s
         .bind(s.accessibility.as_ref().map(|a| a.to_string()))
         .bind(serde_json::to_string(&s.log.failed).unwrap_or_default())
         .bind(&s.dom)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -132,9 +142,11 @@ pub async fn finish(
 }
 
 /// Runs still `running` whose process is gone (this host, another PID, or
-/// any host when the PID is unknown) are marked interrupted.
+/// any host when the PID is unknown) are marked interrupted. A queued run
+/// (with cells in `run_tasks`) is not: any worker takes its cells over once
+/// their leases have run out.
 pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
-    let rows = sqlx::query("select id, host from runs where status = 'running'")
+    let rows = sqlx::query("select r.id, r.host from runs r where r.status = 'running' and not exists (select 1 from run_tasks t where t.run_id = r.id)")
         .fetch_all(&store.pool)
         .await?;
     let mut n = 0;

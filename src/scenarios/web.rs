@@ -8,12 +8,11 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::jobs::Kind;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::execute::{self, PlanError};
-use super::runner::RunnerConfig;
+use super::queue;
 use super::store::{self, CellRow, RunRow, StepRow};
 
 pub fn router() -> Router<AppState> {
@@ -191,7 +190,7 @@ struct CancelForm {
 }
 
 /// E-kontoret stops a run: the cells in progress finish, the rest are not
-/// started. Whichever server runs it stops within a second (`jobs`).
+/// started. Every worker holding one of its cells stops it within a second.
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -200,10 +199,7 @@ async fn cancel(
 ) -> Result<Response, WebError> {
     crate::web::csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
-    state
-        .jobs
-        .cancel(&state.store, Kind::Run, id, &user.username)
-        .await?;
+    queue::cancel(&state.store, id, &user.username).await?;
     Ok(Redirect::to(&format!("/korningar/{id}")).into_response())
 }
 
@@ -440,32 +436,14 @@ async fn start(
             )));
         }
     };
-    let (origin, browser) = state.job_browser()?;
-    let cfg = RunnerConfig::new(&origin, browser);
-    let run_id = store::create(
-        &state.store,
-        plan.version.id,
-        &user.username,
-        cfg.concurrency,
-        plan.cells.len(),
-    )
-    .await?;
-    let (db, artifacts) = (state.store.clone(), state.artifacts.clone());
-    state
-        .jobs
-        .start(
-            &state.store,
-            Kind::Run,
-            run_id,
-            &user.username,
-            |job| async move {
-                execute::execute_run(&db, &artifacts, run_id, plan, cfg, job.cancel, |_| {})
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            },
-        )
-        .await?;
+    // The cells wait in the queue for a worker: this server's own, or
+    // `provrum worker` processes on other machines.
+    let options = crate::scenarios::runner::Options {
+        capture: crate::scenarios::runner::Capture::EveryStep,
+        axe: true,
+    };
+    let run_id =
+        execute::enqueue(&state.store, &plan, &user.username, state.workers, options).await?;
     Ok(Redirect::to(&format!("/korningar/{run_id}")).into_response())
 }
 

@@ -48,6 +48,16 @@ pub struct Settings {
     pub mail: Option<crate::config::MailConfig>,
     /// The address people reach the test room at, for links in downloads.
     pub public_url: Option<String>,
+    /// Browser threads of the worker inside `serve` that runs queued cells;
+    /// 0: none (a web-only replica, with `provrum worker` elsewhere).
+    pub workers: usize,
+}
+
+/// One browser thread per core (at least one): the default worker.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 impl Default for Settings {
@@ -63,6 +73,7 @@ impl Default for Settings {
             release_policy: std::path::PathBuf::from("release-policy.yaml"),
             mail: None,
             public_url: None,
+            workers: default_workers(),
         }
     }
 }
@@ -94,6 +105,8 @@ pub struct Inner {
     pub mail: Option<crate::config::MailConfig>,
     /// The address people reach the test room at (no trailing slash).
     pub public_url: Option<String>,
+    /// Browser threads of this process's worker (0: it runs no cells).
+    pub workers: usize,
     /// The staff's panel on sandbox pages (set by `startup::app`).
     pub staff_panel: std::sync::OnceLock<Box<dyn page::StaffPanel>>,
 }
@@ -147,6 +160,7 @@ impl AppState {
             release_policy,
             mail,
             public_url,
+            workers,
         } = settings;
         AppState(Arc::new(Inner {
             catalog: Catalog::new(store.clone(), Registry::builtin()),
@@ -167,6 +181,7 @@ impl AppState {
             staff_panel: std::sync::OnceLock::new(),
             mail,
             public_url,
+            workers,
         }))
     }
 

@@ -460,11 +460,7 @@ pub fn run_scenarios(
                 "/tjanster/{}/{}/{}",
                 version.service_id, version.version, v.municipality
             );
-            cells.push(Cell {
-                scenario: s.clone(),
-                variant: std::sync::Arc::new(v),
-                path,
-            });
+            cells.push(Cell::new(s.clone(), std::sync::Arc::new(v), path));
         }
     }
     let mut cfg = RunnerConfig::new(
@@ -480,7 +476,7 @@ pub fn run_scenarios(
     let artifacts = Artifacts::new(app.data_dir.path());
     let out = std::sync::Mutex::new(Vec::new());
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    runner::run(cells, &cfg, &artifacts, &cancel, &|o| {
+    runner::run(cells, &cfg, &artifacts, &cancel, &|_, o| {
         out.lock().expect("lock").push(o)
     })
     .expect("runner");
@@ -553,7 +549,11 @@ pub async fn spawn_replica(app: &TestApp) -> TestApp {
     let state = AppState::build(
         store.clone(),
         Artifacts::new(app.data_dir.path()),
-        provrum::web::Settings::default(),
+        // Web only: the original's worker runs the cells.
+        provrum::web::Settings {
+            workers: 0,
+            ..provrum::web::Settings::default()
+        },
     );
     let (addr, tx) = serve(state.clone()).await;
     TestApp {

@@ -56,7 +56,49 @@ pub struct Cell {
     pub variant: Arc<Variant>,
     /// `/tjanster/<service>/<version>/<municipality>`.
     pub path: String,
+    /// The queued task this cell is (`None`: a cell run straight from memory).
+    pub task: Option<i64>,
+    /// Raised when the cell's run is cancelled, wherever that was asked.
+    pub cancel: Arc<AtomicBool>,
+    /// How its run captures, when not as the runner's configuration says.
+    pub options: Option<Options>,
 }
+
+/// How a run's cells are captured (stored with a queued run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub capture: Capture,
+    pub axe: bool,
+}
+
+impl Cell {
+    pub fn new(scenario: Arc<Scenario>, variant: Arc<Variant>, path: String) -> Cell {
+        Cell {
+            scenario,
+            variant,
+            path,
+            task: None,
+            cancel: Arc::new(AtomicBool::new(false)),
+            options: None,
+        }
+    }
+}
+
+/// Where a runner's threads take their next cell from: a list in memory or
+/// the database's queue. `None` ends the thread.
+pub trait Source: Sync {
+    fn next(&self) -> Option<Cell>;
+}
+
+impl Source for Mutex<VecDeque<Cell>> {
+    fn next(&self) -> Option<Cell> {
+        // The guard is dropped here: the list is never held while a cell runs.
+        self.lock().ok().and_then(|mut q| q.pop_front())
+    }
+}
+
+/// What hears of each finished cell.
+pub type OnDone<'a> = &'a (dyn Fn(&Cell, CellOutcome) + Sync);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepOutcome {
@@ -127,13 +169,25 @@ pub fn run(
     cfg: &RunnerConfig,
     artifacts: &Artifacts,
     cancel: &AtomicBool,
-    on_done: &(dyn Fn(CellOutcome) + Sync),
+    on_done: OnDone,
+) -> Result<(), BrowserError> {
+    let queue = Mutex::new(cells.into_iter().collect::<VecDeque<_>>());
+    run_from(&queue, cfg, artifacts, cancel, on_done)
+}
+
+/// Run cells from `source` until it has none; `cancel` stops every cell,
+/// a cell's own flag only that cell.
+pub fn run_from(
+    source: &dyn Source,
+    cfg: &RunnerConfig,
+    artifacts: &Artifacts,
+    cancel: &AtomicBool,
+    on_done: OnDone,
 ) -> Result<(), BrowserError> {
     // Fail fast with a clear message when Chromium is missing.
     if cfg.browser.remote.is_none() && !cfg.browser.chromium.exists() {
         return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
     }
-    let queue = Mutex::new(cells.into_iter().collect::<VecDeque<_>>());
     let (file_tx, file_rx) = mpsc::channel::<(String, Vec<u8>)>();
     let launch_error: Mutex<Option<BrowserError>> = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -147,8 +201,8 @@ pub fn run(
         });
         for _ in 0..cfg.concurrency.max(1) {
             let file_tx = file_tx.clone();
-            let (queue, launch_error) = (&queue, &launch_error);
-            scope.spawn(move || worker(queue, cfg, &file_tx, cancel, on_done, launch_error));
+            let launch_error = &launch_error;
+            scope.spawn(move || worker(source, cfg, &file_tx, cancel, on_done, launch_error));
         }
         drop(file_tx);
         let _ = writer.join();
@@ -160,23 +214,23 @@ pub fn run(
 }
 
 fn worker(
-    queue: &Mutex<VecDeque<Cell>>,
+    source: &dyn Source,
     cfg: &RunnerConfig,
     files: &mpsc::Sender<(String, Vec<u8>)>,
     cancel: &AtomicBool,
-    on_done: &(dyn Fn(CellOutcome) + Sync),
+    on_done: OnDone,
     launch_error: &Mutex<Option<BrowserError>>,
 ) {
     let mut browser: Option<Browser> = None;
     let mut used = 0;
-    // The guard is dropped inside the closure: the queue is never held while a cell runs.
-    while let Some(cell) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
-        if cancel.load(Ordering::SeqCst) {
-            on_done(not_run(
+    while let Some(cell) = source.next() {
+        if stopped(cancel, &cell) {
+            let outcome = not_run(
                 &cell,
                 Status::Error,
                 "the run was interrupted before this cell started",
-            ));
+            );
+            on_done(&cell, outcome);
             continue;
         }
         if used >= cfg.cells_per_browser || browser.as_ref().is_some_and(|b| !b.is_alive()) {
@@ -189,11 +243,12 @@ fn worker(
             match Browser::launch(&cfg.browser) {
                 Ok(b) => browser = Some(b),
                 Err(e) => {
-                    on_done(not_run(
+                    let outcome = not_run(
                         &cell,
                         Status::Error,
                         &format!("Chromium could not be started: {e}"),
-                    ));
+                    );
+                    on_done(&cell, outcome);
                     if let Ok(mut slot) = launch_error.lock() {
                         slot.get_or_insert(e);
                     }
@@ -205,7 +260,7 @@ fn worker(
         used += 1;
         let outcome = run_cell(b, &cell, cfg, files, cancel);
         let broken = outcome.status == Status::Error;
-        on_done(outcome);
+        on_done(&cell, outcome);
         if broken && !b.is_alive() {
             // Relaunch for the next cell; this one is already marked `error`.
             if let Some(b) = browser.take() {
@@ -216,6 +271,11 @@ fn worker(
     if let Some(b) = browser.take() {
         b.close();
     }
+}
+
+/// Whether the whole runner or this cell's run was asked to stop.
+fn stopped(cancel: &AtomicBool, cell: &Cell) -> bool {
+    cancel.load(Ordering::SeqCst) || cell.cancel.load(Ordering::SeqCst)
 }
 
 fn not_run(cell: &Cell, status: Status, reason: &str) -> CellOutcome {
@@ -270,6 +330,18 @@ fn run_cell(
     cancel: &AtomicBool,
 ) -> CellOutcome {
     let started = Instant::now();
+    let own;
+    let cfg = match cell.options {
+        Some(o) => {
+            own = RunnerConfig {
+                capture: o.capture,
+                axe: o.axe,
+                ..cfg.clone()
+            };
+            &own
+        }
+        None => cfg,
+    };
     let v = &cell.variant;
     let s = &cell.scenario;
     let start_url = v
@@ -312,7 +384,7 @@ fn run_cell(
         .filter(|(_, st)| st.applies_to(&v.municipality))
     {
         let label = step.action.label();
-        if out.status != Status::Passed || cancel.load(Ordering::SeqCst) {
+        if out.status != Status::Passed || stopped(cancel, cell) {
             if out.status == Status::Passed {
                 out.status = Status::Error;
                 out.reason = Some("the run was interrupted".into());

@@ -1,0 +1,79 @@
+//! `provrum worker`: runs queued scenario cells (from runs started on any
+//! web replica, `provrum run` or `release-check --run`) with its own
+//! browsers, until stopped. Start as many as there are machines; each claims
+//! cells for a lease it renews, so a worker that dies loses its cells to the
+//! others (`scenarios::queue`). Ctrl-C or SIGTERM: the cells in progress go
+//! back to the queue.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+
+use super::run::Sandbox;
+use super::{StoreArgs, config, open};
+use crate::artifacts::Artifacts;
+use crate::browser::BrowserOptions;
+use crate::scenarios::runner::RunnerConfig;
+use crate::scenarios::worker::{self, Worker};
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// Browsers side by side [default: number of cores].
+    #[arg(long)]
+    concurrency: Option<usize>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
+    let config = config(&args.store)?;
+    let db = open(&config).await?;
+    let artifacts = Artifacts::new(&config.data_dir);
+    // The browsers visit the web tier at PROVRUM_BROWSER_ORIGIN when set
+    // (their passes are in the database, so any replica honours them), else
+    // this process's own sandbox server.
+    let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
+    let (origin, passes) = (sandbox.origin.clone(), sandbox.passes());
+    let (chromium, remote) = (config.chromium_path.clone(), config.chromium_url.clone());
+    let concurrency = args.concurrency.unwrap_or_else(crate::web::default_workers);
+    let setup: worker::Setup = Box::new(move || {
+        let options = BrowserOptions {
+            chromium: chromium.clone(),
+            remote: remote.clone(),
+            pass: Some(passes.issue(&origin)),
+            ..BrowserOptions::default()
+        };
+        let mut cfg = RunnerConfig::new(&origin, options);
+        cfg.concurrency = concurrency.max(1);
+        Ok(cfg)
+    });
+    let here = Worker::new(db.clone(), artifacts, setup, worker::lease(), None);
+    println!(
+        "worker {} with {concurrency} browser(s), browsing {}: waiting for cells",
+        here.id(),
+        sandbox.origin
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        crate::startup::shutdown_signal().await;
+        eprintln!("stopping: the cells in progress go back to the queue");
+        on_signal.store(true, Ordering::SeqCst);
+    });
+    let worked = here
+        .work(&stop, &|o| {
+            println!("{} {} {}", o.status.as_str(), o.scenario, o.municipality)
+        })
+        .await;
+    sandbox.stop().await;
+    db.close().await;
+    match worked {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}

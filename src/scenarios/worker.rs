@@ -1,0 +1,349 @@
+//! A worker: takes queued cells from the database (`queue`), runs them in
+//! its own browsers and stores each outcome. `provrum worker` is one on its
+//! own; `serve` runs one inside the web process (SQLite's one machine needs
+//! no other process) and `provrum run` one for its own run.
+//!
+//! Browsers live only while there is work: when nothing waits, the runner's
+//! threads end and close them, and the worker looks again every [`POLL`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::artifacts::Artifacts;
+use crate::browser::BrowserError;
+use crate::services::Variant;
+use crate::services::store as versions;
+use crate::store::Store;
+
+use super::model::Scenario;
+use super::queue::{self, Task};
+use super::runner::{self, Cell, CellOutcome, Options, RunnerConfig, Source};
+
+/// How often an idle worker looks for work.
+pub const POLL: Duration = Duration::from_millis(500);
+
+/// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
+pub fn lease() -> Duration {
+    let secs = std::env::var("PROVRUM_LEASE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(30);
+    Duration::from_secs(secs)
+}
+
+/// The browsers' configuration for a batch of work (a fresh pass each time:
+/// passes expire).
+pub type Setup = Box<dyn Fn() -> Result<RunnerConfig, String> + Send + Sync>;
+
+pub struct Worker {
+    id: String,
+    db: Store,
+    artifacts: Artifacts,
+    setup: Setup,
+    lease: Duration,
+    only_run: Option<i64>,
+}
+
+/// A run's cells as this worker knows them.
+struct Known {
+    scenarios: HashMap<String, Arc<Scenario>>,
+    variants: HashMap<String, Arc<Variant>>,
+    base_path: String,
+    options: Options,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Cells this worker holds now: the claim and its run's cancel flag.
+type Held = Arc<Mutex<HashMap<i64, (Task, Arc<AtomicBool>)>>>;
+
+impl Worker {
+    /// `only_run`: work on that run alone and stop when it has ended.
+    pub fn new(
+        db: Store,
+        artifacts: Artifacts,
+        setup: Setup,
+        lease: Duration,
+        only_run: Option<i64>,
+    ) -> Worker {
+        let tag = hex::encode(rand::random::<[u8; 3]>());
+        Worker {
+            id: format!("{}:{tag}", crate::jobs::host_id()),
+            db,
+            artifacts,
+            setup,
+            lease,
+            only_run,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Work until `stop` is raised (cells in progress go back to the queue),
+    /// or with `only_run` until that run has ended. `stored` hears of every
+    /// outcome this worker stored. An error only when Chromium cannot start
+    /// for a worker on one run.
+    pub async fn work(
+        &self,
+        stop: &Arc<AtomicBool>,
+        stored: &(dyn Fn(&CellOutcome) + Send + Sync),
+    ) -> Result<(), BrowserError> {
+        while !stop.load(Ordering::SeqCst) {
+            if let Some(run) = self.only_run
+                && queue::finished(&self.db, run).await.unwrap_or(false)
+            {
+                break;
+            }
+            match queue::claimable(&self.db, self.only_run).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    if let Err(e) = queue::sweep(&self.db).await {
+                        tracing::warn!(error = %e, "sweeping stuck cells failed");
+                    }
+                    tokio::time::sleep(POLL).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "looking for queued cells failed");
+                    tokio::time::sleep(POLL * 4).await;
+                    continue;
+                }
+            }
+            let cfg = match (self.setup)() {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the worker cannot set up its browsers yet");
+                    tokio::time::sleep(POLL * 4).await;
+                    continue;
+                }
+            };
+            if let Err(e) = self.batch(cfg, stop, stored).await {
+                if self.only_run.is_some() {
+                    return Err(e);
+                }
+                tracing::error!(error = %e, "the worker's browsers could not start; trying again");
+                tokio::time::sleep(POLL * 20).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Run cells while there are any, with one runner and its browsers.
+    async fn batch(
+        &self,
+        cfg: RunnerConfig,
+        stop: &Arc<AtomicBool>,
+        stored: &(dyn Fn(&CellOutcome) + Send + Sync),
+    ) -> Result<(), BrowserError> {
+        let held: Held = Arc::default();
+        let beat = tokio::spawn(heartbeat(
+            self.db.clone(),
+            self.id.clone(),
+            self.lease,
+            held.clone(),
+        ));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<i64>, CellOutcome)>();
+        let source = Claims {
+            rt: tokio::runtime::Handle::current(),
+            db: self.db.clone(),
+            worker: self.id.clone(),
+            only_run: self.only_run,
+            lease: self.lease,
+            known: Mutex::default(),
+            held: held.clone(),
+            stop: stop.clone(),
+        };
+        let (artifacts, halt) = (self.artifacts.clone(), stop.clone());
+        let runner = tokio::task::spawn_blocking(move || {
+            runner::run_from(&source, &cfg, &artifacts, &halt, &move |cell, o| {
+                let _ = tx.send((cell.task, o));
+            })
+        });
+        while let Some((task, outcome)) = rx.recv().await {
+            let Some((task, cancelled)) = task.and_then(|id| lock(&held).remove(&id)) else {
+                continue;
+            };
+            self.settle(&task, &outcome, &cancelled, stop, stored).await;
+        }
+        beat.abort();
+        runner.await.unwrap_or_else(|e| {
+            Err(BrowserError::Launch(format!(
+                "the runner thread failed: {e}"
+            )))
+        })
+    }
+
+    /// Store a cell's outcome, or give the cell back when it was cut short
+    /// because this worker is stopping (another worker runs it again).
+    async fn settle(
+        &self,
+        task: &Task,
+        outcome: &CellOutcome,
+        cancelled: &AtomicBool,
+        stop: &AtomicBool,
+        stored: &(dyn Fn(&CellOutcome) + Send + Sync),
+    ) {
+        let cut_short = outcome.status == runner::Status::Error
+            && stop.load(Ordering::SeqCst)
+            && !cancelled.load(Ordering::SeqCst);
+        if cut_short {
+            if let Err(e) = queue::release(&self.db, task, &self.id).await {
+                tracing::warn!(error = %e, task = task.id, "giving a cell back failed");
+            }
+            return;
+        }
+        match queue::complete(&self.db, task, &self.id, outcome).await {
+            Ok(true) => stored(outcome),
+            Ok(false) => tracing::warn!(
+                task = task.id,
+                "another worker took this cell over (lease lapsed); its result was dropped"
+            ),
+            Err(e) => tracing::error!(error = %e, task = task.id, "storing a cell failed"),
+        }
+    }
+}
+
+/// Renew the leases and pass cancel requests on to the cells, about three
+/// times per lease and at least each second.
+async fn heartbeat(db: Store, worker: String, lease: Duration, held: Held) {
+    let every = (lease / 3).min(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match queue::heartbeat(&db, &worker, lease).await {
+            Ok(cancelled) => {
+                let held = lock(&held);
+                for id in cancelled {
+                    if let Some((_, flag)) = held.get(&id) {
+                        flag.store(true, Ordering::SeqCst);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "renewing leases failed"),
+        }
+    }
+}
+
+/// The runner's source: each `next` claims a cell in the database.
+struct Claims {
+    rt: tokio::runtime::Handle,
+    db: Store,
+    worker: String,
+    only_run: Option<i64>,
+    lease: Duration,
+    known: Mutex<HashMap<i64, Arc<Known>>>,
+    held: Held,
+    stop: Arc<AtomicBool>,
+}
+
+impl Source for Claims {
+    fn next(&self) -> Option<Cell> {
+        while !self.stop.load(Ordering::SeqCst) {
+            let claimed = self.rt.block_on(queue::claim(
+                &self.db,
+                &self.worker,
+                self.only_run,
+                self.lease,
+            ));
+            let task = match claimed {
+                Ok(Some(task)) => task,
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming a cell failed");
+                    return None;
+                }
+            };
+            match self.rt.block_on(self.cell(&task)) {
+                Ok(cell) => {
+                    lock(&self.held).insert(task.id, (task, cell.cancel.clone()));
+                    return Some(cell);
+                }
+                Err(why) => {
+                    // A run this worker cannot read (a newer scenario format):
+                    // stored as an error rather than passed on forever.
+                    let outcome = CellOutcome {
+                        scenario: task.scenario.clone(),
+                        scenario_title: task.scenario.clone(),
+                        municipality: task.municipality.clone(),
+                        status: runner::Status::Error,
+                        reason: Some(why),
+                        failed_step: None,
+                        duration_ms: 0,
+                        case_number: None,
+                        steps: Vec::new(),
+                    };
+                    let _ =
+                        self.rt
+                            .block_on(queue::complete(&self.db, &task, &self.worker, &outcome));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Claims {
+    async fn cell(&self, task: &Task) -> Result<Cell, String> {
+        let cached = lock(&self.known).get(&task.run_id).cloned();
+        let known = match cached {
+            Some(k) => k,
+            None => {
+                let k = Arc::new(self.learn(task.run_id).await?);
+                lock(&self.known).insert(task.run_id, k.clone());
+                k
+            }
+        };
+        let scenario = known.scenarios.get(&task.scenario).cloned();
+        let variant = known.variants.get(&task.municipality).cloned();
+        let (Some(scenario), Some(variant)) = (scenario, variant) else {
+            return Err(format!(
+                "the run has no scenario `{}` or no variant for {}",
+                task.scenario, task.municipality
+            ));
+        };
+        Ok(Cell {
+            path: format!("{}/{}", known.base_path, variant.municipality),
+            scenario,
+            variant,
+            task: Some(task.id),
+            cancel: known.cancel.clone(),
+            options: Some(known.options),
+        })
+    }
+
+    /// Read a run's scenarios (as stored with the run) and variants.
+    async fn learn(&self, run_id: i64) -> Result<Known, String> {
+        let spec = queue::spec(&self.db, run_id)
+            .await
+            .map_err(|e| format!("reading the run failed: {e}"))?;
+        let mut scenarios = HashMap::new();
+        for (id, path, source) in &spec.scenarios {
+            let s = super::parse(Path::new(path), source).map_err(|d| {
+                let first = d.first().map(|d| d.to_string()).unwrap_or_default();
+                format!("the run's scenario `{id}` cannot be read: {first}")
+            })?;
+            scenarios.insert(id.clone(), Arc::new(s));
+        }
+        let variants = versions::variants(&self.db, spec.version_id)
+            .await
+            .map_err(|e| format!("reading the variants failed: {e}"))?
+            .into_iter()
+            .map(|v| (v.municipality.clone(), Arc::new(v)))
+            .collect();
+        Ok(Known {
+            scenarios,
+            variants,
+            base_path: spec.base_path,
+            options: spec.options,
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,282 @@
+//! Worker processes share runs through the queue in PostgreSQL (issue 16):
+//! two `provrum worker` processes on one database each run some cells of a
+//! run; one killed with SIGKILL in the middle of a cell loses it when its
+//! lease runs out, the other runs it again, and the run completes with every
+//! cell exactly once; a cancel from the web page stops the cells on both.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use provrum::accounts::Role;
+use provrum::scenarios::execute;
+use provrum::scenarios::runner::{Capture, Options};
+use provrum::store::Store;
+
+/// A `provrum worker` in its own process group (so that killing the group
+/// takes its Chromium along, as when a machine goes away).
+struct Worker {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Worker {
+    fn start(app: &common::TestApp, name: &str, chromium: &std::path::Path) -> Worker {
+        use std::os::unix::process::CommandExt;
+        let log = app.data_dir.path().join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_provrum"))
+            .args(["worker", "--concurrency", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PROVRUM_DATABASE_URL", &app.database_url)
+            .env("PROVRUM_DATA_DIR", app.data_dir.path())
+            .env("PROVRUM_BROWSER_ORIGIN", &app.url)
+            .env("PROVRUM_CHROMIUM", chromium)
+            .env("PROVRUM_LEASE_SECONDS", "3")
+            .env("RUST_LOG", "provrum=info")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start provrum worker");
+        Worker { child, log }
+    }
+
+    /// The worker id's process part, as written on the cells it claims.
+    fn tag(&self) -> String {
+        format!("%:{}:%", self.child.id())
+    }
+
+    fn kill_hard(&mut self) {
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+async fn queue_run(app: &common::TestApp, municipalities: &[&str]) -> (i64, usize) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = execute::scenario_files(&[], &dir);
+    let only: Vec<String> = municipalities.iter().map(|m| m.to_string()).collect();
+    let plan = execute::plan(&app.store, "anmalan-om-olagenhet", None, &files, &only)
+        .await
+        .expect("plan");
+    let options = Options {
+        capture: Capture::Pages,
+        axe: true,
+    };
+    let run = execute::enqueue(&app.store, &plan, "eva", 2, options)
+        .await
+        .unwrap();
+    (run, plan.cells.len())
+}
+
+async fn count(db: &Store, sql: &str, run: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(run)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn held_by(db: &Store, run: i64, w: &Worker, state: &str) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from run_tasks where run_id = $1 and worker like $2 and state = $3",
+    )
+    .bind(run)
+    .bind(w.tag())
+    .bind(state)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn status(db: &Store, run: i64) -> String {
+    sqlx::query_scalar("select status from runs where id = $1")
+        .bind(run)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+async fn wait_for(
+    what: &str,
+    limit: Duration,
+    workers: &[&Worker],
+    mut ok: impl AsyncFnMut() -> bool,
+) {
+    let t = Instant::now();
+    while !ok().await {
+        if t.elapsed() > limit {
+            for w in workers {
+                eprintln!("--- worker output ---\n{}", w.output());
+            }
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_a_run_survive_a_kill_and_stop_on_a_cancel() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    // The web tier runs no cells itself: only the two workers do.
+    let settings = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let Some(app) = common::spawn_demo_with(common::Backend::Postgres, settings).await else {
+        return;
+    };
+    let db = &app.store;
+    let (run, planned) = queue_run(&app, &["arvika", "karlstad", "sunne", "torsby"]).await;
+    assert!(planned >= 8, "{planned} cells");
+
+    let mut a = Worker::start(&app, "a", &chromium);
+    let b = Worker::start(&app, "b", &chromium);
+
+    // A stores a cell and holds the next one: kill it there, Chromium and all.
+    wait_for(
+        "worker A to be in the middle of its second cell",
+        Duration::from_secs(120),
+        &[&a, &b],
+        async || {
+            held_by(db, run, &a, "done").await >= 1 && held_by(db, run, &a, "claimed").await == 1
+        },
+    )
+    .await;
+    a.kill_hard();
+    assert_eq!(status(db, run).await, "running");
+
+    wait_for(
+        "the run to finish without A",
+        Duration::from_secs(240),
+        &[&b],
+        async || status(db, run).await != "running",
+    )
+    .await;
+    let cells = count(db, "select count(*) from run_cells where run_id = $1", run).await;
+    assert_eq!(cells, planned as i64, "every cell has a result");
+    let repeated = count(
+        db,
+        "select count(*) from (select scenario, municipality from run_cells where run_id = $1 group by scenario, municipality having count(*) > 1) x",
+        run,
+    )
+    .await;
+    assert_eq!(repeated, 0, "no cell has two results");
+    assert!(held_by(db, run, &a, "done").await >= 1, "A did some cells");
+    assert!(held_by(db, run, &b, "done").await >= 1, "B did some cells");
+    let retried = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and attempts = 2 and state = 'done'",
+        run,
+    )
+    .await;
+    assert_eq!(retried, 1, "the cell A was killed in ran again, once");
+    let interrupted = count(
+        db,
+        "select count(*) from run_cells where run_id = $1 and reason like '%interrupted%'",
+        run,
+    )
+    .await;
+    assert_eq!(interrupted, 0, "no cell is left as interrupted");
+    let verdict = status(db, run).await;
+    assert!(verdict == "passed" || verdict == "failed", "{verdict}");
+    let page = app.get(&format!("/korningar/{run}")).await;
+    assert_eq!(page.status, 200);
+
+    // A second run, both workers busy: e-kontoret cancels it on its page.
+    let a2 = Worker::start(&app, "a2", &chromium);
+    let (run2, _) = queue_run(
+        &app,
+        &[
+            "arvika",
+            "karlstad",
+            "sunne",
+            "torsby",
+            "hagfors",
+            "filipstad",
+        ],
+    )
+    .await;
+    wait_for(
+        "both workers to hold a cell of the second run",
+        Duration::from_secs(120),
+        &[&a2, &b],
+        async || {
+            held_by(db, run2, &a2, "claimed").await == 1
+                && held_by(db, run2, &b, "claimed").await == 1
+        },
+    )
+    .await;
+    app.login_as("eva", Role::EKontoret, &[]).await;
+    let page = app.get(&format!("/korningar/{run2}")).await;
+    let done_before = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and state = 'done'",
+        run2,
+    )
+    .await;
+    assert!(page.body.contains("data-action=\"cancel-run\""));
+    let stopped = app
+        .post_form(
+            &format!("/korningar/{run2}/avbryt"),
+            &[("_csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(stopped.status, 200);
+    wait_for(
+        "the cancelled run to end",
+        Duration::from_secs(30),
+        &[&a2, &b],
+        async || status(db, run2).await == "interrupted",
+    )
+    .await;
+    let open = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and state in ('queued', 'claimed')",
+        run2,
+    )
+    .await;
+    assert_eq!(open, 0);
+    let cells = count(db, "select count(*) from run_cells where run_id = $1", run2).await;
+    let tasks = count(db, "select count(*) from run_tasks where run_id = $1", run2).await;
+    assert_eq!(
+        cells, tasks,
+        "each cell of the cancelled run is accounted for once"
+    );
+    let done = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and state = 'done'",
+        run2,
+    )
+    .await;
+    assert!(
+        done <= done_before + 2,
+        "no worker took a new cell after the cancel ({done_before} → {done})"
+    );
+    let not_started = count(
+        db,
+        "select count(*) from run_cells where run_id = $1 and reason like '%before this cell started%'",
+        run2,
+    )
+    .await;
+    assert!(not_started >= 1, "the cells still waiting were not run");
+    // The workers live on, ready for the next run.
+    let mut a2 = a2;
+    assert!(a2.child.try_wait().unwrap().is_none());
+}
