@@ -12,6 +12,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Where artifacts (attachments, screenshots) live.
     pub data_dir: PathBuf,
+    /// Artifacts in S3-compatible storage instead (`s3://bucket/prefix`;
+    /// endpoint and keys from `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, …).
+    pub artifacts_url: Option<String>,
     pub addr: String,
     pub chromium_path: PathBuf,
     /// Mark cookies `Secure`; set when served behind TLS.
@@ -74,6 +77,7 @@ impl Default for Config {
         Config {
             database_url: None,
             data_dir: PathBuf::from("data"),
+            artifacts_url: None,
             addr: "127.0.0.1:3000".into(),
             chromium_path: PathBuf::from("/usr/bin/chromium"),
             secure_cookies: false,
@@ -161,6 +165,9 @@ impl Config {
         }
         if let Some(v) = var("PROVRUM_DATA_DIR") {
             self.data_dir = v.into();
+        }
+        if let Some(v) = var("PROVRUM_ARTIFACTS_URL") {
+            self.artifacts_url = Some(v);
         }
         if let Some(v) = var("PROVRUM_ADDR") {
             self.addr = v;

@@ -19,11 +19,9 @@ pub async fn state(config: &Config) -> Result<AppState, StoreError> {
     if let Err(e) = crate::jobs::mark_interrupted(&store).await {
         tracing::warn!(error = %e, "could not mark interrupted jobs");
     }
-    Ok(AppState::build(
-        store,
-        Artifacts::new(&config.data_dir),
-        settings(config),
-    ))
+    let artifacts = Artifacts::open(config.artifacts_url.as_deref(), &config.data_dir)
+        .map_err(|e| StoreError::Artifacts(e.to_string()))?;
+    Ok(AppState::build(store, artifacts, settings(config)))
 }
 
 /// Every domain's pages on the web kit.

@@ -11,7 +11,6 @@ use serde_json::json;
 
 use super::run::Sandbox;
 use super::{StoreArgs, config, open};
-use crate::artifacts::Artifacts;
 use crate::browser::BrowserOptions;
 use crate::compare::capture::Viewport;
 use crate::compare::execute::{Against, Env, Report, Request};
@@ -62,7 +61,7 @@ pub async fn run(args: CompareArgs) -> Result<ExitCode, ExitCode> {
     };
     let config = config(&args.store)?;
     let db = open(&config).await?;
-    let artifacts = Artifacts::new(&config.data_dir);
+    let artifacts = super::artifacts(&config)?;
     let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
     let env = Env {
         origin: sandbox.origin.clone(),

@@ -149,6 +149,16 @@ pub(crate) fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
     Ok(config)
 }
 
+/// The artifact store the configuration names (folder or bucket).
+pub(crate) fn artifacts(config: &Config) -> Result<crate::artifacts::Artifacts, ExitCode> {
+    crate::artifacts::Artifacts::open(config.artifacts_url.as_deref(), &config.data_dir).map_err(
+        |e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        },
+    )
+}
+
 pub(crate) async fn open(config: &Config) -> Result<Store, ExitCode> {
     Store::open(&config.database_url()).await.map_err(|e| {
         eprintln!("error: {e}");

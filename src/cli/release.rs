@@ -11,7 +11,6 @@ use clap::Args;
 
 use super::run::Sandbox;
 use super::{StoreArgs, config, open};
-use crate::artifacts::Artifacts;
 use crate::browser::BrowserOptions;
 use crate::release::{Policy, Verdict, check, report};
 
@@ -74,7 +73,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             args.service
         )));
     };
-    let artifacts = Artifacts::new(&config.data_dir);
+    let artifacts = super::artifacts(&config)?;
     if args.run {
         let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
         let browser = BrowserOptions {

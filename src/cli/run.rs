@@ -90,7 +90,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
         plan.cells.len()
     );
 
-    let artifacts = Artifacts::new(&config.data_dir);
+    let artifacts = super::artifacts(&config)?;
     let sandbox = Sandbox::start(&db, &artifacts, &config).await?;
     let origin = sandbox.origin.clone();
     let mut cfg = RunnerConfig::new(

@@ -13,7 +13,6 @@ use clap::Args;
 
 use super::run::Sandbox;
 use super::{StoreArgs, config, open};
-use crate::artifacts::Artifacts;
 use crate::browser::BrowserOptions;
 use crate::scenarios::runner::RunnerConfig;
 use crate::scenarios::worker::{self, Worker};
@@ -30,7 +29,7 @@ pub struct WorkerArgs {
 pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
     let config = config(&args.store)?;
     let db = open(&config).await?;
-    let artifacts = Artifacts::new(&config.data_dir);
+    let artifacts = super::artifacts(&config)?;
     // The browsers visit the web tier at PROVRUM_BROWSER_ORIGIN when set
     // (their passes are in the database, so any replica honours them), else
     // this process's own sandbox server.

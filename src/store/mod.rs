@@ -23,6 +23,8 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("migrating the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Artifacts(String),
     #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
     Url(String),
     #[error("creating {path}: {source}")]
