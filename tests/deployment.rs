@@ -1,5 +1,6 @@
 //! No Docker engine runs on our machines, so the deployment files are checked
-//! here: the compose file parses, has the three services wired as documented,
+//! here: the compose file parses, has its services wired as documented (the
+//! web tier, workers, PostgreSQL, a Chromium pool and S3-compatible storage),
 //! and the Dockerfile copies only what exists.
 
 use std::path::Path;
@@ -37,12 +38,22 @@ fn keys(node: &Node) -> Vec<String> {
 }
 
 #[test]
-fn compose_file_runs_provrum_on_postgres_with_a_sealed_chromium() {
+fn compose_file_runs_web_and_workers_on_postgres_s3_and_a_sealed_chromium() {
     let path = root().join("docker-compose.yml");
     let text = std::fs::read_to_string(&path).expect("docker-compose.yml");
     let doc = yaml::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
     let services = get(&doc, "services").expect("services");
-    assert_eq!(keys(services), ["provrum", "postgres", "chromium"]);
+    assert_eq!(
+        keys(services),
+        [
+            "provrum",
+            "worker",
+            "postgres",
+            "chromium",
+            "s3",
+            "s3-bucket"
+        ]
+    );
 
     let provrum = get(services, "provrum").expect("provrum");
     assert!(
@@ -57,6 +68,13 @@ fn compose_file_runs_provrum_on_postgres_with_a_sealed_chromium() {
         "PROVRUM_CHROMIUM_URL",
         "PROVRUM_BROWSER_ORIGIN",
         "PROVRUM_LOG",
+        "PROVRUM_WORKERS",
+        "PROVRUM_ARTIFACTS_URL",
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_ALLOW_HTTP",
     ];
     for k in keys(env) {
         assert!(known.contains(&k.as_str()), "unknown setting {k}");
@@ -67,8 +85,42 @@ fn compose_file_runs_provrum_on_postgres_with_a_sealed_chromium() {
     );
     assert_eq!(
         keys(get(provrum, "depends_on").expect("depends_on")),
-        ["postgres", "chromium"]
+        ["postgres", "s3-bucket", "chromium"]
     );
+    let scalar = |n: Option<&Node>| match n.map(|n| &n.kind) {
+        Some(NodeKind::Scalar { value, .. }) => value.clone(),
+        _ => String::new(),
+    };
+    assert_eq!(
+        scalar(get(env, "PROVRUM_WORKERS")),
+        "0",
+        "the web tier runs no cells"
+    );
+    assert!(scalar(get(env, "PROVRUM_ARTIFACTS_URL")).starts_with("s3://"));
+
+    // Workers: the same image, `provrum worker`, the same database, bucket and browsers.
+    let worker = get(services, "worker").expect("worker");
+    assert!(get(worker, "build").is_some());
+    let command = get(worker, "command").expect("command");
+    assert!(
+        matches!(&command.kind, NodeKind::Seq(items) if items.len() == 1 && scalar(items.first()) == "worker")
+    );
+    let wenv = get(worker, "environment").expect("worker environment");
+    for k in [
+        "PROVRUM_DATABASE_URL",
+        "PROVRUM_ARTIFACTS_URL",
+        "PROVRUM_CHROMIUM_URL",
+        "PROVRUM_BROWSER_ORIGIN",
+    ] {
+        assert_eq!(
+            scalar(get(wenv, k)),
+            scalar(get(env, k)),
+            "{k} as the web tier's"
+        );
+    }
+    assert!(get(worker, "ports").is_none(), "workers serve nobody");
+    let s3 = get(services, "s3").expect("s3");
+    assert!(get(s3, "healthcheck").is_some());
 
     let postgres = get(services, "postgres").expect("postgres");
     assert!(get(postgres, "healthcheck").is_some());
@@ -101,7 +153,7 @@ fn compose_file_runs_provrum_on_postgres_with_a_sealed_chromium() {
     );
     assert_eq!(
         keys(get(&doc, "volumes").expect("volumes")),
-        ["pgdata", "artifacts"]
+        ["pgdata", "s3data"]
     );
 }
 
