@@ -587,6 +587,60 @@ on_both_backends! {
         assert_eq!(n, 16);
     }
 
+    /// The list reads counts from each comment's row and pages by the last
+    /// comment shown: "Nästa" carries its id, and the pages neither overlap
+    /// nor leave a comment out.
+    async fn the_list_pages_after_the_last_comment_with_counts_in_the_rows(app) {
+        drop(Client::login(&app, "skribent", Role::LegalAdviser, &[]).await);
+        let mut ids = Vec::new();
+        for _ in 0..130 {
+            ids.push(a_comment(&app, "skribent").await);
+        }
+        let k = Client::login(&app, "granskare-karlstad", Role::Reviewer, &["karlstad"]).await;
+        let (karlstad, _) = provrum::accounts::store::for_login(&app.store, "granskare-karlstad").await.unwrap().unwrap();
+        let store = &app.store;
+        let reply = |parent: i64| provrum::reviews::store::NewComment {
+            service_id: "anmalan-om-olagenhet".into(),
+            version_id: 0,
+            parent_id: Some(parent),
+            body: "Håller med.".into(),
+            ..Default::default()
+        };
+        let v = provrum::services::store::find_version(store, "anmalan-om-olagenhet", None).await.unwrap().unwrap();
+        for _ in 0..2 {
+            provrum::reviews::store::create(store, &provrum::reviews::store::NewComment { version_id: v.id, ..reply(ids[0]) }, &karlstad).await.unwrap();
+        }
+        for id in [ids[1], ids[120]] {
+            assert!(provrum::reviews::store::endorse(store, id, "karlstad", &karlstad).await.unwrap());
+        }
+        assert!(!provrum::reviews::store::endorse(store, ids[1], "karlstad", &karlstad).await.unwrap(), "once per municipality");
+
+        let (_, _, first) = k.get(&format!("{V}/synpunkter")).await;
+        assert!(first.contains("2 svar"), "the reply count is shown");
+        let next = first.split("&amp;sida=1&amp;efter=").nth(1).expect("a Nästa link with the last id").split('"').next().unwrap().to_string();
+        assert_eq!(next, ids[99].to_string());
+        let (_, _, second) = k.get(&format!("{V}/synpunkter?sida=1&efter={next}")).await;
+        let shown = |page: &str| ids.iter().filter(|id| page.contains(&format!("data-comment=\"{id}\""))).count();
+        assert_eq!(shown(&first), 100);
+        assert_eq!(shown(&second), 30);
+        assert!(second.contains(&format!("data-comment=\"{}\"", ids[100])) && !second.contains(&format!("data-comment=\"{}\"", ids[99])));
+        // A page reached by number alone (no id) shows the same comments.
+        let (_, _, by_number) = k.get(&format!("{V}/synpunkter?sida=1")).await;
+        assert_eq!(shown(&by_number), 30);
+
+        // Karlstad's list: its endorsements, by index; the filter by count.
+        let (_, _, theirs) = k.get(&format!("{V}/synpunkter?kommun=karlstad")).await;
+        assert_eq!(shown(&theirs), 2, "the two Karlstad endorsed");
+        let (_, _, endorsed) = k.get(&format!("{V}/synpunkter?instammer=1")).await;
+        assert_eq!(shown(&endorsed), 2);
+        assert!(provrum::reviews::store::withdraw_endorsement(store, ids[1], "karlstad", &karlstad).await.unwrap());
+        let (_, _, endorsed) = k.get(&format!("{V}/synpunkter?instammer=1")).await;
+        assert_eq!(shown(&endorsed), 1, "a withdrawn endorsement no longer counts");
+        let counts: Vec<(i64, i64)> = sqlx::query_as("select endorsement_count, reply_count from comments where id = $1 or id = $2 order by id")
+            .bind(ids[0]).bind(ids[1]).fetch_all(&store.pool).await.unwrap();
+        assert_eq!(counts, [(0, 2), (0, 0)]);
+    }
+
     /// The round dashboard: who answered, who waits; opting out needs a reason.
     async fn a_review_round_collects_answers_and_shows_who_is_missing(app) {
         let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;

@@ -142,5 +142,12 @@ pub async fn carry_over(
         .await?;
         n += 1;
     }
+    // The carried comments' counts, as their endorsements were copied.
+    sqlx::query(
+        "update comments set endorsement_count = (select count(*) from endorsements e where e.comment_id = comments.id) where version_id = $1 and carried_from is not null",
+    )
+    .bind(version_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(n)
 }

@@ -131,6 +131,12 @@ pub(crate) async fn insert(
     .fetch_one(&mut **tx)
     .await?
     .get(0);
+    if let Some(parent) = c.parent_id {
+        sqlx::query("update comments set reply_count = reply_count + 1 where id = $1")
+            .bind(parent)
+            .execute(&mut **tx)
+            .await?;
+    }
     audit(
         tx,
         &author.username,
@@ -312,15 +318,26 @@ pub struct Filter {
     pub min_endorsements: Option<i64>,
 }
 
+/// Where a page of the list starts: after the comment with this id (the
+/// "Nästa" link carries it, so a page reads only its own rows by index), or
+/// at an offset (a page reached any other way).
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    After(i64),
+    Offset(i64),
+}
+
 /// One page of a version's top-level comments matching `f`, with reply
 /// counts, how many match, and how many there are in all. Only the filters
-/// in use become SQL conditions, and the match count comes from the same
-/// scan (`count(*) over ()`), so a page costs one pass over the version.
+/// in use become SQL conditions; the counts of endorsements and replies are
+/// the comments' own columns, a municipality's comments and endorsements are
+/// found by index, and the page reads only its own rows: a view no longer
+/// touches every comment of the version.
 pub async fn page(
     db: &Store,
     version_id: i64,
     f: &Filter,
-    offset: i64,
+    from: Start,
     limit: i64,
 ) -> Result<(Vec<(Comment, i64)>, i64, i64), sqlx::Error> {
     let mut cond = vec![
@@ -334,7 +351,7 @@ pub async fn page(
     };
     if !f.municipality.is_empty() {
         let p = param(&f.municipality, &mut texts);
-        cond.push(format!("(c.municipality = {p} or exists (select 1 from endorsements e where e.comment_id = c.id and e.municipality = {p}))"));
+        cond.push(format!("(c.municipality = {p} or c.id in (select e.comment_id from endorsements e where e.municipality = {p}))"));
     }
     if !f.class.is_empty() {
         let p = param(&f.class, &mut texts);
@@ -354,44 +371,49 @@ pub async fn page(
     }
     if let Some(n) = f.min_endorsements.filter(|n| *n > 0) {
         // An integer we parsed: safe to inline.
-        cond.push(format!(
-            "(select count(*) from endorsements e where e.comment_id = c.id) >= {n}"
-        ));
+        cond.push(format!("c.endorsement_count >= {n}"));
     }
     let n = texts.len();
+    let (after, offset) = match from {
+        Start::After(id) => (id, 0),
+        Start::Offset(o) => (0, o.max(0)),
+    };
     let sql = format!(
-        "select {COLUMNS}, (select count(*) from comments r where r.parent_id = c.id) as replies, count(*) over () as matching from comments c join service_versions v on v.id = c.version_id where {} order by c.id limit ${} offset ${}",
+        "select {COLUMNS}, c.reply_count as replies from comments c join service_versions v on v.id = c.version_id where {} and c.id > ${} order by c.id limit ${} offset ${}",
         cond.join(" and "),
         n + 2,
-        n + 3
+        n + 3,
+        n + 4
     );
     let mut q = sqlx::query(&sql).bind(version_id);
     for t in &texts {
         q = q.bind(t.clone());
     }
-    let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
-    let matching: i64 = match rows.first() {
-        Some(r) => r.get("matching"),
-        // Past the last page: count without paging.
-        None if offset > 0 => {
-            let sql = format!(
-                "select count(*) from comments c where {}",
-                cond.join(" and ")
-            );
-            let mut q = sqlx::query(&sql).bind(version_id);
-            for t in &texts {
-                q = q.bind(t.clone());
-            }
-            q.fetch_one(&db.pool).await?.get(0)
-        }
-        None => 0,
+    let rows = q
+        .bind(after)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?;
+    let count = format!(
+        "select count(*) from comments c where {}",
+        cond.join(" and ")
+    );
+    let mut q = sqlx::query_scalar(&count).bind(version_id);
+    for t in &texts {
+        q = q.bind(t.clone());
+    }
+    let matching: i64 = q.fetch_one(&db.pool).await?;
+    let total: i64 = if texts.is_empty() && cond.len() == 2 {
+        matching
+    } else {
+        sqlx::query_scalar(
+            "select count(*) from comments where version_id = $1 and parent_id is null",
+        )
+        .bind(version_id)
+        .fetch_one(&db.pool)
+        .await?
     };
-    let total: i64 =
-        sqlx::query("select count(*) from comments where version_id = $1 and parent_id is null")
-            .bind(version_id)
-            .fetch_one(&db.pool)
-            .await?
-            .get(0);
     let mut out: Vec<(Comment, i64)> = rows
         .iter()
         .map(|r| (row(r), r.get::<i64, _>("replies")))
@@ -444,6 +466,10 @@ pub async fn endorse(
     .rows_affected()
         == 1;
     if inserted {
+        sqlx::query("update comments set endorsement_count = endorsement_count + 1 where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         audit(
             &mut tx,
             &user.username,
@@ -475,6 +501,10 @@ pub async fn withdraw_endorsement(
             .rows_affected()
             > 0;
     if removed {
+        sqlx::query("update comments set endorsement_count = endorsement_count - 1 where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         audit(
             &mut tx,
             &user.username,

@@ -29,6 +29,8 @@ pub(super) struct Filter {
     instammer: String,
     #[serde(default)]
     sida: Option<u64>,
+    /// The last comment of the page before (set by "Nästa").
+    efter: Option<i64>,
 }
 
 /// Comments per list page.
@@ -89,7 +91,8 @@ struct ListPage {
     /// How many match the filters, and the neighbouring pages of them.
     matching: usize,
     prev_page: Option<usize>,
-    next_page: Option<usize>,
+    /// The next page's number and the last comment on this one.
+    next_page: Option<(usize, i64)>,
     municipalities: Vec<(String, String)>,
     steps: Vec<(String, String)>,
     classes: Vec<(&'static str, &'static str)>,
@@ -128,8 +131,13 @@ pub(super) async fn list(
     };
     let offset = crate::web::page_offset(filter.sida, PAGE as u64)?;
     let page_no = filter.sida.unwrap_or(0) as usize;
+    let from = match filter.efter {
+        Some(id) if page_no > 0 => comments::Start::After(id),
+        _ => comments::Start::Offset(offset),
+    };
     let (found, matching, total) =
-        comments::page(&state.store, v.id, &db_filter, offset, PAGE as i64).await?;
+        comments::page(&state.store, v.id, &db_filter, from, PAGE as i64).await?;
+    let last_id = found.last().map(|(c, _)| c.id);
     let (matching, total) = (matching as usize, total as usize);
     let rows: Vec<Row> = found
         .into_iter()
@@ -164,7 +172,9 @@ pub(super) async fn list(
         page: Page::plain(&title),
         matching,
         prev_page: page_no.checked_sub(1),
-        next_page: ((page_no + 1) * PAGE < matching).then_some(page_no + 1),
+        next_page: ((page_no + 1) * PAGE < matching)
+            .then_some(last_id.map(|id| (page_no + 1, id)))
+            .flatten(),
         query: filter.query(),
         filter,
         rows,
