@@ -92,6 +92,17 @@ async fn login(app: &common::TestApp, username: &str) -> (reqwest::Client, Strin
         .await
         .expect("login");
     assert_eq!(res.status(), 303, "logged in");
+    // The token is renewed at login: forms after it carry the new one.
+    let page = client
+        .get(format!("{}/konto", app.url))
+        .send()
+        .await
+        .expect("account page")
+        .text()
+        .await
+        .expect("body");
+    let at = page.find(marker).expect("csrf after login") + marker.len();
+    let csrf = page[at..].split('"').next().unwrap_or_default().to_string();
     (client, csrf)
 }
 

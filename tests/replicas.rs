@@ -125,6 +125,10 @@ async fn a_run_is_stopped_from_its_page_on_another_replica() {
         "{}",
         page.body
     );
+    assert!(
+        page.body.contains("data-run-waiting"),
+        "no worker runs the cells: the page says the run waits in line"
+    );
     b.post_form(
         &format!("/korningar/{run}/avbryt"),
         &[("_csrf", &page.csrf())],

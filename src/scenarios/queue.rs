@@ -299,6 +299,14 @@ pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
     Ok(n)
 }
 
+/// How many of a run's cells a worker runs right now.
+pub async fn in_progress(db: &Store, run_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from run_tasks where run_id = $1 and state = 'claimed'")
+        .bind(run_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
 /// Whether a run has ended (finished, failed, interrupted).
 pub async fn finished(db: &Store, run_id: i64) -> Result<bool, sqlx::Error> {
     let status: Option<String> = sqlx::query_scalar("select status from runs where id = $1")

@@ -78,6 +78,8 @@ struct RunPage {
     listed: Vec<(CellRow, String)>,
     /// For e-kontoret while the run goes on: the stop form's CSRF token.
     cancel_csrf: Option<String>,
+    /// Running, but no cell has started yet: it waits for a free worker.
+    waiting: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -168,7 +170,11 @@ async fn run(
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
     let running = run.status == "running";
+    let waiting = running
+        && run.counts.total() == 0
+        && queue::in_progress(&state.store, run.id).await? == 0;
     let html = render(&RunPage {
+        waiting,
         page: Page::plain(&title),
         cancel_csrf: (running && user.may(crate::accounts::Action::ProduceEvidence))
             .then_some(csrf),

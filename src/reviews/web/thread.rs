@@ -99,11 +99,8 @@ pub(super) async fn page(
 ) -> Result<Response, WebError> {
     let u = require()?;
     let id = c.id;
-    let all = comments::list(&state.store, c.version_id).await?;
-    let replies = all
-        .into_iter()
-        .filter(|r| r.parent_id == Some(id))
-        .collect();
+    // This comment's replies only, by index: not the whole version's comments.
+    let replies = comments::replies(&state.store, id).await?;
     let history = crate::reviews::changes::revisions(&state.store, id).await?;
     let variants = state.variants(c.version_id).await?;
     let name = |m: &str| state.registry.short_name(m);
