@@ -6,6 +6,7 @@
 pub mod carry;
 pub mod changes;
 pub mod export;
+pub mod listing;
 pub mod model;
 pub mod news;
 pub mod pins;

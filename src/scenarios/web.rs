@@ -170,9 +170,8 @@ async fn run(
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
     let running = run.status == "running";
-    let waiting = running
-        && run.counts.total() == 0
-        && queue::in_progress(&state.store, run.id).await? == 0;
+    let waiting =
+        running && run.counts.total() == 0 && queue::in_progress(&state.store, run.id).await? == 0;
     let html = render(&RunPage {
         waiting,
         page: Page::plain(&title),

@@ -122,7 +122,7 @@ pub(super) async fn list(
     let v = state.require_version(&service, &ver).await?;
     let variants = state.variants(v.id).await?;
     let steps = step_titles(&variants);
-    let db_filter = comments::Filter {
+    let db_filter = crate::reviews::listing::Filter {
         municipality: filter.kommun.clone(),
         class: filter.klass.clone(),
         status: filter.status.clone(),
@@ -132,11 +132,11 @@ pub(super) async fn list(
     let offset = crate::web::page_offset(filter.sida, PAGE as u64)?;
     let page_no = filter.sida.unwrap_or(0) as usize;
     let from = match filter.efter {
-        Some(id) if page_no > 0 => comments::Start::After(id),
-        _ => comments::Start::Offset(offset),
+        Some(id) if page_no > 0 => crate::reviews::listing::Start::After(id),
+        _ => crate::reviews::listing::Start::Offset(offset),
     };
     let (found, matching, total) =
-        comments::page(&state.store, v.id, &db_filter, from, PAGE as i64).await?;
+        crate::reviews::listing::page(&state.store, v.id, &db_filter, from, PAGE as i64).await?;
     let last_id = found.last().map(|(c, _)| c.id);
     let (matching, total) = (matching as usize, total as usize);
     let rows: Vec<Row> = found
