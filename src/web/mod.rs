@@ -202,7 +202,7 @@ impl AppState {
     ) -> Result<VersionSummary, WebError> {
         self.version(service, version).await?.ok_or_else(|| {
             WebError::NotFound(format!(
-                "Det finns ingen version {version} av tjänsten {service} i provrummet."
+                "Det finns ingen version {version} av den tjänsten i provrummet. Tjänsterna och deras versioner finns på startsidan."
             ))
         })
     }
