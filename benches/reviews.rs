@@ -77,9 +77,7 @@ async fn login(app: &common::TestApp, username: &str) -> (reqwest::Client, Strin
         .text()
         .await
         .expect("body");
-    let marker = "name=\"_csrf\" value=\"";
-    let at = page.find(marker).expect("csrf") + marker.len();
-    let csrf = page[at..].split('"').next().unwrap_or_default().to_string();
+    let csrf = token_in(&page);
     let res = client
         .post(format!("{}/konto/logga-in", app.url))
         .form(&[
@@ -101,9 +99,14 @@ async fn login(app: &common::TestApp, username: &str) -> (reqwest::Client, Strin
         .text()
         .await
         .expect("body");
-    let at = page.find(marker).expect("csrf after login") + marker.len();
-    let csrf = page[at..].split('"').next().unwrap_or_default().to_string();
-    (client, csrf)
+    (client, token_in(&page))
+}
+
+/// The CSRF token a page's forms carry.
+fn token_in(page: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let at = page.find(marker).expect("csrf") + marker.len();
+    page[at..].split('"').next().unwrap_or_default().to_string()
 }
 
 async fn run(app: &common::TestApp, backend: &str) {

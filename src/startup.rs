@@ -124,6 +124,18 @@ fn in_process_worker(
     (Some(handle), stop)
 }
 
+/// A flag raised on SIGINT or SIGTERM, after saying `what` happens then.
+pub fn flag_on_signal(what: &'static str) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let raised = flag.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("\n{what}");
+        raised.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    flag
+}
+
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 
@@ -108,13 +106,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
     if args.pages_only {
         cfg.capture = Capture::Pages;
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        crate::startup::shutdown_signal().await;
-        eprintln!("\ninterrupted: finishing the cells in progress, closing the browsers");
-        on_signal.store(true, Ordering::SeqCst);
-    });
+    let cancel = crate::startup::flag_on_signal(
+        "interrupted: stopping the run's cells wherever they run, closing the browsers",
+    );
 
     let bar = indicatif::ProgressBar::new(plan.cells.len() as u64);
     bar.set_style(

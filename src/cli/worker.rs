@@ -6,8 +6,6 @@
 //! back to the queue.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 
@@ -54,13 +52,8 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
         here.id(),
         sandbox.origin
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let on_signal = stop.clone();
-    tokio::spawn(async move {
-        crate::startup::shutdown_signal().await;
-        eprintln!("stopping: the cells in progress go back to the queue");
-        on_signal.store(true, Ordering::SeqCst);
-    });
+    let stop =
+        crate::startup::flag_on_signal("stopping: the cells in progress go back to the queue");
     let worked = here
         .work(&stop, &|o| {
             println!("{} {} {}", o.status.as_str(), o.scenario, o.municipality)
