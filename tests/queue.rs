@@ -198,6 +198,22 @@ async fn two_workers_share_a_run_survive_a_kill_and_stop_on_a_cancel() {
     assert!(verdict == "passed" || verdict == "failed", "{verdict}");
     let page = app.get(&format!("/korningar/{run}")).await;
     assert_eq!(page.status, 200);
+    // The run's report lists every cell, whichever worker ran it.
+    let outcomes = provrum::scenarios::outcomes::of_run(db, run).await.unwrap();
+    assert_eq!(outcomes.len(), planned);
+    assert!(
+        outcomes.iter().all(|o| !o.steps.is_empty()),
+        "each cell with its steps"
+    );
+    let report = provrum::scenarios::report::json(
+        run,
+        "anmalan-om-olagenhet",
+        "1",
+        &verdict,
+        &Default::default(),
+        &outcomes,
+    );
+    assert_eq!(report["cells"].as_array().map(|c| c.len()), Some(planned));
 
     // A second run, both workers busy: e-kontoret cancels it on its page.
     let a2 = Worker::start(&app, "a2", &chromium);

@@ -60,7 +60,7 @@ fn cell(m: &str, status: Status, violations: serde_json::Value) -> CellOutcome {
         case_number: None,
         steps: vec![StepOutcome {
             position: 0,
-            action: "open",
+            action: "open".into(),
             label: "open".into(),
             status,
             reason: None,

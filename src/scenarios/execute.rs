@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
@@ -180,7 +180,7 @@ pub async fn enqueue(
 pub struct Finished {
     pub run_id: i64,
     pub counts: Counts,
-    /// The cells this process ran (all of them unless other workers helped).
+    /// Every cell of the run, whichever worker ran it.
     pub outcomes: Vec<CellOutcome>,
     pub status: String,
 }
@@ -226,14 +226,8 @@ pub async fn execute(
         }
         let _ = queue::cancel(&db2, run_id, &by).await;
     });
-    let outcomes = Mutex::new(Vec::new());
     let worked = here
-        .work(&Arc::new(AtomicBool::new(false)), &|o| {
-            progress(o);
-            if let Ok(mut all) = outcomes.lock() {
-                all.push(o.clone());
-            }
-        })
+        .work(&Arc::new(AtomicBool::new(false)), &progress)
         .await;
     asker.abort();
     if let Err(e) = &worked {
@@ -249,10 +243,12 @@ pub async fn execute(
     {
         return Err(e.into());
     }
+    // Every cell as stored, also those other workers ran.
+    let outcomes = super::outcomes::of_run(db, run_id).await?;
     Ok(Finished {
         run_id,
         counts,
-        outcomes: outcomes.into_inner().unwrap_or_default(),
+        outcomes,
         status,
     })
 }

@@ -4,6 +4,7 @@
 mod check;
 pub mod execute;
 pub mod model;
+pub mod outcomes;
 mod parse;
 pub mod queue;
 pub mod reasons;

@@ -68,7 +68,7 @@ pub async fn record_in(
         )
         .bind(cell_id)
         .bind(s.position as i64)
-        .bind(s.action)
+        .bind(&s.action)
         .bind(&s.label)
         .bind(s.status.as_str())
         .bind(&s.reason)

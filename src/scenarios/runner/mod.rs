@@ -31,6 +31,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// A stored status; anything unknown reads as an error, never a pass.
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "passed" => Status::Passed,
+            "failed" => Status::Failed,
+            "skipped" => Status::Skipped,
+            _ => Status::Error,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
@@ -103,7 +113,7 @@ pub type OnDone<'a> = &'a (dyn Fn(&Cell, CellOutcome) + Sync);
 #[derive(Debug, Clone, Serialize)]
 pub struct StepOutcome {
     pub position: usize,
-    pub action: &'static str,
+    pub action: String,
     pub label: String,
     pub status: Status,
     pub reason: Option<String>,
@@ -392,7 +402,7 @@ fn run_cell(
             }
             out.steps.push(StepOutcome {
                 position,
-                action: step.action.name(),
+                action: step.action.name().to_string(),
                 label,
                 status: Status::Skipped,
                 reason: None,
@@ -462,7 +472,7 @@ fn run_cell(
             });
         out.steps.push(StepOutcome {
             position,
-            action: step.action.name(),
+            action: step.action.name().to_string(),
             label: label.clone(),
             status,
             reason: reason.clone(),
