@@ -207,16 +207,28 @@ async fn a_page_that_loads_outside_resources_is_sealed_and_the_attempts_recorded
         .expect("launch");
         let page = browser.new_page(vec![origin.clone()]).expect("page");
         page.goto(&format!("{origin}/leaky")).expect("load");
+        let fresh = page.document_key().expect("key");
         page.eval("document.querySelector('input').value = 'ifyllt'")
             .expect("type");
+        // Typing sets a value, not markup: the same document for axe-core.
+        let typed = page.document_key().expect("key");
         let text = page.text().expect("text");
         let dom = page.dom_snapshot().expect("snapshot");
+        page.eval("document.body.append(document.createElement('hr'))")
+            .expect("change");
+        let changed = page.document_key().expect("key");
         let log = page.take_log();
         page.close();
         browser.close();
-        (log.blocked, (text, dom, log.failed))
+        (
+            log.blocked,
+            (text, dom, log.failed, [fresh, typed, changed]),
+        )
     });
-    let (text, dom, failed) = text;
+    let (text, dom, failed, [fresh, typed, changed]) = text;
+    assert!(!fresh.is_empty());
+    assert_eq!(fresh, typed, "a typed value is not a new document");
+    assert_ne!(typed, changed, "new markup is a new document");
     // The document as it was, with what was typed into it.
     assert!(
         dom.starts_with("<!doctype html>") && dom.contains("<p>Hej</p>"),

@@ -360,6 +360,19 @@ impl Page {
         Ok(())
     }
 
+    /// What tells one document state from another: the serialized HTML's
+    /// length and two independent 32-bit hashes of it (FNV-1a and a
+    /// multiplicative one), computed in the page so the HTML stays there.
+    pub fn document_key(&self) -> Result<String, BrowserError> {
+        let v = self.eval(
+            "(() => { const s = document.documentElement.outerHTML; let a = 0x811c9dc5, b = 0;
+               for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i);
+                 a = Math.imul(a ^ c, 16777619); b = (Math.imul(b, 31) + c) | 0; }
+               return s.length + ':' + (a >>> 0).toString(16) + ':' + (b >>> 0).toString(16); })()",
+        )?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
     /// Run axe-core on the current document (see `enable_axe`); `None` when it is not loaded.
     pub fn axe(&self) -> Result<Option<Value>, BrowserError> {
         Ok(Some(self.eval(super::axe::RUN)?).filter(|v| !v.is_null()))

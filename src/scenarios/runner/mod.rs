@@ -3,6 +3,7 @@
 //! never runs on the async executor). Each cell gets a fresh browser context
 //! (own cookies and storage) and a page sealed to the test room's origin.
 
+mod capture;
 pub(crate) mod steps;
 
 use std::collections::VecDeque;
@@ -14,10 +15,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::artifacts::Artifacts;
-use crate::browser::{Browser, BrowserError, BrowserOptions, Page, PageLog};
+use crate::browser::{Browser, BrowserError, BrowserOptions, PageLog};
 use crate::services::Variant;
 
 use super::model::{Action, Scenario};
+use capture::Captured;
 pub use steps::lookup;
 use steps::{Context, StepError};
 
@@ -308,30 +310,6 @@ fn origin_of(url: &str) -> Option<String> {
     Some(format!("{}://{host}", rest.0))
 }
 
-struct Captured {
-    screenshot: Option<String>,
-    text: Option<String>,
-    accessibility: Option<serde_json::Value>,
-}
-
-fn capture(
-    page: &Page,
-    cfg: &RunnerConfig,
-    files: &mpsc::Sender<(String, Vec<u8>)>,
-) -> Result<Captured, BrowserError> {
-    let png = page.screenshot(cfg.full_page)?;
-    let text = page.text()?;
-    let (shot_hash, text_hash) = (Artifacts::hash(&png), Artifacts::hash(text.as_bytes()));
-    let _ = files.send((shot_hash.clone(), png));
-    let _ = files.send((text_hash.clone(), text.into_bytes()));
-    let accessibility = if cfg.axe { page.axe()? } else { None };
-    Ok(Captured {
-        screenshot: Some(shot_hash),
-        text: Some(text_hash),
-        accessibility,
-    })
-}
-
 fn run_cell(
     browser: &Browser,
     cell: &Cell,
@@ -387,6 +365,7 @@ fn run_cell(
         case_number: None,
     };
     let mut last: Option<(Option<String>, Option<String>)> = None;
+    let mut audits = capture::Audits::default();
     for (position, step) in s
         .steps
         .iter()
@@ -436,16 +415,12 @@ fn run_cell(
             Err(StepError::Browser(e)) => (Status::Error, Some(e.to_string())),
         };
         let captured = if wanted && status != Status::Error {
-            match capture(&page, cfg, files) {
+            match capture::capture(&page, cfg, files, &mut audits) {
                 Ok(c) => {
                     last = Some((c.screenshot.clone(), c.text.clone()));
                     c
                 }
-                Err(_) => Captured {
-                    screenshot: None,
-                    text: None,
-                    accessibility: None,
-                },
+                Err(_) => Captured::default(),
             }
         } else {
             let (screenshot, text) = last.clone().unwrap_or((None, None));
