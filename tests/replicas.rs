@@ -126,8 +126,9 @@ async fn a_run_is_stopped_from_its_page_on_another_replica() {
         page.body
     );
     assert!(
-        page.body.contains("data-run-waiting"),
-        "no worker runs the cells: the page says the run waits in line"
+        page.body.contains("data-run-waiting")
+            && page.body.contains("Ingen dator kör körningar just nu"),
+        "no worker runs the cells: the page says so"
     );
     b.post_form(
         &format!("/korningar/{run}/avbryt"),
@@ -147,4 +148,38 @@ async fn a_run_is_stopped_from_its_page_on_another_replica() {
         plan.cells.len() as i64,
         "its cells are stored as not run"
     );
+}
+
+/// A run started where the workers' browser cannot start waits, and its
+/// page says why instead of "in line".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_waiting_on_a_broken_browser_says_so() {
+    let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
+        .await
+        .unwrap();
+    app.login_as("eva", Role::EKontoret, &[]).await;
+    let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app.get("/konto").await.csrf();
+    let started = app
+        .post_form(
+            &format!("/tjanster/{}/{}/korningar", v.service_id, v.version),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(started.status, 200);
+    let run_page = started.path();
+    assert!(run_page.starts_with("/korningar/"), "{run_page}");
+    let mut body = String::new();
+    for _ in 0..100 {
+        body = app.get(&run_page).await.body;
+        if body.contains("kan inte starta sin webbläsare") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(body.contains("kan inte starta sin webbläsare"), "{body}");
+    assert!(body.contains("i kö"));
 }

@@ -78,8 +78,8 @@ struct RunPage {
     listed: Vec<(CellRow, String)>,
     /// For e-kontoret while the run goes on: the stop form's CSRF token.
     cancel_csrf: Option<String>,
-    /// Running, but no cell has started yet: it waits for a free worker.
-    waiting: bool,
+    /// Running, but no cell has started yet: what it waits for, in words.
+    waiting: Option<&'static str>,
 }
 
 #[derive(serde::Deserialize)]
@@ -170,8 +170,24 @@ async fn run(
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
     let running = run.status == "running";
-    let waiting =
-        running && run.counts.total() == 0 && queue::in_progress(&state.store, run.id).await? == 0;
+    let waiting = if running
+        && run.counts.total() == 0
+        && queue::in_progress(&state.store, run.id).await? == 0
+    {
+        Some(match queue::workers_alive(&state.store).await? {
+            (0, _) => {
+                "Ingen dator kör körningar just nu, så den här väntar. Be den som sköter provrummet att starta en; körningen börjar då av sig själv."
+            }
+            (alive, broken) if broken == alive => {
+                "Datorerna som kör körningar kan inte starta sin webbläsare just nu, så den här väntar. Be den som sköter provrummet att se efter; körningen börjar av sig själv när det fungerar igen."
+            }
+            _ => {
+                "Körningen står i kö och startar av sig själv så snart en dator blir ledig att köra den."
+            }
+        })
+    } else {
+        None
+    };
     let html = render(&RunPage {
         waiting,
         page: Page::plain(&title),

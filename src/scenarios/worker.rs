@@ -25,6 +25,9 @@ use super::runner::{self, Cell, CellOutcome, Options, RunnerConfig, Source};
 /// How often an idle worker looks for work.
 pub const POLL: Duration = Duration::from_millis(500);
 
+/// How often a worker says it is alive (see `queue::workers_alive`).
+const CHECK_IN: Duration = Duration::from_secs(5);
+
 /// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
 pub fn lease() -> Duration {
     let secs = std::env::var("PROVRUM_LEASE_SECONDS")
@@ -93,7 +96,15 @@ impl Worker {
         stop: &Arc<AtomicBool>,
         stored: &(dyn Fn(&CellOutcome) + Send + Sync),
     ) -> Result<(), BrowserError> {
+        let mut problem: Option<String> = None;
+        let mut checked_in: Option<std::time::Instant> = None;
         while !stop.load(Ordering::SeqCst) {
+            if checked_in.is_none_or(|t| t.elapsed() >= CHECK_IN) {
+                if let Err(e) = queue::check_in(&self.db, &self.id, problem.as_deref()).await {
+                    tracing::warn!(error = %e, "checking in failed");
+                }
+                checked_in = Some(std::time::Instant::now());
+            }
             if let Some(run) = self.only_run
                 && queue::finished(&self.db, run).await.unwrap_or(false)
             {
@@ -118,18 +129,27 @@ impl Worker {
                 Ok(cfg) => cfg,
                 Err(e) => {
                     tracing::warn!(error = %e, "the worker cannot set up its browsers yet");
+                    let _ = queue::check_in(&self.db, &self.id, Some(&e)).await;
+                    problem = Some(e);
                     tokio::time::sleep(POLL * 4).await;
                     continue;
                 }
             };
-            if let Err(e) = self.batch(cfg, stop, stored).await {
-                if self.only_run.is_some() {
-                    return Err(e);
+            match self.batch(cfg, stop, stored).await {
+                Ok(()) => problem = None,
+                Err(e) => {
+                    if self.only_run.is_some() {
+                        let _ = queue::check_out(&self.db, &self.id).await;
+                        return Err(e);
+                    }
+                    tracing::error!(error = %e, "the worker's browsers could not start; trying again");
+                    let _ = queue::check_in(&self.db, &self.id, Some(&e.to_string())).await;
+                    problem = Some(e.to_string());
+                    tokio::time::sleep(POLL * 20).await;
                 }
-                tracing::error!(error = %e, "the worker's browsers could not start; trying again");
-                tokio::time::sleep(POLL * 20).await;
             }
         }
+        let _ = queue::check_out(&self.db, &self.id).await;
         Ok(())
     }
 
@@ -212,8 +232,13 @@ impl Worker {
 /// times per lease and at least each second.
 async fn heartbeat(db: Store, worker: String, lease: Duration, held: Held) {
     let every = (lease / 3).min(Duration::from_secs(1));
+    let mut beats = 0u32;
     loop {
         tokio::time::sleep(every).await;
+        beats += 1;
+        if beats.is_multiple_of(5) {
+            let _ = queue::check_in(&db, &worker, None).await;
+        }
         match queue::heartbeat(&db, &worker, lease).await {
             Ok(cancelled) => {
                 let held = lock(&held);
