@@ -158,6 +158,16 @@ pub async fn enqueue(
     concurrency: usize,
     options: Options,
 ) -> Result<i64, sqlx::Error> {
+    queue::create(db, new_run(plan, started_by, concurrency, options, None)).await
+}
+
+fn new_run<'a>(
+    plan: &'a Plan,
+    started_by: &'a str,
+    concurrency: usize,
+    options: Options,
+    unrunnable: Option<String>,
+) -> queue::NewRun<'a> {
     let scenarios = plan
         .scenarios
         .iter()
@@ -166,15 +176,15 @@ pub async fn enqueue(
             (s.id.clone(), s.file.display().to_string(), source)
         })
         .collect();
-    let run = queue::NewRun {
+    queue::NewRun {
         version_id: plan.version.id,
         scenarios,
         cells: &plan.cells,
         started_by,
         concurrency,
         options,
-    };
-    queue::create(db, run).await
+        unrunnable,
+    }
 }
 
 pub struct Finished {
@@ -210,6 +220,16 @@ pub async fn execute(
         capture: cfg.capture,
         axe: cfg.axe,
     };
+    // Without a browser to start here the run is stored as not run at once:
+    // a worker elsewhere must not pick its cells up meanwhile and run them.
+    let missing = (cfg.browser.remote.is_none() && !cfg.browser.chromium.exists())
+        .then(|| BrowserError::NotFound(cfg.browser.chromium.clone()));
+    if let Some(e) = missing {
+        let why = format!("Chromium could not be started: {e}");
+        let run = new_run(&plan, started_by, cfg.concurrency, options, Some(why));
+        queue::create(db, run).await?;
+        return Err(e.into());
+    }
     let run_id = enqueue(db, &plan, started_by, cfg.concurrency, options).await?;
     let setup: worker::Setup = Box::new(move || Ok(cfg.clone()));
     let here = worker::Worker::new(

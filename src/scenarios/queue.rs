@@ -80,6 +80,9 @@ pub struct NewRun<'a> {
     pub started_by: &'a str,
     pub concurrency: usize,
     pub options: Options,
+    /// Why no cell can run at all (no browser to start): the run is stored
+    /// with every cell as not run, ended, before any worker could claim one.
+    pub unrunnable: Option<String>,
 }
 
 /// Create a run with every cell queued, in one transaction.
@@ -115,6 +118,10 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
             .bind(&c.variant.municipality)
             .execute(&mut *tx)
             .await?;
+    }
+    if let Some(why) = &run.unrunnable {
+        settle_queued(&mut tx, run_id, why).await?;
+        finish_if_done(&mut tx, run_id).await?;
     }
     tx.commit().await?;
     Ok(run_id)
