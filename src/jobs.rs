@@ -1,5 +1,6 @@
-//! Background work started from the web (scenario runs, comparisons) in one
-//! registry: start (at most one job per kind and subject at a time), cancel,
+//! Background work started from the web (comparisons; scenario runs are a
+//! queue of their own, `scenarios::queue`) in one registry: start (at most
+//! one job per kind and subject at a time), cancel,
 //! progress, last error, and stop everything on shutdown. Each job is also a
 //! row in `jobs`, so a restarted server shows a job its predecessor left
 //! running as interrupted, and the pages read progress from the database.
@@ -15,8 +16,6 @@ use crate::store::{Store, now};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// A scenario run; the subject is the run id.
-    Run,
     /// A comparison of a version's variants; the subject is the version id.
     Comparison,
 }
@@ -24,7 +23,6 @@ pub enum Kind {
 impl Kind {
     fn slug(self) -> &'static str {
         match self {
-            Kind::Run => "run",
             Kind::Comparison => "comparison",
         }
     }

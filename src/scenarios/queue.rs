@@ -413,17 +413,7 @@ async fn settle_queued(tx: &mut WriteTx, run_id: i64, reason: &str) -> Result<()
 }
 
 fn not_run((scenario, title, municipality): (String, String, String), why: &str) -> CellOutcome {
-    CellOutcome {
-        scenario,
-        scenario_title: title,
-        municipality,
-        status: Status::Error,
-        reason: Some(why.to_string()),
-        failed_step: None,
-        duration_ms: 0,
-        case_number: None,
-        steps: Vec::new(),
-    }
+    CellOutcome::not_run(&scenario, &title, &municipality, Status::Error, why)
 }
 
 /// When no cell of the run waits or runs any more, store its verdict.
@@ -444,12 +434,7 @@ async fn finish_if_done(tx: &mut WriteTx, run_id: i64) -> Result<(), sqlx::Error
             .await?;
     let mut counts = Counts::default();
     for (status, n) in by_status {
-        match status.as_str() {
-            "passed" => counts.passed += n,
-            "failed" => counts.failed += n,
-            "skipped" => counts.skipped += n,
-            _ => counts.error += n,
-        }
+        counts.add_n(Status::parse(&status), n);
     }
     let (cancelled, planned): (Option<String>, i64) = sqlx::query_as(
         "select r.cancel_requested, (select count(*) from run_tasks t where t.run_id = r.id) from runs r where r.id = $1",

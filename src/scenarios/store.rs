@@ -102,11 +102,15 @@ impl Counts {
     }
 
     pub fn add(&mut self, s: Status) {
+        self.add_n(s, 1);
+    }
+
+    pub fn add_n(&mut self, s: Status, n: i64) {
         match s {
-            Status::Passed => self.passed += 1,
-            Status::Failed => self.failed += 1,
-            Status::Error => self.error += 1,
-            Status::Skipped => self.skipped += 1,
+            Status::Passed => self.passed += n,
+            Status::Failed => self.failed += n,
+            Status::Error => self.error += n,
+            Status::Skipped => self.skipped += n,
         }
     }
 

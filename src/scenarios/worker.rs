@@ -290,17 +290,13 @@ impl Source for Claims {
                 Err(why) => {
                     // A run this worker cannot read (a newer scenario format):
                     // stored as an error rather than passed on forever.
-                    let outcome = CellOutcome {
-                        scenario: task.scenario.clone(),
-                        scenario_title: task.scenario.clone(),
-                        municipality: task.municipality.clone(),
-                        status: runner::Status::Error,
-                        reason: Some(why),
-                        failed_step: None,
-                        duration_ms: 0,
-                        case_number: None,
-                        steps: Vec::new(),
-                    };
+                    let outcome = CellOutcome::not_run(
+                        &task.scenario,
+                        &task.scenario,
+                        &task.municipality,
+                        runner::Status::Error,
+                        &why,
+                    );
                     let _ =
                         self.rt
                             .block_on(queue::complete(&self.db, &task, &self.worker, &outcome));

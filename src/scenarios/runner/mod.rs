@@ -291,16 +291,35 @@ fn stopped(cancel: &AtomicBool, cell: &Cell) -> bool {
 }
 
 fn not_run(cell: &Cell, status: Status, reason: &str) -> CellOutcome {
-    CellOutcome {
-        scenario: cell.scenario.id.clone(),
-        scenario_title: cell.scenario.title.clone(),
-        municipality: cell.variant.municipality.clone(),
+    CellOutcome::not_run(
+        &cell.scenario.id,
+        &cell.scenario.title,
+        &cell.variant.municipality,
         status,
-        reason: Some(reason.to_string()),
-        failed_step: None,
-        duration_ms: 0,
-        case_number: None,
-        steps: Vec::new(),
+        reason,
+    )
+}
+
+impl CellOutcome {
+    /// A cell with no steps run: never started, or stopped before its first.
+    pub fn not_run(
+        scenario: &str,
+        title: &str,
+        municipality: &str,
+        status: Status,
+        reason: &str,
+    ) -> CellOutcome {
+        CellOutcome {
+            scenario: scenario.to_string(),
+            scenario_title: title.to_string(),
+            municipality: municipality.to_string(),
+            status,
+            reason: Some(reason.to_string()),
+            failed_step: None,
+            duration_ms: 0,
+            case_number: None,
+            steps: Vec::new(),
+        }
     }
 }
 
