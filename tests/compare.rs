@@ -35,6 +35,7 @@ fn env(app: &TestApp, chromium: PathBuf) -> Env {
         },
         concurrency: 2,
         files_dir: files_dir(),
+        cancel: Default::default(),
     }
 }
 

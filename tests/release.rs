@@ -813,6 +813,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
                 browser,
                 concurrency: 2,
                 files_dir,
+                cancel: Default::default(),
             };
             let req = provrum::compare::Request {
                 service: service.into(),

@@ -77,6 +77,7 @@ pub async fn run(args: CompareArgs) -> Result<ExitCode, ExitCode> {
                 .unwrap_or(2)
         }),
         files_dir: args.files.clone(),
+        cancel: crate::startup::flag_on_signal("stopping: the walks not started are not made"),
     };
     let req = Request {
         service: args.service.clone(),

@@ -125,6 +125,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
                 .map(|n| n.get())
                 .unwrap_or(2),
             files_dir: args.scenarios_dir.join("files"),
+            cancel: Arc::new(AtomicBool::new(false)),
         };
         let req = crate::compare::Request {
             service: v.service_id.clone(),

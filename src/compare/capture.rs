@@ -9,7 +9,7 @@
 //! replaced by a fixed placeholder before anything is taken.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -167,40 +167,82 @@ pub fn capture(
     artifacts: &Artifacts,
     on_done: &(dyn Fn(&Captured) + Sync),
 ) -> Result<Vec<Captured>, BrowserError> {
-    if cfg.browser.remote.is_none() && !cfg.browser.chromium.exists() {
-        return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
-    }
     let queue = Mutex::new(jobs.into_iter().collect::<VecDeque<_>>());
     let results = Mutex::new(Vec::new());
-    let launch_error: Mutex<Option<BrowserError>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..cfg.concurrency.max(1) {
-            let (queue, results, launch_error) = (&queue, &results, &launch_error);
-            scope.spawn(move || {
-                let browser = match Browser::launch(&cfg.browser) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        if let Ok(mut slot) = launch_error.lock() {
-                            slot.get_or_insert(e);
-                        }
-                        return;
-                    }
-                };
-                while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
-                    let c = capture_one(&browser, job, cfg, artifacts);
-                    on_done(&c);
-                    if let Ok(mut r) = results.lock() {
-                        r.push(c);
-                    }
-                }
-                browser.close();
-            });
+    let next = || {
+        let job = queue.lock().ok()?.pop_front()?;
+        Some(((), job, cfg.files_dir.clone()))
+    };
+    let launched = capture_from(&next, cfg, artifacts, &|(), c| {
+        on_done(&c);
+        if let Ok(mut r) = results.lock() {
+            r.push(c);
         }
     });
     let results = results.into_inner().unwrap_or_default();
-    match launch_error.into_inner().ok().flatten() {
-        Some(e) if results.is_empty() => Err(e),
+    match launched {
+        Err(e) if results.is_empty() => Err(e),
         _ => Ok(results),
+    }
+}
+
+/// A walk to make: the caller's tag for it, the job, and where the files for
+/// required file questions are.
+pub type Walk<T> = (T, Job, PathBuf);
+
+/// Capture what `next` hands out until it has nothing more, on
+/// `cfg.concurrency` browsers, each started when its first walk comes
+/// (`cfg.files_dir` is not used: every walk says where its files are).
+/// An error when a browser could not start (its walk is then not made).
+pub fn capture_from<T: Send>(
+    next: &(dyn Fn() -> Option<Walk<T>> + Sync),
+    cfg: &CaptureConfig,
+    artifacts: &Artifacts,
+    on_done: &(dyn Fn(T, Captured) + Sync),
+) -> Result<(), BrowserError> {
+    if cfg.browser.remote.is_none() && !cfg.browser.chromium.exists() {
+        return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
+    }
+    let launch_error: Mutex<Option<BrowserError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..cfg.concurrency.max(1) {
+            let launch_error = &launch_error;
+            scope.spawn(move || {
+                let mut browser: Option<Browser> = None;
+                while let Some((tag, job, files)) = next() {
+                    if browser.is_none() {
+                        match Browser::launch(&cfg.browser) {
+                            Ok(b) => browser = Some(b),
+                            Err(e) => {
+                                let why = format!("Chromium could not be started: {e}");
+                                on_done(
+                                    tag,
+                                    Captured {
+                                        job,
+                                        pages: Vec::new(),
+                                        error: Some(why),
+                                    },
+                                );
+                                if let Ok(mut slot) = launch_error.lock() {
+                                    slot.get_or_insert(e);
+                                }
+                                return;
+                            }
+                        }
+                    }
+                    let Some(b) = browser.as_ref() else { return };
+                    let c = capture_one(b, job, cfg, &files, artifacts);
+                    on_done(tag, c);
+                }
+                if let Some(b) = browser {
+                    b.close();
+                }
+            });
+        }
+    });
+    match launch_error.into_inner().ok().flatten() {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 
@@ -217,6 +259,7 @@ fn capture_one(
     browser: &Browser,
     job: Job,
     cfg: &CaptureConfig,
+    files: &Path,
     artifacts: &Artifacts,
 ) -> Captured {
     let mut out = Captured {
@@ -231,7 +274,7 @@ fn capture_one(
             return out;
         }
     };
-    if let Err(e) = walk_pages(&page, &mut out, cfg, artifacts) {
+    if let Err(e) = walk_pages(&page, &mut out, cfg, files, artifacts) {
         out.error = Some(e);
     }
     page.close();
@@ -288,6 +331,7 @@ fn walk_pages(
     page: &Page,
     out: &mut Captured,
     cfg: &CaptureConfig,
+    files: &Path,
     artifacts: &Artifacts,
 ) -> Result<(), String> {
     let vp = &out.job.viewport;
@@ -334,7 +378,7 @@ fn walk_pages(
                 else {
                     return Err(format!("the walk reached a page it does not know: {k}"));
                 };
-                for a in walk::answers(step, &mut given, &cfg.files_dir) {
+                for a in walk::answers(step, &mut given, files) {
                     perform(page, &a, &mut cx)?;
                 }
                 Action::Next

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::json;
@@ -16,9 +18,10 @@ use crate::services::Variant;
 use crate::services::store::{self as versions, VersionSummary};
 use crate::store::Store;
 
-use super::capture::{self, CaptureConfig, Job, PageShot, Viewport};
+use super::capture::{CaptureConfig, Job, PageShot, Viewport};
 use super::diff::{self, Deviation, Side};
-use super::{Judged, store};
+use super::queue::{self, NewWalk};
+use super::{Judged, store, work};
 use crate::services::reference;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +53,17 @@ pub struct Request {
     pub fresh: bool,
 }
 
-/// Where captures are made.
+/// Where captures are made: the walks go on the queue (`compare::queue`)
+/// for any worker, and this process walks them too with `concurrency`
+/// browsers on `origin` (0: it leaves them to the workers, as a web replica).
 #[derive(Debug, Clone)]
 pub struct Env {
     pub origin: String,
     pub browser: BrowserOptions,
     pub concurrency: usize,
     pub files_dir: PathBuf,
+    /// Raised: the walks not started are not made and the comparison stops.
+    pub cancel: Arc<AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +80,8 @@ pub enum CompareError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Task(String),
+    #[error("the comparison was stopped")]
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -290,49 +299,22 @@ pub async fn execute(
     let reused = have.len();
     let captured = todo.len();
     if !todo.is_empty() {
-        let cfg = CaptureConfig {
-            origin: env.origin.clone(),
-            browser: env.browser.clone(),
-            concurrency: env.concurrency,
-            files_dir: env.files_dir.clone(),
-        };
-        let total = todo.len();
-        let list: Vec<Job> = todo.iter().map(|(j, _, _)| j.clone()).collect();
-        let arts = artifacts.clone();
-        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let p = progress.clone();
-        let results = tokio::task::spawn_blocking(move || {
-            capture::capture(list, &cfg, &arts, &|_c| {
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                p(n, total);
+        let walks: Vec<NewWalk> = todo
+            .iter()
+            .map(|(job, vid, def)| NewWalk {
+                version_id: *vid,
+                job,
+                definition: def,
             })
-        })
-        .await
-        .map_err(|e| CompareError::Task(e.to_string()))??;
-        for c in results {
-            let Some((_, vid, def)) = todo.iter().find(|(j, _, _)| {
-                j.target == c.job.target && j.viewport == c.job.viewport && j.path == c.job.path
-            }) else {
-                continue;
+            .collect();
+        for o in walk_on_queue(db, artifacts, env, &walks, progress).await? {
+            let pages = match o.result {
+                Ok(id) => store::capture_pages(db, id)
+                    .await?
+                    .ok_or_else(|| "the capture was not stored".to_string()),
+                Err(e) => Err(e),
             };
-            store::save_capture(
-                db,
-                *vid,
-                &c.job.target,
-                &c.job.viewport.name,
-                def,
-                c.error.as_deref(),
-                &c.pages,
-            )
-            .await?;
-            let key = (*vid, c.job.target.clone(), c.job.viewport.name.clone());
-            have.insert(
-                key,
-                match c.error {
-                    Some(e) => Err(e),
-                    None => Ok(c.pages),
-                },
-            );
+            have.insert((o.version_id, o.target, o.viewport), pages);
         }
     }
 
@@ -385,6 +367,86 @@ pub async fn execute(
         captured,
         reused,
     })
+}
+
+/// How often whoever waits for a batch of walks looks at it.
+const WAIT: Duration = Duration::from_millis(250);
+
+/// Queue the walks as one batch and wait until every one has ended, walking
+/// them with this process's own browsers too unless `env.concurrency` is 0
+/// (a web replica leaves them to the workers). A cancel ends the walks not
+/// started; Chromium that cannot start here ends the batch with that error.
+async fn walk_on_queue(
+    db: &Store,
+    artifacts: &Artifacts,
+    env: &Env,
+    walks: &[NewWalk<'_>],
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Result<Vec<queue::Outcome>, CompareError> {
+    let batch = hex::encode(rand::random::<[u8; 8]>());
+    queue::enqueue(db, &batch, walks, &env.files_dir).await?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let failed: Mutex<Option<BrowserError>> = Mutex::new(None);
+    let worker = format!("{}:compare-{}", crate::jobs::host_id(), &batch[..6]);
+    let own = async {
+        if env.concurrency == 0 {
+            return;
+        }
+        let cfg = CaptureConfig {
+            origin: env.origin.clone(),
+            browser: env.browser.clone(),
+            concurrency: env.concurrency,
+            files_dir: env.files_dir.clone(),
+        };
+        let shift = work::Shift {
+            db,
+            artifacts,
+            worker: &worker,
+            lease: crate::scenarios::worker::lease(),
+            only_batch: Some(&batch),
+            stop: &ended,
+        };
+        while !ended.load(Ordering::SeqCst) {
+            // Also walks taken back from a worker that died.
+            if queue::claimable(db, Some(&batch)).await.unwrap_or(false) {
+                if let Err(e) = work::work(&shift, cfg.clone()).await {
+                    *lock(&failed) = Some(e);
+                    return;
+                }
+            } else {
+                tokio::time::sleep(WAIT).await;
+            }
+        }
+    };
+    let wait = async {
+        let result = loop {
+            let p = queue::progress(db, &batch).await?;
+            progress(p.done as usize, p.total as usize);
+            if p.finished() {
+                break Ok(());
+            }
+            let failed_now = lock(&failed).take();
+            if let Some(e) = failed_now {
+                queue::cancel(db, &batch).await?;
+                break Err(CompareError::Browser(e));
+            }
+            if env.cancel.load(Ordering::SeqCst) {
+                queue::cancel(db, &batch).await?;
+                break Err(CompareError::Cancelled);
+            }
+            let _ = queue::sweep(db).await;
+            tokio::time::sleep(WAIT).await;
+        };
+        ended.store(true, Ordering::SeqCst);
+        result
+    };
+    let ((), waited) = tokio::join!(own, wait);
+    waited?;
+    Ok(queue::outcomes(db, &batch).await?)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// (reference, municipality, both sides or why they are missing).

@@ -9,11 +9,13 @@ pub mod changes;
 pub mod diff;
 pub mod execute;
 pub mod pixels;
+pub mod queue;
 pub mod store;
 pub mod structure;
 pub mod text;
 mod walk;
 pub mod web;
+pub mod work;
 
 pub use diff::{Deviation, compare_captures};
 pub use execute::{Against, Request, execute};

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::store::{Store, now};
+use crate::store::{Store, WriteTx, now};
 
 use super::capture::PageShot;
 
@@ -41,8 +41,36 @@ pub async fn find_capture(
     }))
 }
 
+/// The pages of a stored capture.
+pub async fn capture_pages(db: &Store, id: i64) -> Result<Option<Vec<PageShot>>, sqlx::Error> {
+    let pages: Option<String> = sqlx::query_scalar("select pages from captures where id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(pages.map(|p| serde_json::from_str(&p).unwrap_or_default()))
+}
+
 pub async fn save_capture(
     db: &Store,
+    version_id: i64,
+    target: &str,
+    viewport: &str,
+    definition: &str,
+    error: Option<&str>,
+    pages: &[PageShot],
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let id = save_capture_in(
+        &mut tx, version_id, target, viewport, definition, error, pages,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`save_capture`] inside a transaction the caller commits.
+pub async fn save_capture_in(
+    tx: &mut WriteTx,
     version_id: i64,
     target: &str,
     viewport: &str,
@@ -61,7 +89,7 @@ pub async fn save_capture(
     .bind(error)
     .bind(serde_json::to_string(pages).unwrap_or_else(|_| "[]".into()))
     .bind(now())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(row.get(0))
 }

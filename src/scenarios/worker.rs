@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
+use crate::compare::capture::CaptureConfig;
+use crate::compare::queue as walks;
 use crate::services::Variant;
 use crate::services::store as versions;
 use crate::store::Store;
@@ -58,6 +60,14 @@ struct Known {
     base_path: String,
     options: Options,
     cancel: Arc<AtomicBool>,
+}
+
+/// The two kinds of queued work.
+enum Work {
+    /// A run's scenario cells (`queue`).
+    Cells,
+    /// A comparison's capture walks (`compare::queue`).
+    Walks,
 }
 
 /// Cells this worker holds now: the claim and its run's cancel flag.
@@ -110,21 +120,25 @@ impl Worker {
             {
                 break;
             }
-            match queue::claimable(&self.db, self.only_run).await {
-                Ok(true) => {}
-                Ok(false) => {
+            // Cells first (a person waits on a run page), then capture walks.
+            let kind = match self.waiting().await {
+                Ok(Some(kind)) => kind,
+                Ok(None) => {
                     if let Err(e) = queue::sweep(&self.db).await {
                         tracing::warn!(error = %e, "sweeping stuck cells failed");
+                    }
+                    if let Err(e) = walks::sweep(&self.db).await {
+                        tracing::warn!(error = %e, "sweeping stuck capture walks failed");
                     }
                     tokio::time::sleep(POLL).await;
                     continue;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "looking for queued cells failed");
+                    tracing::warn!(error = %e, "looking for queued work failed");
                     tokio::time::sleep(POLL * 4).await;
                     continue;
                 }
-            }
+            };
             let cfg = match (self.setup)() {
                 Ok(cfg) => cfg,
                 Err(e) => {
@@ -135,7 +149,11 @@ impl Worker {
                     continue;
                 }
             };
-            match self.batch(cfg, stop, stored).await {
+            let worked = match kind {
+                Work::Cells => self.batch(cfg, stop, stored).await,
+                Work::Walks => self.walk(cfg, stop).await,
+            };
+            match worked {
                 Ok(()) => problem = None,
                 Err(e) => {
                     if self.only_run.is_some() {
@@ -151,6 +169,36 @@ impl Worker {
         }
         let _ = queue::check_out(&self.db, &self.id).await;
         Ok(())
+    }
+
+    /// What kind of work waits for this worker, if any.
+    async fn waiting(&self) -> Result<Option<Work>, sqlx::Error> {
+        if queue::claimable(&self.db, self.only_run).await? {
+            return Ok(Some(Work::Cells));
+        }
+        if self.only_run.is_none() && walks::claimable(&self.db, None).await? {
+            return Ok(Some(Work::Walks));
+        }
+        Ok(None)
+    }
+
+    /// Make capture walks while there are any, on browsers like the cells'.
+    async fn walk(&self, cfg: RunnerConfig, stop: &Arc<AtomicBool>) -> Result<(), BrowserError> {
+        let shift = crate::compare::work::Shift {
+            db: &self.db,
+            artifacts: &self.artifacts,
+            worker: &self.id,
+            lease: self.lease,
+            only_batch: None,
+            stop,
+        };
+        let cfg = CaptureConfig {
+            origin: cfg.origin,
+            browser: cfg.browser,
+            concurrency: cfg.concurrency,
+            files_dir: std::path::PathBuf::new(),
+        };
+        crate::compare::work::work(&shift, cfg).await
     }
 
     /// Run cells while there are any, with one runner and its browsers.

@@ -88,6 +88,8 @@ struct MatrixPage {
     rows: Vec<MatrixRow>,
     compared: bool,
     running: bool,
+    /// Why a running comparison waits (no worker can walk it now).
+    waiting: Option<&'static str>,
     /// Captures done of all, while a comparison runs.
     progress: Option<(i64, i64)>,
     failed: Option<String>,
@@ -165,6 +167,10 @@ async fn matrix(
         .map(|j| j.deviation.municipality.as_str())
         .collect();
     let job = crate::jobs::latest(&state.store, Kind::Comparison, v.id).await?;
+    let waiting = match &job {
+        Some(j) if j.running() && j.done == 0 => waiting_for_workers(&state).await?,
+        _ => None,
+    };
     let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
     let title = format!(
         "Jämförelse av varianter: {} {} – Provrum",
@@ -181,6 +187,7 @@ async fn matrix(
             .collect(),
         compared,
         running: job.as_ref().is_some_and(|j| j.running()),
+        waiting,
         progress: job
             .as_ref()
             .filter(|j| j.running() && j.total > 0)
@@ -413,6 +420,21 @@ async fn decide(
     .into_response())
 }
 
+/// Why a comparison's walks wait, when no worker can make them now.
+async fn waiting_for_workers(state: &AppState) -> Result<Option<&'static str>, WebError> {
+    Ok(
+        match crate::scenarios::queue::workers_alive(&state.store).await? {
+            (0, _) => Some(
+                "Ingen dator fångar sidor just nu, så jämförelsen väntar. Be den som sköter provrummet att starta en; jämförelsen fortsätter då av sig själv.",
+            ),
+            (alive, broken) if broken == alive => Some(
+                "Datorerna som fångar sidor kan inte starta sin webbläsare just nu, så jämförelsen väntar. Be den som sköter provrummet att se efter.",
+            ),
+            _ => None,
+        },
+    )
+}
+
 /// Why a decision cannot be saved, if it cannot: approve or flag, and a
 /// flag says what is wrong. `what` names the thing ("en avvikelse").
 pub(super) fn decision_problem(decision: &str, comment: &str, what: &str) -> Option<String> {
@@ -449,14 +471,15 @@ async fn start(
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let v = state.require_version(&service, &ver).await?;
+    // The walks go on the queue for the workers (this server's own, when it
+    // runs one): a web replica starts no browser of its own.
     let (origin, browser) = state.job_browser()?;
     let env = Env {
         origin,
         browser,
-        concurrency: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        concurrency: 0,
         files_dir: state.scenarios_dir.join("files"),
+        cancel: Arc::default(),
     };
     let req = Request {
         service: service.clone(),
@@ -475,6 +498,10 @@ async fn start(
             v.id,
             &user.username,
             |job| async move {
+                let env = Env {
+                    cancel: job.cancel.clone(),
+                    ..env
+                };
                 let progress = Arc::new(move |done: usize, total: usize| job.progress(done, total));
                 super::execute(&db, &artifacts, &env, &req, progress)
                     .await

@@ -1,0 +1,299 @@
+//! A comparison's capture walks as a queue in the database, worked by the
+//! same workers as the scenario cells (`scenarios::worker`), so that a web
+//! replica starts no browser and any number of machines share the walks.
+//!
+//! The same rules as `scenarios::queue`: a walk is claimed for a lease the
+//! worker renews; a worker that dies loses it when the lease lapses and
+//! another walks it again; the capture is stored only in the transaction
+//! that marks the worker's own claim done, so each walk is stored once. A
+//! walk whose workers died [`MAX_ATTEMPTS`] times is stored as failed.
+//!
+//! Whoever asks for the walks (`compare::execute`) waits for its *batch* to
+//! be done and reads the captures back; it may cancel the walks not started.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::scenarios::queue::{MAX_ATTEMPTS, now_ms};
+use crate::store::{Backend, Store};
+
+use super::capture::{Captured, Job, Viewport};
+use super::store::save_capture_in;
+
+/// A walk a worker holds.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub version_id: i64,
+    pub definition: String,
+    pub job: Job,
+    pub files_dir: PathBuf,
+}
+
+/// A walk to queue: whose version, what to walk and the capture's
+/// definition (what makes it reusable).
+pub struct NewWalk<'a> {
+    pub version_id: i64,
+    pub job: &'a Job,
+    pub definition: &'a str,
+}
+
+/// How a batch stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: i64,
+    pub total: i64,
+}
+
+impl Progress {
+    pub fn finished(&self) -> bool {
+        self.done >= self.total
+    }
+}
+
+/// What became of one walk: the stored capture, or why there is none.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub version_id: i64,
+    pub target: String,
+    pub viewport: String,
+    pub result: Result<i64, String>,
+}
+
+/// Queue a batch of walks in one transaction.
+pub async fn enqueue(
+    db: &Store,
+    batch: &str,
+    walks: &[NewWalk<'_>],
+    files_dir: &std::path::Path,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    for w in walks {
+        sqlx::query(
+            "insert into capture_tasks (batch, version_id, target, viewport, definition, path, variant, viewport_spec, files_dir)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(batch)
+        .bind(w.version_id)
+        .bind(&w.job.target)
+        .bind(&w.job.viewport.name)
+        .bind(w.definition)
+        .bind(&w.job.path)
+        .bind(serde_json::to_string(&*w.job.variant).unwrap_or_default())
+        .bind(serde_json::to_string(&w.job.viewport).unwrap_or_default())
+        .bind(files_dir.to_string_lossy().as_ref())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Walks waiting for a worker: queued, or held by a worker whose lease ran out.
+const CLAIMABLE: &str = "from capture_tasks t
+    where (t.state = 'queued' or (t.state = 'claimed' and t.lease_until < $1 and t.attempts < $2))
+      and ($3 = '' or t.batch = $3)";
+
+/// Whether a walk is waiting (of `only_batch`, or of any batch).
+pub async fn claimable(db: &Store, only_batch: Option<&str>) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(&format!("select t.id {CLAIMABLE} limit 1"))
+        .bind(now_ms())
+        .bind(MAX_ATTEMPTS)
+        .bind(only_batch.unwrap_or_default())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+type Row = (i64, i64, String, String, String, String, String, String);
+
+/// Claim the oldest waiting walk for `worker` until `now + lease`.
+pub async fn claim(
+    db: &Store,
+    worker: &str,
+    only_batch: Option<&str>,
+    lease: Duration,
+) -> Result<Option<Result<Claimed, (i64, String)>>, sqlx::Error> {
+    let now = now_ms();
+    let lock = match db.backend {
+        Backend::Postgres => " for update of t skip locked",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "update capture_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
+         where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
+         returning id, version_id, target, definition, path, variant, viewport_spec, files_dir"
+    );
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .bind(only_batch.unwrap_or_default())
+        .bind(worker)
+        .bind(now + lease.as_millis() as i64)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(
+        |(id, version_id, target, definition, path, variant, viewport, files)| {
+            let variant = serde_json::from_str(&variant)
+                .map_err(|e| (id, format!("the walk's variant cannot be read: {e}")))?;
+            let viewport: Viewport = serde_json::from_str(&viewport)
+                .map_err(|e| (id, format!("the walk's viewport cannot be read: {e}")))?;
+            Ok(Claimed {
+                id,
+                version_id,
+                definition,
+                job: Job {
+                    target,
+                    variant: std::sync::Arc::new(variant),
+                    path,
+                    viewport,
+                },
+                files_dir: PathBuf::from(files),
+            })
+        },
+    ))
+}
+
+/// Renew `worker`'s leases on walks.
+pub async fn heartbeat(db: &Store, worker: &str, lease: Duration) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update capture_tasks set lease_until = $1 where worker = $2 and state = 'claimed'",
+    )
+    .bind(now_ms() + lease.as_millis() as i64)
+    .bind(worker)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Store a walk's capture if the claim is still `worker`'s; `false` when
+/// another worker took the walk over (nothing is stored then).
+pub async fn complete(
+    db: &Store,
+    walk: &Claimed,
+    worker: &str,
+    c: &Captured,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let mine = sqlx::query(
+        "update capture_tasks set state = 'done', lease_until = null, error = $3
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(walk.id)
+    .bind(worker)
+    .bind(c.error.as_deref())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !mine {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let capture = save_capture_in(
+        &mut tx,
+        walk.version_id,
+        &c.job.target,
+        &c.job.viewport.name,
+        &walk.definition,
+        c.error.as_deref(),
+        &c.pages,
+    )
+    .await?;
+    sqlx::query("update capture_tasks set capture_id = $1 where id = $2")
+        .bind(capture)
+        .bind(walk.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// End a walk that cannot be made at all (its claim is `worker`'s).
+pub async fn fail(db: &Store, id: i64, worker: &str, why: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update capture_tasks set state = 'done', lease_until = null, error = $3
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(why)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Give a walk back to the queue (the worker is shutting down).
+pub async fn release(db: &Store, id: i64, worker: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update capture_tasks set state = 'queued', worker = null, lease_until = null, attempts = attempts - 1
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(id)
+    .bind(worker)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Walks not started of a batch are not made (the comparison was stopped).
+pub async fn cancel(db: &Store, batch: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "update capture_tasks set state = 'cancelled', error = 'avbruten' where batch = $1 and state = 'queued'",
+    )
+    .bind(batch)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
+/// Walks whose workers died [`MAX_ATTEMPTS`] times end as failed.
+pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "update capture_tasks set state = 'done', lease_until = null, error = $3
+         where state = 'claimed' and lease_until < $1 and attempts >= $2",
+    )
+    .bind(now_ms())
+    .bind(MAX_ATTEMPTS)
+    .bind(format!(
+        "the worker making this capture stopped {MAX_ATTEMPTS} times without finishing it"
+    ))
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
+/// How many of a batch's walks have ended (done or cancelled).
+pub async fn progress(db: &Store, batch: &str) -> Result<Progress, sqlx::Error> {
+    let (done, total): (i64, i64) = sqlx::query_as(
+        "select coalesce(sum(case when state in ('done', 'cancelled') then 1 else 0 end), 0), count(*)
+         from capture_tasks where batch = $1",
+    )
+    .bind(batch)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Progress { done, total })
+}
+
+/// Each walk of a batch that has ended, with its capture or why there is none.
+pub async fn outcomes(db: &Store, batch: &str) -> Result<Vec<Outcome>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        "select version_id, target, viewport, capture_id, error from capture_tasks
+         where batch = $1 and state in ('done', 'cancelled') order by id",
+    )
+    .bind(batch)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version_id, target, viewport, capture, error)| Outcome {
+            version_id,
+            target,
+            viewport,
+            result: match (capture, error) {
+                (Some(id), None) => Ok(id),
+                (_, Some(e)) => Err(e),
+                (None, None) => Err("no capture was stored".into()),
+            },
+        })
+        .collect())
+}
