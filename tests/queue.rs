@@ -296,3 +296,164 @@ async fn two_workers_share_a_run_survive_a_kill_and_stop_on_a_cancel() {
     let mut a2 = a2;
     assert!(a2.child.try_wait().unwrap().is_none());
 }
+
+async fn walks_in(db: &Store, batch: &str, state: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from capture_tasks where batch = $1 and state = $2")
+        .bind(batch)
+        .bind(state)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// Comparisons' capture walks are queued work too: a web replica started
+/// from the page waits (and says why) while no worker is there, a cancel
+/// ends the walks not started, and a `provrum worker` makes queued walks
+/// and stores each capture once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capture_walks_wait_for_a_worker_and_a_worker_makes_them() {
+    use provrum::compare::capture::{Job, Viewport};
+    use provrum::compare::queue as walks;
+    use provrum::jobs::Kind;
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let settings = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let Some(app) = common::spawn_demo_with(common::Backend::Postgres, settings).await else {
+        return;
+    };
+    let db = &app.store;
+    let v = provrum::services::store::find_version(db, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Started from the page on a web-only server with no worker: it waits.
+    app.login_as("eva", Role::EKontoret, &[]).await;
+    let page_url = format!("/tjanster/anmalan-om-olagenhet/{}/jamforelse", v.version);
+    let page = app.get(&page_url).await;
+    let started = app.post_form(&page_url, &[("_csrf", &page.csrf())]).await;
+    assert_eq!(started.status, 200);
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = app.get(&page_url).await.body;
+        if shown.contains("data-compare-waiting") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.contains("Ingen dator fångar sidor just nu"),
+        "the page says why the comparison waits: {shown}"
+    );
+    let mut queued = 0i64;
+    for _ in 0..100 {
+        queued = sqlx::query_scalar("select count(*) from capture_tasks where state = 'queued'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if queued > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(queued >= 15, "{queued} walks queued");
+    // Stopped: the walks not started are not made, the page says so.
+    assert!(
+        app.state
+            .jobs
+            .cancel(db, Kind::Comparison, v.id, "eva")
+            .await
+            .unwrap()
+    );
+    let mut job = None;
+    for _ in 0..50 {
+        job = provrum::jobs::latest(db, Kind::Comparison, v.id)
+            .await
+            .unwrap()
+            .filter(|j| !j.running());
+        if job.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(job.expect("the comparison ended").status, "failed");
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from capture_tasks where state in ('queued', 'claimed')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(open, 0, "no walk is left for a worker");
+    assert!(
+        app.get(&page_url)
+            .await
+            .body
+            .contains("jämförelsen stoppades innan alla sidor var fångade")
+    );
+
+    // Two walks queued as a batch: a worker process makes them.
+    let variants = provrum::services::store::variants(db, v.id).await.unwrap();
+    let jobs: Vec<Job> = variants
+        .iter()
+        .filter(|x| ["arvika", "sunne"].contains(&x.municipality.as_str()))
+        .map(|x| Job {
+            target: x.municipality.clone(),
+            variant: std::sync::Arc::new(x.clone()),
+            path: format!(
+                "/tjanster/anmalan-om-olagenhet/{}/{}",
+                v.version, x.municipality
+            ),
+            viewport: Viewport::desktop(),
+        })
+        .collect();
+    assert_eq!(jobs.len(), 2);
+    let new: Vec<walks::NewWalk> = jobs
+        .iter()
+        .map(|job| walks::NewWalk {
+            version_id: v.id,
+            job,
+            definition: "test",
+        })
+        .collect();
+    let files = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/files");
+    walks::enqueue(db, "b1", &new, &files).await.unwrap();
+    let w = Worker::start(&app, "walker", &chromium);
+    wait_for(
+        "the worker to make both walks",
+        Duration::from_secs(120),
+        &[&w],
+        async || walks::progress(db, "b1").await.unwrap().finished(),
+    )
+    .await;
+    let made: i64 = sqlx::query_scalar(
+        "select count(*) from capture_tasks where batch = 'b1' and worker like $1 and capture_id is not null and error is null",
+    )
+    .bind(w.tag())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(made, 2, "the worker made both: {}", w.output());
+    assert_eq!(walks_in(db, "b1", "done").await, 2);
+    for o in walks::outcomes(db, "b1").await.unwrap() {
+        let id = o.result.expect("a capture");
+        let pages = provrum::compare::store::capture_pages(db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            pages.iter().any(|p| p.step == "kvittens"),
+            "{}: the walk reached the receipt",
+            o.target
+        );
+    }
+    let captures: i64 =
+        sqlx::query_scalar("select count(*) from captures where definition = 'test'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(captures, 2, "each walk stored once");
+}

@@ -95,6 +95,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             {
                 Ok(plan) => {
                     println!("running {} scenario cell(s)…", plan.cells.len());
+                    let started = std::time::Instant::now();
                     let cfg = crate::scenarios::runner::RunnerConfig::new(
                         &sandbox.origin,
                         browser.clone(),
@@ -110,6 +111,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
                     )
                     .await
                     .map_err(fail)?;
+                    println!("  done in {:.1} s", started.elapsed().as_secs_f64());
                 }
                 Err(crate::scenarios::execute::PlanError::NoScenarios(_)) => {
                     println!("no scenarios for {}", v.service_id)
@@ -137,9 +139,16 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             ],
             fresh: false,
         };
-        crate::compare::execute(&db, &artifacts, &env, &req, Arc::new(|_, _| {}))
+        let started = std::time::Instant::now();
+        let compared = crate::compare::execute(&db, &artifacts, &env, &req, Arc::new(|_, _| {}))
             .await
             .map_err(fail)?;
+        println!(
+            "  {} capture walk(s), {} reused, done in {:.1} s",
+            compared.captured,
+            compared.reused,
+            started.elapsed().as_secs_f64()
+        );
         sandbox.stop().await;
     }
     let g = check(&db, &v, &lists, &policy).await.map_err(fail)?;

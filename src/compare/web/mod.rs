@@ -506,7 +506,12 @@ async fn start(
                 super::execute(&db, &artifacts, &env, &req, progress)
                     .await
                     .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| match e {
+                        super::execute::CompareError::Cancelled => {
+                            "jämförelsen stoppades innan alla sidor var fångade.".to_string()
+                        }
+                        e => e.to_string(),
+                    })
             },
         )
         .await?;
