@@ -276,7 +276,8 @@ pub async fn progress(db: &Store, batch: &str) -> Result<Progress, sqlx::Error> 
 
 /// Each walk of a batch that has ended, with its capture or why there is none.
 pub async fn outcomes(db: &Store, batch: &str) -> Result<Vec<Outcome>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+    type Ended = (i64, String, String, Option<i64>, Option<String>);
+    let rows: Vec<Ended> = sqlx::query_as(
         "select version_id, target, viewport, capture_id, error from capture_tasks
          where batch = $1 and state in ('done', 'cancelled') order by id",
     )
