@@ -612,7 +612,7 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
         })
         .expect("launch");
         let page = browser.new_page(vec![origin.clone()]).expect("page");
-        page.enable_axe().expect("axe");
+        page.set_axe(true).expect("axe");
         let mut problems = Vec::new();
         for u in &urls {
             page.goto(&format!("{origin}{u}")).expect("load");

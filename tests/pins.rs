@@ -75,7 +75,7 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
         })
         .expect("launch");
         let page = browser.new_page(vec![url.clone()]).expect("page");
-        page.enable_axe().expect("axe");
+        page.set_axe(true).expect("axe");
         page.goto(&format!("{url}/konto/logga-in"))
             .expect("login page");
         page.act_and_wait(

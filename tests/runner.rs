@@ -937,7 +937,7 @@ async fn provrums_own_pages_pass_axe_core() {
         })
         .expect("launch");
         let page = browser.new_page(vec![app.url.clone()]).expect("page");
-        page.enable_axe().expect("axe");
+        page.set_axe(true).expect("axe");
         let mut problems = Vec::new();
         // The login page itself, then log in so the test room's pages open.
         page.goto(&format!("{}/konto/logga-in", app.url))

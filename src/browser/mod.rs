@@ -14,7 +14,6 @@ pub mod process;
 mod remote;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use page::{Page, PageLog};
@@ -101,6 +100,8 @@ pub struct Browser {
     inner: Option<headless_chrome::Browser>,
     process: process::Tree,
     options: BrowserOptions,
+    /// The page the last cell or walk gave back, for the next.
+    spare: std::sync::Mutex<Option<Page>>,
 }
 
 impl Browser {
@@ -119,6 +120,7 @@ impl Browser {
                             inner: Some(inner),
                             process: process::Tree::remote(),
                             options: options.clone(),
+                            spare: Default::default(),
                         });
                     }
                     Err(e) => {
@@ -174,6 +176,7 @@ impl Browser {
             inner: Some(inner),
             process: process::Tree::new(pid, profile),
             options: options.clone(),
+            spare: Default::default(),
         })
     }
 
@@ -197,16 +200,42 @@ impl Browser {
             .ok_or_else(|| BrowserError::Gone("closed".into()))?;
         let context = inner.new_context().map_err(BrowserError::from_cdp)?;
         let tab = context.new_tab().map_err(BrowserError::from_cdp)?;
-        if let Some(p) = &self.options.pass {
-            // Only for the test room's origin: never sent to another host.
-            let cookie = serde_json::from_value(serde_json::json!({
-                "name": p.name, "value": p.value, "url": p.url, "httpOnly": true,
-            }))
-            .map_err(|e| BrowserError::Gone(format!("pass cookie: {e}")))?;
-            tab.set_cookies(vec![cookie])
-                .map_err(BrowserError::from_cdp)?;
+        let page = Page::new(tab, allowed, &self.options)?;
+        self.give_pass(&page)?;
+        Ok(page)
+    }
+
+    /// A page for the next cell or walk, as clean as a new one: the page
+    /// the last one gave back ([`Browser::give_back`]), reset, or else a new
+    /// one. Cells and walks on one browser run one after the other.
+    pub fn page(&self, allowed: Vec<String>) -> Result<Page, BrowserError> {
+        let spare = self.spare.lock().ok().and_then(|mut s| s.take());
+        if let Some(page) = spare {
+            match page.reset(allowed.clone()).and_then(|()| self.give_pass(&page)) {
+                Ok(()) => return Ok(page),
+                Err(e) => {
+                    tracing::debug!(error = %e, "a page could not be reset; opening a new one");
+                    page.close();
+                }
+            }
         }
-        Page::new(tab, Arc::new(allowed), &self.options)
+        self.new_page(allowed)
+    }
+
+    /// Keep `page` for the next [`Browser::page`].
+    pub fn give_back(&self, page: Page) {
+        let old = self.spare.lock().ok().and_then(|mut s| s.replace(page));
+        if let Some(old) = old {
+            old.close();
+        }
+    }
+
+    /// The pass cookie, only for the test room's origin: never sent to another host.
+    fn give_pass(&self, page: &Page) -> Result<(), BrowserError> {
+        if let Some(p) = &self.options.pass {
+            page.set_cookie(&p.url, &p.name, &p.value, "/")?;
+        }
+        Ok(())
     }
 
     /// Close the browser and wait until every one of its processes is gone.

@@ -9,7 +9,7 @@ use headless_chrome::Tab;
 use headless_chrome::browser::tab::RequestPausedDecision;
 use headless_chrome::protocol::cdp::types::{Event, Method};
 use headless_chrome::protocol::cdp::{
-    DOM, Emulation, Fetch, Log, Network, Page as Cdp, Runtime, Target,
+    DOM, Emulation, Fetch, Log, Network, Page as Cdp, Runtime, Storage, Target,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,6 +34,12 @@ pub struct Page {
     loads: Mutex<Receiver<()>>,
     log: Arc<Mutex<PageLog>>,
     timeout: Duration,
+    /// The origins requests may reach; replaced when the page is reused.
+    origins: Arc<Mutex<Vec<String>>>,
+    /// axe-core's new-document script, while it is added.
+    axe_script: Mutex<Option<String>>,
+    /// The viewport a reused page starts from again.
+    size: (u32, u32),
 }
 
 /// Build a CDP method from JSON, so optional parameters need not be spelt out.
@@ -53,16 +59,20 @@ fn allowed(url: &str, origins: &[String]) -> bool {
 impl Page {
     pub(super) fn new(
         tab: Arc<Tab>,
-        origins: Arc<Vec<String>>,
+        origins: Vec<String>,
         options: &BrowserOptions,
     ) -> Result<Page, BrowserError> {
         let log = Arc::new(Mutex::new(PageLog::default()));
         let (tx, rx): (Sender<()>, Receiver<()>) = channel();
+        let origins = Arc::new(Mutex::new(origins));
         let page = Page {
             tab,
             loads: Mutex::new(rx),
             log: log.clone(),
             timeout: options.timeout,
+            origins: origins.clone(),
+            axe_script: Mutex::default(),
+            size: (options.width, options.height),
         };
         page.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": options.width, "height": options.height, "deviceScaleFactor": 1.0, "mobile": false }))?;
         page.call::<Runtime::Enable>(json!(null))?;
@@ -155,7 +165,8 @@ impl Page {
             .enable_request_interception(Arc::new(
                 move |_transport, _session, event: Fetch::events::RequestPausedEvent| {
                     let url = event.params.request.url.clone();
-                    if allowed(&url, &origins) {
+                    let ok = origins.lock().is_ok_and(|o| allowed(&url, &o));
+                    if ok {
                         return RequestPausedDecision::Continue(None);
                     }
                     if let Ok(mut l) = blocked.lock() {
@@ -352,11 +363,28 @@ impl Page {
         Ok(())
     }
 
-    /// Add axe-core to every document this page loads from now on.
-    pub fn enable_axe(&self) -> Result<(), BrowserError> {
-        self.call::<Cdp::AddScriptToEvaluateOnNewDocument>(
-            json!({ "source": super::axe::AXE_SOURCE }),
-        )?;
+    /// Add axe-core to every document this page loads from now on, or
+    /// (`on` false) no longer.
+    pub fn set_axe(&self, on: bool) -> Result<(), BrowserError> {
+        let mut added = self
+            .axe_script
+            .lock()
+            .map_err(|_| BrowserError::Page("axe state poisoned".into()))?;
+        match (on, added.as_ref()) {
+            (true, None) => {
+                let r = self.call::<Cdp::AddScriptToEvaluateOnNewDocument>(
+                    json!({ "source": super::axe::AXE_SOURCE }),
+                )?;
+                *added = Some(r.identifier);
+            }
+            (false, Some(id)) => {
+                self.call::<Cdp::RemoveScriptToEvaluateOnNewDocument>(
+                    json!({ "identifier": id }),
+                )?;
+                *added = None;
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -403,6 +431,34 @@ impl Page {
             .lock()
             .map(|mut l| std::mem::take(&mut *l))
             .unwrap_or_default()
+    }
+
+    /// Make the page like a new one for the next cell or walk, reaching only
+    /// `allowed`: the last document left (its session storage cleared first),
+    /// cookies and the origins' stored data gone, history, viewport and log
+    /// reset. The tab and its renderer process stay, and with them the
+    /// compiled code of the test room's pages and of axe-core: a fresh tab
+    /// costs a new renderer process each time (see docs/performance.md).
+    pub(super) fn reset(&self, allowed: Vec<String>) -> Result<(), BrowserError> {
+        let _ = self.eval("try { sessionStorage.clear(); localStorage.clear(); } catch (e) {}");
+        self.goto("about:blank")?;
+        let before = self
+            .origins
+            .lock()
+            .map(|mut o| std::mem::replace(&mut *o, allowed))
+            .map_err(|_| BrowserError::Page("origins poisoned".into()))?;
+        self.call::<Network::ClearBrowserCookies>(json!(null))?;
+        for origin in before {
+            self.call::<Storage::ClearDataForOrigin>(json!({
+                "origin": origin,
+                "storageTypes": "local_storage,indexeddb,websql,cache_storage,service_workers,file_systems",
+            }))?;
+        }
+        self.call::<Cdp::ResetNavigationHistory>(json!(null))?;
+        self.set_viewport(self.size.0, self.size.1, false)?;
+        self.drain_loads();
+        self.take_log();
+        Ok(())
     }
 
     /// Close the tab (and so its renderer) explicitly: tabs are never leaked.

@@ -267,17 +267,24 @@ fn capture_one(
         pages: Vec::new(),
         error: None,
     };
-    let page = match browser.new_page(vec![cfg.origin.clone()]) {
+    let page = match browser.page(vec![cfg.origin.clone()]) {
         Ok(p) => p,
         Err(e) => {
             out.error = Some(format!("could not open a page: {e}"));
             return out;
         }
     };
-    if let Err(e) = walk_pages(&page, &mut out, cfg, files, artifacts) {
+    // Walks reuse the tab (its renderer stays warm) unless one failed.
+    if let Err(e) = page
+        .set_axe(false)
+        .map_err(|e| e.to_string())
+        .and_then(|()| walk_pages(&page, &mut out, cfg, files, artifacts))
+    {
         out.error = Some(e);
+        page.close();
+    } else {
+        browser.give_back(page);
     }
-    page.close();
     out
 }
 

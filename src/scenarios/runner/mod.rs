@@ -361,7 +361,7 @@ fn run_cell(
     }
     let mut out = not_run(cell, Status::Passed, "");
     out.reason = None;
-    let page = match browser.new_page(allowed) {
+    let page = match browser.page(allowed) {
         Ok(p) => p,
         Err(e) => {
             out.status = Status::Error;
@@ -369,9 +369,7 @@ fn run_cell(
             return out;
         }
     };
-    if cfg.axe
-        && let Err(e) = page.enable_axe()
-    {
+    if let Err(e) = page.set_axe(cfg.axe) {
         out.status = Status::Error;
         out.reason = Some(format!("could not add axe-core to the page: {e}"));
         page.close();
@@ -490,6 +488,12 @@ fn run_cell(
     }
     out.case_number = cx.case_number.clone();
     out.duration_ms = started.elapsed().as_millis() as u64;
-    page.close();
+    // The next cell on this browser reuses the tab, unless this one broke
+    // down (a hung or crashed page is not worth resetting).
+    if out.status == Status::Error {
+        page.close();
+    } else {
+        browser.give_back(page);
+    }
     out
 }
