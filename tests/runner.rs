@@ -254,6 +254,102 @@ async fn a_page_that_loads_outside_resources_is_sealed_and_the_attempts_recorded
     assert_no_browser_left();
 }
 
+/// Cells on one browser reuse its tab (a warm renderer), so the next cell
+/// must start as from a new one: no cookie, stored data, window name or
+/// history of the last, the default viewport, an empty log, axe-core only
+/// when asked for, and only its own origins reachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_page_keeps_nothing_of_the_last_cell() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let page_html = "<!doctype html><html lang=sv><title>Cell</title><p>Hej</p></html>";
+    let router = axum::Router::new()
+        .route(
+            "/a",
+            axum::routing::get(move || async move { axum::response::Html(page_html) }),
+        )
+        .route(
+            "/b",
+            axum::routing::get(move || async move { axum::response::Html(page_html) }),
+        );
+    let mut origins = Vec::new();
+    for _ in 0..2 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        origins.push(format!("http://{}", listener.local_addr().expect("addr")));
+        let r = router.clone();
+        tokio::spawn(async move { axum::serve(listener, r).await });
+    }
+    let (first, second) = (origins[0].clone(), origins[1].clone());
+    let seen = tokio::task::block_in_place(|| {
+        let browser = Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("launch");
+        let page = browser.page(vec![first.clone()]).expect("page");
+        page.set_axe(true).expect("axe");
+        page.set_viewport(390, 844, true).expect("viewport");
+        page.goto(&format!("{first}/a")).expect("load");
+        page.goto(&format!("{first}/b")).expect("load");
+        page.eval(
+            "document.cookie = 'cell=1; path=/'; sessionStorage.setItem('k', 'v');
+             localStorage.setItem('k', 'v'); window.name = 'last cell'; console.error('from the last cell');",
+        )
+        .expect("leave traces");
+        let had_axe = page.eval("!!window.axe").expect("axe?");
+        browser.give_back(page);
+
+        let page = browser.page(vec![second.clone()]).expect("reused page");
+        page.set_axe(false).expect("no axe");
+        page.goto(&format!("{second}/a")).expect("load");
+        let here = page
+            .eval("[innerWidth, history.length, window.name, !!window.axe, document.cookie]")
+            .expect("state");
+        // One step back is the blank page between the cells, no further.
+        let _ = page.eval("setTimeout(() => history.back(), 0)");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let back = page.url();
+        // The first origin is no longer reachable; its stored data is gone.
+        let blocked = page.goto(&format!("{first}/a")).is_err();
+        let log = page.take_log();
+        browser.give_back(page);
+        let page = browser.page(vec![first.clone()]).expect("page again");
+        page.goto(&format!("{first}/a")).expect("load");
+        let stored = page
+            .eval("[document.cookie, sessionStorage.getItem('k'), localStorage.getItem('k')]")
+            .expect("storage");
+        page.close();
+        browser.close();
+        (had_axe, here, back, blocked, log, stored)
+    });
+    let (had_axe, here, back, blocked, log, stored) = seen;
+    assert_eq!(had_axe, serde_json::json!(true));
+    assert_eq!(
+        here,
+        serde_json::json!([1280, 2, "", false, ""]),
+        "viewport, history (the blank page and this one), window name, axe-core and cookies start anew"
+    );
+    assert_eq!(
+        back, "about:blank",
+        "the last cell's pages are not in the history"
+    );
+    assert!(blocked, "the last cell's origin is not reachable");
+    assert!(
+        log.console_errors.is_empty(),
+        "the log starts anew: {log:?}"
+    );
+    assert_eq!(
+        stored,
+        serde_json::json!(["", null, null]),
+        "no cookie or stored data of the last cell"
+    );
+    assert_no_browser_left();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
     let Some(_) = common::chromium() else { return };

@@ -211,7 +211,10 @@ impl Browser {
     pub fn page(&self, allowed: Vec<String>) -> Result<Page, BrowserError> {
         let spare = self.spare.lock().ok().and_then(|mut s| s.take());
         if let Some(page) = spare {
-            match page.reset(allowed.clone()).and_then(|()| self.give_pass(&page)) {
+            match page
+                .reset(allowed.clone())
+                .and_then(|()| self.give_pass(&page))
+            {
                 Ok(()) => return Ok(page),
                 Err(e) => {
                     tracing::debug!(error = %e, "a page could not be reset; opening a new one");

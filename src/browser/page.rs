@@ -378,9 +378,7 @@ impl Page {
                 *added = Some(r.identifier);
             }
             (false, Some(id)) => {
-                self.call::<Cdp::RemoveScriptToEvaluateOnNewDocument>(
-                    json!({ "identifier": id }),
-                )?;
+                self.call::<Cdp::RemoveScriptToEvaluateOnNewDocument>(json!({ "identifier": id }))?;
                 *added = None;
             }
             _ => {}
@@ -440,7 +438,9 @@ impl Page {
     /// compiled code of the test room's pages and of axe-core: a fresh tab
     /// costs a new renderer process each time (see docs/performance.md).
     pub(super) fn reset(&self, allowed: Vec<String>) -> Result<(), BrowserError> {
-        let _ = self.eval("try { sessionStorage.clear(); localStorage.clear(); } catch (e) {}");
+        let _ = self.eval(
+            "try { sessionStorage.clear(); localStorage.clear(); window.name = ''; } catch (e) {}",
+        );
         self.goto("about:blank")?;
         let before = self
             .origins
