@@ -441,6 +441,8 @@ impl Page {
         let _ = self.eval(
             "try { sessionStorage.clear(); localStorage.clear(); window.name = ''; } catch (e) {}",
         );
+        // The blank page between cells is not worth loading axe-core into.
+        self.set_axe(false)?;
         self.goto("about:blank")?;
         let before = self
             .origins
