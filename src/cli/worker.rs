@@ -1,6 +1,6 @@
-//! `provrum worker`: runs queued scenario cells (from runs started on any
-//! web replica, `provrum run` or `release-check --run`) with its own
-//! browsers, until stopped. Start as many as there are machines; each claims
+//! `provrum worker`: runs queued scenario cells and comparisons' capture
+//! walks (started on any web replica, by `provrum run`, `provrum compare` or
+//! `release-check --run`) with its own browsers, until stopped. Start as many as there are machines; each claims
 //! cells for a lease it renews, so a worker that dies loses its cells to the
 //! others (`scenarios::queue`). Ctrl-C or SIGTERM: the cells in progress go
 //! back to the queue.
@@ -48,7 +48,7 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
     });
     let here = Worker::new(db.clone(), artifacts, setup, worker::lease(), None);
     println!(
-        "worker {} with {concurrency} browser(s), browsing {}: waiting for cells",
+        "worker {} with {concurrency} browser(s), browsing {}: waiting for cells and capture walks",
         here.id(),
         sandbox.origin
     );

@@ -1,5 +1,6 @@
 //! A worker: takes queued cells from the database (`queue`), runs them in
-//! its own browsers and stores each outcome. `provrum worker` is one on its
+//! its own browsers and stores each outcome; when no cell waits, it makes
+//! comparisons' queued capture walks (`compare::work`). `provrum worker` is one on its
 //! own; `serve` runs one inside the web process (SQLite's one machine needs
 //! no other process) and `provrum run` one for its own run.
 //!
