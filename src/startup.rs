@@ -115,7 +115,8 @@ fn in_process_worker(
         setup,
         worker::lease(),
         None,
-    );
+    )
+    .also(std::sync::Arc::new(crate::compare::work::Walks));
     let halt = stop.clone();
     let handle = tokio::spawn(async move {
         tracing::info!(worker = w.id(), "running queued cells in this process");

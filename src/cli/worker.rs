@@ -46,7 +46,8 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
         cfg.concurrency = concurrency.max(1);
         Ok(cfg)
     });
-    let here = Worker::new(db.clone(), artifacts, setup, worker::lease(), None);
+    let here = Worker::new(db.clone(), artifacts, setup, worker::lease(), None)
+        .also(std::sync::Arc::new(crate::compare::work::Walks));
     println!(
         "worker {} with {concurrency} browser(s), browsing {}: waiting for cells and capture walks",
         here.id(),

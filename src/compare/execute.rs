@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use serde_json::json;
@@ -20,7 +19,7 @@ use crate::store::Store;
 
 use super::capture::{CaptureConfig, Job, PageShot, Viewport};
 use super::diff::{self, Deviation, Side};
-use super::queue::{self, NewWalk};
+use super::queue::NewWalk;
 use super::{Judged, store, work};
 use crate::services::reference;
 
@@ -82,6 +81,16 @@ pub enum CompareError {
     Task(String),
     #[error("the comparison was stopped")]
     Cancelled,
+}
+
+impl From<work::WalkError> for CompareError {
+    fn from(e: work::WalkError) -> CompareError {
+        match e {
+            work::WalkError::Db(e) => CompareError::Db(e),
+            work::WalkError::Browser(e) => CompareError::Browser(e),
+            work::WalkError::Cancelled => CompareError::Cancelled,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -307,7 +316,19 @@ pub async fn execute(
                 definition: def,
             })
             .collect();
-        for o in walk_on_queue(db, artifacts, env, &walks, progress).await? {
+        let own = (env.concurrency > 0).then(|| CaptureConfig {
+            origin: env.origin.clone(),
+            browser: env.browser.clone(),
+            concurrency: env.concurrency,
+            files_dir: env.files_dir.clone(),
+        });
+        let asked = work::Batch {
+            walks: &walks,
+            files_dir: &env.files_dir,
+            own,
+            cancel: &env.cancel,
+        };
+        for o in work::walk_batch(db, artifacts, asked, progress).await? {
             let pages = match o.result {
                 Ok(id) => store::capture_pages(db, id)
                     .await?
@@ -367,86 +388,6 @@ pub async fn execute(
         captured,
         reused,
     })
-}
-
-/// How often whoever waits for a batch of walks looks at it.
-const WAIT: Duration = Duration::from_millis(250);
-
-/// Queue the walks as one batch and wait until every one has ended, walking
-/// them with this process's own browsers too unless `env.concurrency` is 0
-/// (a web replica leaves them to the workers). A cancel ends the walks not
-/// started; Chromium that cannot start here ends the batch with that error.
-async fn walk_on_queue(
-    db: &Store,
-    artifacts: &Artifacts,
-    env: &Env,
-    walks: &[NewWalk<'_>],
-    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
-) -> Result<Vec<queue::Outcome>, CompareError> {
-    let batch = hex::encode(rand::random::<[u8; 8]>());
-    queue::enqueue(db, &batch, walks, &env.files_dir).await?;
-    let ended = Arc::new(AtomicBool::new(false));
-    let failed: Mutex<Option<BrowserError>> = Mutex::new(None);
-    let worker = format!("{}:compare-{}", crate::jobs::host_id(), &batch[..6]);
-    let own = async {
-        if env.concurrency == 0 {
-            return;
-        }
-        let cfg = CaptureConfig {
-            origin: env.origin.clone(),
-            browser: env.browser.clone(),
-            concurrency: env.concurrency,
-            files_dir: env.files_dir.clone(),
-        };
-        let shift = work::Shift {
-            db,
-            artifacts,
-            worker: &worker,
-            lease: crate::scenarios::worker::lease(),
-            only_batch: Some(&batch),
-            stop: &ended,
-        };
-        while !ended.load(Ordering::SeqCst) {
-            // Also walks taken back from a worker that died.
-            if queue::claimable(db, Some(&batch)).await.unwrap_or(false) {
-                if let Err(e) = work::work(&shift, cfg.clone()).await {
-                    *lock(&failed) = Some(e);
-                    return;
-                }
-            } else {
-                tokio::time::sleep(WAIT).await;
-            }
-        }
-    };
-    let wait = async {
-        let result = loop {
-            let p = queue::progress(db, &batch).await?;
-            progress(p.done as usize, p.total as usize);
-            if p.finished() {
-                break Ok(());
-            }
-            let failed_now = lock(&failed).take();
-            if let Some(e) = failed_now {
-                queue::cancel(db, &batch).await?;
-                break Err(CompareError::Browser(e));
-            }
-            if env.cancel.load(Ordering::SeqCst) {
-                queue::cancel(db, &batch).await?;
-                break Err(CompareError::Cancelled);
-            }
-            let _ = queue::sweep(db).await;
-            tokio::time::sleep(WAIT).await;
-        };
-        ended.store(true, Ordering::SeqCst);
-        result
-    };
-    let ((), waited) = tokio::join!(own, wait);
-    waited?;
-    Ok(queue::outcomes(db, &batch).await?)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// (reference, municipality, both sides or why they are missing).

@@ -1,29 +1,49 @@
 //! A worker's share of the capture walks: claim queued walks (`queue`), make
 //! them on this worker's browsers and store each capture with its claim.
-//! Called by `scenarios::worker` (every worker does both kinds of work) and
-//! by a comparison that walks its own batch (`provrum compare`).
+//! Handed to every `scenarios::worker` as its other work ([`Walks`]), and
+//! by a comparison that walks its own batch (`provrum compare`); and the
+//! other side, [`walk_batch`]: queue a comparison's walks and wait for them.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
 use crate::store::Store;
 
-use super::capture::{self, CaptureConfig, Captured};
-use super::queue::{self, Claimed};
+use crate::scenarios::runner::RunnerConfig;
+use crate::scenarios::worker::{OtherWork, Pending, Shift};
 
-/// Who works and for how long.
-pub struct Shift<'a> {
-    pub db: &'a Store,
-    pub artifacts: &'a Artifacts,
-    pub worker: &'a str,
-    pub lease: Duration,
-    /// Only this batch's walks (a comparison working on its own).
-    pub only_batch: Option<&'a str>,
-    /// Raised: claim nothing more, give the walks in progress back.
-    pub stop: &'a Arc<AtomicBool>,
+use super::capture::{self, CaptureConfig, Captured};
+use super::queue::{self, Claimed, NewWalk};
+
+/// The capture walks as a worker's other work (`Worker::also`).
+pub struct Walks;
+
+impl OtherWork for Walks {
+    fn waiting<'a>(&'a self, db: &'a Store) -> Pending<'a, Result<bool, sqlx::Error>> {
+        Box::pin(queue::claimable(db, None))
+    }
+
+    fn work<'a>(
+        &'a self,
+        shift: Shift<'a>,
+        cfg: RunnerConfig,
+    ) -> Pending<'a, Result<(), BrowserError>> {
+        let cfg = CaptureConfig {
+            origin: cfg.origin,
+            browser: cfg.browser,
+            concurrency: cfg.concurrency,
+            // Each walk says where its files are.
+            files_dir: std::path::PathBuf::new(),
+        };
+        Box::pin(async move { work(&shift, cfg).await })
+    }
+
+    fn sweep<'a>(&'a self, db: &'a Store) -> Pending<'a, Result<u64, sqlx::Error>> {
+        Box::pin(queue::sweep(db))
+    }
 }
 
 /// Make walks while there are any; an error when the browsers cannot start
@@ -37,7 +57,7 @@ pub async fn work(shift: &Shift<'_>, cfg: CaptureConfig) -> Result<(), BrowserEr
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Claimed, Captured)>();
     let rt = tokio::runtime::Handle::current();
     let (db, worker, lease) = (shift.db.clone(), shift.worker.to_string(), shift.lease);
-    let only = shift.only_batch.map(str::to_string);
+    let only = shift.only.map(str::to_string);
     let (stop, artifacts) = (shift.stop.clone(), shift.artifacts.clone());
     let walker = tokio::task::spawn_blocking(move || {
         let next = || loop {
@@ -114,4 +134,102 @@ async fn heartbeat(db: Store, worker: String, lease: Duration) {
             tracing::warn!(error = %e, "renewing capture leases failed");
         }
     }
+}
+
+/// How often whoever waits for a batch of walks looks at it.
+const WAIT: Duration = Duration::from_millis(250);
+
+/// Walks someone asks for, to be made as one batch.
+pub struct Batch<'a> {
+    pub walks: &'a [NewWalk<'a>],
+    pub files_dir: &'a std::path::Path,
+    /// Walk them with this process's own browsers too; `None`: leave them
+    /// to the workers (a web replica).
+    pub own: Option<CaptureConfig>,
+    /// Raised: the walks not started are not made.
+    pub cancel: &'a AtomicBool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("Chromium: {0}")]
+    Browser(#[from] BrowserError),
+    #[error("the walks were stopped")]
+    Cancelled,
+}
+
+/// Queue the walks as one batch and wait until every one has ended (by any
+/// worker, and by this process when `own`). A cancel ends the walks not
+/// started; Chromium that cannot start here ends the batch with that error.
+pub async fn walk_batch(
+    db: &Store,
+    artifacts: &Artifacts,
+    asked: Batch<'_>,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Result<Vec<queue::Outcome>, WalkError> {
+    let batch = hex::encode(rand::random::<[u8; 8]>());
+    queue::enqueue(db, &batch, asked.walks, asked.files_dir).await?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let failed: Mutex<Option<BrowserError>> = Mutex::new(None);
+    let worker = format!("{}:compare-{}", crate::jobs::host_id(), &batch[..6]);
+    let own = async {
+        let Some(cfg) = asked.own.clone() else {
+            return;
+        };
+        let shift = Shift {
+            db,
+            artifacts,
+            worker: &worker,
+            lease: crate::scenarios::queue::lease(),
+            only: Some(&batch),
+            stop: &ended,
+        };
+        while !ended.load(Ordering::SeqCst) {
+            // Also walks taken back from a worker that died.
+            if queue::claimable(db, Some(&batch)).await.unwrap_or(false) {
+                if let Err(e) = work(&shift, cfg.clone()).await {
+                    *lock(&failed) = Some(e);
+                    return;
+                }
+            } else {
+                tokio::time::sleep(WAIT).await;
+            }
+        }
+    };
+    let wait = async {
+        let result: Result<(), WalkError> = async {
+            loop {
+                let p = queue::progress(db, &batch).await?;
+                progress(p.done as usize, p.total as usize);
+                if p.finished() {
+                    return Ok(());
+                }
+                let failed_now = lock(&failed).take();
+                if let Some(e) = failed_now {
+                    queue::cancel(db, &batch).await?;
+                    return Err(WalkError::Browser(e));
+                }
+                if asked.cancel.load(Ordering::SeqCst) {
+                    queue::cancel(db, &batch).await?;
+                    return Err(WalkError::Cancelled);
+                }
+                let _ = queue::sweep(db).await;
+                tokio::time::sleep(WAIT).await;
+            }
+        }
+        .await;
+        // Whatever ended the wait (also a database error) ends this
+        // process's own walking.
+        ended.store(true, Ordering::SeqCst);
+        result
+    };
+    let ((), waited) = tokio::join!(own, wait);
+    waited?;
+    Ok(queue::outcomes(db, &batch).await?)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

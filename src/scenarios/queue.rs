@@ -67,6 +67,16 @@ pub struct RunSpec {
     pub scenarios: Vec<(String, String, String)>,
 }
 
+/// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
+pub fn lease() -> std::time::Duration {
+    let secs = std::env::var("PROVRUM_LEASE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -15,8 +15,6 @@ use std::time::Duration;
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
-use crate::compare::capture::CaptureConfig;
-use crate::compare::queue as walks;
 use crate::services::Variant;
 use crate::services::store as versions;
 use crate::store::Store;
@@ -31,15 +29,7 @@ pub const POLL: Duration = Duration::from_millis(500);
 /// How often a worker says it is alive (see `queue::workers_alive`).
 const CHECK_IN: Duration = Duration::from_secs(5);
 
-/// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
-pub fn lease() -> Duration {
-    let secs = std::env::var("PROVRUM_LEASE_SECONDS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(30);
-    Duration::from_secs(secs)
-}
+pub use super::queue::lease;
 
 /// The browsers' configuration for a batch of work (a fresh pass each time:
 /// passes expire).
@@ -52,6 +42,7 @@ pub struct Worker {
     setup: Setup,
     lease: Duration,
     only_run: Option<i64>,
+    other: Option<Arc<dyn OtherWork>>,
 }
 
 /// A run's cells as this worker knows them.
@@ -67,8 +58,39 @@ struct Known {
 enum Work {
     /// A run's scenario cells (`queue`).
     Cells,
-    /// A comparison's capture walks (`compare::queue`).
-    Walks,
+    /// What [`OtherWork`] does (a comparison's capture walks).
+    Other,
+}
+
+/// A future a trait object can return.
+pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Queued work of another kind that a worker does when no cell waits,
+/// handed to it from a higher layer (a comparison's capture walks:
+/// `compare::work::Walks`), so that this one need not know it.
+pub trait OtherWork: Send + Sync {
+    /// Whether any of it waits.
+    fn waiting<'a>(&'a self, db: &'a Store) -> Pending<'a, Result<bool, sqlx::Error>>;
+    /// Do it while there is any, on browsers configured like the cells'.
+    fn work<'a>(
+        &'a self,
+        shift: Shift<'a>,
+        cfg: RunnerConfig,
+    ) -> Pending<'a, Result<(), BrowserError>>;
+    /// End what dead workers left behind too often.
+    fn sweep<'a>(&'a self, db: &'a Store) -> Pending<'a, Result<u64, sqlx::Error>>;
+}
+
+/// Who works and for how long.
+pub struct Shift<'a> {
+    pub db: &'a Store,
+    pub artifacts: &'a Artifacts,
+    pub worker: &'a str,
+    pub lease: Duration,
+    /// Only this batch's work (whoever asked works on it too).
+    pub only: Option<&'a str>,
+    /// Raised: claim nothing more, give what is in progress back.
+    pub stop: &'a Arc<AtomicBool>,
 }
 
 /// Cells this worker holds now: the claim and its run's cancel flag.
@@ -91,7 +113,14 @@ impl Worker {
             setup,
             lease,
             only_run,
+            other: None,
         }
+    }
+
+    /// Also do `other` work when no cell waits.
+    pub fn also(mut self, other: Arc<dyn OtherWork>) -> Worker {
+        self.other = Some(other);
+        self
     }
 
     pub fn id(&self) -> &str {
@@ -128,8 +157,10 @@ impl Worker {
                     if let Err(e) = queue::sweep(&self.db).await {
                         tracing::warn!(error = %e, "sweeping stuck cells failed");
                     }
-                    if let Err(e) = walks::sweep(&self.db).await {
-                        tracing::warn!(error = %e, "sweeping stuck capture walks failed");
+                    if let Some(other) = &self.other
+                        && let Err(e) = other.sweep(&self.db).await
+                    {
+                        tracing::warn!(error = %e, "sweeping stuck work failed");
                     }
                     tokio::time::sleep(POLL).await;
                     continue;
@@ -152,7 +183,7 @@ impl Worker {
             };
             let worked = match kind {
                 Work::Cells => self.batch(cfg, stop, stored).await,
-                Work::Walks => self.walk(cfg, stop).await,
+                Work::Other => self.other(cfg, stop).await,
             };
             match worked {
                 Ok(()) => problem = None,
@@ -177,29 +208,29 @@ impl Worker {
         if queue::claimable(&self.db, self.only_run).await? {
             return Ok(Some(Work::Cells));
         }
-        if self.only_run.is_none() && walks::claimable(&self.db, None).await? {
-            return Ok(Some(Work::Walks));
+        if self.only_run.is_none()
+            && let Some(other) = &self.other
+            && other.waiting(&self.db).await?
+        {
+            return Ok(Some(Work::Other));
         }
         Ok(None)
     }
 
-    /// Make capture walks while there are any, on browsers like the cells'.
-    async fn walk(&self, cfg: RunnerConfig, stop: &Arc<AtomicBool>) -> Result<(), BrowserError> {
-        let shift = crate::compare::work::Shift {
+    /// Do the other kind of work while there is any, on browsers like the cells'.
+    async fn other(&self, cfg: RunnerConfig, stop: &Arc<AtomicBool>) -> Result<(), BrowserError> {
+        let Some(other) = &self.other else {
+            return Ok(());
+        };
+        let shift = Shift {
             db: &self.db,
             artifacts: &self.artifacts,
             worker: &self.id,
             lease: self.lease,
-            only_batch: None,
+            only: None,
             stop,
         };
-        let cfg = CaptureConfig {
-            origin: cfg.origin,
-            browser: cfg.browser,
-            concurrency: cfg.concurrency,
-            files_dir: std::path::PathBuf::new(),
-        };
-        crate::compare::work::work(&shift, cfg).await
+        other.work(shift, cfg).await
     }
 
     /// Run cells while there are any, with one runner and its browsers.

@@ -3,7 +3,6 @@
 //! structural diffs, and e-kontoret's approve / flag decisions.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -18,8 +17,6 @@ use crate::services::store::VersionSummary;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
 
-use super::capture::Viewport;
-use super::execute::{Against, Env, Request};
 use super::{Judged, store};
 use evidence::{DeviationView, evidence_views};
 use view::{Badge, badge, step_label};
@@ -28,13 +25,14 @@ mod evidence;
 mod harmony;
 mod ignore;
 mod queue;
+mod start;
 mod view;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/tjanster/{service}/{version}/jamforelse",
-            get(matrix).post(start),
+            get(matrix).post(start::start),
         )
         .route(
             "/tjanster/{service}/{version}/jamforelse/{kommun}",
@@ -168,7 +166,7 @@ async fn matrix(
         .collect();
     let job = crate::jobs::latest(&state.store, Kind::Comparison, v.id).await?;
     let waiting = match &job {
-        Some(j) if j.running() && j.done == 0 => waiting_for_workers(&state).await?,
+        Some(j) if j.running() && j.done == 0 => start::waiting_for_workers(&state).await?,
         _ => None,
     };
     let (csrf, set_cookie) = csrf::token(&headers, state.secure_cookies);
@@ -420,21 +418,6 @@ async fn decide(
     .into_response())
 }
 
-/// Why a comparison's walks wait, when no worker can make them now.
-async fn waiting_for_workers(state: &AppState) -> Result<Option<&'static str>, WebError> {
-    Ok(
-        match crate::scenarios::queue::workers_alive(&state.store).await? {
-            (0, _) => Some(
-                "Ingen dator fångar sidor just nu, så jämförelsen väntar. Be den som sköter provrummet att starta en; jämförelsen fortsätter då av sig själv.",
-            ),
-            (alive, broken) if broken == alive => Some(
-                "Datorerna som fångar sidor kan inte starta sin webbläsare just nu, så jämförelsen väntar. Be den som sköter provrummet att se efter.",
-            ),
-            _ => None,
-        },
-    )
-}
-
 /// Why a decision cannot be saved, if it cannot: approve or flag, and a
 /// flag says what is wrong. `what` names the thing ("en avvikelse").
 pub(super) fn decision_problem(decision: &str, comment: &str, what: &str) -> Option<String> {
@@ -460,60 +443,4 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-async fn start(
-    State(state): State<AppState>,
-    Path((service, ver)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<crate::web::csrf::TokenForm>,
-) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
-    let v = state.require_version(&service, &ver).await?;
-    // The walks go on the queue for the workers (this server's own, when it
-    // runs one): a web replica starts no browser of its own.
-    let (origin, browser) = state.job_browser()?;
-    let env = Env {
-        origin,
-        browser,
-        concurrency: 0,
-        files_dir: state.scenarios_dir.join("files"),
-        cancel: Arc::default(),
-    };
-    let req = Request {
-        service: service.clone(),
-        version: Some(v.version.clone()),
-        against: Against::Default,
-        viewports: vec![Viewport::desktop(), Viewport::mobile()],
-        fresh: false,
-    };
-    let (db, artifacts) = (state.store.clone(), state.artifacts.clone());
-    // A comparison already running for the version is not started twice.
-    state
-        .jobs
-        .start(
-            &state.store,
-            Kind::Comparison,
-            v.id,
-            &user.username,
-            |job| async move {
-                let env = Env {
-                    cancel: job.cancel.clone(),
-                    ..env
-                };
-                let progress = Arc::new(move |done: usize, total: usize| job.progress(done, total));
-                super::execute(&db, &artifacts, &env, &req, progress)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| match e {
-                        super::execute::CompareError::Cancelled => {
-                            "jämförelsen stoppades innan alla sidor var fångade.".to_string()
-                        }
-                        e => e.to_string(),
-                    })
-            },
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version)).into_response())
 }

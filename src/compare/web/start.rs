@@ -1,0 +1,88 @@
+//! Starting a comparison from its page: the walks go on the queue for the
+//! workers (this server's own, when it runs one), and the page says why a
+//! comparison waits when no worker can walk it.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::jobs::Kind;
+use crate::web::{AppState, WebError, csrf};
+
+use super::super::capture::Viewport;
+use super::super::execute::{Against, CompareError, Env, Request};
+
+/// Why a comparison's walks wait, when no worker can make them now.
+pub(super) async fn waiting_for_workers(
+    state: &AppState,
+) -> Result<Option<&'static str>, WebError> {
+    Ok(
+        match crate::scenarios::queue::workers_alive(&state.store).await? {
+            (0, _) => Some(
+                "Ingen dator fångar sidor just nu, så jämförelsen väntar. Be den som sköter provrummet att starta en; jämförelsen fortsätter då av sig själv.",
+            ),
+            (alive, broken) if broken == alive => Some(
+                "Datorerna som fångar sidor kan inte starta sin webbläsare just nu, så jämförelsen väntar. Be den som sköter provrummet att se efter.",
+            ),
+            _ => None,
+        },
+    )
+}
+
+pub(super) async fn start(
+    State(state): State<AppState>,
+    Path((service, ver)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<crate::web::csrf::TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
+    let v = state.require_version(&service, &ver).await?;
+    // The walks go on the queue for the workers (this server's own, when it
+    // runs one): a web replica starts no browser of its own.
+    let (origin, browser) = state.job_browser()?;
+    let env = Env {
+        origin,
+        browser,
+        concurrency: 0,
+        files_dir: state.scenarios_dir.join("files"),
+        cancel: Arc::default(),
+    };
+    let req = Request {
+        service: service.clone(),
+        version: Some(v.version.clone()),
+        against: Against::Default,
+        viewports: vec![Viewport::desktop(), Viewport::mobile()],
+        fresh: false,
+    };
+    let (db, artifacts) = (state.store.clone(), state.artifacts.clone());
+    // A comparison already running for the version is not started twice.
+    state
+        .jobs
+        .start(
+            &state.store,
+            Kind::Comparison,
+            v.id,
+            &user.username,
+            |job| async move {
+                let env = Env {
+                    cancel: job.cancel.clone(),
+                    ..env
+                };
+                let progress = Arc::new(move |done: usize, total: usize| job.progress(done, total));
+                super::super::execute(&db, &artifacts, &env, &req, progress)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e {
+                        CompareError::Cancelled => {
+                            "jämförelsen stoppades innan alla sidor var fångade.".to_string()
+                        }
+                        e => e.to_string(),
+                    })
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/tjanster/{service}/{}/jamforelse", v.version)).into_response())
+}
