@@ -185,14 +185,14 @@ async fn bench_step_pages(app: &common::TestApp, backend: &str) {
 }
 
 fn main() {
-    // The server runs in a runtime of its own and the load generator in
-    // another (as the clients of a real server are other processes): both
-    // on the machine's two cores with PostgreSQL, scheduled by the OS, so
-    // the server-side time (from the Server-Timing header each response
-    // carries) no longer includes waiting behind 50 client tasks on the same
-    // two runtime threads. `BENCH_SHARED_RUNTIME=1` runs both in one runtime,
-    // as this bench did until 2026-12-01.
-    let shared = std::env::var("BENCH_SHARED_RUNTIME").is_ok_and(|v| v == "1");
+    // Load generator and server share one runtime and the machine's two cores
+    // (with PostgreSQL), as on a laptop; server-side time is read from the
+    // Server-Timing header each response carries. `BENCH_SEPARATE_RUNTIME=1`
+    // gives the load generator a runtime of its own (as if the clients were
+    // other processes): measured 2026-12-01, that is slower on two cores —
+    // four busy threads then take turns by the OS's time slices, and a
+    // request preempted mid-way waits out a slice (docs/performance.md).
+    let shared = !std::env::var("BENCH_SEPARATE_RUNTIME").is_ok_and(|v| v == "1");
     let runtime = || {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -133,19 +133,13 @@ async fn ready(backend: Backend) -> Option<Setup> {
     )
     .await;
     // Compared: every variant captured, no deviation.
+    let mut tx = s.app.store.begin().await.unwrap();
     for m in MS {
-        provrum::compare::store::save_capture(
-            &s.app.store,
-            s.version.id,
-            m,
-            "desktop",
-            "d",
-            None,
-            &[],
-        )
-        .await
-        .unwrap();
+        provrum::compare::store::save_capture(&mut tx, s.version.id, m, "desktop", "d", None, &[])
+            .await
+            .unwrap();
     }
+    tx.commit().await.unwrap();
     let a = provrum::checklists::store::NewAssessment {
         version_id: s.version.id,
         checklist: "en",

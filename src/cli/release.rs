@@ -1,6 +1,6 @@
 //! `provrum release-check`: may this version ship? With `--run`, first runs
-//! the scenarios (when this version has no run yet) and, side by side, the
-//! comparison (captures are reused when fresh). Exit 0 ready, 1 blocked, 2 could not decide.
+//! the scenarios (when this version has no run yet) and the comparison
+//! (captures are reused when fresh). Exit 0 ready, 1 blocked, 2 could not decide.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,40 +46,49 @@ pub struct ReleaseArgs {
     store: StoreArgs,
 }
 
+/// What `--run` works with.
+#[derive(Clone, Copy)]
+struct Here<'a> {
+    db: &'a Store,
+    artifacts: &'a Artifacts,
+    v: &'a VersionSummary,
+    scenarios_dir: &'a std::path::Path,
+    origin: &'a str,
+    browser: &'a BrowserOptions,
+}
+
 /// The run the gate will judge (one whose browser failed is run again).
-async fn run_scenarios(
-    db: &Store,
-    artifacts: &Artifacts,
-    v: &VersionSummary,
-    scenarios_dir: &std::path::Path,
-    origin: &str,
-    browser: &BrowserOptions,
-) -> Result<(), ExitCode> {
-    let counting = crate::scenarios::results::latest_run(db, v.id)
+async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
+    let counting = crate::scenarios::results::latest_run(here.db, here.v.id)
         .await
         .map_err(fail)?;
     if let Some(r) = counting.as_ref().filter(|r| r.completed()) {
         println!("reusing run {} of this version", r.id);
         return Ok(());
     }
-    let files = crate::scenarios::execute::scenario_files(&[], scenarios_dir);
-    let plan =
-        match crate::scenarios::execute::plan(db, &v.service_id, Some(&v.version), &files, &[])
-            .await
-        {
-            Ok(plan) => plan,
-            Err(crate::scenarios::execute::PlanError::NoScenarios(_)) => {
-                println!("no scenarios for {}", v.service_id);
-                return Ok(());
-            }
-            Err(e) => return Err(fail(e)),
-        };
+    let files = crate::scenarios::execute::scenario_files(&[], here.scenarios_dir);
+    let plan = match crate::scenarios::execute::plan(
+        here.db,
+        &here.v.service_id,
+        Some(&here.v.version),
+        &files,
+        &[],
+    )
+    .await
+    {
+        Ok(plan) => plan,
+        Err(crate::scenarios::execute::PlanError::NoScenarios(_)) => {
+            println!("no scenarios for {}", here.v.service_id);
+            return Ok(());
+        }
+        Err(e) => return Err(fail(e)),
+    };
     println!("running {} scenario cell(s)…", plan.cells.len());
     let started = std::time::Instant::now();
-    let cfg = crate::scenarios::runner::RunnerConfig::new(origin, browser.clone());
+    let cfg = crate::scenarios::runner::RunnerConfig::new(here.origin, here.browser.clone());
     crate::scenarios::execute::execute(
-        db,
-        artifacts,
+        here.db,
+        here.artifacts,
         plan,
         cfg,
         "release-check",
@@ -96,27 +105,20 @@ async fn run_scenarios(
 }
 
 /// Every variant against the base and the last release, in two viewports.
-async fn compare_variants(
-    db: &Store,
-    artifacts: &Artifacts,
-    v: &VersionSummary,
-    scenarios_dir: &std::path::Path,
-    origin: &str,
-    browser: &BrowserOptions,
-) -> Result<(), ExitCode> {
+async fn compare_variants(here: &Here<'_>) -> Result<(), ExitCode> {
     println!("capturing and comparing the variants…");
     let env = crate::compare::execute::Env {
-        origin: origin.to_string(),
-        browser: browser.clone(),
+        origin: here.origin.to_string(),
+        browser: here.browser.clone(),
         concurrency: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2),
-        files_dir: scenarios_dir.join("files"),
+        files_dir: here.scenarios_dir.join("files"),
         cancel: Arc::new(AtomicBool::new(false)),
     };
     let req = crate::compare::Request {
-        service: v.service_id.clone(),
-        version: Some(v.version.clone()),
+        service: here.v.service_id.clone(),
+        version: Some(here.v.version.clone()),
         against: crate::compare::Against::Default,
         viewports: vec![
             crate::compare::capture::Viewport::desktop(),
@@ -125,9 +127,10 @@ async fn compare_variants(
         fresh: false,
     };
     let started = std::time::Instant::now();
-    let compared = crate::compare::execute(db, artifacts, &env, &req, Arc::new(|_, _| {}))
-        .await
-        .map_err(fail)?;
+    let compared =
+        crate::compare::execute(here.db, here.artifacts, &env, &req, Arc::new(|_, _| {}))
+            .await
+            .map_err(fail)?;
     println!(
         "  {} capture walk(s), {} reused, compared in {:.1} s",
         compared.captured,
@@ -176,30 +179,19 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             pass: sandbox.pass(),
             ..BrowserOptions::default()
         };
-        // The scenario cells and the capture walks do not depend on each
-        // other: both go on the queue at once and this process works both,
-        // so the browsers of one are busy while the other waits on the test
-        // room (a release check from nothing takes about a third less).
-        let (ran, compared) = tokio::join!(
-            run_scenarios(
-                &db,
-                &artifacts,
-                &v,
-                &args.scenarios_dir,
-                &sandbox.origin,
-                &browser
-            ),
-            compare_variants(
-                &db,
-                &artifacts,
-                &v,
-                &args.scenarios_dir,
-                &sandbox.origin,
-                &browser
-            ),
-        );
-        ran?;
-        compared?;
+        // One after the other: run side by side (each with a browser per
+        // core) they took no less on two cores (docs/performance.md), and
+        // the cells' outcome is printed first.
+        let here = Here {
+            db: &db,
+            artifacts: &artifacts,
+            v: &v,
+            scenarios_dir: &args.scenarios_dir,
+            origin: &sandbox.origin,
+            browser: &browser,
+        };
+        run_scenarios(&here).await?;
+        compare_variants(&here).await?;
         sandbox.stop().await;
     }
     let g = check(&db, &v, &lists, &policy).await.map_err(fail)?;

@@ -14,11 +14,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::scenarios::queue::{MAX_ATTEMPTS, now_ms};
-use crate::store::{Backend, Store};
+use crate::scenarios::queue::{MAX_ATTEMPTS, now_ms, skip_locked};
+use crate::store::Store;
 
 use super::capture::{Captured, Job, Viewport};
-use super::store::save_capture_in;
+use super::store::save_capture;
 
 /// A walk a worker holds.
 #[derive(Debug, Clone)]
@@ -114,10 +114,7 @@ pub async fn claim(
     lease: Duration,
 ) -> Result<Option<Result<Claimed, (i64, String)>>, sqlx::Error> {
     let now = now_ms();
-    let lock = match db.backend {
-        Backend::Postgres => " for update of t skip locked",
-        Backend::Sqlite => "",
-    };
+    let lock = skip_locked(db);
     let sql = format!(
         "update capture_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
          where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
@@ -189,7 +186,7 @@ pub async fn complete(
         tx.rollback().await?;
         return Ok(false);
     }
-    let capture = save_capture_in(
+    let capture = save_capture(
         &mut tx,
         walk.version_id,
         &c.job.target,

@@ -50,26 +50,9 @@ pub async fn capture_pages(db: &Store, id: i64) -> Result<Option<Vec<PageShot>>,
     Ok(pages.map(|p| serde_json::from_str(&p).unwrap_or_default()))
 }
 
+/// Store a capture, inside a transaction the caller commits (a worker's
+/// walk is stored with the end of its claim).
 pub async fn save_capture(
-    db: &Store,
-    version_id: i64,
-    target: &str,
-    viewport: &str,
-    definition: &str,
-    error: Option<&str>,
-    pages: &[PageShot],
-) -> Result<i64, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let id = save_capture_in(
-        &mut tx, version_id, target, viewport, definition, error, pages,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// [`save_capture`] inside a transaction the caller commits.
-pub async fn save_capture_in(
     tx: &mut WriteTx,
     version_id: i64,
     target: &str,

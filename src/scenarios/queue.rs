@@ -154,6 +154,15 @@ pub async fn claimable(db: &Store, only_run: Option<i64>) -> Result<bool, sqlx::
     Ok(row.is_some())
 }
 
+/// How a claim's inner select skips rows another worker is claiming:
+/// PostgreSQL locks them; SQLite's one writer makes the update exclusive.
+pub fn skip_locked(db: &Store) -> &'static str {
+    match db.backend {
+        Backend::Postgres => " for update of t skip locked",
+        Backend::Sqlite => "",
+    }
+}
+
 /// Claim the oldest waiting cell for `worker` until `now + lease`.
 pub async fn claim(
     db: &Store,
@@ -162,10 +171,7 @@ pub async fn claim(
     lease: std::time::Duration,
 ) -> Result<Option<Task>, sqlx::Error> {
     let now = now_ms();
-    let lock = match db.backend {
-        Backend::Postgres => " for update of t skip locked",
-        Backend::Sqlite => "",
-    };
+    let lock = skip_locked(db);
     let sql = format!(
         "update run_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
          where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
