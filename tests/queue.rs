@@ -349,6 +349,10 @@ async fn capture_walks_wait_for_a_worker_and_a_worker_makes_them() {
         shown.contains("Ingen dator fångar sidor just nu"),
         "the page says why the comparison waits: {shown}"
     );
+    assert!(
+        shown.contains("Jämförelsen står i kö") && !shown.contains("Jämförelsen pågår"),
+        "a waiting comparison is not said to be in progress: {shown}"
+    );
     let mut queued = 0i64;
     for _ in 0..100 {
         queued = sqlx::query_scalar("select count(*) from capture_tasks where state = 'queued'")
