@@ -19,6 +19,10 @@ use std::time::Duration;
 pub use page::{Page, PageLog};
 pub use process::alive as process_alive;
 
+/// How the reason of work that no browser could be started for begins (a
+/// cell stored as not run, a walk given back to the queue).
+pub const NOT_STARTED: &str = "Chromium could not be started";
+
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
     #[error("Chromium not found at {0}: install Debian's `chromium` or set PROVRUM_CHROMIUM")]

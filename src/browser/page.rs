@@ -399,7 +399,7 @@ impl Page {
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
-    /// Run axe-core on the current document (see `enable_axe`); `None` when it is not loaded.
+    /// Run axe-core on the current document (see `set_axe`); `None` when it is not loaded.
     pub fn axe(&self) -> Result<Option<Value>, BrowserError> {
         Ok(Some(self.eval(super::axe::RUN)?).filter(|v| !v.is_null()))
     }

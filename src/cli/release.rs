@@ -47,7 +47,6 @@ pub struct ReleaseArgs {
 }
 
 /// What `--run` works with.
-#[derive(Clone, Copy)]
 struct Here<'a> {
     db: &'a Store,
     artifacts: &'a Artifacts,

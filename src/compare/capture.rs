@@ -214,7 +214,7 @@ pub fn capture_from<T: Send>(
                         match Browser::launch(&cfg.browser) {
                             Ok(b) => browser = Some(b),
                             Err(e) => {
-                                let why = format!("Chromium could not be started: {e}");
+                                let why = format!("{}: {e}", crate::browser::NOT_STARTED);
                                 on_done(
                                     tag,
                                     Captured {

@@ -171,21 +171,6 @@ pub async fn complete(
     c: &Captured,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let mine = sqlx::query(
-        "update capture_tasks set state = 'done', lease_until = null, error = $3
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(walk.id)
-    .bind(worker)
-    .bind(c.error.as_deref())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !mine {
-        tx.rollback().await?;
-        return Ok(false);
-    }
     let capture = save_capture(
         &mut tx,
         walk.version_id,
@@ -196,11 +181,23 @@ pub async fn complete(
         &c.pages,
     )
     .await?;
-    sqlx::query("update capture_tasks set capture_id = $1 where id = $2")
-        .bind(capture)
-        .bind(walk.id)
-        .execute(&mut *tx)
-        .await?;
+    let mine = sqlx::query(
+        "update capture_tasks set state = 'done', lease_until = null, error = $3, capture_id = $4
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(walk.id)
+    .bind(worker)
+    .bind(c.error.as_deref())
+    .bind(capture)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !mine {
+        // The capture goes with the rollback.
+        tx.rollback().await?;
+        return Ok(false);
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -85,16 +85,15 @@ pub async fn work(shift: &Shift<'_>, cfg: CaptureConfig) -> Result<(), BrowserEr
             let _ = tx.send((c, out));
         })
     });
-    let mut launch_failed = false;
     while let Some((walk, c)) = rx.recv().await {
         let given_back = shift.stop.load(Ordering::SeqCst) && c.error.is_some();
         let unlaunched = c.pages.is_empty()
             && c.error
                 .as_deref()
-                .is_some_and(|e| e.starts_with("Chromium could not be started"));
+                .is_some_and(|e| e.starts_with(crate::browser::NOT_STARTED));
         if given_back || unlaunched {
-            // Another worker (or this one, later) walks it again.
-            launch_failed |= unlaunched;
+            // Another worker (or this one, later) walks it again; a browser
+            // that did not start is also capture_from's error below.
             if let Err(e) = queue::release(shift.db, walk.id, shift.worker).await {
                 tracing::warn!(error = %e, walk = walk.id, "giving a walk back failed");
             }
@@ -110,18 +109,11 @@ pub async fn work(shift: &Shift<'_>, cfg: CaptureConfig) -> Result<(), BrowserEr
         }
     }
     beat.abort();
-    let walked = walker.await.unwrap_or_else(|e| {
+    walker.await.unwrap_or_else(|e| {
         Err(BrowserError::Launch(format!(
             "the capture thread failed: {e}"
         )))
-    });
-    match walked {
-        Err(e) => Err(e),
-        Ok(()) if launch_failed => Err(BrowserError::Launch(
-            "a browser for the capture walks could not be started".into(),
-        )),
-        Ok(()) => Ok(()),
-    }
+    })
 }
 
 /// Renew this worker's leases on walks, about three times per lease and at

@@ -225,7 +225,7 @@ pub async fn execute(
     let missing = (cfg.browser.remote.is_none() && !cfg.browser.chromium.exists())
         .then(|| BrowserError::NotFound(cfg.browser.chromium.clone()));
     if let Some(e) = missing {
-        let why = format!("Chromium could not be started: {e}");
+        let why = format!("{}: {e}", crate::browser::NOT_STARTED);
         let run = new_run(&plan, started_by, cfg.concurrency, options, Some(why));
         queue::create(db, run).await?;
         return Err(e.into());
@@ -251,7 +251,7 @@ pub async fn execute(
         .await;
     asker.abort();
     if let Err(e) = &worked {
-        queue::abandon(db, run_id, &format!("Chromium could not be started: {e}")).await?;
+        queue::abandon(db, run_id, &format!("{}: {e}", crate::browser::NOT_STARTED)).await?;
     }
     let run = store::get(db, run_id).await?;
     let (counts, status) = run

@@ -258,7 +258,7 @@ fn worker(
                     let outcome = not_run(
                         &cell,
                         Status::Error,
-                        &format!("Chromium could not be started: {e}"),
+                        &format!("{}: {e}", crate::browser::NOT_STARTED),
                     );
                     on_done(&cell, outcome);
                     if let Ok(mut slot) = launch_error.lock() {
