@@ -71,3 +71,54 @@ mod tests {
         assert_eq!(url("/t/a/1/arvika", "plats"), "/t/a/1/arvika/steg/plats");
     }
 }
+
+/// Whether `page` (a path with an optional query, as the reviewer's script
+/// sends it) is a page of the variant at `base` and nothing else. Sandbox
+/// paths are made of slugs, versions and the `~` of a reference, so any
+/// other character — above all `%`, which a browser may decode into `..`
+/// or `/` — or a `.`/`..` segment refuses the page: the browser would
+/// resolve those before asking, and land outside the variant.
+pub fn within(page: &str, base: &str) -> bool {
+    let path = page.split(['?', '#']).next().unwrap_or_default();
+    let plain = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'));
+    let dotted = path.split('/').any(|seg| seg == "." || seg == "..");
+    plain
+        && !dotted
+        && !path.contains("//")
+        && (path == base || path.starts_with(&format!("{base}/")))
+}
+
+#[cfg(test)]
+mod within_tests {
+    use super::within;
+
+    #[test]
+    fn only_pages_of_the_variant_itself_are_within_it() {
+        let base = "/tjanster/s/1.0.0/arvika";
+        for ok in [
+            base,
+            "/tjanster/s/1.0.0/arvika/steg/om-dig",
+            "/tjanster/s/1.0.0/arvika/steg/om-dig?fel=1",
+            "/tjanster/s/1.0.0/arvika/kvittens#topp",
+        ] {
+            assert!(within(ok, base), "{ok}");
+        }
+        for bad in [
+            "/tjanster/s/1.0.0/arvika/../eda/inkorg",
+            "/tjanster/s/1.0.0/arvika/%2e%2e/eda/inkorg",
+            "/tjanster/s/1.0.0/arvika/%2E%2E/eda",
+            "/tjanster/s/1.0.0/arvika/.%2e/eda",
+            "/tjanster/s/1.0.0/arvika/./../../../../inkorg/1/payload.json",
+            "/tjanster/s/1.0.0/arvika/%2f..%2f..%2finkorg",
+            "/tjanster/s/1.0.0/arvika\\..\\eda",
+            "/tjanster/s/1.0.0/arvika//inkorg",
+            "/tjanster/s/1.0.0/arvikaeda",
+            "/tjanster/s/1.0.0/eda/steg/om-dig",
+            "/inkorg/1/payload.json",
+        ] {
+            assert!(!within(bad, base), "{bad}");
+        }
+    }
+}

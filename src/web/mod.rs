@@ -210,6 +210,20 @@ impl AppState {
     /// Where a browser started for a background job (a run, a comparison)
     /// reaches the sandbox, and how to start or reach that browser.
     pub fn job_browser(&self) -> Result<(String, crate::browser::BrowserOptions), WebError> {
+        self.browser_with_pass(true)
+    }
+
+    /// A browser for the test room that reads as an anonymous visitor (no
+    /// pass): what a reviewer's own sandbox session renders, such as a pin's
+    /// shot, must not see more than that session could.
+    pub fn visitor_browser(&self) -> Result<(String, crate::browser::BrowserOptions), WebError> {
+        self.browser_with_pass(false)
+    }
+
+    fn browser_with_pass(
+        &self,
+        pass: bool,
+    ) -> Result<(String, crate::browser::BrowserOptions), WebError> {
         let Some(origin) = self.origin.get().cloned() else {
             return Err(WebError::BadRequest(
                 "Servern vet inte sin egen adress ännu.".into(),
@@ -221,7 +235,7 @@ impl AppState {
             crate::browser::BrowserOptions {
                 chromium: self.chromium.clone(),
                 remote: self.chromium_url.clone(),
-                pass: Some(self.passes.issue(&origin)),
+                pass: pass.then(|| self.passes.issue(&origin)),
                 ..crate::browser::BrowserOptions::default()
             },
         ))

@@ -21,6 +21,18 @@ use crate::web::{AppState, WebError, csrf};
 /// reviewers pointing must not start a dozen at once.
 static TURN: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
+/// Each reviewer's newest pointing: a render whose turn comes after its
+/// reviewer pointed again is skipped, so one reviewer clicking a hundred
+/// times holds one render in the line, not a hundred before a colleague's.
+static NEWEST: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<i64, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn newest_is(user: i64, token: &str) -> bool {
+    NEWEST
+        .lock()
+        .is_ok_and(|m| m.get(&user).is_some_and(|t| t == token))
+}
+
 #[derive(Deserialize)]
 pub(super) struct PointForm {
     #[serde(rename = "_csrf", default)]
@@ -63,7 +75,7 @@ pub(super) async fn point(
         )));
     }
     let page = crate::web::safe_back(Some(&form.sida));
-    if !(page == c.base_url || page.starts_with(&format!("{}/", c.base_url))) {
+    if !places::within(&page, &c.base_url) {
         return Err(WebError::BadRequest(
             "Bara sidor i den här varianten kan fotograferas.".into(),
         ));
@@ -86,13 +98,26 @@ pub(super) async fn point(
         cookie_name,
         path: c.base_url.clone(),
     };
-    let (origin, options) = state.job_browser()?;
+    // The render is the reviewer's own session as a visitor sees it: no
+    // pass, so nothing a sandbox visitor may not read (the inbox, cases).
+    let (origin, options) = state.visitor_browser()?;
     let token = pins::begin(&state.store, user.id, c.version.id, &kommun, &form.plats).await?;
+    if let Ok(mut m) = NEWEST.lock() {
+        m.insert(user.id, token.clone());
+    }
     let job = token.clone();
+    let owner = user.id;
     tokio::spawn(async move {
         let Ok(_turn) = TURN.acquire().await else {
             return;
         };
+        if !newest_is(owner, &job) {
+            // Pointed again since: that render shows what they want now.
+            if let Err(e) = pins::finish(&state.store, &job, None).await {
+                tracing::warn!(error = %e, "storing a superseded pin");
+            }
+            return;
+        }
         let artifacts = state.artifacts.clone();
         let done = tokio::task::spawn_blocking(move || {
             let r = pins::render(&options, &origin, &session, &page, &pointed)
