@@ -95,10 +95,23 @@ impl Artifacts {
             url: url.into(),
             message,
         };
-        let store = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .build()
-            .map_err(|e| failed(e.to_string()))?;
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // The keys may come from files (docker-compose's secrets).
+        let from_file = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(|p| std::fs::read_to_string(&p).map(|s| s.trim().to_string()))
+                .transpose()
+                .map_err(|e| failed(format!("{name}: {e}")))
+        };
+        if let Some(id) = from_file("AWS_ACCESS_KEY_ID_FILE")? {
+            builder = builder.with_access_key_id(id);
+        }
+        if let Some(key) = from_file("AWS_SECRET_ACCESS_KEY_FILE")? {
+            builder = builder.with_secret_access_key(key);
+        }
+        let store = builder.build().map_err(|e| failed(e.to_string()))?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| failed("opened outside the async runtime".into()))?;
         Ok(Artifacts {
@@ -218,6 +231,21 @@ impl Bucket {
 }
 
 impl Artifacts {
+    /// Whether a file with this hash is stored (blocking).
+    pub fn exists(&self, hash: &str) -> std::io::Result<bool> {
+        if let Place::Bucket(b) = &self.place {
+            let key = b.key(hash).ok_or_else(bad_hash)?;
+            return b.wait(|| async move {
+                match b.store.head(&key).await {
+                    Ok(_) => Ok(true),
+                    Err(object_store::Error::NotFound { .. }) => Ok(false),
+                    Err(e) => Err(io(e)),
+                }
+            });
+        }
+        Ok(self.path(hash).ok_or_else(bad_hash)?.exists())
+    }
+
     /// Delete a stored file (the caller has made sure nothing refers to it).
     pub fn remove(&self, hash: &str) -> std::io::Result<()> {
         if let Place::Bucket(b) = &self.place {

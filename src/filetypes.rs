@@ -111,9 +111,29 @@ pub fn human_size(kb: u64) -> String {
     }
 }
 
+/// A file's size as people read it: `512 byte`, `68 kB`, `2,4 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} byte")
+    } else if bytes < 1024 * 1024 {
+        format!("{} kB", bytes.div_ceil(1024))
+    } else {
+        let tenths = (bytes * 10).div_ceil(1024 * 1024);
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_sizes_read_in_their_unit() {
+        assert_eq!(human_bytes(512), "512 byte");
+        assert_eq!(human_bytes(68 * 1024), "68 kB");
+        assert_eq!(human_bytes(1000 * 1024 + 1), "1001 kB");
+        assert_eq!(human_bytes(2_500_000), "2,4 MB");
+    }
 
     #[test]
     fn sniffs_renamed_files() {

@@ -19,6 +19,13 @@ pub struct StoredFile {
     pub sha256: String,
 }
 
+impl StoredFile {
+    /// Its size as people read it.
+    pub fn size_words(&self) -> String {
+        crate::filetypes::human_bytes(self.size)
+    }
+}
+
 /// Sub-inputs of composite fields: (name suffix, Swedish label, autocomplete).
 pub const CONTACT_PARTS: &[(&str, &str, &str)] = &[
     ("name", "Namn", "name"),

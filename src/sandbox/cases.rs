@@ -213,7 +213,7 @@ fn case_page(c: &Captured, print: bool) -> CasePage<'_> {
             id: x.id,
             filename: x.filename.clone(),
             kind: kind_in_words(&x.content_type),
-            size: crate::filetypes::human_size(x.size as u64),
+            size: crate::filetypes::human_bytes(x.size.max(0) as u64),
         })
         .collect();
     let signature = p["signature"].is_object().then(|| Signature {

@@ -1,7 +1,8 @@
 //! Anyone with the link may start a sandbox session, so sessions and their
 //! uploads must not pile up: a session idle for [`IDLE`] expires (it no
 //! longer loads, and the sweep deletes it), and an uploaded file is removed
-//! from disk once no session, case or run artifact refers to it.
+//! from disk once no session, case or evidence refers to it
+//! (`sandbox::uploads`).
 
 use std::time::Duration;
 
@@ -55,52 +56,11 @@ pub async fn sweep(
             .collect();
     let mut files = 0;
     for sha in candidates {
-        // Forget the upload and check for references in one transaction, so
-        // a concurrent save that refers to the hash keeps it (its own upload
-        // re-registers it).
-        let mut tx = store.begin().await?;
-        let referenced: i64 = sqlx::query_scalar(
-            "select (select count(*) from sandbox_sessions where files like $2)
-                  + (select count(*) from attachments where sha256 = $1)
-                  + (select count(*) from step_results where screenshot = $1 or text_hash = $1)
-                  + (select count(*) from captures where pages like $2)",
-        )
-        .bind(&sha)
-        .bind(format!("%{sha}%"))
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("delete from sandbox_uploads where sha256 = $1")
-            .bind(&sha)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        if referenced > 0 {
-            continue;
-        }
-        // Uploaded again since (the same bytes): keep it.
-        let again: Option<String> =
-            sqlx::query_scalar("select sha256 from sandbox_uploads where sha256 = $1")
-                .bind(&sha)
-                .fetch_optional(&store.pool)
-                .await?;
-        if again.is_none() && artifacts.remove(&sha).is_ok() {
+        if super::uploads::settle(store, artifacts, &sha).await? {
             files += 1;
         }
     }
     Ok(Swept { sessions, files })
-}
-
-/// Register a sandbox upload, so a later sweep may remove it when unused.
-pub async fn registered(store: &Store, sha256: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into sandbox_uploads (sha256, uploaded_at) values ($1, $2)
-         on conflict (sha256) do update set uploaded_at = excluded.uploaded_at",
-    )
-    .bind(sha256)
-    .bind(crate::store::now())
-    .execute(&store.pool)
-    .await?;
-    Ok(())
 }
 
 /// Sweep every [`EVERY`] while the server runs.

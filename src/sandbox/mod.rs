@@ -12,6 +12,7 @@ mod pages;
 pub mod places;
 pub mod routes;
 pub mod session;
+pub mod uploads;
 pub mod views;
 mod visibility;
 pub mod visit;

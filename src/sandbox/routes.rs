@@ -17,13 +17,13 @@ use crate::web::{AppState, WebError};
 use super::input::{self, StepInput, StoredFile, Upload};
 use super::session::{self, Session};
 use super::visit::{self, Ctx, Visitor};
-use super::{cases, pages};
+use super::{cases, pages, uploads};
 
 type VariantPath = Path<(String, String, String)>;
 
 use super::visit::COOKIE;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     let base = "/tjanster/{service}/{version}/{kommun}";
     Router::new()
         .route(base, get(start_page))
@@ -46,6 +46,10 @@ pub fn router() -> Router<AppState> {
         .route("/inkorg/{case}/arende.pdf", get(cases::case_pdf))
         .route("/inkorg/{case}/payload.json", get(cases::case_json))
         .route("/inkorg/{case}/bilagor/{id}", get(cases::attachment))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            visit::reference_guard,
+        ))
 }
 
 async fn start_page(
@@ -285,14 +289,18 @@ async fn step_submit(
             .unwrap_or_default(),
     )?;
     let before = s.answers.clone();
+    let files_before: Vec<String> = s.files.iter().map(|f| f.sha256.clone()).collect();
     let outcome = input::apply_step(step, &input, &mut s.answers, &mut s.files);
+    let incoming: u64 = outcome.accepted.iter().map(|u| u.bytes.len() as u64).sum();
+    if incoming > 0
+        && !who.runs()
+        && let Some(refused) = uploads::admit(&state.store, who.client(), incoming).await?
+    {
+        return Err(WebError::TooMany(refused.swedish()));
+    }
     for u in outcome.accepted {
-        let (artifacts, bytes) = (state.artifacts.clone(), u.bytes);
-        let size = bytes.len() as u64;
-        let sha256 = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
-            .await
-            .map_err(std::io::Error::other)??;
-        super::cleanup::registered(&state.store, &sha256).await?;
+        let size = u.bytes.len() as u64;
+        let sha256 = uploads::put(&state.store, &state.artifacts, u.bytes).await?;
         let ext = crate::filetypes::extension(&u.filename);
         s.files.push(StoredFile {
             field: u.field,
@@ -314,6 +322,14 @@ async fn step_submit(
         };
     }
     session::save(&state.store, &stored).await?;
+    // A file the citizen removed leaves the disk now if nothing else uses
+    // it, not at the next sweep.
+    for gone in files_before
+        .iter()
+        .filter(|sha| !stored.files.iter().any(|f| &f.sha256 == *sha))
+    {
+        uploads::settle(&state.store, &state.artifacts, gone).await?;
+    }
     let action = input
         .values
         .get("_action")

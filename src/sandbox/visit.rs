@@ -118,6 +118,16 @@ impl Visitor {
         }
     }
 
+    /// The client's address, for per-client limits.
+    pub fn client(&self) -> &str {
+        &self.client
+    }
+
+    /// Whether this is one of the test room's own runs (not limited).
+    pub fn runs(&self) -> bool {
+        self.pass
+    }
+
     /// The comparison reference (`<kommun>~bas`) is the test room's own
     /// rendering of the base, not a municipality's service: only its runs
     /// and its staff open it.
@@ -151,4 +161,29 @@ impl Visitor {
             )))
         }
     }
+}
+
+/// Every page of a comparison reference (`<kommun>~bas`), read or posted,
+/// is for staff and the test room's own runs only: a route layer on the
+/// sandbox's variant routes.
+pub async fn reference_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // "", "tjanster", service, version, municipality, …
+    let mut parts = req.uri().path().split('/');
+    let segment = match (parts.nth(1), parts.nth(2)) {
+        (Some("tjanster"), Some(m)) => m,
+        _ => "",
+    };
+    let kommun = segment.replace("%7E", "~").replace("%7e", "~");
+    if kommun.ends_with(crate::services::reference::BASE_SUFFIX) {
+        let who = Visitor::of(&state, req.headers(), req.extensions()).await;
+        if let Err(e) = who.may_use(&kommun) {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
 }

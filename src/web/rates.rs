@@ -25,6 +25,13 @@ pub const CASES: Limit = Limit {
     max: 20,
     window: TEN_MINUTES,
 };
+/// Bytes a client address may upload to sandbox sessions in an hour: a
+/// reviewer trying every file question of a service with large files many
+/// times over stays far below; a script filling the disk does not.
+pub const UPLOAD_BYTES: Limit = Limit {
+    max: 200 * 1024 * 1024,
+    window: Duration::from_secs(3600),
+};
 /// Scenario runs started per user.
 pub const RUN_STARTS: Limit = Limit {
     max: 5,
@@ -36,6 +43,17 @@ pub const RUN_STARTS: Limit = Limit {
 /// count are one transaction (two replicas may still both let the last
 /// request of a window through: a limit, not an exact quota).
 pub async fn allow(db: &Store, key: &str, limit: Limit) -> Result<bool, sqlx::Error> {
+    allow_weighted(db, key, 1, limit).await
+}
+
+/// [`allow`] for a request that counts `weight` towards `limit.max` (bytes
+/// uploaded, say): refused when the window's total would pass the limit.
+pub async fn allow_weighted(
+    db: &Store,
+    key: &str,
+    weight: u64,
+    limit: Limit,
+) -> Result<bool, sqlx::Error> {
     let now = chrono::Utc::now();
     let window = chrono::Duration::from_std(limit.window).unwrap_or_default();
     let mut tx = db.begin().await?;
@@ -44,17 +62,20 @@ pub async fn allow(db: &Store, key: &str, limit: Limit) -> Result<bool, sqlx::Er
         .bind(crate::clock::stored(now - window))
         .execute(&mut *tx)
         .await?;
-    let n: i64 = sqlx::query_scalar("select count(*) from rate_hits where key = $1")
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-    if n as usize >= limit.max {
+    let n: i64 = sqlx::query_scalar(
+        "select cast(coalesce(sum(weight), 0) as bigint) from rate_hits where key = $1",
+    )
+    .bind(key)
+    .fetch_one(&mut *tx)
+    .await?;
+    if (n.max(0) as u64).saturating_add(weight) > limit.max as u64 {
         tx.rollback().await?;
         return Ok(false);
     }
-    sqlx::query("insert into rate_hits (key, at) values ($1, $2)")
+    sqlx::query("insert into rate_hits (key, at, weight) values ($1, $2, $3)")
         .bind(key)
         .bind(crate::clock::stored(now))
+        .bind(weight.min(i64::MAX as u64) as i64)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

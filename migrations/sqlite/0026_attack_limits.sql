@@ -1,0 +1,18 @@
+-- Limits against abuse found from outside (issue 25).
+-- A sandbox upload's size, so every upload the sweep has not removed yet
+-- counts against one ceiling for the whole test room's disk.
+alter table sandbox_uploads add column size bigint not null default 0;
+-- A counted request may weigh more than one (uploaded bytes per address).
+alter table rate_hits add column weight bigint not null default 1;
+-- Evidence found by the file it shows: /artefakter serves a file only if a
+-- run step, a comparison, a deviation or a pin shot refers to it.
+create index step_results_screenshot on step_results (screenshot);
+create index pin_shots_artifact on pin_shots (artifact);
+-- Devices a person has logged in from (by the cookie token's SHA-256):
+-- failed guesses elsewhere never lock a known device out of its account.
+create table login_devices (
+    token_hash text primary key,
+    account text not null,
+    created_at text not null
+);
+create index login_devices_account on login_devices (account);
