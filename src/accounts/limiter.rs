@@ -6,11 +6,17 @@
 //!   (1 s, 2 s, 4 s … at most [`MAX_DELAY`]). A guesser on one address gets
 //!   a handful of tries an hour; the account's owner elsewhere is unaffected.
 //! - Per account, from all addresses together: [`ACCOUNT_CEILING`] failures
-//!   in [`WINDOW`] lock the account until the window passes or e-kontoret
-//!   lifts the lock (a distributed attack on one name).
+//!   in [`WINDOW`] lock the account for unknown devices until the window
+//!   passes or e-kontoret lifts the lock (`provrum user unlock`, or the
+//!   users page): a distributed attack on one name.
 //! - Per client address, over all accounts: [`CLIENT_CEILING`] failures in
 //!   the window (a password spray); high, because a whole municipality may
 //!   sit behind one proxy address.
+//! - A known device (a browser that has logged in to the account before and
+//!   keeps its device cookie, OWASP's "device cookies") is held to its own
+//!   streak only: neither ceiling applies to it, so nobody can lock the
+//!   owner — e-kontoret included — out from a browser they already use, and
+//!   a stolen device cookie still buys only a slow trickle of guesses.
 //!
 //! Kept in the database (`login_failures`, `login_streaks`): every web
 //! replica on one database counts the same failures, and a restart does not
@@ -110,20 +116,87 @@ async fn streak(
     }))
 }
 
-pub async fn check(db: &Store, account: &str, client: &str) -> Result<Verdict, sqlx::Error> {
+/// Who tries to log in to an account: the client address, and the device
+/// cookie the browser sent (if any).
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub account: &'a str,
+    pub client: &'a str,
+    pub device: Option<&'a str>,
+}
+
+/// The cookie that marks a browser as a known device of its accounts.
+pub const DEVICE_COOKIE: &str = "provrum_enhet";
+/// How long a device is remembered.
+pub const DEVICE_DAYS: i64 = 180;
+
+fn device_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The streak key of a known device of this account, else `None`.
+async fn known_device(db: &Store, a: Attempt<'_>) -> Result<Option<String>, sqlx::Error> {
+    let Some(token) = a.device.filter(|t| t.len() == 64) else {
+        return Ok(None);
+    };
+    let h = device_hash(token);
+    let since = crate::clock::stored(Utc::now() - chrono::Duration::days(DEVICE_DAYS));
+    let found: Option<String> = sqlx::query_scalar(
+        "select token_hash from login_devices where token_hash = $1 and account = $2 and created_at > $3",
+    )
+    .bind(&h)
+    .bind(a.account)
+    .bind(since)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.map(|h| format!("enhet:{}", &h[..16])))
+}
+
+pub async fn check(db: &Store, a: Attempt<'_>) -> Result<Verdict, sqlx::Error> {
     let now = Utc::now();
+    if let Some(key) = known_device(db, a).await? {
+        return Ok(judge(0, 0, streak(db, a.account, &key).await?, now));
+    }
     let since = window_start(now);
     Ok(judge(
-        count(db, "account", account, &since).await?,
-        count(db, "client", client, &since).await?,
-        streak(db, account, client).await?,
+        count(db, "account", a.account, &since).await?,
+        count(db, "client", a.client, &since).await?,
+        streak(db, a.account, a.client).await?,
         now,
     ))
 }
 
+/// Record a failed attempt: on a known device against its own streak,
+/// elsewhere against the address's.
+pub async fn failed(db: &Store, a: Attempt<'_>) -> Result<(), sqlx::Error> {
+    match known_device(db, a).await? {
+        Some(key) => failed_from(db, a.account, &key).await,
+        None => failed_from(db, a.account, a.client).await,
+    }
+}
+
+/// A successful login clears the streak; a browser without a device
+/// cookie for this account gets one (returned, to be set).
+pub async fn succeeded(db: &Store, a: Attempt<'_>) -> Result<Option<String>, sqlx::Error> {
+    if let Some(key) = known_device(db, a).await? {
+        clear_streak(db, a.account, &key).await?;
+        return Ok(None);
+    }
+    clear_streak(db, a.account, a.client).await?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    sqlx::query("insert into login_devices (token_hash, account, created_at) values ($1, $2, $3)")
+        .bind(device_hash(&token))
+        .bind(a.account)
+        .bind(crate::store::now())
+        .execute(&db.pool)
+        .await?;
+    Ok(Some(token))
+}
+
 /// Record a failed attempt (one transaction): the failure, and the pair's
 /// streak, restarted when the last failure is older than the window.
-pub async fn failed(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
+async fn failed_from(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     let previous = streak(db, account, client).await?;
     let failures = match previous {
@@ -158,8 +231,7 @@ pub async fn failed(db: &Store, account: &str, client: &str) -> Result<(), sqlx:
     tx.commit().await
 }
 
-/// A successful login clears this client's streak for the account.
-pub async fn succeeded(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
+async fn clear_streak(db: &Store, account: &str, client: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from login_streaks where account = $1 and client = $2")
         .bind(account)
         .bind(client)

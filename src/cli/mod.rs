@@ -327,10 +327,14 @@ async fn serve_cmd(
             );
             return Err(code);
         }
-        demo_accounts = Some(user::demo_users(&state.store).await.map_err(|e| {
-            eprintln!("error: creating the demo users: {e}");
-            ExitCode::from(2)
-        })?);
+        demo_accounts = Some(
+            user::demo_users(&state.store, &config.data_dir)
+                .await
+                .map_err(|e| {
+                    eprintln!("error: creating the demo users: {e}");
+                    ExitCode::from(2)
+                })?,
+        );
     }
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await

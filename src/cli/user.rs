@@ -1,4 +1,4 @@
-//! `provrum user add|list`: accounts from the command line. The password is
+//! `provrum user add|list|unlock`: accounts from the command line. The password is
 //! read from standard input (never from argv, which other users can see in
 //! the process list); on a terminal it is asked for without echo.
 
@@ -35,6 +35,14 @@ pub enum UserCmd {
     },
     /// List accounts: login name, role, municipalities, active, e-mail.
     List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Lift the lock failed logins put on an account (when nobody of
+    /// e-kontoret can log in to lift it on the users page).
+    Unlock {
+        /// The account's login name.
+        name: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -112,6 +120,37 @@ pub async fn run(cmd: UserCmd) -> Result<ExitCode, ExitCode> {
                 }
             }
         }
+        UserCmd::Unlock { name, store: args } => {
+            let config = config(&args)?;
+            let db = open(&config).await?;
+            let name = name.trim().to_lowercase();
+            let result = async {
+                if store::for_login(&db, &name).await?.is_none() {
+                    return Ok(false);
+                }
+                crate::accounts::limiter::lift(&db, &name).await?;
+                store::audit_lift(&db, "cli", &name).await?;
+                Ok::<_, sqlx::Error>(true)
+            }
+            .await;
+            db.close().await;
+            match result {
+                Ok(true) => {
+                    println!("unlocked {name}: its failed logins are forgotten");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(false) => {
+                    eprintln!(
+                        "error: there is no account named {name:?} (see `provrum user list`)"
+                    );
+                    Err(ExitCode::from(1))
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Err(ExitCode::from(2))
+                }
+            }
+        }
         UserCmd::List { store: args } => {
             let config = config(&args)?;
             let db = open(&config).await?;
@@ -140,10 +179,24 @@ pub async fn run(cmd: UserCmd) -> Result<ExitCode, ExitCode> {
 
 /// The demo's accounts: one per role and a reviewer for two municipalities,
 /// all with one fresh random password, printed at start.
+///
+/// The password is kept in `<data_dir>/demo-password` (readable by its
+/// owner only), so a restart neither changes it nor signs anyone out: only
+/// an account that is new, or a data folder without the file, gets it set.
 pub async fn demo_users(
     db: &crate::store::Store,
+    data_dir: &std::path::Path,
 ) -> Result<(String, Vec<(String, String)>), String> {
-    let pw = format!("demo-{}", hex::encode(rand::random::<[u8; 5]>()));
+    let file = data_dir.join("demo-password");
+    let kept = std::fs::read_to_string(&file)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.len() >= password::MIN_LENGTH);
+    let fresh = kept.is_none();
+    let pw = kept.unwrap_or_else(|| format!("demo-{}", hex::encode(rand::random::<[u8; 5]>())));
+    if fresh {
+        write_private(&file, &pw).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
     let users: [(&str, &str, Role, &[&str]); 4] = [
         ("ekontoret", "Eva på e-kontoret", Role::EKontoret, &[]),
         (
@@ -178,9 +231,12 @@ pub async fn demo_users(
         };
         match store::create(db, &new, "demo").await {
             Ok(_) => {}
-            Err(store::AccountError::Taken(_)) => store::set_password(db, username, &pw, "demo")
-                .await
-                .map_err(|e| e.to_string())?,
+            Err(store::AccountError::Taken(_)) if fresh => {
+                store::set_password(db, username, &pw, "demo")
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+            Err(store::AccountError::Taken(_)) => {}
             Err(e) => return Err(e.to_string()),
         }
         out.push((
@@ -189,4 +245,20 @@ pub async fn demo_users(
         ));
     }
     Ok((pw, out))
+}
+
+/// Write `text` to a new file only its owner may read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")
 }

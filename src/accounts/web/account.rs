@@ -31,8 +31,14 @@ pub(super) async fn lift_lock(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let admin = require_to(Action::ManageUsers)?;
-    crate::accounts::limiter::lift(&state.store, &form.username).await?;
-    store::audit_lift(&state.store, &admin.username, &form.username).await?;
+    let name = form.username.trim().to_lowercase();
+    if store::for_login(&state.store, &name).await?.is_none() {
+        return Err(WebError::BadRequest(format!(
+            "Det finns inget konto som heter ”{name}”."
+        )));
+    }
+    crate::accounts::limiter::lift(&state.store, &name).await?;
+    store::audit_lift(&state.store, &admin.username, &name).await?;
     Ok(Redirect::to("/anvandare").into_response())
 }
 
@@ -112,11 +118,37 @@ pub(super) struct PasswordForm {
 /// twice. Other sessions end; this one continues under a new session.
 pub(super) async fn change_password(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    axum::Form(form): axum::Form<PasswordForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, WebError> {
+    use axum::extract::FromRequest;
+    let ip = crate::web::rates::client(req.extensions());
+    let headers = req.headers().clone();
+    let axum::Form(form) = axum::Form::<PasswordForm>::from_request(req, &state)
+        .await
+        .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
     csrf::verify(&headers, &form.csrf)?;
     let user = session::require()?;
+    // A stolen session must not become a way to guess the password: wrong
+    // current passwords count as failed logins of the account.
+    let device = super::device_of(&headers, state.secure_cookies);
+    let attempt = crate::accounts::limiter::Attempt {
+        account: &user.username,
+        client: &ip,
+        device: device.as_deref(),
+    };
+    if let Some(refusal) =
+        super::refusal(crate::accounts::limiter::check(&state.store, attempt).await?)
+    {
+        return account_page(
+            &state,
+            &headers,
+            user,
+            Some(refusal),
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
     let again = |e: String| {
         account_page(
             &state,
@@ -136,6 +168,7 @@ pub(super) async fn change_password(
         .await
         .unwrap_or(false);
     if !ok {
+        crate::accounts::limiter::failed(&state.store, attempt).await?;
         return again("Det nuvarande lösenordet stämmer inte.".into()).await;
     }
     if form.new != form.repeat {

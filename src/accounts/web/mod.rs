@@ -105,21 +105,13 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         })?;
         Ok(with_cookies(html, status, &[]))
     };
-    use super::limiter::Verdict;
-    let refusal = match super::limiter::check(&state.store, &username, &ip).await? {
-        Verdict::Allowed => None,
-        Verdict::Wait(d) => Some(format!(
-            "För många misslyckade inloggningar. Vänta {} och försök igen.",
-            wait_in_swedish(d)
-        )),
-        Verdict::AccountLocked => Some(
-            "För många misslyckade inloggningar på det här kontot. Be e-kontoret häva spärren, eller vänta en kvart."
-                .into(),
-        ),
-        Verdict::ClientBlocked => Some(
-            "För många misslyckade inloggningar från din adress. Vänta en kvart och försök igen.".into(),
-        ),
+    let device = device_of(&headers, state.secure_cookies);
+    let attempt = super::limiter::Attempt {
+        account: &username,
+        client: &ip,
+        device: device.as_deref(),
     };
+    let refusal = refusal(super::limiter::check(&state.store, attempt).await?);
     if let Some(refusal) = refusal {
         return again(&refusal, StatusCode::TOO_MANY_REQUESTS);
     }
@@ -141,16 +133,54 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
         }
     };
     let Some(user) = user.filter(|u| ok && u.active) else {
-        super::limiter::failed(&state.store, &username, &ip).await?;
+        super::limiter::failed(&state.store, attempt).await?;
         return again("Fel användarnamn eller lösenord.", StatusCode::UNAUTHORIZED);
     };
-    super::limiter::succeeded(&state.store, &username, &ip).await?;
+    let new_device = super::limiter::succeeded(&state.store, attempt).await?;
     let token = store::create_session(&state.store, user.id).await?;
     let mut resp = Redirect::to(&safe_back(Some(&form.till))).into_response();
     if let Some(c) = session::cookie(Some(&token), state.secure_cookies) {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
+    if let Some(c) = new_device.and_then(|d| device_cookie(&d, state.secure_cookies)) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
     Ok(resp)
+}
+
+/// The device cookie this browser sent, if any.
+fn device_of(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    let name = crate::web::cookie_name_for(super::limiter::DEVICE_COOKIE, secure);
+    crate::web::cookie_map(headers, &name)
+}
+
+fn device_cookie(token: &str, secure: bool) -> Option<header::HeaderValue> {
+    let name = crate::web::cookie_name_for(super::limiter::DEVICE_COOKIE, secure);
+    let secure = if secure { "; Secure" } else { "" };
+    header::HeaderValue::from_str(&format!(
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        super::limiter::DEVICE_DAYS * 24 * 3600
+    ))
+    .ok()
+}
+
+/// Why a login (or a password change) may not be tried now, in Swedish.
+fn refusal(verdict: super::limiter::Verdict) -> Option<String> {
+    use super::limiter::Verdict;
+    match verdict {
+        Verdict::Allowed => None,
+        Verdict::Wait(d) => Some(format!(
+            "För många misslyckade inloggningar. Vänta {} och försök igen.",
+            wait_in_swedish(d)
+        )),
+        Verdict::AccountLocked => Some(
+            "För många misslyckade inloggningar på det här kontot från okända datorer. Logga in från en dator du har loggat in från förut, be e-kontoret häva spärren, eller vänta en kvart."
+                .into(),
+        ),
+        Verdict::ClientBlocked => Some(
+            "För många misslyckade inloggningar från din adress. Logga in från en dator du har loggat in från förut, eller vänta en kvart och försök igen.".into(),
+        ),
+    }
 }
 
 fn wait_in_swedish(d: std::time::Duration) -> String {
