@@ -23,6 +23,12 @@ use crate::store::{Store, now};
 
 pub const FORMAT: &str = "provrum-bundle/1";
 
+/// The largest bundle file read: a package of at most 16 files of
+/// [`crate::yaml::MAX_FILE_BYTES`] each, as JSON (escapes may double it).
+pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// The largest package a bundle may carry, all files together.
+pub const MAX_PACKAGE_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bundle {
     pub format: String,
@@ -62,6 +68,22 @@ pub enum BundleError {
         .names.join(", ")
     )]
     NoKnownMunicipality { file: String, names: Vec<String> },
+    #[error("{file}: {what}")]
+    File { file: String, what: String },
+    #[error(
+        "{file}: filen {path} i paketet har ett namn som ett tjänstepaket inte har (väntade service.yaml eller variants/KOMMUN.yaml). Exportera tjänsten på nytt från katalogsidan."
+    )]
+    BadPath { file: String, path: String },
+    #[error(
+        "{file}: paketet har två filer för {path}. Exportera tjänsten på nytt från katalogsidan."
+    )]
+    Duplicate { file: String, path: String },
+    #[error(
+        "{file}: paketets filer är {size} KB tillsammans; ett paket får vara högst {} KB (en fil högst {} KB).",
+        MAX_PACKAGE_BYTES / 1024,
+        crate::yaml::MAX_FILE_BYTES / 1024
+    )]
+    TooLarge { file: String, size: usize },
     #[error("{0}")]
     Package(String),
     #[error(transparent)]
@@ -138,7 +160,103 @@ pub fn parse(file: &Path, text: &str) -> Result<Bundle, BundleError> {
             found: b.format,
         });
     }
+    check_files(&name, &b)?;
     Ok(b)
+}
+
+/// The bundle's files are a package's: `service.yaml` first, then one
+/// `variants/<slug>.yaml` per municipality, each once, within the caps.
+fn check_files(name: &str, b: &Bundle) -> Result<(), BundleError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut size = 0usize;
+    for (i, (path, text)) in b.files.iter().enumerate() {
+        let ok = if i == 0 {
+            path == package::BASE_FILE
+        } else {
+            path.strip_prefix("variants/")
+                .and_then(|p| p.strip_suffix(".yaml").or_else(|| p.strip_suffix(".yml")))
+                .is_some_and(|m| {
+                    !m.is_empty()
+                        && m.bytes().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
+                        })
+                })
+        };
+        if !ok {
+            return Err(BundleError::BadPath {
+                file: name.into(),
+                path: path.chars().take(120).collect(),
+            });
+        }
+        let stem = Path::new(path).file_stem().unwrap_or_default();
+        if !seen.insert(stem) {
+            return Err(BundleError::Duplicate {
+                file: name.into(),
+                path: path.clone(),
+            });
+        }
+        size += text.len();
+        if text.len() as u64 > crate::yaml::MAX_FILE_BYTES || size > MAX_PACKAGE_BYTES {
+            return Err(BundleError::TooLarge {
+                file: name.into(),
+                size: size.div_ceil(1024),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Read a bundle file from disk: a regular file (not a link, a pipe or a
+/// device) of at most [`MAX_BYTES`], as UTF-8 text.
+pub fn read(file: &Path) -> Result<String, BundleError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = file.display().to_string();
+    let fail = |what: String| BundleError::File {
+        file: name.clone(),
+        what,
+    };
+    // Not following a link, and not blocking on a FIFO when opening it:
+    // what was opened is then checked to be a regular file.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(file)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => fail("är en symbolisk länk; ange själva filen".into()),
+            _ => fail(format!("kan inte läsas: {e}")),
+        })?;
+    let meta = f
+        .metadata()
+        .map_err(|e| fail(format!("kan inte läsas: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(
+            "är ingen vanlig fil (en mapp, en enhet eller ett rör); ange den exporterade paketfilen".into(),
+        ));
+    }
+    let too_large = |len: u64| {
+        fail(format!(
+            "är {} KB; en paketfil är högst {} KB",
+            len.div_ceil(1024),
+            MAX_BYTES / 1024
+        ))
+    };
+    if meta.len() > MAX_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("kan inte läsas: {e}")))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "är inte UTF-8-text (byte {} är fel)",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Import a bundle: its package (checked as any package is) and its

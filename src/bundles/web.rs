@@ -17,7 +17,13 @@ use crate::web::{AppState, WebError, csrf, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/katalog/{service}/paket.json", get(download))
-        .route("/katalog/importera", post(upload))
+        .route(
+            "/katalog/importera",
+            // A bundle is larger than an ordinary form: its own limit.
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                super::MAX_BYTES as usize + 64 * 1024,
+            )),
+        )
 }
 
 async fn download(
@@ -64,13 +70,31 @@ async fn upload(
     let mut token = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let bad = |e: axum::extract::multipart::MultipartError| {
-        WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"))
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::TooLarge(format!(
+                "Filen är större än {} MB, så stor blir ingen exporterad tjänst. Kontrollera att du valt rätt fil.",
+                super::MAX_BYTES / (1024 * 1024)
+            ))
+        } else {
+            WebError::BadRequest(
+                "Formuläret kunde inte läsas. Välj filen igen och försök på nytt.".into(),
+            )
+        }
     };
     while let Some(f) = mp.next_field().await.map_err(bad)? {
         match f.name().unwrap_or_default() {
             "_csrf" => token = f.text().await.map_err(bad)?,
             "paket" => {
-                let name = f.file_name().unwrap_or("paket.json").to_string();
+                // Only the file's own name: a browser's path says nothing.
+                let name = f
+                    .file_name()
+                    .and_then(|n| n.rsplit(['/', '\\']).next())
+                    .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+                    .unwrap_or("paket.json")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(100)
+                    .collect::<String>();
                 file = Some((name, f.bytes().await.map_err(bad)?.to_vec()));
             }
             _ => {}

@@ -79,10 +79,13 @@ pub async fn run(cmd: BundleCmd) -> Result<ExitCode, ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         BundleCmd::Import { file, store } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                eprintln!("error: {}: {e}", file.display());
-                ExitCode::from(2)
-            })?;
+            let text = match bundles::read(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    println!("refused: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
             let config = config(&store)?;
             let db = open(&config).await?;
             let done = match bundles::parse(&file, &text) {
