@@ -163,6 +163,15 @@ impl Config {
         if let Some(v) = var("PROVRUM_DATABASE_URL") {
             self.database_url = Some(v);
         }
+        // A secret from a file (docker-compose's and Kubernetes' secrets),
+        // so the password is in no process's environment.
+        if let Some(path) = var("PROVRUM_DATABASE_URL_FILE") {
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Env {
+                name: "PROVRUM_DATABASE_URL_FILE",
+                message: format!("{path}: {e}"),
+            })?;
+            self.database_url = Some(text.trim().to_string());
+        }
         if let Some(v) = var("PROVRUM_DATA_DIR") {
             self.data_dir = v.into();
         }

@@ -3,6 +3,8 @@
 //! web tier, workers, PostgreSQL, a Chromium pool and S3-compatible storage),
 //! and the Dockerfile copies only what exists.
 
+mod common;
+
 use std::path::Path;
 
 use provrum::yaml::{self, Node, NodeKind};
@@ -62,7 +64,7 @@ fn compose_file_runs_web_and_workers_on_postgres_s3_and_a_sealed_chromium() {
     );
     let env = get(provrum, "environment").expect("environment");
     let known = [
-        "PROVRUM_DATABASE_URL",
+        "PROVRUM_DATABASE_URL_FILE",
         "PROVRUM_DATA_DIR",
         "PROVRUM_ADDR",
         "PROVRUM_CHROMIUM_URL",
@@ -71,18 +73,46 @@ fn compose_file_runs_web_and_workers_on_postgres_s3_and_a_sealed_chromium() {
         "PROVRUM_WORKERS",
         "PROVRUM_ARTIFACTS_URL",
         "AWS_ENDPOINT_URL",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID_FILE",
+        "AWS_SECRET_ACCESS_KEY_FILE",
         "AWS_REGION",
         "AWS_ALLOW_HTTP",
     ];
     for k in keys(env) {
         assert!(known.contains(&k.as_str()), "unknown setting {k}");
     }
-    let url = get(env, "PROVRUM_DATABASE_URL").expect("database url");
+    // No password in any environment value: secrets come from files.
+    for k in keys(env) {
+        assert!(
+            !k.contains("PASSWORD")
+                && !k.ends_with("SECRET_ACCESS_KEY")
+                && k != "PROVRUM_DATABASE_URL",
+            "{k}: a secret as a plain environment value"
+        );
+    }
+    assert!(text.contains("POSTGRES_PASSWORD_FILE") && !text.contains("POSTGRES_PASSWORD:"));
     assert!(
-        matches!(&url.kind, NodeKind::Scalar { value, .. } if value.starts_with("postgres://") && value.contains("@postgres:5432/"))
+        !text.contains("provrum-secret"),
+        "no password in the compose file"
     );
+    let secrets = keys(get(&doc, "secrets").expect("secrets"));
+    assert_eq!(
+        secrets,
+        [
+            "database-url",
+            "postgres-password",
+            "s3-user",
+            "s3-password"
+        ]
+    );
+    let secrets_script =
+        std::fs::read_to_string(root().join("scripts/compose-secrets")).expect("script");
+    for s in &secrets {
+        assert!(
+            secrets_script.contains(&format!("$dir/{s}")),
+            "scripts/compose-secrets writes {s}"
+        );
+    }
     assert_eq!(
         keys(get(provrum, "depends_on").expect("depends_on")),
         ["postgres", "s3-bucket", "chromium"]
@@ -119,6 +149,19 @@ fn compose_file_runs_web_and_workers_on_postgres_s3_and_a_sealed_chromium() {
         );
     }
     assert!(get(worker, "ports").is_none(), "workers serve nobody");
+    let health = get(worker, "healthcheck").expect("the worker's own healthcheck");
+    assert_eq!(
+        scalar(get(health, "disable")),
+        "true",
+        "not the web tier's /healthz"
+    );
+    // Web replicas each get a port of their own when scaled.
+    let ports = get(provrum, "ports").expect("ports");
+    assert!(
+        matches!(&ports.kind, NodeKind::Seq(items) if items.iter().all(|i| scalar(Some(i)).contains("3000-30"))),
+        "a port range, so --scale provrum=N does not collide"
+    );
+
     let s3 = get(services, "s3").expect("s3");
     assert!(get(s3, "healthcheck").is_some());
 
@@ -142,10 +185,15 @@ fn compose_file_runs_web_and_workers_on_postgres_s3_and_a_sealed_chromium() {
         "--headless",
         "--no-sandbox",
         "--disable-background-networking",
-        "--remote-debugging-port=9222",
+        "--disable-dev-shm-usage",
+        "TCP-LISTEN:9222",
     ] {
         assert!(dockerfile.contains(flag), "chromium runs with {flag}");
     }
+    assert!(
+        !scalar(get(chromium, "shm_size")).is_empty(),
+        "a /dev/shm renderers fit in"
+    );
     let networks = get(doc_networks(&doc), "sandbox").expect("sandbox network");
     assert!(
         matches!(get(networks, "internal").map(|n| &n.kind), Some(NodeKind::Scalar { value, .. }) if value == "true"),
@@ -187,4 +235,129 @@ fn dockerfile_copies_only_what_exists() {
     ] {
         assert!(text.contains(needed), "Dockerfile lacks `{needed}`");
     }
+}
+
+/// The chromium service's command line, as its inline Dockerfile has it.
+fn compose_chromium_command() -> String {
+    let path = root().join("docker-compose.yml");
+    let text = std::fs::read_to_string(&path).expect("docker-compose.yml");
+    let doc = yaml::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let chromium = get(get(&doc, "services").unwrap(), "chromium").unwrap();
+    let inline = get(get(chromium, "build").unwrap(), "dockerfile_inline").unwrap();
+    let NodeKind::Scalar { value, .. } = &inline.kind else {
+        panic!("dockerfile_inline is text")
+    };
+    let line = value
+        .lines()
+        .find(|l| l.starts_with("ENTRYPOINT"))
+        .expect("ENTRYPOINT");
+    let args: Vec<String> = serde_json::from_str(line.trim_start_matches("ENTRYPOINT").trim())
+        .expect("ENTRYPOINT as a JSON list");
+    assert_eq!(args[..2], ["sh", "-c"], "{args:?}");
+    args[2].clone()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Listening sockets on `port` (IPv4), as "a.b.c.d" addresses.
+fn listeners(port: u16) -> Vec<String> {
+    let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    tcp.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let (addr, state) = (cols.get(1)?, cols.get(3)?);
+            let (ip, p) = addr.split_once(':')?;
+            (*state == "0A" && u16::from_str_radix(p, 16).ok()? == port).then(|| {
+                let n = u32::from_str_radix(ip, 16).unwrap_or(0).to_le_bytes();
+                format!("{}.{}.{}.{}", n[0], n[1], n[2], n[3])
+            })
+        })
+        .collect()
+}
+
+/// The chromium service as compose starts it (its very command line, with
+/// free ports and this machine's Chromium): headless Chromium's DevTools
+/// listens on 127.0.0.1 only, so without the forwarder no other container
+/// could reach it; through it, a browser at another address (127.0.0.2
+/// here, the worker's container in compose) is driven as the workers do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compose_chromium_answers_other_containers() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    if std::process::Command::new("socat")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("PROVRUM_TEST_REQUIRE_CHROMIUM").is_none(),
+            "socat is missing (scripts/test installs it)"
+        );
+        return;
+    }
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let (inner, outer) = (free_port(), free_port());
+    let profile = tempfile::tempdir().unwrap();
+    let command = compose_chromium_command()
+        .replacen("chromium ", &format!("{} ", chromium.display()), 1)
+        .replace("9223", &inner.to_string())
+        .replace("9222", &outer.to_string())
+        .replace("/tmp/profile", &profile.path().display().to_string());
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the compose command");
+    let group = child.id() as i32;
+    let stop = move || unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    };
+    let start = std::time::Instant::now();
+    while listeners(inner).is_empty() || listeners(outer).is_empty() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            stop();
+            panic!("no DevTools listener: {command}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (devtools, forwarder) = (listeners(inner), listeners(outer));
+    let url = format!("{}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/kil", app.url);
+    let origin = app.url.clone();
+    let seen = tokio::task::block_in_place(|| {
+        let remote = provrum::browser::Browser::launch(&provrum::browser::BrowserOptions {
+            remote: Some(format!("http://127.0.0.2:{outer}")),
+            chromium: "/nonexistent".into(),
+            ..Default::default()
+        })?;
+        let page = remote.new_page(vec![origin])?;
+        page.goto(&url)?;
+        let text = page.text();
+        page.close();
+        remote.close();
+        text
+    });
+    stop();
+    let _ = child.wait();
+    assert_eq!(devtools, ["127.0.0.1"], "Chromium's own DevTools listener");
+    assert_eq!(
+        forwarder,
+        ["0.0.0.0"],
+        "the forwarder answers every address"
+    );
+    let text = seen.expect("driven through the forwarder from another address");
+    assert!(text.contains("Anmälan om olägenhet"), "{text}");
 }
