@@ -162,13 +162,22 @@ on_both_backends! {
         let file = app.data_dir.path().join("artifacts").join(&sha[..2]).join(&sha[2..]);
         assert!(file.exists());
         app.post_step(&format!("{base}/steg/bilagor"), &[("_csrf", &csrf), ("filer.remove", &sha)], &[]).await;
+        assert!(!file.exists(), "a removed upload no session refers to is removed at once (issue 25)");
         let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
         let past = "2000-01-01T00:00:00.000Z";
         let later = "2100-01-01T00:00:00.000Z";
+        // One the session still holds when it expires goes with the sweep.
+        app.post_step(&format!("{base}/steg/bilagor"), &[("_csrf", &csrf)], &[("filer", "a.png", png.clone())]).await;
+        assert!(file.exists());
         sqlx::query("update sandbox_uploads set uploaded_at = $1").bind(past).execute(&app.store.pool).await.unwrap();
+        let swept = provrum::sandbox::cleanup::sweep(&app.store, &artifacts, past, later).await.unwrap();
+        assert_eq!(swept.files, 0, "the session still holds it: {swept:?}");
+        assert!(file.exists());
+        sqlx::query("delete from sandbox_sessions").execute(&app.store.pool).await.unwrap();
         let swept = provrum::sandbox::cleanup::sweep(&app.store, &artifacts, past, later).await.unwrap();
         assert_eq!(swept.files, 1, "{swept:?}");
         assert!(!file.exists(), "an upload no session refers to is removed");
+        started(&app).await;
 
         // An idle session expires: it no longer loads, and the sweep deletes it.
         sqlx::query("update sandbox_sessions set updated_at = $1").bind(past).execute(&app.store.pool).await.unwrap();
