@@ -95,7 +95,17 @@ impl Artifacts {
             url: url.into(),
             message,
         };
-        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // Bounded: a store that does not answer fails the write within
+        // seconds (the cell is then tried again, `scenarios::worker`), and a
+        // stopping worker is not held for minutes of back-off.
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        };
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_retry(retry);
         // The keys may come from files (docker-compose's secrets).
         let from_file = |name: &str| {
             std::env::var(name)

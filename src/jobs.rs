@@ -2,8 +2,9 @@
 //! queue of their own, `scenarios::queue`) in one registry: start (at most
 //! one job per kind and subject at a time), cancel,
 //! progress, last error, and stop everything on shutdown. Each job is also a
-//! row in `jobs`, so a restarted server shows a job its predecessor left
-//! running as interrupted, and the pages read progress from the database.
+//! row in `jobs`, held by its process with a lease it renews every second,
+//! so a job whose process died shows as interrupted once the lease lapses
+//! (whichever replica looks), and the pages read progress from the database.
 //! A cancel is a request in the job's row as well, which the process that
 //! runs the job polls: any web replica on the database can stop it.
 
@@ -101,13 +102,14 @@ impl Jobs {
             r.insert((kind, subject), cancel.clone());
         }
         let id: i64 = match sqlx::query_scalar(
-            "insert into jobs (kind, subject, status, started_by, host, started_at) values ($1, $2, 'running', $3, $4, $5) returning id",
+            "insert into jobs (kind, subject, status, started_by, host, started_at, lease_until) values ($1, $2, 'running', $3, $4, $5, $6) returning id",
         )
         .bind(kind.slug())
         .bind(subject)
         .bind(started_by)
         .bind(host_id())
         .bind(now())
+        .bind(lease_end())
         .fetch_one(&store.pool)
         .await
         {
@@ -196,11 +198,25 @@ impl Jobs {
 /// How often the process running a job looks for a cancel request.
 pub const CANCEL_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Raise the job's cancel flag when its row asks for it (from any process).
+/// How long a job stays its process's without a renewal.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn lease_end() -> i64 {
+    chrono::Utc::now().timestamp_millis() + LEASE.as_millis() as i64
+}
+
+/// Renew the job's lease, and raise its cancel flag when its row asks for
+/// it (from any process).
 async fn watch_for_cancel(store: Store, id: i64, cancel: Arc<AtomicBool>) {
     let mut tick = tokio::time::interval(CANCEL_POLL);
     loop {
         tick.tick().await;
+        let _ =
+            sqlx::query("update jobs set lease_until = $1 where id = $2 and status = 'running'")
+                .bind(lease_end())
+                .bind(id)
+                .execute(&store.pool)
+                .await;
         let asked: Result<Option<String>, _> =
             sqlx::query_scalar("select cancel_requested from jobs where id = $1")
                 .bind(id)
@@ -224,6 +240,8 @@ pub async fn latest(
     kind: Kind,
     subject: i64,
 ) -> Result<Option<JobRow>, sqlx::Error> {
+    // A job whose process died shows as interrupted, not running forever.
+    mark_interrupted(store).await?;
     sqlx::query_as(
         "select id, status, error, done, total from jobs where kind = $1 and subject = $2 order by id desc limit 1",
     )
@@ -259,15 +277,23 @@ pub fn owner_gone(owner: &str) -> bool {
     !same_machine || !pid_alive
 }
 
-/// Jobs left `running` by a process that is gone are interrupted (called at
-/// start); a live server's jobs on the same database are left alone.
+/// Jobs left `running` by a process that is gone are interrupted: their
+/// lease has lapsed (a live process renews its jobs' every second, on any
+/// machine, whatever its host name), or — for rows from before leases —
+/// their owner is known to be gone. Called at start and when a job's page
+/// is read; a live server's jobs on the same database are left alone.
 pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
-    let running: Vec<(i64, String)> =
-        sqlx::query_as("select id, host from jobs where status = 'running'")
+    let running: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("select id, host, lease_until from jobs where status = 'running'")
             .fetch_all(&store.pool)
             .await?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
     let mut n = 0;
-    for (id, _) in running.iter().filter(|(_, host)| owner_gone(host)) {
+    let lapsed = running.iter().filter(|(_, host, lease)| match lease {
+        Some(until) => *until < now_ms,
+        None => owner_gone(host),
+    });
+    for (id, _, _) in lapsed {
         n += sqlx::query(
             "update jobs set status = 'interrupted', finished_at = $1 where id = $2 and status = 'running'",
         )
@@ -295,5 +321,43 @@ mod tests {
         );
         assert!(owner_gone("another-machine:1"), "nothing here can ask it");
         assert!(owner_gone(machine), "no PID recorded");
+    }
+}
+
+#[cfg(test)]
+mod lease_tests {
+    use super::*;
+
+    /// Issue 25: a replica starting under another host name does not take
+    /// a live job on another replica for a dead one; a lapsed lease does.
+    #[tokio::test]
+    async fn a_job_is_interrupted_by_its_lapsed_lease_not_by_a_host_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("j.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let future = chrono::Utc::now().timestamp_millis() + 60_000;
+        for (host, lease) in [
+            ("other-pod:1", Some(future)),
+            ("other-pod:2", Some(1)),
+            ("old:3", None),
+        ] {
+            sqlx::query("insert into jobs (kind, subject, status, started_by, host, started_at, lease_until) values ('comparison', 1, 'running', 'x', $1, '2026-01-01T00:00:00.000Z', $2)")
+                .bind(host)
+                .bind(lease)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        assert_eq!(mark_interrupted(&store).await.unwrap(), 2);
+        let hosts: Vec<String> =
+            sqlx::query_scalar("select host from jobs where status = 'running'")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            hosts,
+            ["other-pod:1"],
+            "the live lease on another host is kept"
+        );
     }
 }

@@ -102,6 +102,14 @@ fn in_process_worker(
     if state.workers == 0 {
         return (None, stop);
     }
+    // A server killed before this one left its browser profiles behind.
+    let swept = crate::browser::sweep_profiles();
+    if swept > 0 {
+        tracing::info!(
+            profiles = swept,
+            "removed browser profiles of processes that died"
+        );
+    }
     let for_setup = state.clone();
     let setup: worker::Setup = Box::new(move || {
         let (origin, browser) = for_setup.job_browser().map_err(|e| format!("{e:?}"))?;

@@ -183,7 +183,56 @@ async fn artifacts_live_in_an_s3_bucket_when_one_is_configured() {
     let served = tokio::spawn(provrum::startup::serve(listener, state, async move {
         let _ = stopped.await;
     }));
-    let png = http
+    // Evidence is for staff (issue 25): log in first.
+    let staff = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    provrum::accounts::store::create(
+        &db,
+        &provrum::accounts::store::NewUser {
+            username: "jurist",
+            name: "Jurist",
+            role: provrum::accounts::Role::LegalAdviser,
+            municipalities: &[],
+            password: common::PASSWORD,
+            email: None,
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let login = staff
+        .get(format!("http://{addr}/konto/logga-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let at = login.find(marker).unwrap() + marker.len();
+    let token = login[at..].split('"').next().unwrap().to_string();
+    staff
+        .post(format!("http://{addr}/konto/logga-in"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "jurist"),
+            ("password", common::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let anonymous = http
+        .get(format!("http://{addr}/artefakter/{}", shots[0]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !anonymous.bytes().await.unwrap().starts_with(b"\x89PNG"),
+        "not for anonymous visitors"
+    );
+    let png = staff
         .get(format!("http://{addr}/artefakter/{}", shots[0]))
         .send()
         .await

@@ -54,6 +54,17 @@ impl Worker {
         let _ = self.child.wait();
     }
 
+    /// SIGKILL to the worker process alone: its browsers are not told.
+    fn kill_alone(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+
+    /// The processes of this worker's browsers (their profile names its pid).
+    fn browsers(&self) -> Vec<u32> {
+        processes_with(&format!("provrum-chromium-{}-", self.child.id()))
+    }
+
     fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -64,6 +75,37 @@ impl Drop for Worker {
         unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.wait();
     }
+}
+
+/// Live processes whose command line holds `needle`.
+fn processes_with(needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+                && provrum::browser::process_alive(*pid)
+        })
+        .collect()
+}
+
+/// The profile folders of `pid`'s browsers.
+fn profiles_of(pid: u32) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&format!("provrum-chromium-{pid}-")))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn queue_run(app: &common::TestApp, municipalities: &[&str]) -> (i64, usize) {
@@ -460,4 +502,120 @@ async fn capture_walks_wait_for_a_worker_and_a_worker_makes_them() {
             .await
             .unwrap();
     assert_eq!(captures, 2, "each walk stored once");
+}
+
+/// Issue 25: a browser that dies under a cell is the test room's trouble,
+/// not a finding: the cell goes back to the queue and runs again; a worker
+/// killed on its own (not its process group) takes its browsers with it,
+/// and the next worker removes the profiles it left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dying_browser_is_retried_and_a_killed_worker_leaves_no_browser() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let settings = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let Some(app) = common::spawn_demo_with(common::Backend::Postgres, settings).await else {
+        return;
+    };
+    let db = &app.store;
+    let (run, planned) = queue_run(&app, &["arvika", "karlstad"]).await;
+    let mut a = Worker::start(&app, "a", &chromium);
+
+    // Kill A's Chromium (the browser process itself) in the middle of a
+    // cell; a kill that lands between two cells only makes A start a new
+    // browser, so try again then.
+    let mut hit = false;
+    for _ in 0..5 {
+        wait_for(
+            "worker A to hold a cell in a browser",
+            Duration::from_secs(120),
+            &[&a],
+            async || held_by(db, run, &a, "claimed").await == 1 && !a.browsers().is_empty(),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        for pid in a.browsers().into_iter().filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| !String::from_utf8_lossy(&c).contains("--type="))
+        }) {
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(70) && !hit {
+            hit = a.output().contains("goes back to the queue");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        if hit {
+            break;
+        }
+    }
+    assert!(
+        hit,
+        "a cell whose browser died went back to the queue:\n{}",
+        a.output()
+    );
+
+    // Now kill A alone while it holds a cell: its browsers die with it.
+    wait_for(
+        "worker A to hold a cell with a new browser",
+        Duration::from_secs(120),
+        &[&a],
+        async || held_by(db, run, &a, "claimed").await == 1 && !a.browsers().is_empty(),
+    )
+    .await;
+    let pid = a.child.id();
+    let browsers = a.browsers();
+    a.kill_alone();
+    let t = Instant::now();
+    while browsers.iter().any(|p| provrum::browser::process_alive(*p)) {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the killed worker's browsers live on: {browsers:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let b = Worker::start(&app, "b", &chromium);
+    wait_for(
+        "the next worker to remove the dead one's profiles",
+        Duration::from_secs(30),
+        &[&b],
+        async || profiles_of(pid).is_empty(),
+    )
+    .await;
+    // A worker with one browser holds one claim at a time, also between
+    // storing a cell and claiming the next (it once held two).
+    let mut most = 0;
+    wait_for(
+        "the run to finish",
+        Duration::from_secs(300),
+        &[&b],
+        async || {
+            most = most.max(held_by(db, run, &b, "claimed").await);
+            status(db, run).await != "running"
+        },
+    )
+    .await;
+    assert!(
+        most <= 1,
+        "a concurrency-1 worker held {most} claims at once"
+    );
+    let cells = count(db, "select count(*) from run_cells where run_id = $1", run).await;
+    assert_eq!(cells, planned as i64, "every cell has a result");
+    let died = count(
+        db,
+        "select count(*) from run_cells where run_id = $1 and (status = 'error' or reason like 'Chromium died%')",
+        run,
+    )
+    .await;
+    assert_eq!(died, 0, "no cell is stored as an error of the service");
+    let retried = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and attempts >= 2",
+        run,
+    )
+    .await;
+    assert!(retried >= 1, "the cells cut short ran again");
 }

@@ -118,6 +118,56 @@ async fn a_validation_error_scenario_passes_with_its_expected_errors() {
     assert_no_browser_left();
 }
 
+/// Issue 25: a cell whose screenshots the artifact store did not take is
+/// not stored as passed (its evidence would point at nothing), and it says
+/// the test room failed, not the service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cell_whose_evidence_cannot_be_stored_is_not_passed() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    // A store whose folder cannot be made: every write fails.
+    let broken = tempfile::tempdir().expect("tmp");
+    std::fs::write(broken.path().join("artifacts"), "not a folder").expect("file");
+    let artifacts = provrum::artifacts::Artifacts::new(broken.path());
+    let outcomes = tokio::task::block_in_place(|| {
+        common::run_scenarios_into(
+            &app,
+            &[scenario("anmalan-om-olagenhet/valideringsfel.yaml")],
+            &["eda"],
+            |_| {},
+            &artifacts,
+        )
+    });
+    assert_eq!(outcomes.len(), 1);
+    let o = &outcomes[0];
+    assert_eq!(o.status, Status::Error, "{}", describe(o));
+    let reason = o.reason.as_deref().unwrap_or_default();
+    assert!(provrum::browser::infrastructure(reason), "{reason}");
+    assert!(
+        provrum::scenarios::reasons::in_swedish(reason).contains("inget fel i e-tjänsten"),
+        "{reason}"
+    );
+    // The same cell with a working store passes.
+    let outcomes = tokio::task::block_in_place(|| {
+        common::run_scenarios(
+            &app,
+            &[scenario("anmalan-om-olagenhet/valideringsfel.yaml")],
+            &["eda"],
+            |_| {},
+        )
+    });
+    assert_eq!(
+        outcomes[0].status,
+        Status::Passed,
+        "{}",
+        describe(&outcomes[0])
+    );
+    assert_no_browser_left();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
     let Some(_) = common::chromium() else { return };

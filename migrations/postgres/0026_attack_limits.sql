@@ -16,3 +16,8 @@ create table login_devices (
     created_at text not null
 );
 create index login_devices_account on login_devices (account);
+-- A background job is its process's while that process renews the lease
+-- (ms since the epoch): a replica that starts never takes a live job on
+-- another for a dead one, whatever their host names, and a dead one's job
+-- is seen as interrupted once its lease has lapsed.
+alter table jobs add column lease_until bigint;

@@ -18,10 +18,23 @@ use std::time::Duration;
 
 pub use page::{Page, PageLog};
 pub use process::alive as process_alive;
+pub use process::sweep_profiles;
 
 /// How the reason of work that no browser could be started for begins (a
 /// cell stored as not run, a walk given back to the queue).
 pub const NOT_STARTED: &str = "Chromium could not be started";
+/// How the reason of a cell begins whose browser died under it.
+pub const DIED: &str = "Chromium died during the cell";
+/// How the reason of a cell begins whose evidence the artifact store did not take.
+pub const UNSTORED: &str = "the screenshots could not be stored";
+/// The reasons of work the test room could not carry out (not a finding
+/// about the service): run again, and shown as "kunde inte köras".
+pub const INFRASTRUCTURE: [&str; 3] = [NOT_STARTED, DIED, UNSTORED];
+
+/// Whether `reason` says the test room, not the service, failed.
+pub fn infrastructure(reason: &str) -> bool {
+    INFRASTRUCTURE.iter().any(|p| reason.starts_with(p))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
@@ -142,8 +155,10 @@ impl Browser {
         if !options.chromium.exists() {
             return Err(BrowserError::NotFound(options.chromium.clone()));
         }
+        // The owner's pid in the name: a later start sweeps the profiles of
+        // processes that died without removing them (`process::sweep_profiles`).
         let profile = tempfile::Builder::new()
-            .prefix("provrum-chromium-")
+            .prefix(&format!("provrum-chromium-{}-", std::process::id()))
             .tempdir()
             .map_err(|e| BrowserError::Launch(e.to_string()))?;
         let args: Vec<&std::ffi::OsStr> = [

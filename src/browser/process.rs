@@ -107,3 +107,31 @@ pub fn descendants(root: u32) -> Vec<u32> {
     }
     out
 }
+
+/// Remove the Chromium profiles (`provrum-chromium-<pid>-…` in the temp
+/// folder) of Provrum processes that are gone: one killed with SIGKILL never
+/// removed its own. Returns how many were removed.
+pub fn sweep_profiles() -> usize {
+    let tmp = std::env::temp_dir();
+    let Ok(entries) = std::fs::read_dir(&tmp) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("provrum-chromium-"))
+        else {
+            continue;
+        };
+        let Some(owner) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if owner != std::process::id() && !alive(owner) && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}

@@ -28,6 +28,14 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
     let config = config(&args.store)?;
     let db = open(&config).await?;
     let artifacts = super::artifacts(&config)?;
+    // A worker killed before this one left its browser profiles behind.
+    let swept = crate::browser::sweep_profiles();
+    if swept > 0 {
+        tracing::info!(
+            profiles = swept,
+            "removed browser profiles of workers that died"
+        );
+    }
     // The browsers visit the web tier at PROVRUM_BROWSER_ORIGIN when set
     // (their passes are in the database, so any replica honours them), else
     // this process's own sandbox server.

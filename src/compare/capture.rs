@@ -231,7 +231,16 @@ pub fn capture_from<T: Send>(
                         }
                     }
                     let Some(b) = browser.as_ref() else { return };
-                    let c = capture_one(b, job, cfg, &files, artifacts);
+                    let mut c = capture_one(b, job, cfg, &files, artifacts);
+                    if c.error.is_some() && !b.is_alive() {
+                        // The test room's trouble, not the variant's: said
+                        // so (the walk is tried again), and a new browser
+                        // for the next walk.
+                        c.error = c.error.map(|e| format!("{} ({e})", crate::browser::DIED));
+                        if let Some(b) = browser.take() {
+                            b.close();
+                        }
+                    }
                     on_done(tag, c);
                 }
                 if let Some(b) = browser {

@@ -28,6 +28,8 @@ pub struct Claimed {
     pub definition: String,
     pub job: Job,
     pub files_dir: PathBuf,
+    /// How many times it was claimed, this claim included.
+    pub attempts: i64,
 }
 
 /// A walk to queue: whose version, what to walk and the capture's
@@ -104,7 +106,17 @@ pub async fn claimable(db: &Store, only_batch: Option<&str>) -> Result<bool, sql
     Ok(row.is_some())
 }
 
-type Row = (i64, i64, String, String, String, String, String, String);
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 /// Claim the oldest waiting walk for `worker` until `now + lease`.
 pub async fn claim(
@@ -118,7 +130,7 @@ pub async fn claim(
     let sql = format!(
         "update capture_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
          where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
-         returning id, version_id, target, definition, path, variant, viewport_spec, files_dir"
+         returning id, version_id, target, definition, path, variant, viewport_spec, files_dir, attempts"
     );
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(now)
@@ -129,7 +141,7 @@ pub async fn claim(
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.map(
-        |(id, version_id, target, definition, path, variant, viewport, files)| {
+        |(id, version_id, target, definition, path, variant, viewport, files, attempts)| {
             let variant = serde_json::from_str(&variant)
                 .map_err(|e| (id, format!("the walk's variant cannot be read: {e}")))?;
             let viewport: Viewport = serde_json::from_str(&viewport)
@@ -145,6 +157,7 @@ pub async fn claim(
                     viewport,
                 },
                 files_dir: PathBuf::from(files),
+                attempts,
             })
         },
     ))
@@ -211,6 +224,20 @@ pub async fn fail(db: &Store, id: i64, worker: &str, why: &str) -> Result<(), sq
     .bind(id)
     .bind(worker)
     .bind(why)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Give back a walk the test room could not make (its browser died, the
+/// test room did not answer): tried again, the claim counted as an attempt.
+pub async fn retry(db: &Store, id: i64, worker: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update capture_tasks set state = 'queued', worker = null, lease_until = null
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(id)
+    .bind(worker)
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -91,6 +91,25 @@ pub async fn work(shift: &Shift<'_>, cfg: CaptureConfig) -> Result<(), BrowserEr
             && c.error
                 .as_deref()
                 .is_some_and(|e| e.starts_with(crate::browser::NOT_STARTED));
+        // The browser died, or the test room did not answer it: try again
+        // (elsewhere, or later) a bounded number of times before it stands
+        // as the walk's error.
+        let infrastructure = c
+            .error
+            .as_deref()
+            .is_some_and(|e| crate::browser::infrastructure(e) || e.contains("net::ERR_"));
+        if infrastructure && !unlaunched && !given_back && walk.attempts < WALK_ATTEMPTS {
+            tracing::warn!(
+                walk = walk.id,
+                attempts = walk.attempts,
+                error = c.error.as_deref().unwrap_or_default(),
+                "a capture walk could not be made; it goes back to the queue"
+            );
+            if let Err(e) = queue::retry(shift.db, walk.id, shift.worker).await {
+                tracing::warn!(error = %e, walk = walk.id, "giving a walk back failed");
+            }
+            continue;
+        }
         if given_back || unlaunched {
             // Another worker (or this one, later) walks it again; a browser
             // that did not start is also capture_from's error below.
@@ -115,6 +134,9 @@ pub async fn work(shift: &Shift<'_>, cfg: CaptureConfig) -> Result<(), BrowserEr
         )))
     })
 }
+
+/// How many times a walk the test room could not make is tried.
+const WALK_ATTEMPTS: i64 = 3;
 
 /// Renew this worker's leases on walks, about three times per lease and at
 /// least each second.

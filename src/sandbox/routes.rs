@@ -14,7 +14,7 @@ use crate::identities::{self, Personnummer};
 use crate::services::Variant;
 use crate::web::{AppState, WebError};
 
-use super::input::{self, StepInput, StoredFile, Upload};
+use super::input::{self, StoredFile};
 use super::session::{self, Session};
 use super::visit::{self, Ctx, Visitor};
 use super::{cases, pages, uploads};
@@ -226,40 +226,6 @@ async fn step_page(
     pages::step(&here(&state, &uri), &c, &s, &step, &[], StatusCode::OK).await
 }
 
-async fn read_multipart(mut mp: Multipart) -> Result<StepInput, WebError> {
-    let mut input = StepInput::default();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::TooLarge(
-                "Svaren eller bilagorna är större än det här steget tar emot. Gå tillbaka, korta texten eller välj en mindre fil."
-                    .into(),
-            )
-        } else {
-            WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}"))
-        }
-    };
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(filename) => {
-                let bytes = field.bytes().await.map_err(bad)?;
-                if !filename.is_empty() {
-                    input.uploads.push(Upload {
-                        field: name,
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            None => {
-                let text = field.text().await.map_err(bad)?;
-                input.values.entry(name).or_default().push(text);
-            }
-        }
-    }
-    Ok(input)
-}
-
 async fn step_submit(
     State(state): State<AppState>,
     Path((service, version, kommun, step_id)): Path<(String, String, String, String)>,
@@ -278,7 +244,7 @@ async fn step_submit(
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
-    let input = read_multipart(mp).await?;
+    let input = input::read_multipart(mp).await?;
     visit::check_csrf(
         &s,
         input

@@ -2,6 +2,7 @@
 //! service) and the runner that drives them in headless Chromium.
 
 mod check;
+mod evidence;
 pub mod execute;
 pub mod model;
 pub mod outcomes;

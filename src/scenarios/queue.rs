@@ -250,6 +250,21 @@ pub async fn release(db: &Store, task: &Task, worker: &str) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Give a cell the test room could not carry out (its browser died, the
+/// artifact store failed) back to the queue to be tried again; the claim
+/// still counts as an attempt.
+pub async fn retry(db: &Store, task: &Task, worker: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update run_tasks set state = 'queued', worker = null, lease_until = null
+         where id = $1 and worker = $2 and state = 'claimed'",
+    )
+    .bind(task.id)
+    .bind(worker)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Ask a run to stop: cells not started are stored as not run at once, the
 /// workers holding the others see it at their next heartbeat. `false` when
 /// the run was not running (or already asked).

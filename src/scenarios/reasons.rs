@@ -80,6 +80,22 @@ const PATTERNS: &[(&str, &str)] = &[
         "Chromium could not be started: {}",
         "webbläsaren kunde inte startas: {0}",
     ),
+    (
+        "Chromium died during the cell ({})",
+        "provrummets webbläsare slutade fungera under körningen, inget fel i e-tjänsten ({0})",
+    ),
+    (
+        "Chromium died during the cell",
+        "provrummets webbläsare slutade fungera under körningen, inget fel i e-tjänsten",
+    ),
+    (
+        "the screenshots could not be stored ({})",
+        "provrummet kunde inte spara skärmbilderna, inget fel i e-tjänsten ({0})",
+    ),
+    (
+        "the screenshots could not be stored",
+        "provrummet kunde inte spara skärmbilderna, inget fel i e-tjänsten",
+    ),
     ("could not open a page: {}", "kunde inte öppna en sida: {0}"),
     (
         "could not add axe-core to the page: {}",

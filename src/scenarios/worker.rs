@@ -247,7 +247,12 @@ impl Worker {
             self.lease,
             held.clone(),
         ));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<i64>, CellOutcome)>();
+        // Each outcome travels with a word back once it is stored: the
+        // browser thread waits for it before claiming its next cell, so a
+        // worker never holds more claims than it has browsers.
+        type Settled = std::sync::mpsc::SyncSender<()>;
+        let (tx, mut rx) =
+            tokio::sync::mpsc::unbounded_channel::<(Option<i64>, CellOutcome, Settled)>();
         let source = Claims {
             rt: tokio::runtime::Handle::current(),
             db: self.db.clone(),
@@ -261,14 +266,17 @@ impl Worker {
         let (artifacts, halt) = (self.artifacts.clone(), stop.clone());
         let runner = tokio::task::spawn_blocking(move || {
             runner::run_from(&source, &cfg, &artifacts, &halt, &move |cell, o| {
-                let _ = tx.send((cell.task, o));
+                let (settled, wait) = std::sync::mpsc::sync_channel(1);
+                if tx.send((cell.task, o, settled)).is_ok() {
+                    let _ = wait.recv();
+                }
             })
         });
-        while let Some((task, outcome)) = rx.recv().await {
-            let Some((task, cancelled)) = task.and_then(|id| lock(&held).remove(&id)) else {
-                continue;
-            };
-            self.settle(&task, &outcome, &cancelled, stop, stored).await;
+        while let Some((task, outcome, settled)) = rx.recv().await {
+            if let Some((task, cancelled)) = task.and_then(|id| lock(&held).remove(&id)) {
+                self.settle(&task, &outcome, &cancelled, stop, stored).await;
+            }
+            let _ = settled.send(());
         }
         beat.abort();
         runner.await.unwrap_or_else(|e| {
@@ -297,6 +305,23 @@ impl Worker {
             }
             return;
         }
+        let infrastructure = outcome.status == runner::Status::Error
+            && outcome
+                .reason
+                .as_deref()
+                .is_some_and(crate::browser::infrastructure);
+        if infrastructure && task.attempts < INFRASTRUCTURE_ATTEMPTS {
+            tracing::warn!(
+                task = task.id,
+                attempts = task.attempts,
+                reason = outcome.reason.as_deref().unwrap_or_default(),
+                "the test room could not run a cell; it goes back to the queue"
+            );
+            if let Err(e) = queue::retry(&self.db, task, &self.id).await {
+                tracing::warn!(error = %e, task = task.id, "giving a cell back failed");
+            }
+            return;
+        }
         match queue::complete(&self.db, task, &self.id, outcome).await {
             Ok(true) => stored(outcome),
             Ok(false) => tracing::warn!(
@@ -307,6 +332,10 @@ impl Worker {
         }
     }
 }
+
+/// How many times a cell the test room could not carry out is tried before
+/// it is stored as not run ("kunde inte köras").
+const INFRASTRUCTURE_ATTEMPTS: i64 = 3;
 
 /// Renew the leases and pass cancel requests on to the cells, about three
 /// times per lease and at least each second.

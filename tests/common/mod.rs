@@ -413,6 +413,18 @@ pub fn run_scenarios(
     only: &[&str],
     configure: impl FnOnce(&mut provrum::scenarios::runner::RunnerConfig),
 ) -> Vec<provrum::scenarios::runner::CellOutcome> {
+    let artifacts = Artifacts::new(app.data_dir.path());
+    run_scenarios_into(app, files, only, configure, &artifacts)
+}
+
+/// [`run_scenarios`], storing the evidence in `artifacts`.
+pub fn run_scenarios_into(
+    app: &TestApp,
+    files: &[PathBuf],
+    only: &[&str],
+    configure: impl FnOnce(&mut provrum::scenarios::runner::RunnerConfig),
+    artifacts: &Artifacts,
+) -> Vec<provrum::scenarios::runner::CellOutcome> {
     use provrum::scenarios::runner::{self, Cell, RunnerConfig};
     let chromium = chromium().expect("chromium");
     let rt = tokio::runtime::Handle::current();
@@ -473,10 +485,9 @@ pub fn run_scenarios(
     );
     cfg.concurrency = 2;
     configure(&mut cfg);
-    let artifacts = Artifacts::new(app.data_dir.path());
     let out = std::sync::Mutex::new(Vec::new());
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    runner::run(cells, &cfg, &artifacts, &cancel, &|_, o| {
+    runner::run(cells, &cfg, artifacts, &cancel, &|_, o| {
         out.lock().expect("lock").push(o)
     })
     .expect("runner");

@@ -74,8 +74,13 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
                 .failed_step
                 .map(|s| format!(" i steg {}", s + 1))
                 .unwrap_or_default();
+            let reason = cell.reason.as_deref().unwrap_or_default();
+            // The test room's own trouble is no finding about the service:
+            // it says so, and that the cure is to run again.
             let what = if cell.status == "failed" {
                 "misslyckas"
+            } else if crate::browser::infrastructure(reason) {
+                "kunde inte köras (kör scenarierna igen)"
             } else {
                 "gav fel"
             };
@@ -87,9 +92,7 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
                     "Scenariot ”{}” {what} i {}{at}: {}",
                     cell.scenario_title,
                     name(m),
-                    crate::scenarios::reasons::in_swedish(
-                        cell.reason.as_deref().unwrap_or_default()
-                    )
+                    crate::scenarios::reasons::in_swedish(reason)
                 ),
                 Some(format!("/korningar/{run}/celler/{}", cell.id)),
                 g.screenshots.get(&cell.id).cloned(),

@@ -9,7 +9,6 @@
 //! changes (an error summary, a question shown) is audited anew.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 
 use serde_json::Value;
 
@@ -51,14 +50,14 @@ impl Audits {
 pub(super) fn capture(
     page: &Page,
     cfg: &RunnerConfig,
-    files: &mpsc::Sender<(String, Vec<u8>)>,
+    files: &super::Files,
     audits: &mut Audits,
 ) -> Result<Captured, BrowserError> {
     let png = page.screenshot(cfg.full_page)?;
     let text = page.text()?;
     let (shot_hash, text_hash) = (Artifacts::hash(&png), Artifacts::hash(text.as_bytes()));
-    let _ = files.send((shot_hash.clone(), png));
-    let _ = files.send((text_hash.clone(), text.into_bytes()));
+    files.put(&shot_hash, png);
+    files.put(&text_hash, text.into_bytes());
     let accessibility = if cfg.axe { audits.of(page)? } else { None };
     Ok(Captured {
         screenshot: Some(shot_hash),

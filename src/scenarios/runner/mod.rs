@@ -4,6 +4,7 @@
 //! (own cookies and storage) and a page sealed to the test room's origin.
 
 mod capture;
+mod files;
 pub(crate) mod steps;
 
 use std::collections::VecDeque;
@@ -20,6 +21,7 @@ use crate::services::Variant;
 
 use super::model::{Action, Scenario};
 use capture::Captured;
+use files::{Files, Write, infrastructure};
 pub use steps::lookup;
 use steps::{Context, StepError};
 
@@ -200,21 +202,17 @@ pub fn run_from(
     if cfg.browser.remote.is_none() && !cfg.browser.chromium.exists() {
         return Err(BrowserError::NotFound(cfg.browser.chromium.clone()));
     }
-    let (file_tx, file_rx) = mpsc::channel::<(String, Vec<u8>)>();
+    let (file_tx, file_rx) = mpsc::channel::<Write>();
     let launch_error: Mutex<Option<BrowserError>> = Mutex::new(None);
+    let unstored: files::Unstored = Arc::default();
     std::thread::scope(|scope| {
         // Writing artifacts overlaps with driving the next step.
-        let writer = scope.spawn(move || {
-            for (hash, bytes) in file_rx {
-                if let Err(e) = artifacts.put_hashed(&hash, &bytes) {
-                    tracing::error!(%hash, error = %e, "storing an artifact failed");
-                }
-            }
-        });
+        let failed = unstored.clone();
+        let writer = scope.spawn(move || files::write_all(file_rx, artifacts, &failed));
         for _ in 0..cfg.concurrency.max(1) {
-            let file_tx = file_tx.clone();
+            let files = Files::new(file_tx.clone(), unstored.clone());
             let launch_error = &launch_error;
-            scope.spawn(move || worker(source, cfg, &file_tx, cancel, on_done, launch_error));
+            scope.spawn(move || worker(source, cfg, &files, cancel, on_done, launch_error));
         }
         drop(file_tx);
         let _ = writer.join();
@@ -228,7 +226,7 @@ pub fn run_from(
 fn worker(
     source: &dyn Source,
     cfg: &RunnerConfig,
-    files: &mpsc::Sender<(String, Vec<u8>)>,
+    files: &Files,
     cancel: &AtomicBool,
     on_done: OnDone,
     launch_error: &Mutex<Option<BrowserError>>,
@@ -270,7 +268,8 @@ fn worker(
         }
         let Some(b) = browser.as_ref() else { continue };
         used += 1;
-        let outcome = run_cell(b, &cell, cfg, files, cancel);
+        let mut outcome = run_cell(b, &cell, cfg, files, cancel);
+        infrastructure(&mut outcome, b.is_alive(), files);
         let broken = outcome.status == Status::Error;
         on_done(&cell, outcome);
         if broken && !b.is_alive() {
@@ -333,7 +332,7 @@ fn run_cell(
     browser: &Browser,
     cell: &Cell,
     cfg: &RunnerConfig,
-    files: &mpsc::Sender<(String, Vec<u8>)>,
+    files: &Files,
     cancel: &AtomicBool,
 ) -> CellOutcome {
     let started = Instant::now();
@@ -459,7 +458,7 @@ fn run_cell(
             .flatten()
             .map(|html| {
                 let hash = Artifacts::hash(html.as_bytes());
-                let _ = files.send((hash.clone(), html.into_bytes()));
+                files.put(&hash, html.into_bytes());
                 hash
             });
         out.steps.push(StepOutcome {

@@ -465,6 +465,20 @@ impl Process {
             command.envs(process_envs);
         }
 
+        // Provrum: Chromium dies with the thread that launched it, so a
+        // worker killed with SIGKILL leaves no browser behind.
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe, as pre_exec requires.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
+
         // Suppress creation of a console window on windows
         #[cfg(windows)]
         {
