@@ -76,17 +76,24 @@ type Running = Arc<Mutex<HashMap<(Kind, i64), Arc<AtomicBool>>>>;
 pub struct Jobs {
     /// Cancel flags of the jobs this process runs, pruned when they end.
     running: Running,
+    /// Raised by [`Jobs::stop_all`]: a job that another replica may carry
+    /// on is handed over, not ended as failed.
+    shutting_down: Arc<AtomicBool>,
 }
 
 impl Jobs {
     /// Start `work` in the background unless the same job is running here;
     /// `false` when it was already running.
+    ///
+    /// `request` (JSON) is kept with the job: a job that has one is taken
+    /// over by another replica when this process dies ([`adopt`]).
     pub async fn start<F, Fut>(
         &self,
         store: &Store,
         kind: Kind,
         subject: i64,
         started_by: &str,
+        request: Option<&str>,
         work: F,
     ) -> Result<bool, sqlx::Error>
     where
@@ -102,7 +109,7 @@ impl Jobs {
             r.insert((kind, subject), cancel.clone());
         }
         let id: i64 = match sqlx::query_scalar(
-            "insert into jobs (kind, subject, status, started_by, host, started_at, lease_until) values ($1, $2, 'running', $3, $4, $5, $6) returning id",
+            "insert into jobs (kind, subject, status, started_by, host, started_at, lease_until, request) values ($1, $2, 'running', $3, $4, $5, $6, $7) returning id",
         )
         .bind(kind.slug())
         .bind(subject)
@@ -110,6 +117,7 @@ impl Jobs {
         .bind(host_id())
         .bind(now())
         .bind(lease_end())
+        .bind(request)
         .fetch_one(&store.pool)
         .await
         {
@@ -119,6 +127,75 @@ impl Jobs {
                 return Err(e);
             }
         };
+        self.run(store, (kind, subject, id), request.is_some(), cancel, work);
+        Ok(true)
+    }
+
+    /// Carry on a job another process held whose lease lapsed (see
+    /// [`adoptable`]): this process takes the row over if nobody was
+    /// quicker, and runs `work` under the same job id. `false` when another
+    /// replica took it first or it runs here already.
+    pub async fn adopt<F, Fut>(
+        &self,
+        store: &Store,
+        job: &Adoptable,
+        work: F,
+    ) -> Result<bool, sqlx::Error>
+    where
+        F: FnOnce(Handle) -> Fut,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let (kind, subject) = (job.kind, job.subject);
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut r = lock(&self.running);
+            if r.contains_key(&(kind, subject)) {
+                return Ok(false);
+            }
+            r.insert((kind, subject), cancel.clone());
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let taken = sqlx::query(
+            "update jobs set host = $1, lease_until = $2 where id = $3 and status = 'running' and lease_until < $4",
+        )
+        .bind(host_id())
+        .bind(lease_end())
+        .bind(job.id)
+        .bind(now_ms)
+        .execute(&store.pool)
+        .await;
+        match taken {
+            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(_) => {
+                self.forget(kind, subject);
+                return Ok(false);
+            }
+            Err(e) => {
+                self.forget(kind, subject);
+                return Err(e);
+            }
+        }
+        tracing::info!(
+            job = job.id,
+            kind = kind.slug(),
+            subject,
+            "carrying on a job whose process is gone"
+        );
+        self.run(store, (kind, subject, job.id), true, cancel, work);
+        Ok(true)
+    }
+
+    fn run<F, Fut>(
+        &self,
+        store: &Store,
+        (kind, subject, id): (Kind, i64, i64),
+        adoptable: bool,
+        cancel: Arc<AtomicBool>,
+        work: F,
+    ) where
+        F: FnOnce(Handle) -> Fut,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
         let handle = Handle {
             cancel: cancel.clone(),
             id,
@@ -129,9 +206,22 @@ impl Jobs {
         let store = store.clone();
         let registry = self.running.clone();
         let watcher = tokio::spawn(watch_for_cancel(store.clone(), id, cancel));
+        let shutting_down = self.shutting_down.clone();
         tokio::spawn(async move {
             let result = fut.await;
             watcher.abort();
+            if adoptable && shutting_down.load(Ordering::SeqCst) {
+                // Stopped by this server's shutdown, not by anyone's
+                // cancel: another replica carries it on at once.
+                let _ = sqlx::query(
+                    "update jobs set lease_until = 0 where id = $1 and status = 'running'",
+                )
+                .bind(id)
+                .execute(&store.pool)
+                .await;
+                lock(&registry).remove(&(kind, subject));
+                return;
+            }
             if let Err(e) = &result {
                 tracing::error!(kind = kind.slug(), subject, error = %e, "background job failed");
             }
@@ -150,7 +240,6 @@ impl Jobs {
             .await;
             lock(&registry).remove(&(kind, subject));
         });
-        Ok(true)
     }
 
     fn forget(&self, kind: Kind, subject: i64) {
@@ -189,6 +278,7 @@ impl Jobs {
     /// Ask every job to stop (on shutdown): runs finish the cells in progress
     /// and close their browsers.
     pub fn stop_all(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
         for c in lock(&self.running).values() {
             c.store(true, Ordering::SeqCst);
         }
@@ -277,16 +367,52 @@ pub fn owner_gone(owner: &str) -> bool {
     !same_machine || !pid_alive
 }
 
+/// A job another replica may take over: running, with a request, and its
+/// lease lapsed.
+#[derive(Debug, Clone)]
+pub struct Adoptable {
+    pub id: i64,
+    pub kind: Kind,
+    pub subject: i64,
+    pub started_by: String,
+    pub request: String,
+}
+
+/// Jobs of `kind` whose process is gone and that another may carry on.
+pub async fn adoptable(store: &Store, kind: Kind) -> Result<Vec<Adoptable>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "select id, subject, started_by, request from jobs
+         where kind = $1 and status = 'running' and request is not null and lease_until < $2",
+    )
+    .bind(kind.slug())
+    .bind(chrono::Utc::now().timestamp_millis())
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, subject, started_by, request)| Adoptable {
+            id,
+            kind,
+            subject,
+            started_by,
+            request,
+        })
+        .collect())
+}
+
 /// Jobs left `running` by a process that is gone are interrupted: their
 /// lease has lapsed (a live process renews its jobs' every second, on any
 /// machine, whatever its host name), or — for rows from before leases —
 /// their owner is known to be gone. Called at start and when a job's page
 /// is read; a live server's jobs on the same database are left alone.
 pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
-    let running: Vec<(i64, String, Option<i64>)> =
-        sqlx::query_as("select id, host, lease_until from jobs where status = 'running'")
-            .fetch_all(&store.pool)
-            .await?;
+    // A job with a request is carried on by a live replica (`adopt`), not
+    // given up.
+    let running: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "select id, host, lease_until from jobs where status = 'running' and request is null",
+    )
+    .fetch_all(&store.pool)
+    .await?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut n = 0;
     let lapsed = running.iter().filter(|(_, host, lease)| match lease {

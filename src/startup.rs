@@ -68,6 +68,7 @@ pub async fn serve(
     ));
     let mailer = tokio::spawn(crate::mail::run_forever(state.clone()));
     let pins = tokio::spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
+    let adopter = tokio::spawn(crate::compare::web::adopt_forever(state.clone()));
     let (worker, stop_worker) = in_process_worker(&state);
     let served = axum::serve(
         listener,
@@ -86,6 +87,7 @@ pub async fn serve(
     sweeper.abort();
     mailer.abort();
     pins.abort();
+    adopter.abort();
     served
 }
 

@@ -272,3 +272,125 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
         .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
 }
+
+/// Issue 25: one reviewer pointing a hundred times does not make a
+/// colleague wait behind a hundred renders: each reviewer's newer pointing
+/// supersedes their queued one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_pointing_again_and_again_holds_one_place_in_line() {
+    let Some(_) = common::chromium() else {
+        return;
+    };
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let base = format!("{V}/arvika");
+    let point = |client: reqwest::Client, csrf: String| {
+        let url = format!("{}{base}/peka", app.url);
+        let base = base.clone();
+        async move {
+            let r = client
+                .post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("plats", "sida:start"),
+                    ("sida", base.as_str()),
+                    ("element", "0"),
+                    ("bredd", "800"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    app.login_as("greta", Role::Reviewer, &["arvika"]).await;
+    let greta = app.client.clone();
+    let greta_csrf = app.get("/konto").await.csrf();
+    let mut hers = Vec::new();
+    for _ in 0..8 {
+        hers.push(point(greta.clone(), greta_csrf.clone()).await);
+    }
+    // A colleague, in a browser of their own.
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = other
+        .get(format!("{}/konto/logga-in", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let token = page[at..].split('"').next().unwrap().to_string();
+    provrum::accounts::store::create(
+        &app.store,
+        &provrum::accounts::store::NewUser {
+            username: "arvid",
+            name: "Arvid",
+            role: Role::Reviewer,
+            municipalities: &["arvika".to_string()],
+            password: common::PASSWORD,
+            email: None,
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    other
+        .post(format!("{}/konto/logga-in", app.url))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "arvid"),
+            ("password", common::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let konto = other
+        .get(format!("{}/konto", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = konto.find(marker).unwrap() + marker.len();
+    let his_csrf = konto[at..].split('"').next().unwrap().to_string();
+    let his = point(other, his_csrf).await;
+    let settled = |token: String| {
+        let store = app.store.clone();
+        async move {
+            let start = Instant::now();
+            loop {
+                let s = pins::get(&store, &token).await.unwrap().expect("shot");
+                if s.state != ShotState::Pending {
+                    return s.state;
+                }
+                assert!(start.elapsed() < Duration::from_secs(60), "never rendered");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(settled(his).await, ShotState::Ready, "the colleague's shot");
+    let mut rendered = 0;
+    for t in &hers {
+        if settled(t.clone()).await == ShotState::Ready {
+            rendered += 1;
+        }
+    }
+    assert_eq!(
+        settled(hers.last().unwrap().clone()).await,
+        ShotState::Ready,
+        "her newest pointing is rendered"
+    );
+    assert!(
+        rendered <= 2,
+        "{rendered} of her 8 pointings were rendered: the older ones should give way"
+    );
+}

@@ -40,7 +40,7 @@ on_both_backends! {
         // A job running on A: its progress shows on B's page.
         let v = provrum::services::store::find_version(&a.store, "anmalan-om-olagenhet", None).await.unwrap().unwrap();
         let (saw_cancel_tx, saw_cancel) = tokio::sync::oneshot::channel::<()>();
-        let started = a.state.jobs.start(&a.store, Kind::Comparison, v.id, "eva", |job| async move {
+        let started = a.state.jobs.start(&a.store, Kind::Comparison, v.id, "eva", None, |job| async move {
             job.progress(3, 64);
             while !job.cancel.load(Ordering::SeqCst) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -182,4 +182,71 @@ async fn a_run_waiting_on_a_broken_browser_says_so() {
     }
     assert!(body.contains("kan inte starta sin webbläsare"), "{body}");
     assert!(body.contains("i kö"));
+}
+
+/// Issue 25: a comparison whose replica died (its lease lapsed, nothing
+/// stored since) does not stall: a live replica carries it on — the walks
+/// made are reused, the rest queued again — and finishes the diff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comparison_whose_replica_died_is_carried_on_by_another() {
+    let Some(_) = common::chromium() else {
+        return;
+    };
+    let Some(app) = common::spawn_demo(common::Backend::Postgres).await else {
+        return;
+    };
+    let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let request = provrum::compare::Request {
+        service: v.service_id.clone(),
+        version: Some(v.version.clone()),
+        against: provrum::compare::Against::Default,
+        viewports: vec![provrum::compare::capture::Viewport::desktop()],
+        fresh: false,
+    };
+    // What the replica that started it left: running, its lease long gone.
+    sqlx::query("insert into jobs (kind, subject, status, started_by, host, started_at, lease_until, request) values ('comparison', $1, 'running', 'eva', 'dead-pod:1', '2026-01-01T00:00:00.000Z', 1, $2)")
+        .bind(v.id)
+        .bind(serde_json::to_string(&request).unwrap())
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    let start = std::time::Instant::now();
+    let (status, host, error) = loop {
+        let (status, host, error): (String, String, Option<String>) = sqlx::query_as(
+            "select status, host, error from jobs where kind = 'comparison' and subject = $1",
+        )
+        .bind(v.id)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+        if status != "running" {
+            break (status, host, error);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "the comparison was never carried on (host {host})"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(status, "done", "{error:?}");
+    assert_eq!(host, provrum::jobs::host_id(), "this replica took it over");
+    let captures: i64 = sqlx::query_scalar("select count(*) from captures where version_id = $1")
+        .bind(v.id)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert!(captures > 0, "the walks were made");
+    // Its page shows the comparison done, not running for ever.
+    app.login_as("eva", Role::EKontoret, &[]).await;
+    let page = app
+        .get(&format!(
+            "/tjanster/{}/{}/jamforelse",
+            v.service_id, v.version
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("data-compare-running"), "{}", page.body);
 }

@@ -21,3 +21,6 @@ create index login_devices_account on login_devices (account);
 -- another for a dead one, whatever their host names, and a dead one's job
 -- is seen as interrupted once its lease has lapsed.
 alter table jobs add column lease_until bigint;
+-- What a job was asked to do (JSON), so that another replica can take a
+-- job over when the lease of the process running it has lapsed.
+alter table jobs add column request text;

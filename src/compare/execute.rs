@@ -23,7 +23,7 @@ use super::queue::NewWalk;
 use super::{Judged, store, work};
 use crate::services::reference;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Against {
     /// The base, and the last release when there is one.
     Default,
@@ -42,7 +42,9 @@ impl Against {
     }
 }
 
-#[derive(Debug, Clone)]
+/// What a comparison is asked to do; kept with its job, so that another
+/// replica can carry a comparison on when the one that started it died.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Request {
     pub service: String,
     pub version: Option<String>,

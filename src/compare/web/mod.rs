@@ -26,6 +26,8 @@ mod harmony;
 mod ignore;
 mod queue;
 mod start;
+
+pub use start::adopt_forever;
 mod view;
 
 pub fn router() -> Router<AppState> {

@@ -17,15 +17,24 @@ pub(super) enum Write {
 /// A browser thread's end of the writer: send files, and learn which ones
 /// could not be stored.
 /// Write every file sent, in order, remembering those the store refused.
+/// Once the runner is stopping, files are no longer tried (a store that does
+/// not answer must not hold a stopping worker for a timeout per file): they
+/// count as refused, and their cells go back to the queue anyway.
 pub(super) fn write_all(
     files: mpsc::Receiver<Write>,
     artifacts: &crate::artifacts::Artifacts,
     unstored: &Mutex<std::collections::HashSet<String>>,
+    stopping: &std::sync::atomic::AtomicBool,
 ) {
     for w in files {
         match w {
             Write::File(hash, bytes) => {
-                if let Err(e) = artifacts.put_hashed(&hash, &bytes) {
+                let tried = if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    Err(std::io::Error::other("the runner is stopping"))
+                } else {
+                    artifacts.put_hashed(&hash, &bytes)
+                };
+                if let Err(e) = tried {
                     tracing::error!(%hash, error = %e, "storing an artifact failed");
                     if let Ok(mut f) = unstored.lock() {
                         f.insert(hash);

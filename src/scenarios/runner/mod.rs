@@ -208,7 +208,7 @@ pub fn run_from(
     std::thread::scope(|scope| {
         // Writing artifacts overlaps with driving the next step.
         let failed = unstored.clone();
-        let writer = scope.spawn(move || files::write_all(file_rx, artifacts, &failed));
+        let writer = scope.spawn(move || files::write_all(file_rx, artifacts, &failed, cancel));
         for _ in 0..cfg.concurrency.max(1) {
             let files = Files::new(file_tx.clone(), unstored.clone());
             let launch_error = &launch_error;
