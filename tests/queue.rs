@@ -23,6 +23,16 @@ struct Worker {
 
 impl Worker {
     fn start(app: &common::TestApp, name: &str, chromium: &std::path::Path) -> Worker {
+        Self::start_with(app, name, chromium, &[])
+    }
+
+    /// [`Worker::start`] with more environment.
+    fn start_with(
+        app: &common::TestApp,
+        name: &str,
+        chromium: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Worker {
         use std::os::unix::process::CommandExt;
         let log = app.data_dir.path().join(format!("{name}.log"));
         let out = std::fs::File::create(&log).unwrap();
@@ -35,6 +45,7 @@ impl Worker {
             .env("PROVRUM_CHROMIUM", chromium)
             .env("PROVRUM_LEASE_SECONDS", "3")
             .env("RUST_LOG", "provrum=info")
+            .envs(env.iter().copied())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .stdin(Stdio::null())
@@ -618,4 +629,148 @@ async fn a_dying_browser_is_retried_and_a_killed_worker_leaves_no_browser() {
     )
     .await;
     assert!(retried >= 1, "the cells cut short ran again");
+}
+
+/// Issue 25: a worker that cannot reach its artifact store stores no cell
+/// as passed — each goes back to the queue and, after three tries, stands
+/// as "kunde inte köras" — and SIGTERM stops it within its grace period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_without_its_artifact_store_passes_nothing_and_stops_on_sigterm() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let settings = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let Some(app) = common::spawn_demo_with(common::Backend::Postgres, settings).await else {
+        return;
+    };
+    let db = &app.store;
+    let (run, _) = queue_run(&app, &["arvika"]).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    let mut w = Worker::start_with(
+        &app,
+        "no-s3",
+        &chromium,
+        &[
+            ("PROVRUM_ARTIFACTS_URL", "s3://provrum/artifacts"),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_ACCESS_KEY_ID", "provrum"),
+            ("AWS_SECRET_ACCESS_KEY", "provrum-secret"),
+            ("AWS_REGION", "eu-north-1"),
+        ],
+    );
+    wait_for(
+        "a cell to be tried three times and stored",
+        Duration::from_secs(240),
+        &[&w],
+        async || count(db, "select count(*) from run_cells where run_id = $1", run).await >= 1,
+    )
+    .await;
+    let passed = "select count(*) from run_cells where run_id = $1 and status = 'passed'";
+    assert_eq!(
+        count(db, passed, run).await,
+        0,
+        "no cell without its evidence passes"
+    );
+    let not_run = count(
+        db,
+        "select count(*) from run_cells where run_id = $1 and reason like 'the screenshots could not be stored%'",
+        run,
+    )
+    .await;
+    let stored = count(db, "select count(*) from run_cells where run_id = $1", run).await;
+    assert_eq!(
+        not_run,
+        stored,
+        "each says the test room could not store it:\n{}",
+        w.output()
+    );
+    let thrice = count(
+        db,
+        "select count(*) from run_tasks where run_id = $1 and state = 'done' and attempts = 3",
+        run,
+    )
+    .await;
+    assert_eq!(thrice, stored, "tried three times before it was stored");
+    // SIGTERM in the middle of the next cell: gone well within 30 s.
+    unsafe { libc::kill(w.child.id() as i32, libc::SIGTERM) };
+    let t = Instant::now();
+    loop {
+        if w.child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the worker still runs 30 s after SIGTERM:\n{}",
+            w.output()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(db, passed, run).await, 0);
+}
+
+/// Issue 25: walks whose browser cannot reach the test room are tried again
+/// before they stand as errors (the origin may be down for a moment).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walks_that_cannot_reach_the_test_room_are_tried_again() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let settings = provrum::web::Settings {
+        workers: 0,
+        ..provrum::web::Settings::default()
+    };
+    let Some(app) = common::spawn_demo_with(common::Backend::Postgres, settings).await else {
+        return;
+    };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(env!("CARGO_BIN_EXE_provrum"))
+        .args([
+            "compare",
+            "--service",
+            "anmalan-varmepump",
+            "--viewport",
+            "desktop",
+            "--concurrency",
+            "1",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PROVRUM_DATABASE_URL", &app.database_url)
+        .env("PROVRUM_DATA_DIR", app.data_dir.path())
+        .env(
+            "PROVRUM_BROWSER_ORIGIN",
+            format!("http://127.0.0.1:{closed}"),
+        )
+        .env("PROVRUM_CHROMIUM", &chromium)
+        .stdin(Stdio::null())
+        .output()
+        .expect("provrum compare");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    let walks: i64 = sqlx::query_scalar("select count(*) from capture_tasks")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    let thrice: i64 = sqlx::query_scalar("select count(*) from capture_tasks where attempts = 3")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert!(walks > 0, "{said}");
+    assert_eq!(thrice, walks, "every walk was tried three times:\n{said}");
 }

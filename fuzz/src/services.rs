@@ -10,6 +10,8 @@ pub mod contrast;
 pub mod merge;
 #[path = "../../src/services/model.rs"]
 pub mod model;
+#[path = "../../src/services/oeflow/mod.rs"]
+pub mod oeflow;
 #[path = "../../src/services/package.rs"]
 pub mod package;
 #[path = "../../src/services/parse.rs"]

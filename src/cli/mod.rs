@@ -16,6 +16,7 @@ use crate::store::Store;
 mod bundle;
 mod checklist;
 mod compare;
+mod convert;
 mod release;
 mod run;
 mod user;
@@ -71,11 +72,19 @@ enum Command {
     },
     /// Import service packages as immutable versions.
     Import {
+        /// Package folders, folders holding packages, or Open ePlatform
+        /// flows (`.oeflow`).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
+        flow: convert::FlowArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
+    /// Convert an Open ePlatform flow (.oeflow) into a package folder:
+    /// service.yaml (with a comment wherever something was approximated)
+    /// and one overlay per municipality, to keep in git and adapt.
+    Convert(convert::ConvertArgs),
     /// Send the review-round e-mail that is due (for cron; `serve` also does
     /// it every ten minutes). Needs `[mail]` in provrum.toml.
     Mail {
@@ -173,7 +182,8 @@ async fn run(cli: Cli) -> ExitCode {
             catalogue,
             strict,
         } => Ok(validate::validate(&paths, catalogue.as_deref(), strict)),
-        Command::Import { paths, store } => import_cmd(&paths, &store).await,
+        Command::Import { paths, flow, store } => import_cmd(&paths, &flow.options(), &store).await,
+        Command::Convert(args) => Ok(convert::run(&args)),
         Command::Services { store } => services_cmd(&store).await,
         Command::Mail { store } => mail_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,
@@ -188,16 +198,26 @@ async fn run(cli: Cli) -> ExitCode {
     result.unwrap_or_else(|code| code)
 }
 
-async fn import_cmd(paths: &[PathBuf], args: &StoreArgs) -> Result<ExitCode, ExitCode> {
+async fn import_cmd(
+    paths: &[PathBuf],
+    flow: &services::oeflow::Options,
+    args: &StoreArgs,
+) -> Result<ExitCode, ExitCode> {
     let config = config(args)?;
     let store = open(&config).await?;
-    let code = import_all(&store, paths, true).await;
+    let code = import_all(&store, paths, flow, true).await;
     store.close().await;
     Ok(code)
 }
 
 /// Import every package below `paths`; each package is its own transaction.
-pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> ExitCode {
+/// Flows (`.oeflow`) are converted with `flow` first.
+pub async fn import_all(
+    store: &Store,
+    paths: &[PathBuf],
+    flow: &services::oeflow::Options,
+    verbose: bool,
+) -> ExitCode {
     let registry = Registry::builtin();
     let mut code = ExitCode::SUCCESS;
     for path in paths {
@@ -210,7 +230,15 @@ pub async fn import_all(store: &Store, paths: &[PathBuf], verbose: bool) -> Exit
             return ExitCode::from(2);
         }
         for dir in packages {
-            let pkg = match services::load(&dir, registry) {
+            let loaded = if services::oeflow::is_flow(&dir) {
+                services::oeflow::load(&dir, registry, flow).map(|(p, c)| {
+                    validate::say_conversion(&dir, &c);
+                    p
+                })
+            } else {
+                services::load(&dir, registry)
+            };
+            let pkg = match loaded {
                 Ok(p) => p,
                 Err(LoadError::Invalid(diags)) => {
                     for d in &diags {
@@ -319,7 +347,7 @@ async fn serve_cmd(
             );
             return Err(ExitCode::from(2));
         }
-        let code = import_all(&state.store, &[dir], true).await;
+        let code = import_all(&state.store, &[dir], &Default::default(), true).await;
         if code != ExitCode::SUCCESS {
             eprintln!(
                 "error: the demo fixtures did not import cleanly. If one was refused as already imported with different content, the data folder ({}) was filled from older fixtures: move it away (or set PROVRUM_DATA_DIR to a new folder) and start the demo again",

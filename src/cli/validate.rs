@@ -58,7 +58,7 @@ pub fn validate(paths: &[PathBuf], catalogue: Option<&Path>, strict: bool) -> Ex
     }
     let mut loaded = Vec::new();
     for dir in packages {
-        match services::load(&dir, registry) {
+        match load_and_say(&dir, registry) {
             Ok(p) => {
                 println!(
                     "ok: {} {} ({} variants)",
@@ -138,4 +138,29 @@ pub fn validate(paths: &[PathBuf], catalogue: Option<&Path>, strict: bool) -> Ex
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A package, or a flow read as one: then what its conversion could not
+/// carry over is said, each at its line and column, with the summary.
+fn load_and_say(dir: &Path, registry: &Registry) -> Result<services::Package, LoadError> {
+    if !services::oeflow::is_flow(dir) {
+        return services::load(dir, registry);
+    }
+    let (pkg, conversion) = services::oeflow::load(dir, registry, &Default::default())?;
+    say_conversion(dir, &conversion);
+    Ok(pkg)
+}
+
+/// A flow's conversion report: one line per note, then the summary.
+pub fn say_conversion(file: &Path, c: &services::oeflow::Conversion) {
+    for n in &c.notes {
+        println!(
+            "{}:{}:{}: warning: {}",
+            file.display(),
+            n.line,
+            n.col,
+            n.message
+        );
+    }
+    println!("{}: {}", file.display(), c.summary());
 }

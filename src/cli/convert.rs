@@ -1,0 +1,118 @@
+//! `provrum convert FLOW.oeflow --out DIR`: an Open ePlatform flow as the
+//! package folder it becomes, for a region to keep in git and adapt with
+//! overlays; and the flow options `import` shares.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::municipalities::Registry;
+use crate::services::oeflow::{self, Options};
+
+/// How a flow becomes a package (`import` and `convert`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct FlowArgs {
+    /// For flows: the version to give it [default: the flow's own].
+    #[arg(long = "version")]
+    pub version: Option<String>,
+    /// For flows: the municipalities taking part [default: every one].
+    #[arg(long = "municipality", num_args = 1..)]
+    pub municipalities: Vec<String>,
+}
+
+impl FlowArgs {
+    pub fn options(&self) -> Options {
+        Options {
+            version: self.version.clone(),
+            municipalities: self.municipalities.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The flow exported from Open ePlatform.
+    pub flow: PathBuf,
+    /// The package folder to write (service.yaml, variants/).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace a service.yaml already in the folder.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub flow_args: FlowArgs,
+}
+
+pub fn run(args: &ConvertArgs) -> ExitCode {
+    let registry = Registry::builtin();
+    for m in &args.flow_args.municipalities {
+        if registry.get(m).is_none() {
+            eprintln!("error: --municipality {m}: no such municipality in the registry");
+            return ExitCode::from(2);
+        }
+    }
+    let bytes = match oeflow::read_file(&args.flow) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.flow.display());
+            return ExitCode::from(2);
+        }
+    };
+    let c = match oeflow::convert(&bytes, registry, &args.flow_args.options()) {
+        Ok(c) => c,
+        Err(p) => {
+            println!(
+                "{}:{}:{}: {}",
+                args.flow.display(),
+                p.line,
+                p.col,
+                p.message
+            );
+            return ExitCode::from(1);
+        }
+    };
+    super::validate::say_conversion(&args.flow, &c);
+    let base = args.out.join(crate::services::package::BASE_FILE);
+    if base.exists() && !args.force {
+        eprintln!(
+            "error: {} exists; give another --out, or --force to replace it",
+            base.display()
+        );
+        return ExitCode::from(2);
+    }
+    for (name, text) in &c.files {
+        let path = args.out.join(name);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::write(&path, text));
+        if let Err(e) = written {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    // What was written must load as a package: check it as `validate` would.
+    match crate::services::load(&args.out, registry) {
+        Ok(p) => {
+            println!(
+                "written: {} ({} {}, {} variants)",
+                args.out.display(),
+                p.base.id,
+                p.base.version,
+                p.variants.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(crate::services::LoadError::Invalid(d)) => {
+            for x in &d {
+                println!("{x}");
+            }
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

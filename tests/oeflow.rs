@@ -1,0 +1,356 @@
+//! Open ePlatform flows (issue 26): flows written here from the format note
+//! (several encodings, sortIndex out of document order, rules whose target
+//! comes first in the document, legacy files, unknown query types, broken
+//! files) and the shared example, read into packages that validate, import
+//! and run in the sandbox.
+
+mod common;
+
+use provrum::municipalities::Registry;
+use provrum::services::oeflow::{self, Options};
+use provrum::services::{FieldKind, Variant};
+
+fn shared_example() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/open-eplatform/anmalan-om-olagenhet.oeflow")
+}
+
+/// A flow around `steps` (the `<Steps>` children), with UTF-8 prolog.
+fn flow(steps: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<Flow>
+  <flowID>1</flowID>
+  <name>Ansökan om bygglov för altan</name>
+  <version>3</version>
+  <usePreview>true</usePreview>
+  <requireAuthentication>true</requireAuthentication>
+  <requireSigning>false</requireSigning>
+  <FlowFamily><Aliases><Alias>altan</Alias></Aliases><contactName>Bygglov</contactName><contactEmail>bygg@exempel.se</contactEmail></FlowFamily>
+  <Steps>{steps}</Steps>
+  <shortDescription>&lt;p&gt;Sök bygglov för din &lt;strong&gt;altan&lt;/strong&gt;.&lt;/p&gt;</shortDescription>
+  <submittedMessage>&lt;p&gt;Tack, vi hör av oss.&lt;/p&gt;</submittedMessage>
+</Flow>
+"#
+    )
+}
+
+fn query(id: u32, sort: u32, state: &str, name: &str, body: &str, rules: &str) -> String {
+    format!(
+        "<QueryDescriptor><queryID>{id}</queryID><name>{name}</name><sortIndex>{sort}</sortIndex><defaultQueryState>{state}</defaultQueryState><queryTypeID>x</queryTypeID>{rules}<mergeWithPreviousQuery>false</mergeWithPreviousQuery>{body}</QueryDescriptor>"
+    )
+}
+
+fn radio(id: u32, alternatives: &[(u32, &str, u32)]) -> String {
+    let alts: String = alternatives
+        .iter()
+        .map(|(a, n, s)| format!("<RadioButtonAlternative><alternativeID>{a}</alternativeID><name>{n}</name><sortIndex>{s}</sortIndex></RadioButtonAlternative>"))
+        .collect();
+    format!(
+        "<RadioButtonQuery><queryID>{id}</queryID><Alternatives>{alts}</Alternatives><QueryDescriptor><queryID>{id}</queryID><name>kopia</name></QueryDescriptor></RadioButtonQuery>"
+    )
+}
+
+fn rule(targets: &[u32], alternatives: &[u32], mode: &str, state: &str) -> String {
+    let t: String = targets
+        .iter()
+        .map(|t| format!("<queryID>{t}</queryID>"))
+        .collect();
+    let a: String = alternatives
+        .iter()
+        .map(|a| format!("<alternativeID>{a}</alternativeID>"))
+        .collect();
+    format!(
+        "<EvaluatorDescriptors><EvaluatorDescriptor><evaluatorID>9</evaluatorID><name>Visa följdfråga</name><enabled>true</enabled><TargetQueryIDs>{t}</TargetQueryIDs><QueryStateEvaluator><selectionMode>{mode}</selectionMode><RequiredAlternativeIDs>{a}</RequiredAlternativeIDs><queryState>{state}</queryState><EvaluatorDescriptor><evaluatorID>9</evaluatorID><TargetQueryIDs><queryID>999</queryID></TargetQueryIDs></EvaluatorDescriptor></QueryStateEvaluator></EvaluatorDescriptor></EvaluatorDescriptors>"
+    )
+}
+
+fn area(id: u32) -> String {
+    format!(
+        "<TextAreaQuery><queryID>{id}</queryID><maxLength>500</maxLength><description><![CDATA[<p>Beskriv <em>kort</em>.</p>]]></description></TextAreaQuery>"
+    )
+}
+
+fn variant_of(bytes: &[u8]) -> (Variant, Vec<oeflow::Note>) {
+    let opts = Options {
+        municipalities: vec!["kil".into()],
+        ..Options::default()
+    };
+    let c = oeflow::convert(bytes, Registry::builtin(), &opts).unwrap_or_else(|p| panic!("{p:?}"));
+    let pkg = provrum::services::from_files(
+        std::path::Path::new("test.oeflow"),
+        c.files.clone(),
+        Registry::builtin(),
+    )
+    .unwrap_or_else(|e| match e {
+        provrum::services::LoadError::Invalid(d) => panic!(
+            "{}\n{}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            c.files[0].1
+        ),
+        e => panic!("{e}"),
+    });
+    (pkg.variants.into_iter().next().expect("kil"), c.notes)
+}
+
+#[test]
+fn steps_questions_and_options_follow_sort_index_and_rules_reach_targets_written_first() {
+    // Step 2 is written first; the target (sortIndex 1) is written before its
+    // source (sortIndex 0); alternatives out of order.
+    let steps = format!(
+        "<Step><name>Altanen</name><sortIndex>1</sortIndex><QueryDescriptors>{}{}</QueryDescriptors></Step><Step><name>Om dig</name><sortIndex>0</sortIndex><QueryDescriptors>{}</QueryDescriptors></Step>",
+        query(12, 1, "HIDDEN", "Beskriv taket", &area(12), ""),
+        query(
+            11,
+            0,
+            "VISIBLE_REQUIRED",
+            "Ska altanen ha tak?",
+            &radio(11, &[(102, "Nej", 1), (101, "Ja", 0)]),
+            &rule(&[12], &[101], "ANY", "VISIBLE_REQUIRED")
+        ),
+        query(
+            10,
+            0,
+            "VISIBLE",
+            "Fastighetsbeteckning",
+            "<TextFieldQuery><queryID>10</queryID><Fields><TextField><textFieldID>1</textFieldID><label>Fastighet</label><required>true</required><sortIndex>0</sortIndex><maxContentLength>40</maxContentLength></TextField></Fields></TextFieldQuery>",
+            ""
+        ),
+    );
+    let (v, notes) = variant_of(flow(&steps).as_bytes());
+    let titles: Vec<&str> = v.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["Om dig", "Altanen"]);
+    assert_eq!(v.title, "Ansökan om bygglov för altan");
+    assert_eq!(v.description, "Sök bygglov för din altan.");
+    let fields = &v.steps[1].fields;
+    assert_eq!(fields[0].label, "Ska altanen ha tak?");
+    assert_eq!(fields[0].kind, FieldKind::Radio);
+    assert!(fields[0].required);
+    let labels: Vec<&str> = fields[0].options.iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(labels, ["Ja", "Nej"], "alternatives by sortIndex");
+    let roof = &fields[1];
+    assert_eq!(roof.kind, FieldKind::Textarea);
+    assert_eq!(roof.validation.max_length, Some(500));
+    assert!(!roof.hidden);
+    let cond = roof.shown_when.as_ref().expect("conditional");
+    assert_eq!(cond.field, fields[0].id);
+    assert_eq!(cond.equals, [fields[0].options[0].value.clone()]);
+    assert!(roof.required, "VISIBLE_REQUIRED when shown");
+    assert_eq!(roof.help.as_deref(), Some("Beskriv kort."));
+    // A VISIBLE question's text field is optional; its length carries over.
+    let place = &v.steps[0].fields[0];
+    assert!(!place.required);
+    assert_eq!(place.validation.max_length, Some(40));
+    assert!(notes.iter().all(|n| n.line > 0 && n.col > 0), "{notes:?}");
+}
+
+#[test]
+fn an_all_rule_and_a_rule_on_a_missing_question_are_reported_with_their_place() {
+    let steps = format!(
+        "<Step><name>Frågor</name><sortIndex>0</sortIndex><QueryDescriptors>{}{}</QueryDescriptors></Step>",
+        query(
+            1,
+            0,
+            "VISIBLE",
+            "Vad gäller det?",
+            &radio(1, &[(1, "A", 0), (2, "B", 1)]),
+            &(rule(&[2, 77], &[1, 2], "ALL", "VISIBLE"))
+        ),
+        query(2, 1, "HIDDEN", "Följdfråga", &area(2), ""),
+    );
+    let text = flow(&steps);
+    let (v, notes) = variant_of(text.as_bytes());
+    let follow = &v.steps[0].fields[1];
+    assert_eq!(follow.shown_when.as_ref().unwrap().equals.len(), 2);
+    assert!(!follow.required, "VISIBLE: shown, not required");
+    let line = text.lines().position(|l| l.contains("<Steps>")).unwrap() as u32 + 1;
+    let all = notes
+        .iter()
+        .find(|n| n.message.contains("alla av 2"))
+        .expect("ALL said");
+    let missing = notes
+        .iter()
+        .find(|n| n.message.contains("fråga 77"))
+        .expect("missing target said");
+    assert_eq!(all.line, line, "{all:?}");
+    assert_eq!(missing.line, line);
+    assert!(missing.col > 1);
+}
+
+#[test]
+fn latin_1_files_legacy_files_and_unknown_query_types_read() {
+    let steps = format!(
+        "<Step><name>Uppgifter</name><sortIndex>0</sortIndex><QueryDescriptors>{}{}</QueryDescriptors></Step>",
+        // Legacy: numeric queryTypeID, old contact flags.
+        query(1, 0, "VISIBLE_REQUIRED", "Kontakt", "<ContactDetailQuery><queryID>1</queryID><requireEmail>true</requireEmail><requireAddress>true</requireAddress><showSocialSecurityNumberField>true</showSocialSecurityNumberField></ContactDetailQuery>", "").replace("<queryTypeID>x</queryTypeID>", "<queryTypeID>118</queryTypeID>"),
+        query(2, 1, "VISIBLE", "Välj på kartan", "<MapQuery><queryID>2</queryID><description><![CDATA[<p>Markera platsen.</p>]]></description></MapQuery>", ""),
+    );
+    let utf8 = flow(&steps)
+        .replace(
+            "<Steps>",
+            "<FlowType><flowTypeID>1</flowTypeID></FlowType><Steps>",
+        )
+        .replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"");
+    let (latin1, _, bad) = encoding_rs::WINDOWS_1252.encode(&utf8);
+    assert!(!bad);
+    assert!(latin1.contains(&0xe4), "really Latin-1");
+    let (v, notes) = variant_of(&latin1);
+    assert_eq!(v.title, "Ansökan om bygglov för altan");
+    let kinds: Vec<FieldKind> = v.steps[0].fields.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            FieldKind::Personnummer,
+            FieldKind::Contact,
+            FieldKind::Address,
+            FieldKind::Info
+        ]
+    );
+    let map = &v.steps[0].fields[3];
+    assert!(map.text.as_deref().unwrap().contains("Markera platsen."));
+    assert!(
+        notes.iter().any(|n| n.message.contains("MapQuery")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.message.contains("flödestyp")),
+        "the old FlowType is named"
+    );
+}
+
+#[test]
+fn broken_files_are_refused_where_they_break() {
+    let reg = Registry::builtin();
+    let opts = Options::default();
+    let e =
+        oeflow::convert(b"<?xml version=\"1.0\"?>\n<Flow><name>x</Flow>", reg, &opts).unwrap_err();
+    assert_eq!(e.line, 2, "{e:?}");
+    assert!(e.message.contains("XML"), "{e:?}");
+    let e = oeflow::convert(b"<QueryDescriptor/>", reg, &opts).unwrap_err();
+    assert!(e.message.contains("<Flow>"), "{e:?}");
+    let steps = format!(
+        "<Step><name>S</name><sortIndex>0</sortIndex><QueryDescriptors>{}</QueryDescriptors></Step>",
+        query(
+            1,
+            0,
+            "VISIBLE",
+            "Tom fråga",
+            "<DropDownQuery><queryID>1</queryID></DropDownQuery>",
+            ""
+        )
+    );
+    let text = flow(&steps);
+    let e = oeflow::convert(text.as_bytes(), reg, &opts).unwrap_err();
+    assert!(e.message.contains("inga alternativ"), "{e:?}");
+    assert_eq!(
+        e.line as usize,
+        text.lines().position(|l| l.contains("<Steps>")).unwrap() + 1
+    );
+}
+
+#[test]
+fn the_shared_example_becomes_a_valid_package_with_every_question() {
+    let (pkg, c) = oeflow::load(&shared_example(), Registry::builtin(), &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.steps, 3);
+    assert_eq!(c.questions, 8);
+    assert_eq!(c.unknown, 0);
+    assert_eq!(pkg.base.id, "olagenhet", "the family's alias");
+    assert!(pkg.base.signing.required);
+    let v = &pkg.variants[0];
+    let all: Vec<&provrum::services::Field> = v.steps.iter().flat_map(|s| &s.fields).collect();
+    let postal = all
+        .iter()
+        .find(|f| f.label == "Postnummer")
+        .expect("postal code");
+    assert!(postal.validation.pattern.is_some());
+    assert_eq!(
+        postal.validation.pattern_message.as_deref(),
+        Some("Ange postnumret med fem siffror, till exempel 123 45")
+    );
+    let rooms = all
+        .iter()
+        .find(|f| f.label == "Var i bostaden finns fukten eller möglet?")
+        .expect("the checkbox question");
+    assert_eq!(rooms.kind, FieldKind::Checkbox);
+    assert!(rooms.shown_when.is_some() && rooms.required);
+    let files = all
+        .iter()
+        .find(|f| f.kind == FieldKind::File)
+        .expect("files");
+    let rules = files.file.as_ref().unwrap();
+    assert_eq!((rules.max_files, rules.max_size_kb), (5, 10 * 1024));
+    assert!(rules.accept.contains(&"pdf".to_string()));
+    let other = all
+        .iter()
+        .find(|f| f.label.ends_with(", nämligen"))
+        .expect("the free-text alternative's text");
+    assert!(other.shown_when.is_some());
+    assert!(!c.summary().is_empty());
+}
+
+#[test]
+fn validate_and_import_take_a_flow_file() {
+    let (code, out, err) = common::provrum(&["validate", &shared_example().display().to_string()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok: olagenhet"), "{out}");
+    assert!(
+        out.contains("anmalan-om-olagenhet.oeflow:"),
+        "notes with their place: {out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let (code, out, err) = common::provrum(&[
+        "import",
+        &shared_example().display().to_string(),
+        "--database",
+        &db,
+        "--data-dir",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = common::provrum(&["services", "--database", &db]);
+    assert_eq!(code, 0);
+    assert!(out.contains("olagenhet"), "{out}");
+    let bad = dir.path().join("trasig.oeflow");
+    std::fs::write(&bad, "<Flow><Steps>").unwrap();
+    let (code, out, _) = common::provrum(&["validate", &bad.display().to_string()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("trasig.oeflow:1:"), "{out}");
+}
+
+#[test]
+fn convert_writes_a_package_folder_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("olagenhet");
+    let flow = shared_example().display().to_string();
+    let args = [
+        "convert",
+        &flow,
+        "--out",
+        &out.display().to_string(),
+        "--version",
+        "2.0.0-rc1",
+        "--municipality",
+        "kil",
+        "arvika",
+    ];
+    let (code, said, err) = common::provrum(&args);
+    assert_eq!(code, 0, "{said}{err}");
+    let yaml = std::fs::read_to_string(out.join("service.yaml")).unwrap();
+    assert!(yaml.contains("version: \"2.0.0-rc1\""), "{yaml}");
+    assert!(
+        yaml.contains("# Open ePlatform-regeln"),
+        "a comment where a rule was carried over"
+    );
+    assert!(out.join("variants/kil.yaml").is_file() && out.join("variants/arvika.yaml").is_file());
+    let (code, said, _) = common::provrum(&["validate", &out.display().to_string()]);
+    assert_eq!(code, 0, "{said}");
+    // Not over a package already there.
+    let (code, _, err) = common::provrum(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--force"), "{err}");
+}
