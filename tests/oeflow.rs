@@ -354,3 +354,97 @@ fn convert_writes_a_package_folder_that_validates() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--force"), "{err}");
 }
+
+/// The flow test-driven in the sandbox: its questions, validations and the
+/// rule behave as on the platform.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_flow_is_test_driven_in_the_sandbox() {
+    let app = common::spawn_app(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let opts = Options {
+        municipalities: vec!["kil".into()],
+        ..Options::default()
+    };
+    let (pkg, _) = oeflow::load(&shared_example(), Registry::builtin(), &opts).unwrap();
+    provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
+        .await
+        .expect("import");
+    let base = "/tjanster/olagenhet/1/kil";
+    let start = app.get(base).await;
+    assert_eq!(start.status, 200, "{}", start.body);
+    start.assert_contains("Anmälan om olägenhet");
+    let login = app.post_form(&format!("{base}/starta"), &[]).await;
+    let first = app
+        .post_form(
+            &format!("{base}/logga-in"),
+            &[("_csrf", &login.csrf()), ("personnummer", "199011142388")],
+        )
+        .await;
+    first.assert_contains("Dina kontaktuppgifter");
+    let csrf = first.csrf();
+    let step1 = app
+        .post_step(
+            &format!("{base}/steg/dina-uppgifter"),
+            &[
+                ("_csrf", &csrf),
+                ("personnummer", "19901114-2388"),
+                ("dina-kontaktuppgifter.name", "Britta Testdotter"),
+                ("dina-kontaktuppgifter.email", "britta@exempel.se"),
+                ("adress.street", "Storgatan 1"),
+                ("adress.postal_code", "665 30"),
+                ("adress.city", "Kil"),
+            ],
+            &[],
+        )
+        .await;
+    assert!(
+        step1.path().ends_with("/steg/olagenheten"),
+        "{}: {}",
+        step1.url,
+        step1.body
+    );
+    step1.assert_contains("Var i bostaden finns fukten eller möglet?");
+    // A wrong postal code and "Fukt eller mögel" without a room: both refused.
+    let wrong = app
+        .post_step(
+            &format!("{base}/steg/olagenheten"),
+            &[
+                ("_csrf", &csrf),
+                ("gatuadress", "Storgatan 1"),
+                ("postnummer", "12"),
+                ("ort", "Kil"),
+                ("vilken-typ-av-olagenhet-galler-det", "fukt"),
+                ("beskriv-olagenheten", "Det luktar mögel i badrummet."),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    wrong.assert_contains("Ange postnumret med fem siffror, till exempel 123 45");
+    wrong.assert_contains("data-errors=\"2\"");
+    wrong.assert_contains(
+        "Välj minst ett alternativ för ”Var i bostaden finns fukten eller möglet?”",
+    );
+    // Right, with another kind of nuisance: the room question is not asked.
+    let right = app
+        .post_step(
+            &format!("{base}/steg/olagenheten"),
+            &[
+                ("_csrf", &csrf),
+                ("gatuadress", "Storgatan 1"),
+                ("postnummer", "665 30"),
+                ("ort", "Kil"),
+                ("vilken-typ-av-olagenhet-galler-det", "buller"),
+                ("beskriv-olagenheten", "Fläkten låter hela natten."),
+            ],
+            &[],
+        )
+        .await;
+    assert!(
+        right.path().ends_with("/steg/fastighetsagare-och-bilagor"),
+        "{}: {}",
+        right.url,
+        right.body
+    );
+}
