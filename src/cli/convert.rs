@@ -19,6 +19,19 @@ pub struct FlowArgs {
     /// For flows: the municipalities taking part [default: every one].
     #[arg(long = "municipality", num_args = 1..)]
     pub municipalities: Vec<String>,
+    /// For flows: a municipality's own copy of the flow, as MUNICIPALITY=FILE
+    /// (it becomes that municipality's overlay); may be repeated.
+    #[arg(long = "variant", value_parser = parse_variant)]
+    pub variants: Vec<(String, PathBuf)>,
+}
+
+fn parse_variant(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((m, f)) if !m.is_empty() && !f.is_empty() => Ok((m.to_string(), PathBuf::from(f))),
+        _ => Err(format!(
+            "`{s}`: write MUNICIPALITY=FILE.oeflow, e.g. kil=kil.oeflow"
+        )),
+    }
 }
 
 impl FlowArgs {
@@ -26,6 +39,7 @@ impl FlowArgs {
         Options {
             version: self.version.clone(),
             municipalities: self.municipalities.clone(),
+            variants: self.variants.clone(),
         }
     }
 }
@@ -52,24 +66,17 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let bytes = match oeflow::read_file(&args.flow) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.flow.display());
-            return ExitCode::from(2);
-        }
-    };
-    let c = match oeflow::convert(&bytes, registry, &args.flow_args.options()) {
-        Ok(c) => c,
-        Err(p) => {
-            println!(
-                "{}:{}:{}: {}",
-                args.flow.display(),
-                p.line,
-                p.col,
-                p.message
-            );
+    let c = match oeflow::load(&args.flow, registry, &args.flow_args.options()) {
+        Ok((_, c)) => c,
+        Err(crate::services::LoadError::Invalid(d)) => {
+            for x in &d {
+                println!("{x}");
+            }
             return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
     };
     super::validate::say_conversion(&args.flow, &c);

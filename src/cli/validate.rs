@@ -154,13 +154,16 @@ fn load_and_say(dir: &Path, registry: &Registry) -> Result<services::Package, Lo
 /// A flow's conversion report: one line per note, then the summary.
 pub fn say_conversion(file: &Path, c: &services::oeflow::Conversion) {
     for n in &c.notes {
-        println!(
-            "{}:{}:{}: warning: {}",
-            file.display(),
-            n.line,
-            n.col,
-            n.message
-        );
+        match &n.municipality {
+            None => println!(
+                "{}:{}:{}: warning: {}",
+                file.display(),
+                n.line,
+                n.col,
+                n.message
+            ),
+            Some(m) => println!("{}: warning: {m}: {}", file.display(), n.message),
+        }
     }
     println!("{}: {}", file.display(), c.summary());
 }

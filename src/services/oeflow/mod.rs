@@ -8,6 +8,7 @@
 //! column; a file that is not XML, not a flow, or has a choice question
 //! without alternatives is refused where it breaks, and nothing is stored.
 
+mod flow;
 mod html;
 mod out;
 mod parts;
@@ -15,6 +16,7 @@ mod queries;
 mod read;
 mod rules;
 mod validators;
+mod variant;
 
 use std::path::Path;
 
@@ -22,7 +24,7 @@ use crate::municipalities::Registry;
 use crate::yaml::{Diagnostic, Pos};
 
 use super::package::{self, LoadError, Package};
-use read::{child, flag, pos, sorted, text};
+use read::{child, pos, sorted, text};
 
 /// The largest flow read (a flow with embedded PDF forms and icon is large,
 /// but not this large).
@@ -48,6 +50,8 @@ pub struct Note {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    /// The municipality whose own copy it is about (`None`: the base flow).
+    pub municipality: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +59,12 @@ pub struct Notes(pub Vec<Note>);
 
 impl Notes {
     pub fn warn(&mut self, (line, col): (u32, u32), message: String) {
-        self.0.push(Note { line, col, message });
+        self.0.push(Note {
+            line,
+            col,
+            message,
+            municipality: None,
+        });
     }
 }
 
@@ -66,6 +75,9 @@ pub struct Options {
     pub version: Option<String>,
     /// The municipalities taking part (empty: every one in the registry).
     pub municipalities: Vec<String>,
+    /// Municipalities' own copies of the flow (municipality, file): each
+    /// becomes its overlay.
+    pub variants: Vec<(String, std::path::PathBuf)>,
 }
 
 /// A flow as a package's files, and what the conversion said.
@@ -119,6 +131,101 @@ pub fn is_flow(path: &Path) -> bool {
 
 /// Convert a flow's bytes.
 pub fn convert(bytes: &[u8], registry: &Registry, opts: &Options) -> Result<Conversion, Problem> {
+    let flow = read_flow(bytes, opts)?;
+    let files = files(&flow.service, registry, opts, &[]);
+    Ok(Conversion {
+        files,
+        notes: flow.notes,
+        steps: flow.service.steps.len(),
+        questions: flow.questions,
+        unknown: flow.unknown,
+    })
+}
+
+/// A base flow and municipalities' own copies of it (municipality, bytes):
+/// each copy becomes the overlay that turns the base into it. A copy that
+/// cannot be read is refused with its municipality.
+pub fn convert_family(
+    base: &[u8],
+    own: &[(String, Vec<u8>)],
+    registry: &Registry,
+    opts: &Options,
+) -> Result<Conversion, (Option<String>, Problem)> {
+    let flow = read_flow(base, opts).map_err(|p| (None, p))?;
+    let mut notes = flow.notes;
+    let mut overlays = Vec::new();
+    for (m, bytes) in own {
+        let copy = read_flow(bytes, opts).map_err(|p| (Some(m.clone()), p))?;
+        for n in copy.notes {
+            if !notes.iter().any(|b| b.message == n.message) {
+                notes.push(Note {
+                    municipality: Some(m.clone()),
+                    ..n
+                });
+            }
+        }
+        let name = registry.get(m).map_or(m.as_str(), |x| x.name.as_str());
+        let (yaml, said) = variant::overlay(&flow.service, &copy.service, name);
+        for message in said {
+            notes.push(Note {
+                line: 1,
+                col: 1,
+                message,
+                municipality: Some(m.clone()),
+            });
+        }
+        overlays.push((m.clone(), yaml));
+    }
+    Ok(Conversion {
+        files: files(&flow.service, registry, opts, &overlays),
+        notes,
+        steps: flow.service.steps.len(),
+        questions: flow.questions,
+        unknown: flow.unknown,
+    })
+}
+
+/// A flow read into the service it becomes.
+pub(crate) struct Flow {
+    pub service: out::Service,
+    pub notes: Vec<Note>,
+    pub questions: usize,
+    pub unknown: usize,
+}
+
+/// The package's files: `service.yaml`, and an overlay for each taking-part
+/// municipality (its own, when `own` has one, else empty).
+fn files(
+    service: &out::Service,
+    registry: &Registry,
+    opts: &Options,
+    own: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut files = vec![(package::BASE_FILE.to_string(), service.yaml())];
+    let mut taking_part: Vec<String> = if opts.municipalities.is_empty() {
+        registry.all().iter().map(|m| m.id.clone()).collect()
+    } else {
+        opts.municipalities.clone()
+    };
+    for (m, _) in own {
+        if !taking_part.contains(m) {
+            taking_part.push(m.clone());
+        }
+    }
+    for m in taking_part {
+        let text = own
+            .iter()
+            .find(|(o, _)| *o == m)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| {
+                "# Tar grundtjänsten från Open ePlatform-flödet som den är.\n".into()
+            });
+        files.push((format!("{}/{m}.yaml", package::VARIANTS_DIR), text));
+    }
+    files
+}
+
+pub(crate) fn read_flow(bytes: &[u8], opts: &Options) -> Result<Flow, Problem> {
     let source = read::decode(bytes)?;
     let doc = read::parse(&source)?;
     let flow = doc.root_element();
@@ -133,7 +240,7 @@ pub fn convert(bytes: &[u8], registry: &Registry, opts: &Options) -> Result<Conv
             ),
         ));
     }
-    if let Some(link) = text_of(flow, "externalLink") {
+    if let Some(link) = text(flow, "externalLink") {
         let (line, col) = child(flow, "externalLink").map(pos).unwrap_or((1, 1));
         return Err(Problem::at(
             line,
@@ -142,7 +249,7 @@ pub fn convert(bytes: &[u8], registry: &Registry, opts: &Options) -> Result<Conv
         ));
     }
     let mut notes = Notes::default();
-    let mut service = flow_level(flow, opts, &mut notes);
+    let mut service = flow::flow_level(flow, opts, &mut notes);
     let mut ids = out::Ids::default();
     let mut step_ids = out::Ids::default();
     let mut questions = Vec::new();
@@ -205,156 +312,13 @@ pub fn convert(bytes: &[u8], registry: &Registry, opts: &Options) -> Result<Conv
             "flödet har inga frågor att testa".into(),
         ));
     }
-    ignored(flow, &mut notes);
-    let steps = service.steps.len();
-    let mut files = vec![(package::BASE_FILE.to_string(), service.yaml())];
-    let taking_part: Vec<String> = if opts.municipalities.is_empty() {
-        registry.all().iter().map(|m| m.id.clone()).collect()
-    } else {
-        opts.municipalities.clone()
-    };
-    for m in taking_part {
-        files.push((
-            format!("{}/{m}.yaml", package::VARIANTS_DIR),
-            "# Tar grundtjänsten från Open ePlatform-flödet som den är.\n".into(),
-        ));
-    }
-    Ok(Conversion {
-        files,
+    flow::ignored(flow, &mut notes);
+    Ok(Flow {
+        service,
         notes: notes.0,
-        steps,
         questions: question_count,
         unknown,
     })
-}
-
-fn text_of(n: roxmltree::Node, name: &str) -> Option<String> {
-    text(n, name)
-}
-
-/// The flow's own fields: name, texts, login and signing, contact.
-fn flow_level(flow: roxmltree::Node, opts: &Options, notes: &mut Notes) -> out::Service {
-    let family = child(flow, "FlowFamily");
-    let management = family.and_then(|f| child(f, "ManagementInfo"));
-    let title = text(flow, "name").unwrap_or_else(|| "E-tjänst".into());
-    let alias = family
-        .map(|f| read::values(f, "Aliases", "Alias"))
-        .and_then(|a| a.into_iter().next());
-    let id = out::slug(alias.as_deref().unwrap_or(&title));
-    let mut html = |key: &str| {
-        let raw = text(flow, key)?;
-        let (plain, dropped) = html::to_text(&raw);
-        if !dropped.is_empty() {
-            let at = child(flow, key).map(pos).unwrap_or((1, 1));
-            notes.warn(at, format!("togs bort ur {key}: {}", dropped.join(", ")));
-        }
-        (!plain.is_empty()).then_some(plain)
-    };
-    let description = [html("shortDescription"), html("longDescription")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let receipt = html("submittedMessage").unwrap_or_else(|| {
-        notes.warn(
-            pos(flow),
-            "flödet har inget meddelande efter inskickat ärende; kvittensen får ett allmänt".into(),
-        );
-        "Tack! Ditt ärende har kommit in.".into()
-    });
-    let organisation = family
-        .and_then(|f| text(f, "ownerName"))
-        .or_else(|| management.and_then(|m| text(m, "organization")));
-    let authentication = flag(flow, "requireAuthentication");
-    let signing = flag(flow, "requireSigning");
-    if signing && !authentication {
-        notes.warn(
-            pos(flow),
-            "flödet kräver underskrift men inte inloggning; i provrummet krävs inloggning för att skriva under".into(),
-        );
-    }
-    let mut contact = Vec::new();
-    if let Some(f) = family {
-        for (key, from) in [
-            ("name", "contactName"),
-            ("email", "contactEmail"),
-            ("phone", "contactPhone"),
-        ] {
-            if let Some(v) = text(f, from) {
-                contact.push((key, v));
-            }
-        }
-        if let Some(web) = text(f, "contactWebAddress") {
-            contact.push(("text", format!("Mer information: {web}")));
-        }
-    }
-    notes.warn(
-        pos(flow),
-        "Open ePlatform-flöden saknar personuppgiftsinformation (GDPR art. 13): fyll i rättslig grund och lagringstid".into(),
-    );
-    let missing = "Uppgiften finns inte i Open ePlatform-flödet – fyll i.";
-    let version = opts
-        .version
-        .clone()
-        .or_else(|| text(flow, "version"))
-        .unwrap_or_else(|| "1".into());
-    out::Service {
-        origin: format!(
-            "Konverterad från Open ePlatform-flödet ”{title}” (version {}).\nKommentarerna säger var något återgavs ungefärligt.",
-            text(flow, "version").unwrap_or_else(|| "?".into())
-        ),
-        id,
-        version,
-        description,
-        organisation: organisation.clone(),
-        authentication: authentication || signing,
-        foreign_eid: flag(flow, "allowForeignIDs"),
-        signing,
-        summary: flag(flow, "usePreview"),
-        personal_data: [
-            organisation.unwrap_or_else(|| missing.into()),
-            format!("Att handlägga ärendet ”{title}”."),
-            missing.into(),
-            missing.into(),
-        ],
-        receipt,
-        contact,
-        steps: Vec::new(),
-        title,
-    }
-}
-
-/// What a test room has no use for, said once.
-fn ignored(flow: roxmltree::Node, notes: &mut Notes) {
-    let mut said = Vec::new();
-    for (key, words) in [
-        ("Statuses", "ärendestatusar"),
-        ("defaultFlowStateMappings", "statusmappningar"),
-        ("FlowForms", "PDF-blanketter"),
-        ("PDF", "PDF-blankett"),
-        ("icon", "ikon"),
-        ("FlowType", "flödestyp (äldre format)"),
-        ("OverviewAttributes", "översiktsuppgifter"),
-    ] {
-        if child(flow, key).is_some() {
-            said.push(words);
-        }
-    }
-    if child(flow, "FlowFamily")
-        .and_then(|f| child(f, "MessageTemplates"))
-        .is_some()
-    {
-        said.push("meddelandemallar");
-    }
-    if !said.is_empty() {
-        notes.warn(
-            pos(flow),
-            format!(
-                "behövs inte i provrummet och lästes inte: {}",
-                said.join(", ")
-            ),
-        );
-    }
 }
 
 /// Read a flow file as a package (for `validate` and `import`); problems as
@@ -376,7 +340,48 @@ pub fn load(
         )])
     };
     let bytes = read_file(path).map_err(|m| fail(1, 1, m))?;
-    let conversion = convert(&bytes, registry, opts).map_err(|p| fail(p.line, p.col, p.message))?;
+    let mut own = Vec::new();
+    for (m, file) in &opts.variants {
+        let at = |line: u32, col: u32, message: String| {
+            LoadError::Invalid(vec![Diagnostic::new(
+                file,
+                Pos {
+                    line: line as usize,
+                    col: col as usize,
+                },
+                "",
+                message,
+            )])
+        };
+        if registry.get(m).is_none() {
+            return Err(at(
+                1,
+                1,
+                format!("kommunen ”{m}” finns inte i kommunregistret"),
+            ));
+        }
+        own.push((m.clone(), read_file(file).map_err(|e| at(1, 1, e))?));
+    }
+    let conversion = convert_family(&bytes, &own, registry, opts).map_err(|(m, p)| match m {
+        None => fail(p.line, p.col, p.message),
+        Some(m) => {
+            let file = opts
+                .variants
+                .iter()
+                .find(|(v, _)| *v == m)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_default();
+            LoadError::Invalid(vec![Diagnostic::new(
+                &file,
+                Pos {
+                    line: p.line as usize,
+                    col: p.col as usize,
+                },
+                "",
+                p.message,
+            )])
+        }
+    })?;
     let pkg = package::from_files(path, conversion.files.clone(), registry)?;
     Ok((pkg, conversion))
 }

@@ -115,64 +115,81 @@ impl Service {
 }
 
 impl Field {
+    /// The field as a list item of a step's `fields`.
     fn write(&self, y: &mut String) {
+        self.write_at(y, "      - ", "        ");
+    }
+
+    /// The field with `first` before its first line (`id:`) and `rest`
+    /// before every other line; comments go above it at `rest`'s depth.
+    pub fn write_at(&self, y: &mut String, first: &str, rest: &str) {
+        let depth = &rest[..rest.len().saturating_sub(2)];
         for c in &self.comments {
             for line in c.lines() {
-                let _ = writeln!(y, "      # {line}");
+                let _ = writeln!(y, "{depth}# {line}");
             }
         }
-        let _ = writeln!(y, "      - id: {}", q(&self.id));
-        let _ = writeln!(y, "        type: {}", self.kind);
+        let _ = writeln!(y, "{first}id: {}", q(&self.id));
+        let _ = writeln!(y, "{rest}type: {}", self.kind);
         if !self.label.is_empty() {
-            let _ = writeln!(y, "        label: {}", q(&self.label));
+            let _ = writeln!(y, "{rest}label: {}", q(&self.label));
         }
         if let Some(h) = &self.help {
-            let _ = writeln!(y, "        help: {}", q(h));
+            let _ = writeln!(y, "{rest}help: {}", q(h));
         }
         if let Some(t) = &self.text {
-            let _ = writeln!(y, "        text: {}", q(t));
+            let _ = writeln!(y, "{rest}text: {}", q(t));
         }
         if self.required {
-            let _ = writeln!(y, "        required: true");
+            let _ = writeln!(y, "{rest}required: true");
         }
         if self.hidden {
-            let _ = writeln!(y, "        hidden: true");
+            let _ = writeln!(y, "{rest}hidden: true");
         }
         if let Some((field, values)) = &self.shown_when {
             let list: Vec<String> = values.iter().map(|v| q(v)).collect();
             let _ = writeln!(
                 y,
-                "        shown_when: {{ field: {}, equals: [{}] }}",
+                "{rest}shown_when: {{ field: {}, equals: [{}] }}",
                 q(field),
                 list.join(", ")
             );
         }
         if !self.options.is_empty() {
-            let _ = writeln!(y, "        options:");
-            for (value, label) in &self.options {
-                let _ = writeln!(
-                    y,
-                    "          - {{ value: {}, label: {} }}",
-                    q(value),
-                    q(label)
-                );
-            }
+            let _ = writeln!(y, "{rest}options:");
+            write_options(y, rest, &self.options);
         }
         if !self.validation.is_empty() {
-            let _ = writeln!(y, "        validation:");
+            let _ = writeln!(y, "{rest}validation:");
             for (k, v) in &self.validation {
-                let _ = writeln!(y, "          {k}: {v}");
+                let _ = writeln!(y, "{rest}  {k}: {v}");
             }
         }
-        if let Some((accept, size, files)) = &self.file {
-            let list: Vec<String> = accept.iter().map(|a| q(a)).collect();
-            let _ = writeln!(
-                y,
-                "        file: {{ accept: [{}], max_size_kb: {size}, max_files: {files} }}",
-                list.join(", ")
-            );
+        if let Some(file) = &self.file {
+            let _ = writeln!(y, "{rest}file: {}", file_yaml(file));
         }
     }
+}
+
+/// `options` items under a key at `rest`'s depth.
+pub fn write_options(y: &mut String, rest: &str, options: &[(String, String)]) {
+    for (value, label) in options {
+        let _ = writeln!(
+            y,
+            "{rest}  - {{ value: {}, label: {} }}",
+            q(value),
+            q(label)
+        );
+    }
+}
+
+/// A file question's rules as a flow mapping.
+pub fn file_yaml((accept, size, files): &(Vec<String>, u64, u64)) -> String {
+    let list: Vec<String> = accept.iter().map(|a| q(a)).collect();
+    format!(
+        "{{ accept: [{}], max_size_kb: {size}, max_files: {files} }}",
+        list.join(", ")
+    )
 }
 
 /// A slug for an id: lower case a–z, 0–9 and `-` (å, ä → a, ö → o).
