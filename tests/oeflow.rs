@@ -621,3 +621,96 @@ fn municipalities_own_copies_become_their_variants() {
         "{e:?}"
     );
 }
+
+/// E-kontoret uploads a flow and Kil's own copy on the catalogue page, sees
+/// what carries over before anything is stored, then imports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_kontoret_reviews_an_uploaded_flow_before_importing_it() {
+    let app = common::spawn_app(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let flow = std::fs::read(shared_example()).unwrap();
+    let kil = String::from_utf8(flow.clone()).unwrap().replace(
+        "<name>Beskriv olägenheten</name>",
+        "<name>Beskriv problemet</name>",
+    );
+    let versions = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from service_versions")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap()
+    };
+    let upload = |csrf: String, flow: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .part(
+                "floede",
+                reqwest::multipart::Part::bytes(flow).file_name("olagenhet.oeflow"),
+            )
+            .part(
+                "kopior",
+                reqwest::multipart::Part::bytes(kil.clone().into_bytes()).file_name("kil.oeflow"),
+            )
+            .text("version", "")
+    };
+    // A reviewer may not.
+    app.login_as("granskare", provrum::accounts::Role::Reviewer, &["kil"])
+        .await;
+    let csrf = app.get("/konto").await.csrf();
+    let r = app
+        .client
+        .post(format!("{}/katalog/oeflow", app.url))
+        .multipart(upload(csrf, flow.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    app.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let page = app.get("/katalog").await;
+    page.assert_contains("Importera ett flöde från Open ePlatform");
+    let r = app
+        .client
+        .post(format!("{}/katalog/oeflow", app.url))
+        .multipart(upload(page.csrf(), flow.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("8 frågor i 3 steg överförda"), "{body}");
+    assert!(body.contains("Kil kommun"), "Kil's own copy named: {body}");
+    assert!(
+        body.contains("personuppgiftsinformation"),
+        "the notes: {body}"
+    );
+    assert_eq!(
+        versions().await,
+        0,
+        "nothing stored before the confirmation"
+    );
+    let at = body.find("/katalog/oeflow/").unwrap();
+    let action = body[at..].split('"').next().unwrap().to_string();
+    let marker = "name=\"_csrf\" value=\"";
+    let c = body.find(marker).unwrap() + marker.len();
+    let token = body[c..].split('"').next().unwrap().to_string();
+    let done = app.post_form(&action, &[("_csrf", &token)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.path(), "/tjanster/olagenhet/1");
+    assert_eq!(versions().await, 1);
+    let kil_page = app.get("/tjanster/olagenhet/1/kil").await;
+    assert_eq!(kil_page.status, 200);
+    // A broken flow is refused with its place, nothing stored.
+    let page = app.get("/katalog").await;
+    let r = app
+        .client
+        .post(format!("{}/katalog/oeflow", app.url))
+        .multipart(upload(page.csrf(), b"<Flow><name>x</Flow>".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("olagenhet.oeflow, rad 1"), "{body}");
+    assert_eq!(versions().await, 1);
+}

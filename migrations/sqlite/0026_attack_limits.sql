@@ -24,3 +24,12 @@ alter table jobs add column lease_until bigint;
 -- What a job was asked to do (JSON), so that another replica can take a
 -- job over when the lease of the process running it has lapsed.
 alter table jobs add column request text;
+-- An Open ePlatform flow uploaded on the catalogue page, converted and
+-- shown to e-kontoret before anything is stored as a version: the package
+-- it became (JSON [[name, text], …]) until they confirm (or a day passes).
+create table flow_uploads (
+    token text primary key,
+    user_id bigint not null,
+    files text not null,
+    created_at text not null
+);

@@ -8,6 +8,7 @@
 //! left out (named in the outcome); the base and the rest import as one
 //! version, and the entry is stored with it in the same transaction.
 
+mod flows;
 pub mod web;
 
 use std::path::Path;

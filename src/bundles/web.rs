@@ -18,6 +18,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/katalog/{service}/paket.json", get(download))
         .route(
+            "/katalog/oeflow",
+            post(super::flows::upload).layer(axum::extract::DefaultBodyLimit::max(
+                super::flows::MAX_BYTES,
+            )),
+        )
+        .route(
+            "/katalog/oeflow/{token}/importera",
+            post(super::flows::confirm),
+        )
+        .route(
             "/katalog/importera",
             // A bundle is larger than an ordinary form: its own limit.
             post(upload).layer(axum::extract::DefaultBodyLimit::max(
