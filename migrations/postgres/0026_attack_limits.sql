@@ -31,5 +31,7 @@ create table flow_uploads (
     token text primary key,
     user_id bigint not null,
     files text not null,
+    -- What the review page shows (JSON): summary, notes, title, version.
+    report text not null,
     created_at text not null
 );

@@ -36,6 +36,17 @@ struct ReviewPage {
     csrf: String,
 }
 
+/// What the review page says of an upload, kept with it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Report {
+    summary: String,
+    service_title: String,
+    version: String,
+    variants: usize,
+    own: Vec<String>,
+    notes: Vec<(String, String)>,
+}
+
 fn refused(problem: String) -> Result<Response, WebError> {
     let html = render(&ReviewPage {
         page: Page::plain("Importera ett flöde – Provrum"),
@@ -137,25 +148,6 @@ pub(super) async fn upload(
         }
         Err(e) => return refused(e.to_string()),
     };
-    let key = hex::encode(rand::random::<[u8; 16]>());
-    let files = serde_json::to_string(&c.files).map_err(std::io::Error::other)?;
-    let mut tx = state.store.begin().await?;
-    sqlx::query("delete from flow_uploads where created_at < $1")
-        .bind(crate::sandbox::cleanup::before_now(
-            std::time::Duration::from_secs(24 * 3600),
-        ))
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "insert into flow_uploads (token, user_id, files, created_at) values ($1, $2, $3, $4)",
-    )
-    .bind(&key)
-    .bind(user.id)
-    .bind(files)
-    .bind(crate::store::now())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
     let notes = c
         .notes
         .iter()
@@ -167,11 +159,7 @@ pub(super) async fn upload(
             (place, n.message.clone())
         })
         .collect();
-    let (csrf_token, _) = csrf::token(&headers, state.secure_cookies);
-    let html = render(&ReviewPage {
-        page: Page::plain("Importera ett flöde – Provrum"),
-        title: format!("Granska flödet ”{}” innan det importeras", pkg.base.title),
-        refused: None,
+    let report = Report {
         summary: c.summary(),
         service_title: pkg.base.title.clone(),
         version: pkg.base.version.clone(),
@@ -181,10 +169,68 @@ pub(super) async fn upload(
             .map(|(m, _)| state.registry.get(m).map_or(m.clone(), |x| x.name.clone()))
             .collect(),
         notes,
-        token: key,
+    };
+    let key = hex::encode(rand::random::<[u8; 16]>());
+    let files = serde_json::to_string(&c.files).map_err(std::io::Error::other)?;
+    let report = serde_json::to_string(&report).map_err(std::io::Error::other)?;
+    let mut tx = state.store.begin().await?;
+    sqlx::query("delete from flow_uploads where created_at < $1")
+        .bind(crate::sandbox::cleanup::before_now(
+            std::time::Duration::from_secs(24 * 3600),
+        ))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("insert into flow_uploads (token, user_id, files, report, created_at) values ($1, $2, $3, $4, $5)")
+        .bind(&key)
+        .bind(user.id)
+        .bind(files)
+        .bind(report)
+        .bind(crate::store::now())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // Post, then redirect: the report can be reloaded without uploading again.
+    Ok(Redirect::to(&format!("/katalog/oeflow/{key}")).into_response())
+}
+
+/// The report of an upload waiting for its confirmation.
+pub(super) async fn review(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let user = require_to(Action::ImportService)?;
+    let report: Option<String> =
+        sqlx::query_scalar("select report from flow_uploads where token = $1 and user_id = $2")
+            .bind(&token)
+            .bind(user.id)
+            .fetch_optional(&state.store.pool)
+            .await?;
+    let Some(report) = report else {
+        return Err(WebError::NotFound(
+            "Uppladdningen finns inte längre (den sparas ett dygn). Ladda upp flödet igen.".into(),
+        ));
+    };
+    let r: Report = serde_json::from_str(&report).map_err(std::io::Error::other)?;
+    let (csrf_token, set) = csrf::token(&headers, state.secure_cookies);
+    let html = render(&ReviewPage {
+        page: Page::plain("Importera ett flöde – Provrum"),
+        title: format!("Granska flödet ”{}” innan det importeras", r.service_title),
+        refused: None,
+        summary: r.summary,
+        service_title: r.service_title,
+        version: r.version,
+        variants: r.variants,
+        own: r.own,
+        notes: r.notes,
+        token,
         csrf: csrf_token,
     })?;
-    Ok(html.into_response())
+    let mut resp = html.into_response();
+    if let Some(c) = set {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
 /// The confirmation: import the package the upload became.

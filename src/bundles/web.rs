@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
                 super::flows::MAX_BYTES,
             )),
         )
+        .route("/katalog/oeflow/{token}", get(super::flows::review))
         .route(
             "/katalog/oeflow/{token}/importera",
             post(super::flows::confirm),
