@@ -714,3 +714,182 @@ async fn e_kontoret_reviews_an_uploaded_flow_before_importing_it() {
     assert!(body.contains("olagenhet.oeflow, rad 1"), "{body}");
     assert_eq!(versions().await, 1);
 }
+
+/// A variant written back as `.oeflow` reads as the same service: every
+/// question, option, requirement, limit and condition.
+#[test]
+fn an_exported_variant_reads_back_as_the_same_service() {
+    let opts = Options {
+        municipalities: vec!["kil".into()],
+        ..Options::default()
+    };
+    let (pkg, _) = oeflow::load(&shared_example(), Registry::builtin(), &opts).unwrap();
+    let first = &pkg.variants[0];
+    let xml = oeflow::export(first, &pkg.base.version);
+    let c = oeflow::convert(xml.as_bytes(), Registry::builtin(), &opts)
+        .unwrap_or_else(|p| panic!("{p:?}\n{xml}"));
+    let again = provrum::services::from_files(
+        std::path::Path::new("back.oeflow"),
+        c.files,
+        Registry::builtin(),
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let second = &again.variants[0];
+    assert_eq!(first.title, second.title);
+    assert_eq!(first.description, second.description);
+    assert_eq!(first.receipt_text, second.receipt_text);
+    assert_eq!(first.signing.required, second.signing.required);
+    assert_eq!(
+        first.authentication.required,
+        second.authentication.required
+    );
+    assert_eq!(first.summary, second.summary);
+    assert_eq!(first.steps.len(), second.steps.len());
+    for (a, b) in first.steps.iter().zip(&second.steps) {
+        assert_eq!(a.title, b.title);
+        let shape = |f: &provrum::services::Field| {
+            serde_json::json!([
+                f.id,
+                f.kind,
+                f.label,
+                f.help,
+                f.text,
+                f.required,
+                f.hidden,
+                f.shown_when,
+                f.options,
+                f.validation,
+                f.file
+            ])
+        };
+        let (x, y): (Vec<_>, Vec<_>) = (
+            a.fields.iter().map(shape).collect(),
+            b.fields.iter().map(shape).collect(),
+        );
+        assert_eq!(x, y, "step {}\n{xml}", a.title);
+    }
+    assert!(
+        xml.contains("<QueryStateEvaluator>")
+            && xml.contains("<freeTextAlternative>Annat</freeTextAlternative>")
+    );
+}
+
+/// `provrum export --oeflow` and the variant page's download give the
+/// variant as a flow the import reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variant_is_downloaded_and_exported_for_open_eplatform() {
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    app.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let version = app.get("/tjanster/anmalan-om-olagenhet/2.1.0-rc1").await;
+    version
+        .assert_contains("/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika/open-eplatform.oeflow");
+    let r = app
+        .client
+        .get(format!(
+            "{}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika/open-eplatform.oeflow",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let xml = r.bytes().await.unwrap();
+    let opts = Options {
+        municipalities: vec!["arvika".into()],
+        ..Options::default()
+    };
+    let c = oeflow::convert(&xml, Registry::builtin(), &opts).unwrap_or_else(|p| panic!("{p:?}"));
+    let back = provrum::services::from_files(
+        std::path::Path::new("arvika.oeflow"),
+        c.files,
+        Registry::builtin(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let arvika = provrum::services::store::variants(&app.store, {
+        provrum::services::store::find_version(
+            &app.store,
+            "anmalan-om-olagenhet",
+            Some("2.1.0-rc1"),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+    })
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|v| v.municipality == "arvika")
+    .unwrap();
+    let titles = |v: &Variant| v.steps.iter().map(|s| s.title.clone()).collect::<Vec<_>>();
+    assert_eq!(titles(&back.variants[0]), titles(&arvika));
+    let labels = |v: &Variant| {
+        v.steps
+            .iter()
+            .flat_map(|s| {
+                s.fields
+                    .iter()
+                    .filter(|f| !f.kind.is_block())
+                    .map(|f| f.label.clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    // Open ePlatform has no address question of its own (only the contact
+    // question's part): a lone address goes as its three text fields.
+    let expected: Vec<String> = arvika
+        .steps
+        .iter()
+        .flat_map(|s| s.fields.iter().filter(|f| !f.kind.is_block()))
+        .flat_map(|f| match f.kind {
+            FieldKind::Address => vec!["Gatuadress".to_string(), "Postnummer".into(), "Ort".into()],
+            _ => vec![f.label.clone()],
+        })
+        .collect();
+    assert_eq!(
+        labels(&back.variants[0]),
+        expected,
+        "every question of Arvika's variant"
+    );
+    // Anonymous visitors get nothing.
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anon
+        .get(format!(
+            "{}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/arvika/open-eplatform.oeflow",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    // The command line writes the same.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("arvika.oeflow");
+    let (code, said, err) = common::provrum(&[
+        "export",
+        "--oeflow",
+        "--service",
+        "anmalan-om-olagenhet",
+        "--version",
+        "2.1.0-rc1",
+        "--municipality",
+        "arvika",
+        "--out",
+        &out.display().to_string(),
+        "--database",
+        &app.database_url,
+    ]);
+    assert_eq!(code, 0, "{said}{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), xml.to_vec());
+}

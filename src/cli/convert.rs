@@ -123,3 +123,78 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
         }
     }
 }
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Write an Open ePlatform flow (.oeflow), the only format so far.
+    #[arg(long, required = true)]
+    pub oeflow: bool,
+    /// The service id.
+    #[arg(long)]
+    pub service: String,
+    /// The version [default: the newest imported].
+    #[arg(long = "version")]
+    pub version: Option<String>,
+    /// The municipality whose variant is written.
+    #[arg(long)]
+    pub municipality: String,
+    /// The file to write [default: SERVICE-VERSION-MUNICIPALITY.oeflow].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+}
+
+/// `provrum export --oeflow`: a tested variant as the flow the platform imports.
+pub async fn export(args: &ExportArgs) -> Result<ExitCode, ExitCode> {
+    let config = super::config(&args.store)?;
+    let db = super::open(&config).await?;
+    let found = async {
+        let Some(v) =
+            crate::services::store::find_version(&db, &args.service, args.version.as_deref())
+                .await?
+        else {
+            return Ok(None);
+        };
+        let variants = crate::services::store::variants(&db, v.id).await?;
+        Ok::<_, sqlx::Error>(Some((v, variants)))
+    }
+    .await;
+    db.close().await;
+    let (v, variants) = match found {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            eprintln!(
+                "error: no version of {} is imported (see `provrum services`)",
+                args.service
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let Some(variant) = variants
+        .iter()
+        .find(|x| x.municipality == args.municipality)
+    else {
+        eprintln!(
+            "error: {} {} has no variant for {}",
+            v.service_id, v.version, args.municipality
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-{}-{}.oeflow",
+            v.service_id, v.version, variant.municipality
+        ))
+    });
+    if let Err(e) = std::fs::write(&out, oeflow::export(variant, &v.version)) {
+        eprintln!("error: {}: {e}", out.display());
+        return Err(ExitCode::from(2));
+    }
+    println!("written: {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -85,6 +85,9 @@ enum Command {
     /// service.yaml (with a comment wherever something was approximated)
     /// and one overlay per municipality, to keep in git and adapt.
     Convert(convert::ConvertArgs),
+    /// Write a tested variant as an Open ePlatform flow (.oeflow), to load
+    /// into the platform instead of re-typing it.
+    Export(convert::ExportArgs),
     /// Send the review-round e-mail that is due (for cron; `serve` also does
     /// it every ten minutes). Needs `[mail]` in provrum.toml.
     Mail {
@@ -184,6 +187,7 @@ async fn run(cli: Cli) -> ExitCode {
         } => Ok(validate::validate(&paths, catalogue.as_deref(), strict)),
         Command::Import { paths, flow, store } => import_cmd(&paths, &flow.options(), &store).await,
         Command::Convert(args) => Ok(convert::run(&args)),
+        Command::Export(args) => convert::export(&args).await,
         Command::Services { store } => services_cmd(&store).await,
         Command::Mail { store } => mail_cmd(&store).await,
         Command::Serve { addr, demo, store } => serve_cmd(addr, demo, &store).await,

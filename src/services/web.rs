@@ -16,6 +16,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tjanster/{service}/{version}", get(version))
         .route(
+            "/tjanster/{service}/{version}/{kommun}/open-eplatform.oeflow",
+            get(oeflow),
+        )
+        .route(
             "/tjanster/{service}/{version}/ignorerade/{id}/ta-bort",
             post(unignore),
         )
@@ -195,4 +199,39 @@ async fn unignore(
         Err(super::ignores::IgnoreError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::NotFound(e.to_string())),
     }
+}
+
+/// A variant as an Open ePlatform flow, to load into the platform instead
+/// of typing the tested variant in again (`services::oeflow::export`).
+async fn oeflow(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path((service, ver, kommun)): axum::extract::Path<(String, String, String)>,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    crate::web::session::require()?;
+    let v = state.require_version(&service, &ver).await?;
+    let Some(variant) = state.variant(v.id, &kommun).await? else {
+        return Err(WebError::NotFound(format!(
+            "Versionen har ingen variant för {kommun}."
+        )));
+    };
+    let xml = super::oeflow::export(&variant, &v.version);
+    let name = format!(
+        "{}-{}-{}.oeflow",
+        v.service_id, v.version, variant.municipality
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/oeflow; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        xml,
+    )
+        .into_response())
 }

@@ -8,6 +8,8 @@
 //! column; a file that is not XML, not a flow, or has a choice question
 //! without alternatives is refused where it breaks, and nothing is stored.
 
+mod export;
+mod export_parts;
 mod flow;
 mod html;
 mod out;
@@ -24,6 +26,7 @@ use crate::municipalities::Registry;
 use crate::yaml::{Diagnostic, Pos};
 
 use super::package::{self, LoadError, Package};
+pub use export::export;
 use read::{child, pos, sorted, text};
 
 /// The largest flow read (a flow with embedded PDF forms and icon is large,
@@ -271,6 +274,7 @@ pub(crate) fn read_flow(bytes: &[u8], opts: &Options) -> Result<Flow, Problem> {
                         | "FileUploadQuery"
                         | "ContactDetailQuery"
                         | "OrganizationDetailQuery"
+                        | "FileInfoQuery"
                 )
             });
             if !known {

@@ -167,6 +167,10 @@ pub fn convert(q: Node, ids: &mut Ids, notes: &mut Notes) -> Result<Converted, P
             f.file = Some(super::validators::file_rules(t, notes));
             done.fields.push(f);
         }
+        "FileInfoQuery" => {
+            // Information (its files are not exported): the name and text.
+            done.fields.push(info(ids, &name, help.clone(), hidden));
+        }
         "ContactDetailQuery" => done.fields.extend(super::parts::contact(
             t, &name, &help, required, hidden, ids, notes,
         )),
