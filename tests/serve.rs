@@ -32,7 +32,10 @@ fn serve_demo_answers_and_stops_gracefully_on_sigterm() {
             break rest.split('/').next().unwrap_or_default().to_string();
         }
     };
-    assert_eq!(imported, 3, "--demo imports the three demo services");
+    assert_eq!(
+        imported, 4,
+        "--demo imports the three demo services and the one from Open ePlatform"
+    );
     assert!(
         data.path().join("provrum.db").exists(),
         "the default database is an SQLite file in the data dir"

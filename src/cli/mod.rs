@@ -307,6 +307,42 @@ async fn services_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The demo's services from Open ePlatform: each folder of
+/// `fixtures/open-eplatform` holds a flow (`flode.oeflow`) and
+/// municipalities' own copies of it (`<municipality>.oeflow`).
+async fn import_demo_flows(store: &Store) -> ExitCode {
+    let Ok(dirs) = std::fs::read_dir("fixtures/open-eplatform") else {
+        return ExitCode::SUCCESS;
+    };
+    let mut dirs: Vec<PathBuf> = dirs
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let flow = dir.join("flode.oeflow");
+        let mut variants: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| services::oeflow::is_flow(p) && *p != flow)
+            .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
+            .collect();
+        variants.sort();
+        let opts = services::oeflow::Options {
+            variants,
+            ..Default::default()
+        };
+        let code = import_all(store, &[flow], &opts, true).await;
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 async fn mail_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
     let config = config(args)?;
     if config.mail.is_none() {
@@ -351,7 +387,10 @@ async fn serve_cmd(
             );
             return Err(ExitCode::from(2));
         }
-        let code = import_all(&state.store, &[dir], &Default::default(), true).await;
+        let mut code = import_all(&state.store, &[dir], &Default::default(), true).await;
+        if code == ExitCode::SUCCESS {
+            code = import_demo_flows(&state.store).await;
+        }
         if code != ExitCode::SUCCESS {
             eprintln!(
                 "error: the demo fixtures did not import cleanly. If one was refused as already imported with different content, the data folder ({}) was filled from older fixtures: move it away (or set PROVRUM_DATA_DIR to a new folder) and start the demo again",
