@@ -16,7 +16,9 @@
     form.querySelectorAll("[data-shown-when-field]").forEach(function (wrap) {
       var want = JSON.parse(wrap.getAttribute("data-shown-when-values") || "[]");
       var have = valuesOf(form, wrap.getAttribute("data-shown-when-field"));
-      var show = have.some(function (v) { return want.indexOf(v) >= 0; });
+      var show = wrap.hasAttribute("data-shown-when-all")
+        ? want.every(function (v) { return have.indexOf(v) >= 0; })
+        : have.some(function (v) { return want.indexOf(v) >= 0; });
       wrap.hidden = !show;
       var note = wrap.querySelector(".conditional-note");
       if (note) note.hidden = true;

@@ -98,9 +98,14 @@ fn shown(f: &Field, given: &Given) -> bool {
     }
     match &f.shown_when {
         None => true,
-        Some(c) => given
-            .get(&c.field)
-            .is_some_and(|vals| vals.iter().any(|v| c.equals.contains(v))),
+        // As the sandbox decides it (`sandbox::visibility`).
+        Some(c) => given.get(&c.field).is_some_and(|vals| {
+            if c.all {
+                c.equals.iter().all(|e| vals.contains(e))
+            } else {
+                vals.iter().any(|v| c.equals.contains(v))
+            }
+        }),
     }
 }
 

@@ -26,6 +26,8 @@ pub struct PartView {
 pub struct ShownWhen {
     pub field: String,
     pub values_json: String,
+    /// Every value must be chosen (else one of them).
+    pub all: bool,
     pub note: String,
 }
 
@@ -167,9 +169,14 @@ fn view(
             ShownWhen {
                 field: c.field.clone(),
                 values_json: serde_json::to_string(&c.equals).unwrap_or_else(|_| "[]".into()),
+                all: c.all,
                 note: format!(
                     "Besvara bara om du har valt ”{}” i ”{target_label}”.",
-                    labels.join("” eller ”")
+                    labels.join(if c.all {
+                        "” och ”"
+                    } else {
+                        "” eller ”"
+                    })
                 ),
             }
         });

@@ -13,12 +13,15 @@ pub fn visible(f: &Field, answers: &Answers) -> bool {
         return false;
     }
     let Some(c) = &f.shown_when else { return true };
-    match answers.get(&c.field) {
-        Some(Value::String(s)) => c.equals.iter().any(|e| e == s),
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|i| i.as_str().is_some_and(|s| c.equals.iter().any(|e| e == s))),
-        _ => false,
+    let chosen: Vec<&str> = match answers.get(&c.field) {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => return false,
+    };
+    if c.all {
+        c.equals.iter().all(|e| chosen.contains(&e.as_str()))
+    } else {
+        c.equals.iter().any(|e| chosen.contains(&e.as_str()))
     }
 }
 

@@ -133,6 +133,10 @@ pub struct Condition {
     /// Shown when the other field's answer is (or, for checkboxes, includes)
     /// one of these values.
     pub equals: Vec<String>,
+    /// Shown only when the answer includes every one of them (checkboxes;
+    /// Open ePlatform's `selectionMode` ALL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -295,10 +295,12 @@ fn condition(d: &mut Decoder, node: &Node, path: &str) -> Option<Condition> {
         Some(n) => d.str_list(n, &c.at("equals")),
         None => None,
     };
+    let all = c.opt_bool(d, "all").unwrap_or(false);
     c.finish(d);
     Some(Condition {
         field: field?,
         equals: equals?,
+        all,
     })
 }
 

@@ -47,6 +47,7 @@ fn conditional_field_on_the_same_step_is_validated_only_when_shown() {
     ];
     let mut annat = field("annat", FieldKind::Text);
     annat.shown_when = Some(Condition {
+        all: false,
         field: "typ".into(),
         equals: vec!["annat".into()],
     });
@@ -104,4 +105,28 @@ fn personnummer_is_normalised_and_must_be_a_test_number() {
         &mut files,
     );
     assert!(out.errors[0].message.contains("testpersonnummer"));
+}
+
+#[test]
+fn all_needs_every_value_and_any_one_of_them() {
+    let mut f = field("f", FieldKind::Text);
+    let answers = |v: serde_json::Value| {
+        let mut a = crate::sandbox::answers::Answers::new();
+        a.insert("rum".into(), v);
+        a
+    };
+    f.shown_when = Some(Condition {
+        field: "rum".into(),
+        equals: vec!["kok".into(), "bad".into()],
+        all: false,
+    });
+    let visible = crate::sandbox::visibility::visible;
+    assert!(visible(&f, &answers(serde_json::json!(["kok"]))));
+    f.shown_when.as_mut().unwrap().all = true;
+    assert!(!visible(&f, &answers(serde_json::json!(["kok"]))));
+    assert!(visible(
+        &f,
+        &answers(serde_json::json!(["bad", "kok", "sovrum"]))
+    ));
+    assert!(!visible(&f, &answers(serde_json::json!("kok"))));
 }

@@ -18,8 +18,8 @@ struct Query<'v> {
     name: String,
     kind: Kind<'v>,
     help: Option<String>,
-    /// Its condition: (source field id, values, required when shown).
-    shown: Option<(&'v str, &'v [String], bool)>,
+    /// Its condition: (source field id, values, required when shown, all).
+    shown: Option<(&'v str, &'v [String], bool, bool)>,
 }
 
 enum Kind<'v> {
@@ -135,10 +135,10 @@ fn text_like(k: FieldKind) -> bool {
     )
 }
 
-fn condition(f: &Field) -> Option<(&str, &[String], bool)> {
+fn condition(f: &Field) -> Option<(&str, &[String], bool, bool)> {
     f.shown_when
         .as_ref()
-        .map(|c| (c.field.as_str(), c.equals.as_slice(), f.required))
+        .map(|c| (c.field.as_str(), c.equals.as_slice(), f.required, c.all))
 }
 
 /// A step's fields as questions, putting split questions back together.
@@ -173,7 +173,7 @@ fn queries<'v>(fields: &'v [Field], next: &mut u32) -> Vec<Query<'v>> {
                     shown: f
                         .shown_when
                         .as_ref()
-                        .map(|c| (c.field.as_str(), c.equals.as_slice(), required)),
+                        .map(|c| (c.field.as_str(), c.equals.as_slice(), required, c.all)),
                     kind: Kind::Text(members),
                 });
                 i += run + 1;
@@ -283,7 +283,7 @@ fn rules_on(q: &Query, steps: &[(&crate::services::Step, Vec<Query>)], known: &K
     let mut x = String::new();
     for (_, qs) in steps {
         for t in qs {
-            let Some((src, values, required)) = t.shown else {
+            let Some((src, values, required, all)) = t.shown else {
                 continue;
             };
             if !mine.contains(&src) {
@@ -301,10 +301,11 @@ fn rules_on(q: &Query, steps: &[(&crate::services::Step, Vec<Query>)], known: &K
             let uses_free = free.as_ref().is_some_and(|f| values.contains(f));
             let _ = write!(
                 x,
-                "<EvaluatorDescriptor><evaluatorID>{}</evaluatorID><name>Visa {}</name><enabled>true</enabled><evaluatorTypeID>com.nordicpeak.flowengine.evaluators.querystateevaluator.QueryStateEvaluationProviderModule</evaluatorTypeID><TargetQueryIDs><queryID>{}</queryID></TargetQueryIDs><QueryStateEvaluator><selectionMode>ANY</selectionMode><RequiredAlternativeIDs>{ids}</RequiredAlternativeIDs><freeTextAlternative>{uses_free}</freeTextAlternative><queryState>{}</queryState><doNotResetQueryState>false</doNotResetQueryState></QueryStateEvaluator></EvaluatorDescriptor>",
+                "<EvaluatorDescriptor><evaluatorID>{}</evaluatorID><name>Visa {}</name><enabled>true</enabled><evaluatorTypeID>com.nordicpeak.flowengine.evaluators.querystateevaluator.QueryStateEvaluationProviderModule</evaluatorTypeID><TargetQueryIDs><queryID>{}</queryID></TargetQueryIDs><QueryStateEvaluator><selectionMode>{}</selectionMode><RequiredAlternativeIDs>{ids}</RequiredAlternativeIDs><freeTextAlternative>{uses_free}</freeTextAlternative><queryState>{}</queryState><doNotResetQueryState>false</doNotResetQueryState></QueryStateEvaluator></EvaluatorDescriptor>",
                 t.id,
                 esc(&t.name),
                 t.id,
+                if all { "ALL" } else { "ANY" },
                 if required {
                     "VISIBLE_REQUIRED"
                 } else {

@@ -40,8 +40,8 @@ pub struct Field {
     pub text: Option<String>,
     pub required: bool,
     pub hidden: bool,
-    /// (field id, values).
-    pub shown_when: Option<(String, Vec<String>)>,
+    /// (field id, values, every one of them).
+    pub shown_when: Option<(String, Vec<String>, bool)>,
     /// (value, label).
     pub options: Vec<(String, String)>,
     /// (key, value as YAML) of `validation`.
@@ -146,13 +146,14 @@ impl Field {
         if self.hidden {
             let _ = writeln!(y, "{rest}hidden: true");
         }
-        if let Some((field, values)) = &self.shown_when {
+        if let Some((field, values, all)) = &self.shown_when {
             let list: Vec<String> = values.iter().map(|v| q(v)).collect();
             let _ = writeln!(
                 y,
-                "{rest}shown_when: {{ field: {}, equals: [{}] }}",
+                "{rest}shown_when: {{ field: {}, equals: [{}]{} }}",
                 q(field),
-                list.join(", ")
+                list.join(", "),
+                if *all { ", all: true" } else { "" }
             );
         }
         if !self.options.is_empty() {

@@ -153,7 +153,7 @@ pub fn convert(q: Node, ids: &mut Ids, notes: &mut Notes) -> Result<Converted, P
                     label: format!("{label}, nämligen"),
                     required,
                     hidden,
-                    shown_when: Some((choice.clone(), vec![value.clone()])),
+                    shown_when: Some((choice.clone(), vec![value.clone()], false)),
                     validation: vec![("max_length", "255".into())],
                     ..Field::default()
                 });

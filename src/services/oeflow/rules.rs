@@ -2,8 +2,9 @@
 //! its target questions a state when the chosen alternatives match (ANY:
 //! one of them; ALL: every one), and they return to their own default
 //! otherwise. Provrum says the same with `shown_when` on each target field:
-//! shown when the source's answer is (or includes) one of the values, and
-//! required when the rule's state is VISIBLE_REQUIRED.
+//! shown when the source's answer is (or includes) one of the values — or,
+//! with `all`, every one of them — and required when the rule's state is
+//! VISIBLE_REQUIRED.
 
 use roxmltree::Node;
 
@@ -124,15 +125,8 @@ fn rule(
         return;
     }
     let state = text(kind, "queryState").unwrap_or_else(|| "VISIBLE".into());
-    if text(kind, "selectionMode").as_deref() == Some("ALL") && wanted.len() > 1 {
-        notes.warn(
-            at,
-            format!(
-                "regeln ”{name}” kräver alla av {} alternativ; provrummet visar målfrågorna när något av dem är valt",
-                wanted.len()
-            ),
-        );
-    }
+    // ALL over one alternative is the same as ANY.
+    let all = text(kind, "selectionMode").as_deref() == Some("ALL") && wanted.len() > 1;
     for target_id in values(e, "TargetQueryIDs", "queryID") {
         let Some((ti, target)) = questions
             .iter()
@@ -184,7 +178,7 @@ fn rule(
         }
         for &(s, f) in &target.fields {
             let field = &mut steps[s].fields[f];
-            if let Some((on, _)) = &field.shown_when {
+            if let Some((on, _, _)) = &field.shown_when {
                 // A free-text follow-up keeps its own condition (on its
                 // question, which this rule now governs).
                 if Some(on) != target.choice_field.as_ref() {
@@ -199,7 +193,7 @@ fn rule(
                 continue;
             }
             field.hidden = false;
-            field.shown_when = Some((choice.clone(), wanted.clone()));
+            field.shown_when = Some((choice.clone(), wanted.clone(), all));
             if field.kind != "info" {
                 field.required = state == "VISIBLE_REQUIRED" && !field.optional_part;
             }

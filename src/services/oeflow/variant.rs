@@ -102,7 +102,7 @@ pub fn overlay(base: &Service, own: &Service, municipality: &str) -> (String, Ve
     if !added.is_empty() {
         let _ = writeln!(y, "add_fields:");
         for (step, after, f) in &mut added {
-            if let Some((on, _)) = &mut f.shown_when
+            if let Some((on, _, _)) = &mut f.shown_when
                 && let Some(id) = renamed.get(on)
             {
                 *on = id.clone();
