@@ -894,3 +894,39 @@ async fn a_variant_is_downloaded_and_exported_for_open_eplatform() {
     assert_eq!(code, 0, "{said}{err}");
     assert_eq!(std::fs::read(&out).unwrap(), xml.to_vec());
 }
+
+#[test]
+fn checked_counts_carry_over_and_back() {
+    let alts: String = (0..4)
+        .map(|i| format!("<CheckboxAlternative><alternativeID>{i}</alternativeID><name>Rum {i}</name><sortIndex>{i}</sortIndex></CheckboxAlternative>"))
+        .collect();
+    let steps = format!(
+        "<Step><name>Rum</name><sortIndex>0</sortIndex><QueryDescriptors>{}</QueryDescriptors></Step>",
+        query(
+            1,
+            0,
+            "VISIBLE",
+            "Vilka rum?",
+            &format!(
+                "<CheckboxQuery><queryID>1</queryID><minChecked>2</minChecked><maxChecked>3</maxChecked><Alternatives>{alts}</Alternatives></CheckboxQuery>"
+            ),
+            ""
+        )
+    );
+    let (v, notes) = variant_of(flow(&steps).as_bytes());
+    let rooms = &v.steps[0].fields[0];
+    assert!(rooms.required);
+    assert_eq!(
+        (rooms.validation.min, rooms.validation.max),
+        (Some(2.0), Some(3.0))
+    );
+    assert!(
+        !notes.iter().any(|n| n.message.contains("kryss")),
+        "no approximation: {notes:?}"
+    );
+    let xml = oeflow::export(&v, "1");
+    assert!(
+        xml.contains("<minChecked>2</minChecked><maxChecked>3</maxChecked>"),
+        "{xml}"
+    );
+}

@@ -149,9 +149,15 @@ pub fn answers(step: &Step, given: &mut Given, files: &Path) -> Vec<Action> {
             }
             FieldKind::Checkbox if f.options.is_empty() => {}
             FieldKind::Checkbox => {
-                if let Some(o) = f.options.first() {
-                    check.push(field(&f.id, Some(&o.value)));
-                    given.insert(f.id.clone(), vec![o.value.clone()]);
+                // As few as the question takes (`validation.min`), at least one.
+                let n = f.validation.min.map_or(1, |m| m.max(1.0) as usize);
+                let chosen: Vec<String> =
+                    f.options.iter().take(n).map(|o| o.value.clone()).collect();
+                for v in &chosen {
+                    check.push(field(&f.id, Some(v)));
+                }
+                if !chosen.is_empty() {
+                    given.insert(f.id.clone(), chosen);
                 }
             }
             FieldKind::File if f.required => {

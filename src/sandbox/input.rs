@@ -205,7 +205,21 @@ fn check_value(f: &Field, value: Option<&Value>) -> Option<String> {
                 .iter()
                 .filter_map(Value::as_str)
                 .find(|v| !f.options.iter().any(|o| o.value == *v));
-            bad.map(|_| format!("Välj bland alternativen för ”{label}”."))
+            if bad.is_some() {
+                return Some(format!("Välj bland alternativen för ”{label}”."));
+            }
+            // How many boxes the question takes (Open ePlatform's
+            // minChecked/maxChecked).
+            let n = items.len() as f64;
+            match (f.validation.min, f.validation.max) {
+                (Some(min), _) if n < min => Some(format!(
+                    "Välj minst {min} alternativ för ”{label}” (nu {n})."
+                )),
+                (_, Some(max)) if n > max => Some(format!(
+                    "Välj högst {max} alternativ för ”{label}” (nu {n})."
+                )),
+                _ => None,
+            }
         }
         (_, Value::String(s)) => check_text(f, s),
         _ => Some(format!("”{label}” har ett värde som inte kan tolkas.")),

@@ -191,12 +191,14 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
             format!("min_length {lo} is greater than max_length {hi}"),
         );
     }
-    if (v.min.is_some() || v.max.is_some()) && f.kind != FieldKind::Number {
+    // A number's range, or how many boxes of a checkbox question are ticked.
+    let counted = f.kind == FieldKind::Checkbox && !f.options.is_empty();
+    if (v.min.is_some() || v.max.is_some()) && f.kind != FieldKind::Number && !counted {
         d.error(
             at_validation,
             &format!("{path}.validation"),
             format!(
-                "min/max apply only to number fields, not `{}`",
+                "min/max apply only to number fields and checkbox questions with options, not `{}`",
                 f.kind.name()
             ),
         );

@@ -130,3 +130,29 @@ fn all_needs_every_value_and_any_one_of_them() {
     ));
     assert!(!visible(&f, &answers(serde_json::json!("kok"))));
 }
+
+#[test]
+fn a_checkbox_question_takes_between_its_min_and_max_boxes() {
+    let mut f = field("rum", FieldKind::Checkbox);
+    f.options = ["kok", "bad", "sovrum", "hall"]
+        .iter()
+        .map(|v| Choice {
+            value: v.to_string(),
+            label: v.to_string(),
+        })
+        .collect();
+    f.validation.min = Some(2.0);
+    f.validation.max = Some(3.0);
+    let said = |v: serde_json::Value| check_value(&f, Some(&v));
+    assert!(
+        said(serde_json::json!(["kok"]))
+            .unwrap()
+            .contains("minst 2")
+    );
+    assert!(
+        said(serde_json::json!(["kok", "bad", "sovrum", "hall"]))
+            .unwrap()
+            .contains("högst 3")
+    );
+    assert_eq!(said(serde_json::json!(["kok", "bad"])), None);
+}

@@ -103,8 +103,14 @@ pub fn body(x: &mut String, id: u32, b: &Body) {
                 FieldKind::Select => "DropDownAlternative",
                 _ => "CheckboxAlternative",
             };
-            if f.kind == FieldKind::Checkbox && f.required {
-                x.push_str("<minChecked>1</minChecked>");
+            if f.kind == FieldKind::Checkbox {
+                let min = f.validation.min.map_or(u64::from(f.required), |m| m as u64);
+                if min > 0 {
+                    let _ = write!(x, "<minChecked>{min}</minChecked>");
+                }
+                if let Some(max) = f.validation.max {
+                    let _ = write!(x, "<maxChecked>{}</maxChecked>", max as u64);
+                }
             }
             x.push_str("<Alternatives>");
             let options = if free.is_some() {

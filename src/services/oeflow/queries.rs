@@ -137,7 +137,7 @@ pub fn convert(q: Node, ids: &mut Ids, notes: &mut Notes) -> Result<Converted, P
                 ));
             }
             if tag == "CheckboxQuery" {
-                checked_counts(t, &mut f, notes);
+                checked_counts(t, &mut f);
             }
             let choice = f.id.clone();
             done.choice_field = Some(choice.clone());
@@ -237,29 +237,18 @@ fn help_of(t: Node, notes: &mut Notes) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
-/// `minChecked`/`maxChecked`: at least one means the question is required;
-/// other counts are said, not enforced.
-fn checked_counts(t: Node, f: &mut Field, notes: &mut Notes) {
+/// `minChecked`/`maxChecked`: how many boxes the question takes (at least
+/// one makes it required).
+fn checked_counts(t: Node, f: &mut Field) {
     let min = number(t, "minChecked").unwrap_or(0);
     let max = number(t, "maxChecked").unwrap_or(0);
     if min >= 1 && !f.hidden {
         f.required = true;
     }
-    if min > 1 || max > 0 {
-        let said = format!(
-            "Open ePlatform kräver {}{} kryss; provrummet kontrollerar bara att minst ett är ikryssat.",
-            if min > 0 {
-                format!("minst {min}")
-            } else {
-                String::new()
-            },
-            if max > 0 {
-                format!("{}högst {max}", if min > 0 { " och " } else { "" })
-            } else {
-                String::new()
-            }
-        );
-        notes.warn(pos(t), format!("”{}”: {said}", f.label));
-        f.comments.push(said);
+    if min > 1 {
+        f.validation.push(("min", min.to_string()));
+    }
+    if max > 0 {
+        f.validation.push(("max", max.to_string()));
     }
 }
