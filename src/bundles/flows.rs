@@ -200,18 +200,7 @@ pub(super) async fn review(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let user = require_to(Action::ImportService)?;
-    let report: Option<String> =
-        sqlx::query_scalar("select report from flow_uploads where token = $1 and user_id = $2")
-            .bind(&token)
-            .bind(user.id)
-            .fetch_optional(&state.store.pool)
-            .await?;
-    let Some(report) = report else {
-        return Err(WebError::NotFound(
-            "Uppladdningen finns inte längre (den sparas ett dygn). Ladda upp flödet igen.".into(),
-        ));
-    };
-    let r: Report = serde_json::from_str(&report).map_err(std::io::Error::other)?;
+    let r: Report = kept(&state, &token, user.id, "report").await?;
     let (csrf_token, set) = csrf::token(&headers, state.secure_cookies);
     let html = render(&ReviewPage {
         page: Page::plain("Importera ett flöde – Provrum"),
@@ -233,6 +222,28 @@ pub(super) async fn review(
     Ok(resp)
 }
 
+/// A JSON column (`report` or `files`) of an upload this user made.
+async fn kept<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    token: &str,
+    user: i64,
+    column: &'static str,
+) -> Result<T, WebError> {
+    let json: Option<String> = sqlx::query_scalar(&format!(
+        "select {column} from flow_uploads where token = $1 and user_id = $2"
+    ))
+    .bind(token)
+    .bind(user)
+    .fetch_optional(&state.store.pool)
+    .await?;
+    let Some(json) = json else {
+        return Err(WebError::NotFound(
+            "Uppladdningen finns inte längre (den sparas ett dygn). Ladda upp flödet igen.".into(),
+        ));
+    };
+    Ok(serde_json::from_str(&json).map_err(std::io::Error::other)?)
+}
+
 /// The confirmation: import the package the upload became.
 pub(super) async fn confirm(
     State(state): State<AppState>,
@@ -242,19 +253,7 @@ pub(super) async fn confirm(
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = require_to(Action::ImportService)?;
-    let files: Option<String> =
-        sqlx::query_scalar("select files from flow_uploads where token = $1 and user_id = $2")
-            .bind(&token)
-            .bind(user.id)
-            .fetch_optional(&state.store.pool)
-            .await?;
-    let Some(files) = files else {
-        return Err(WebError::NotFound(
-            "Uppladdningen finns inte längre (den sparas ett dygn). Ladda upp flödet igen.".into(),
-        ));
-    };
-    let files: Vec<(String, String)> =
-        serde_json::from_str(&files).map_err(std::io::Error::other)?;
+    let files: Vec<(String, String)> = kept(&state, &token, user.id, "files").await?;
     let pkg =
         crate::services::from_files(std::path::Path::new("flow.oeflow"), files, state.registry)
             .map_err(|e| WebError::BadRequest(format!("Flödet kunde inte läsas igen: {e}")))?;

@@ -332,62 +332,36 @@ pub fn load(
     registry: &Registry,
     opts: &Options,
 ) -> Result<(Package, Conversion), LoadError> {
-    let fail = |line: u32, col: u32, message: String| {
-        LoadError::Invalid(vec![Diagnostic::new(
-            path,
-            Pos {
-                line: line as usize,
-                col: col as usize,
-            },
-            "",
-            message,
-        )])
-    };
-    let bytes = read_file(path).map_err(|m| fail(1, 1, m))?;
+    let bytes = read_file(path).map_err(|m| refused(path, 1, 1, m))?;
     let mut own = Vec::new();
     for (m, file) in &opts.variants {
-        let at = |line: u32, col: u32, message: String| {
-            LoadError::Invalid(vec![Diagnostic::new(
-                file,
-                Pos {
-                    line: line as usize,
-                    col: col as usize,
-                },
-                "",
-                message,
-            )])
-        };
         if registry.get(m).is_none() {
-            return Err(at(
-                1,
-                1,
-                format!("kommunen ”{m}” finns inte i kommunregistret"),
-            ));
+            let said = format!("kommunen ”{m}” finns inte i kommunregistret");
+            return Err(refused(file, 1, 1, said));
         }
-        own.push((m.clone(), read_file(file).map_err(|e| at(1, 1, e))?));
+        own.push((
+            m.clone(),
+            read_file(file).map_err(|e| refused(file, 1, 1, e))?,
+        ));
     }
-    let conversion = convert_family(&bytes, &own, registry, opts).map_err(|(m, p)| match m {
-        None => fail(p.line, p.col, p.message),
-        Some(m) => {
-            let file = opts
-                .variants
-                .iter()
-                .find(|(v, _)| *v == m)
-                .map(|(_, f)| f.clone())
-                .unwrap_or_default();
-            LoadError::Invalid(vec![Diagnostic::new(
-                &file,
-                Pos {
-                    line: p.line as usize,
-                    col: p.col as usize,
-                },
-                "",
-                p.message,
-            )])
-        }
+    let conversion = convert_family(&bytes, &own, registry, opts).map_err(|(m, p)| {
+        // A copy's problem is told at the copy's own file.
+        let file = m
+            .and_then(|m| opts.variants.iter().find(|(v, _)| *v == m))
+            .map_or(path, |(_, f)| f.as_path());
+        refused(file, p.line, p.col, p.message)
     })?;
     let pkg = package::from_files(path, conversion.files.clone(), registry)?;
     Ok((pkg, conversion))
+}
+
+/// A file refused at its line and column.
+fn refused(file: &Path, line: u32, col: u32, message: String) -> LoadError {
+    let pos = Pos {
+        line: line as usize,
+        col: col as usize,
+    };
+    LoadError::Invalid(vec![Diagnostic::new(file, pos, "", message)])
 }
 
 /// A regular file (no link, pipe or device) of at most [`MAX_BYTES`].
