@@ -12,13 +12,21 @@
     });
     return out;
   }
+  // A condition as `services::Condition` serialises it; `known` holds the
+  // answers from earlier steps it names (the form has only this step's).
+  function holds(form, c, known) {
+    if (!c) return false;
+    var have = known.hasOwnProperty(c.field) ? known[c.field] : valuesOf(form, c.field);
+    var own = c.all
+      ? c.equals.every(function (v) { return have.indexOf(v) >= 0; })
+      : have.some(function (v) { return c.equals.indexOf(v) >= 0; });
+    return own || (c.or || []).some(function (o) { return holds(form, o, known); });
+  }
   function update(form) {
-    form.querySelectorAll("[data-shown-when-field]").forEach(function (wrap) {
-      var want = JSON.parse(wrap.getAttribute("data-shown-when-values") || "[]");
-      var have = valuesOf(form, wrap.getAttribute("data-shown-when-field"));
-      var show = wrap.hasAttribute("data-shown-when-all")
-        ? want.every(function (v) { return have.indexOf(v) >= 0; })
-        : have.some(function (v) { return want.indexOf(v) >= 0; });
+    form.querySelectorAll("[data-condition]").forEach(function (wrap) {
+      var rule = JSON.parse(wrap.getAttribute("data-condition") || "{}");
+      var known = rule.known || {};
+      var show = (!rule.shown || holds(form, rule.shown, known)) && !holds(form, rule.hidden, known);
       wrap.hidden = !show;
       var note = wrap.querySelector(".conditional-note");
       if (note) note.hidden = true;

@@ -124,7 +124,7 @@ fn steps_questions_and_options_follow_sort_index_and_rules_reach_targets_written
     let titles: Vec<&str> = v.steps.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(titles, ["Om dig", "Altanen"]);
     assert_eq!(v.title, "Ansökan om bygglov för altan");
-    assert_eq!(v.description, "Sök bygglov för din altan.");
+    assert_eq!(v.description, "Sök bygglov för din **altan**.");
     let fields = &v.steps[1].fields;
     assert_eq!(fields[0].label, "Ska altanen ha tak?");
     assert_eq!(fields[0].kind, FieldKind::Radio);
@@ -139,7 +139,7 @@ fn steps_questions_and_options_follow_sort_index_and_rules_reach_targets_written
     assert_eq!(cond.field, fields[0].id);
     assert_eq!(cond.equals, [fields[0].options[0].value.clone()]);
     assert!(roof.required, "VISIBLE_REQUIRED when shown");
-    assert_eq!(roof.help.as_deref(), Some("Beskriv kort."));
+    assert_eq!(roof.help.as_deref(), Some("Beskriv *kort*."));
     // A VISIBLE question's text field is optional; its length carries over.
     let place = &v.steps[0].fields[0];
     assert!(!place.required);
@@ -701,6 +701,21 @@ async fn e_kontoret_reviews_an_uploaded_flow_before_importing_it() {
     assert_eq!(versions().await, 1);
     let kil_page = app.get("/tjanster/olagenhet/1/kil").await;
     assert_eq!(kil_page.status, 200);
+    // The catalogue has no entry for the service: the flow's category,
+    // owner, handling time and management information become one.
+    let entry = app.get("/katalog/olagenhet").await;
+    assert_eq!(entry.status, 200, "{}", entry.body);
+    for words in [
+        "Bygga, bo och miljö",
+        "Miljö- och byggnämnden",
+        "Processägare",
+        "Miljöchef",
+        "Open ePlatform",
+        "olägenhet, boendemiljö",
+    ] {
+        entry.assert_contains(words);
+    }
+    entry.assert_contains("<td>30</td>");
     // A broken flow is refused with its place, nothing stored.
     let page = app.get("/katalog").await;
     let r = app
@@ -758,6 +773,7 @@ fn an_exported_variant_reads_back_as_the_same_service() {
                 f.required,
                 f.hidden,
                 f.shown_when,
+                f.hidden_when,
                 f.options,
                 f.validation,
                 f.file
@@ -929,4 +945,149 @@ fn checked_counts_carry_over_and_back() {
         xml.contains("<minChecked>2</minChecked><maxChecked>3</maxChecked>"),
         "{xml}"
     );
+}
+
+/// Two rules that show one question become alternatives (`or`); a rule that
+/// hides a visible question becomes `hidden_when`; both behave as on the
+/// platform and are written back as rules of their own.
+#[test]
+fn several_rules_on_one_question_and_a_hiding_rule_carry_over_and_back() {
+    let both = |a: String, b: String| {
+        a.replace("</EvaluatorDescriptors>", "") + &b.replace("<EvaluatorDescriptors>", "")
+    };
+    let steps = format!(
+        "<Step><name>Frågor</name><sortIndex>0</sortIndex><QueryDescriptors>{}{}{}{}</QueryDescriptors></Step>",
+        query(
+            1,
+            0,
+            "VISIBLE",
+            "Vad gäller det?",
+            &radio(1, &[(1, "Fukt", 0), (2, "Buller", 1)]),
+            &rule(&[3], &[1], "ANY", "VISIBLE_REQUIRED")
+        ),
+        query(
+            2,
+            1,
+            "VISIBLE",
+            "Hyr du bostaden?",
+            &radio(2, &[(3, "Ja", 0), (4, "Nej", 1)]),
+            &both(
+                rule(&[3], &[3], "ANY", "VISIBLE_REQUIRED"),
+                rule(&[4], &[4], "ANY", "HIDDEN")
+            )
+        ),
+        query(3, 2, "HIDDEN", "Beskriv skadan", &area(3), ""),
+        query(4, 3, "VISIBLE", "Hyresvärdens svar", &area(4), ""),
+    );
+    let text = flow(&steps);
+    let (v, notes) = variant_of(text.as_bytes());
+    let by_label = |v: &Variant, label: &str| {
+        v.steps[0]
+            .fields
+            .iter()
+            .find(|f| f.label == label)
+            .cloned()
+            .unwrap_or_else(|| panic!("{label}"))
+    };
+    let (what, rents) = (
+        by_label(&v, "Vad gäller det?"),
+        by_label(&v, "Hyr du bostaden?"),
+    );
+    let (damage, answer) = (
+        by_label(&v, "Beskriv skadan"),
+        by_label(&v, "Hyresvärdens svar"),
+    );
+    assert!(
+        damage.required && damage.shown_when.as_ref().unwrap().or.len() == 1,
+        "{damage:?}"
+    );
+    assert!(
+        answer.shown_when.is_none() && answer.hidden_when.is_some(),
+        "{answer:?}"
+    );
+    assert!(
+        !notes.iter().any(
+            |n| n.message.contains("bara den första") || n.message.contains("visar den alltid")
+        ),
+        "no longer approximations: {notes:?}"
+    );
+    let value = |f: &provrum::services::Field, label: &str| {
+        f.options
+            .iter()
+            .find(|o| o.label == label)
+            .unwrap()
+            .value
+            .clone()
+    };
+    let (fukt, buller) = (value(&what, "Fukt"), value(&what, "Buller"));
+    let (ja, nej) = (value(&rents, "Ja"), value(&rents, "Nej"));
+    let asked = |f: &provrum::services::Field, given: &[(&str, &str)]| {
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        f.asked(&|field| {
+            given
+                .iter()
+                .filter(|(k, _)| k == field)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        })
+    };
+    let (w, r) = (what.id.as_str(), rents.id.as_str());
+    assert!(asked(&damage, &[(w, &fukt)]));
+    assert!(asked(&damage, &[(w, &buller), (r, &ja)]));
+    assert!(!asked(&damage, &[(w, &buller), (r, &nej)]));
+    assert!(asked(&answer, &[(r, &ja)]) && asked(&answer, &[]));
+    assert!(!asked(&answer, &[(r, &nej)]));
+
+    // Back to the platform and in again: the same conditions.
+    let xml = oeflow::export(&v, "1");
+    assert_eq!(xml.matches("<QueryStateEvaluator>").count(), 3, "{xml}");
+    assert!(xml.contains("<queryState>HIDDEN</queryState>"), "{xml}");
+    let (again, _) = variant_of(xml.as_bytes());
+    for label in ["Beskriv skadan", "Hyresvärdens svar"] {
+        let (a, b) = (by_label(&v, label), by_label(&again, label));
+        assert_eq!(
+            (&a.shown_when, &a.hidden_when, a.required),
+            (&b.shown_when, &b.hidden_when, b.required),
+            "{label}\n{xml}"
+        );
+    }
+}
+
+/// Descriptions and help texts keep their paragraphs, lists, emphasis and
+/// safe links; the sandbox renders them, and nothing else gets through.
+#[test]
+fn html_texts_keep_their_form_and_only_a_safe_subset() {
+    let help = "<p>Beskriv <strong>när</strong> det hände:</p><ul><li>datum</li><li>tid</li></ul><p>Se <a href=\"https://exempel.se/regler\">reglerna</a>.</p><script>alert(1)</script><a href=\"javascript:alert(2)\">klick</a>";
+    let body = format!(
+        "<TextAreaQuery><queryID>1</queryID><description><![CDATA[{help}]]></description></TextAreaQuery>"
+    );
+    let steps = format!(
+        "<Step><name>Frågor</name><sortIndex>0</sortIndex><QueryDescriptors>{}</QueryDescriptors></Step>",
+        query(1, 0, "VISIBLE", "Vad hände?", &body, "")
+    );
+    let text = flow(&steps);
+    let (v, notes) = variant_of(text.as_bytes());
+    let f = &v.steps[0].fields[0];
+    let rich = f.help.as_deref().unwrap();
+    assert_eq!(
+        rich,
+        "Beskriv **när** det hände:\n\n- datum\n- tid\n\nSe [reglerna](https://exempel.se/regler).\n\nklick"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.message.contains("<script>") && n.message.contains("javascript")),
+        "{notes:?}"
+    );
+    let shown = provrum::services::richtext::to_html(rich);
+    assert!(shown.contains("<strong>när</strong>") && shown.contains("<li>datum</li>"));
+    assert!(shown.contains("<a href=\"https://exempel.se/regler\">reglerna</a>"));
+    assert!(
+        !shown.contains("script") && !shown.contains("javascript"),
+        "{shown}"
+    );
+    assert_eq!(v.description, "Sök bygglov för din **altan**.");
 }

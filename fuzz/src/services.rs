@@ -18,6 +18,8 @@ pub mod package;
 mod parse;
 #[path = "../../src/services/parse_overlay.rs"]
 mod parse_overlay;
+#[path = "../../src/services/richtext.rs"]
+pub mod richtext;
 
 pub use model::*;
 pub use package::{LoadError, Package, find_packages, from_files, load};

@@ -45,6 +45,9 @@ struct Report {
     variants: usize,
     own: Vec<String>,
     notes: Vec<(String, String)>,
+    /// What the flow says for the catalogue, kept until the confirmation.
+    #[serde(default)]
+    entry: crate::services::oeflow::FlowEntry,
 }
 
 fn refused(problem: String) -> Result<Response, WebError> {
@@ -169,6 +172,7 @@ pub(super) async fn upload(
             .map(|(m, _)| state.registry.get(m).map_or(m.clone(), |x| x.name.clone()))
             .collect(),
         notes,
+        entry: c.entry.clone(),
     };
     let key = hex::encode(rand::random::<[u8; 16]>());
     let files = serde_json::to_string(&c.files).map_err(std::io::Error::other)?;
@@ -257,7 +261,17 @@ pub(super) async fn confirm(
     let pkg =
         crate::services::from_files(std::path::Path::new("flow.oeflow"), files, state.registry)
             .map_err(|e| WebError::BadRequest(format!("Flödet kunde inte läsas igen: {e}")))?;
+    let report: Report = kept(&state, &token, user.id, "report").await?;
     let outcome = crate::intake::import(&state.store, &pkg, state.registry, &user.username).await;
+    if outcome.is_ok() {
+        crate::catalogue::flows::remember(
+            &state.store,
+            &pkg.base.id,
+            &report.entry,
+            &user.username,
+        )
+        .await?;
+    }
     sqlx::query("delete from flow_uploads where token = $1")
         .bind(&token)
         .execute(&state.store.pool)

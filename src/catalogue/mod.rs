@@ -5,6 +5,7 @@
 //! synonyms to avoid), checked against every service and variant
 //! (`terms`). Read from one YAML file with every problem as file:line:col.
 
+pub mod flows;
 mod parse;
 pub mod terms;
 pub mod web;
@@ -99,6 +100,8 @@ pub struct HandlingDays {
 
 impl HandlingDays {
     /// The expected days for a registry size class.
+    /// Zero means not stated (an entry taken from a flow without handling
+    /// times).
     pub fn for_class(&self, class: &str) -> Option<u64> {
         match class {
             "liten" => Some(self.small),
@@ -106,6 +109,7 @@ impl HandlingDays {
             "stor" => Some(self.large),
             _ => None,
         }
+        .filter(|d| *d > 0)
     }
 }
 
@@ -120,12 +124,31 @@ pub struct Entry {
     pub committee: String,
     pub signing: SigningStandard,
     pub handling_days: HandlingDays,
+    /// Management information as (label, value): who owns the process, who
+    /// answers for the service (an entry taken from a flow, `flows`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub management: Vec<(String, String)>,
+    /// Search words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Set on an entry imported with a service from another region's test
     /// room (`bundles`), not written in this region's catalogue file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_region: Option<String>,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+impl Entry {
+    /// Where the entry came from, when not from this region's file.
+    pub fn source_words(&self) -> Option<String> {
+        let r = self.from_region.as_deref()?;
+        Some(if r == flows::FROM_FLOW {
+            "Katalogposten bygger på uppgifterna i e-tjänstens flöde i Open ePlatform (kategori, ägare, handläggningstid och förvaltningsinformation). Regionens katalogfil har ingen post för tjänsten ännu.".into()
+        } else {
+            format!("Tjänsten och katalogposten kommer från {r}s provrum.")
+        })
+    }
 }
 
 impl Catalogue {

@@ -150,6 +150,8 @@ fn entry(d: &mut Decoder, id: &str, n: &Node, path: &str) -> Option<Entry> {
         committee: committee?,
         signing: signing?,
         handling_days: handling_days?,
+        management: Vec::new(),
+        tags: Vec::new(),
         from_region: None,
         pos,
     })

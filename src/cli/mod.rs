@@ -234,9 +234,11 @@ pub async fn import_all(
             return ExitCode::from(2);
         }
         for dir in packages {
+            let mut entry = None;
             let loaded = if services::oeflow::is_flow(&dir) {
                 services::oeflow::load(&dir, registry, flow).map(|(p, c)| {
                     validate::say_conversion(&dir, &c);
+                    entry = Some(c.entry);
                     p
                 })
             } else {
@@ -261,7 +263,16 @@ pub async fn import_all(
                     return ExitCode::from(2);
                 }
             };
-            match crate::intake::import(store, &pkg, registry, "cli").await {
+            let outcome = crate::intake::import(store, &pkg, registry, "cli").await;
+            if outcome.is_ok()
+                && let Some(e) = &entry
+                && let Err(e) =
+                    crate::catalogue::flows::remember(store, &pkg.base.id, e, "cli").await
+            {
+                eprintln!("error: database: {e}");
+                return ExitCode::from(2);
+            }
+            match outcome {
                 Ok(ImportOutcome::Imported { variants, .. }) => {
                     if verbose {
                         println!(

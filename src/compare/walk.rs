@@ -92,21 +92,14 @@ fn file_for(f: &Field, files: &Path) -> Option<PathBuf> {
     }
 }
 
+/// As the sandbox decides it (`Field::asked`).
 fn shown(f: &Field, given: &Given) -> bool {
-    if f.hidden {
-        return false;
-    }
-    match &f.shown_when {
-        None => true,
-        // As the sandbox decides it (`sandbox::visibility`).
-        Some(c) => given.get(&c.field).is_some_and(|vals| {
-            if c.all {
-                c.equals.iter().all(|e| vals.contains(e))
-            } else {
-                vals.iter().any(|v| c.equals.contains(v))
-            }
-        }),
-    }
+    f.asked(&|field| {
+        given
+            .get(field)
+            .map(|vals| vals.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    })
 }
 
 /// The actions that answer `step`: every shown question gets a valid answer

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::services::{Field, FieldKind, Step, Variant};
+use crate::services::{Field, FieldKind, Step, Variant, richtext};
 
 use super::input::{self, Answers, FieldError, StoredFile, input_id, parts};
 use crate::filetypes::human_size;
@@ -23,11 +23,11 @@ pub struct PartView {
     pub autocomplete: String,
 }
 
+/// A question the page shows or hides as the citizen answers (provrum.js):
+/// its conditions as JSON, with the answers from earlier steps they name,
+/// and the note shown instead when scripts are off.
 pub struct ShownWhen {
-    pub field: String,
-    pub values_json: String,
-    /// Every value must be chosen (else one of them).
-    pub all: bool,
+    pub json: String,
     pub note: String,
 }
 
@@ -36,6 +36,7 @@ pub struct FieldView {
     pub kind: &'static str,
     pub input_id: String,
     pub label: String,
+    /// Help and information texts as safe HTML (`services::richtext`).
     pub help: Option<String>,
     pub text: Option<String>,
     pub required: bool,
@@ -84,10 +85,7 @@ pub fn fields(
     step.fields
         .iter()
         .filter(|f| !f.hidden)
-        .filter(|f| match &f.shown_when {
-            Some(c) if !same_step.contains(&c.field.as_str()) => input::visible(f, answers),
-            _ => true,
-        })
+        .filter(|f| page_decides(f, &same_step) || input::visible(f, answers))
         .map(|f| view(v, f, answers, files, errors, &same_step))
         .collect()
 }
@@ -149,37 +147,7 @@ fn view(
         _ => ("text", None, None),
     };
     let rules = f.file.clone().unwrap_or_default();
-    let shown_when = f
-        .shown_when
-        .as_ref()
-        .filter(|c| same_step.contains(&c.field.as_str()))
-        .map(|c| {
-            let target = v.field(&c.field).map(|(_, t)| t);
-            let labels: Vec<String> = c
-                .equals
-                .iter()
-                .map(|val| {
-                    target
-                        .and_then(|t| t.options.iter().find(|o| &o.value == val))
-                        .map(|o| o.label.clone())
-                        .unwrap_or_else(|| val.clone())
-                })
-                .collect();
-            let target_label = target.map(|t| t.label.clone()).unwrap_or_default();
-            ShownWhen {
-                field: c.field.clone(),
-                values_json: serde_json::to_string(&c.equals).unwrap_or_else(|_| "[]".into()),
-                all: c.all,
-                note: format!(
-                    "Besvara bara om du har valt ”{}” i ”{target_label}”.",
-                    labels.join(if c.all {
-                        "” och ”"
-                    } else {
-                        "” eller ”"
-                    })
-                ),
-            }
-        });
+    let shown_when = page_decides(f, same_step).then(|| condition_view(v, f, answers, same_step));
     let mut describedby = Vec::new();
     if f.help.is_some() || f.kind == FieldKind::File || f.kind == FieldKind::Personnummer {
         describedby.push(format!("{iid}-hint"));
@@ -192,8 +160,8 @@ fn view(
         kind: f.kind.name(),
         input_id: iid,
         label: f.label.clone(),
-        help: f.help.clone(),
-        text: f.text.clone(),
+        help: f.help.as_deref().map(richtext::to_html),
+        text: f.text.as_deref().map(richtext::to_html),
         required: f.required,
         error,
         value,
@@ -278,4 +246,80 @@ fn or_list(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} eller {last}", init.join(", ")),
     }
+}
+
+/// Whether the page decides a field's visibility: one of its conditions
+/// names a question on the same step. Conditions on earlier steps only are
+/// decided by the server before the page is drawn.
+fn page_decides(f: &Field, same_step: &[&str]) -> bool {
+    f.conditions()
+        .any(|c| same_step.contains(&c.field.as_str()))
+}
+
+fn condition_view(v: &Variant, f: &Field, answers: &Answers, same_step: &[&str]) -> ShownWhen {
+    let mut known = serde_json::Map::new();
+    for c in f.conditions() {
+        if !same_step.contains(&c.field.as_str()) {
+            let values = match answers.get(&c.field) {
+                Some(Value::String(s)) => vec![Value::String(s.clone())],
+                Some(Value::Array(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            known.insert(c.field.clone(), Value::Array(values));
+        }
+    }
+    let json = serde_json::json!({
+        "shown": f.shown_when,
+        "hidden": f.hidden_when,
+        "known": known,
+    });
+    let mut note = String::new();
+    if let Some(c) = &f.shown_when {
+        note.push_str(&format!(
+            "Besvara bara om du har valt {}.",
+            choices_words(v, c)
+        ));
+    }
+    if let Some(c) = &f.hidden_when {
+        if !note.is_empty() {
+            note.push(' ');
+        }
+        note.push_str(&format!(
+            "Hoppa över frågan om du har valt {}.",
+            choices_words(v, c)
+        ));
+    }
+    ShownWhen {
+        json: json.to_string(),
+        note,
+    }
+}
+
+/// "”Fukt” eller ”Mögel” i ”Vad gäller det?”", with "eller" between the
+/// alternatives of a condition.
+fn choices_words(v: &Variant, c: &crate::services::Condition) -> String {
+    c.each()
+        .iter()
+        .map(|c| {
+            let target = v.field(&c.field).map(|(_, t)| t);
+            let labels: Vec<String> = c
+                .equals
+                .iter()
+                .map(|val| {
+                    target
+                        .and_then(|t| t.options.iter().find(|o| &o.value == val))
+                        .map(|o| o.label.clone())
+                        .unwrap_or_else(|| val.clone())
+                })
+                .collect();
+            let target_label = target.map(|t| t.label.clone()).unwrap_or_default();
+            let joined = labels.join(if c.all {
+                "” och ”"
+            } else {
+                "” eller ”"
+            });
+            format!("”{joined}” i ”{target_label}”")
+        })
+        .collect::<Vec<_>>()
+        .join(" eller ")
 }

@@ -9,20 +9,11 @@ use super::answers::Answers;
 
 /// Whether a field is asked for, given the answers so far.
 pub fn visible(f: &Field, answers: &Answers) -> bool {
-    if f.hidden {
-        return false;
-    }
-    let Some(c) = &f.shown_when else { return true };
-    let chosen: Vec<&str> = match answers.get(&c.field) {
+    f.asked(&|field| match answers.get(field) {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-        _ => return false,
-    };
-    if c.all {
-        c.equals.iter().all(|e| chosen.contains(&e.as_str()))
-    } else {
-        c.equals.iter().any(|e| chosen.contains(&e.as_str()))
-    }
+        _ => Vec::new(),
+    })
 }
 
 /// Whether any field of the step is asked for.

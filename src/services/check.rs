@@ -287,11 +287,21 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
     }
 }
 
-/// `shown_when` must point at an earlier field and at values it can take.
+/// `shown_when` and `hidden_when` (and each of their `or` alternatives)
+/// must point at an earlier field and at values it can take.
 pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &Seen) {
-    let Some(c) = &f.shown_when else { return };
-    let cp = format!("{path}.shown_when.field");
-    let at = f.at(f.spans.shown_when);
+    for (key, c, span) in [
+        ("shown_when", &f.shown_when, f.spans.shown_when),
+        ("hidden_when", &f.hidden_when, f.spans.hidden_when),
+    ] {
+        if let Some(c) = c {
+            one_condition(d, f, c, &format!("{path}.{key}"), f.at(span), earlier);
+        }
+    }
+}
+
+fn one_condition(d: &mut Decoder, f: &Field, c: &Condition, cp: &str, at: Pos, earlier: &Seen) {
+    let key = cp.rsplit('.').next().unwrap_or(cp);
     match earlier.get(&c.field) {
         None => {
             let hint = match did_you_mean(&c.field, earlier.ids()) {
@@ -300,8 +310,8 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &Seen) {
             };
             d.error_hint(
                 at,
-                &cp,
-                format!("shown_when refers to unknown field `{}`", c.field),
+                &format!("{cp}.field"),
+                format!("{key} refers to unknown field `{}`", c.field),
                 hint,
             );
         }
@@ -312,7 +322,7 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &Seen) {
                         target.options.iter().map(|o| o.value.as_str()).collect();
                     d.error_hint(
                         at,
-                        &format!("{path}.shown_when.equals"),
+                        &format!("{cp}.equals"),
                         format!("`{v}` is not an option of `{}`", target.id),
                         format!("options: {}", known.join(", ")),
                     );
@@ -320,6 +330,9 @@ pub fn condition(d: &mut Decoder, f: &Field, path: &str, earlier: &Seen) {
             }
         }
         Some(_) => {}
+    }
+    for (i, o) in c.or.iter().enumerate() {
+        one_condition(d, f, o, &format!("{cp}.or[{i}]"), at, earlier);
     }
 }
 

@@ -15,6 +15,7 @@ mod parse;
 mod parse_overlay;
 pub mod reference;
 pub mod releases;
+pub mod richtext;
 pub mod store;
 pub mod web;
 

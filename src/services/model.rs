@@ -137,6 +137,33 @@ pub struct Condition {
     /// Open ePlatform's `selectionMode` ALL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,
+    /// Or when any of these holds (several rules on one question, as Open
+    /// ePlatform allows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub or: Vec<Condition>,
+}
+
+impl Condition {
+    /// Whether it holds, given what was chosen for a field (`chosen`: its
+    /// answer's values; none when unanswered).
+    pub fn holds<'a>(&'a self, chosen: &dyn Fn(&str) -> Vec<&'a str>) -> bool {
+        let have = chosen(&self.field);
+        let own = if self.all {
+            self.equals.iter().all(|e| have.contains(&e.as_str()))
+        } else {
+            self.equals.iter().any(|e| have.contains(&e.as_str()))
+        };
+        own || self.or.iter().any(|c| c.holds(chosen))
+    }
+
+    /// This condition and every alternative to it, flattened.
+    pub fn each(&self) -> Vec<&Condition> {
+        let mut out = vec![self];
+        for c in &self.or {
+            out.extend(c.each());
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +177,10 @@ pub struct Field {
     pub required: bool,
     pub hidden: bool,
     pub shown_when: Option<Condition>,
+    /// Not asked while this holds (Open ePlatform's rules that hide a
+    /// question); checked after `shown_when`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_when: Option<Condition>,
     pub options: Vec<Choice>,
     pub validation: Validation,
     pub file: Option<FileRules>,
@@ -167,6 +198,7 @@ pub struct FieldSpans {
     pub id: Option<Pos>,
     pub validation: Option<Pos>,
     pub shown_when: Option<Pos>,
+    pub hidden_when: Option<Pos>,
     pub options: Option<Pos>,
     pub file: Option<Pos>,
 }
@@ -174,6 +206,25 @@ pub struct FieldSpans {
 impl Field {
     pub fn at(&self, span: Option<Pos>) -> Pos {
         span.unwrap_or(self.pos)
+    }
+
+    /// Whether the question is asked, given what was chosen so far (see
+    /// `Condition::holds`): not hidden, its `shown_when` holds (if any) and
+    /// its `hidden_when` does not. The sandbox and the comparison's walk
+    /// both decide it here.
+    pub fn asked<'a>(&'a self, chosen: &dyn Fn(&str) -> Vec<&'a str>) -> bool {
+        !self.hidden
+            && self.shown_when.as_ref().is_none_or(|c| c.holds(chosen))
+            && !self.hidden_when.as_ref().is_some_and(|c| c.holds(chosen))
+    }
+
+    /// Its conditions: `shown_when` first, then `hidden_when`, each with
+    /// their alternatives.
+    pub fn conditions(&self) -> impl Iterator<Item = &Condition> {
+        self.shown_when
+            .iter()
+            .chain(self.hidden_when.iter())
+            .flat_map(Condition::each)
     }
 }
 
@@ -378,6 +429,16 @@ pub struct Variant {
 }
 
 impl Variant {
+    /// The description as safe HTML (a rich text, `services::richtext`).
+    pub fn description_html(&self) -> String {
+        super::richtext::to_html(&self.description)
+    }
+
+    /// The receipt text as safe HTML.
+    pub fn receipt_html(&self) -> String {
+        super::richtext::to_html(&self.receipt_text)
+    }
+
     pub fn field(&self, id: &str) -> Option<(&Step, &Field)> {
         self.steps
             .iter()

@@ -214,6 +214,9 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
     let shown_when = f
         .get("shown_when")
         .and_then(|n| condition(d, n, &f.at("shown_when")));
+    let hidden_when = f
+        .get("hidden_when")
+        .and_then(|n| condition(d, n, &f.at("hidden_when")));
     let options = f
         .get("options")
         .map(|n| choices(d, n, &f.at("options")))
@@ -229,6 +232,7 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
         id: f.value_pos("id"),
         validation: f.value_pos("validation"),
         shown_when: f.value_pos("shown_when"),
+        hidden_when: f.value_pos("hidden_when"),
         options: f.value_pos("options"),
         file: f.value_pos("file"),
     };
@@ -268,6 +272,7 @@ pub fn field(d: &mut Decoder, node: &Node, path: &str) -> Option<Field> {
         required,
         hidden,
         shown_when,
+        hidden_when,
         options,
         validation,
         file,
@@ -296,11 +301,20 @@ fn condition(d: &mut Decoder, node: &Node, path: &str) -> Option<Condition> {
         None => None,
     };
     let all = c.opt_bool(d, "all").unwrap_or(false);
+    // `or:` a list of further conditions, any of which also makes it hold.
+    let mut or = Vec::new();
+    if let Some(n) = c.get("or") {
+        let at = c.at("or");
+        for (i, item) in d.seq(n, &at).unwrap_or(&[]).iter().enumerate() {
+            or.extend(condition(d, item, &format!("{at}[{i}]")));
+        }
+    }
     c.finish(d);
     Some(Condition {
         field: field?,
         equals: equals?,
         all,
+        or,
     })
 }
 

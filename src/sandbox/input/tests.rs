@@ -13,6 +13,7 @@ fn field(id: &str, kind: FieldKind) -> Field {
         required: true,
         hidden: false,
         shown_when: None,
+        hidden_when: None,
         options: Vec::new(),
         validation: Validation::default(),
         file: None,
@@ -50,6 +51,7 @@ fn conditional_field_on_the_same_step_is_validated_only_when_shown() {
         all: false,
         field: "typ".into(),
         equals: vec!["annat".into()],
+        or: Vec::new(),
     });
     let step = Step {
         id: "s".into(),
@@ -119,6 +121,7 @@ fn all_needs_every_value_and_any_one_of_them() {
         field: "rum".into(),
         equals: vec!["kok".into(), "bad".into()],
         all: false,
+        or: Vec::new(),
     });
     let visible = crate::sandbox::visibility::visible;
     assert!(visible(&f, &answers(serde_json::json!(["kok"]))));
@@ -129,6 +132,42 @@ fn all_needs_every_value_and_any_one_of_them() {
         &answers(serde_json::json!(["bad", "kok", "sovrum"]))
     ));
     assert!(!visible(&f, &answers(serde_json::json!("kok"))));
+}
+
+#[test]
+fn several_rules_and_a_hiding_rule_decide_together() {
+    let mut f = field("fukt", FieldKind::Text);
+    let on = |field: &str, value: &str| Condition {
+        field: field.into(),
+        equals: vec![value.into()],
+        all: false,
+        or: Vec::new(),
+    };
+    // Shown when "typ" is fukt, or when "rum" includes bad; hidden when
+    // "hyr" is nej.
+    let mut shown = on("typ", "fukt");
+    shown.or.push(on("rum", "bad"));
+    f.shown_when = Some(shown);
+    f.hidden_when = Some(on("hyr", "nej"));
+    let answers = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let visible = crate::sandbox::visibility::visible;
+    assert!(visible(&f, &answers(serde_json::json!({"typ": "fukt"}))));
+    assert!(visible(
+        &f,
+        &answers(serde_json::json!({"typ": "buller", "rum": ["kok", "bad"]}))
+    ));
+    assert!(!visible(
+        &f,
+        &answers(serde_json::json!({"typ": "buller", "rum": ["kok"]}))
+    ));
+    assert!(!visible(
+        &f,
+        &answers(serde_json::json!({"typ": "fukt", "hyr": "nej"}))
+    ));
+    assert!(!visible(&f, &answers(serde_json::json!({}))));
+    f.shown_when = None;
+    assert!(visible(&f, &answers(serde_json::json!({}))));
+    assert!(!visible(&f, &answers(serde_json::json!({"hyr": "nej"}))));
 }
 
 #[test]

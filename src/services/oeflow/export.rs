@@ -18,8 +18,25 @@ struct Query<'v> {
     name: String,
     kind: Kind<'v>,
     help: Option<String>,
-    /// Its condition: (source field id, values, required when shown, all).
-    shown: Option<(&'v str, &'v [String], bool, bool)>,
+    /// Shown while any of these holds (hidden by default when there is one).
+    shown: Vec<Cond<'v>>,
+    /// Hidden while any of these holds.
+    hidden: Vec<Cond<'v>>,
+}
+
+/// One condition of a question: (source field id, values, every one).
+type Cond<'v> = (&'v str, &'v [String], bool);
+
+/// A field's conditions: its `shown_when` and `hidden_when` alternatives.
+fn conditions(f: &Field) -> (Vec<Cond<'_>>, Vec<Cond<'_>>) {
+    (each(&f.shown_when), each(&f.hidden_when))
+}
+
+fn each(c: &Option<crate::services::Condition>) -> Vec<Cond<'_>> {
+    c.iter()
+        .flat_map(|c| c.each())
+        .map(|c| (c.field.as_str(), c.equals.as_slice(), c.all))
+        .collect()
 }
 
 enum Kind<'v> {
@@ -73,6 +90,7 @@ pub fn export(v: &Variant, version: &str) -> String {
     let mut next_id = 1000u32;
     let mut of_field: Known = HashMap::new();
     let mut steps = Vec::new();
+    let mut rule_ids = 0;
     for s in &v.steps {
         let qs = queries(&s.fields, &mut next_id);
         for q in &qs {
@@ -101,7 +119,7 @@ pub fn export(v: &Variant, version: &str) -> String {
             esc(&s.title)
         );
         for (qi, q) in qs.iter().enumerate() {
-            let rules = rules_on(q, &steps, &of_field);
+            let rules = rules_on(q, &steps, &of_field, &mut rule_ids);
             write_query(&mut x, q, qi, &rules);
         }
         x.push_str("      </QueryDescriptors>\n    </Step>\n");
@@ -135,12 +153,6 @@ fn text_like(k: FieldKind) -> bool {
     )
 }
 
-fn condition(f: &Field) -> Option<(&str, &[String], bool, bool)> {
-    f.shown_when
-        .as_ref()
-        .map(|c| (c.field.as_str(), c.equals.as_slice(), f.required, c.all))
-}
-
 /// A step's fields as questions, putting split questions back together.
 fn queries<'v>(fields: &'v [Field], next: &mut u32) -> Vec<Query<'v>> {
     let mut out = Vec::new();
@@ -151,7 +163,7 @@ fn queries<'v>(fields: &'v [Field], next: &mut u32) -> Vec<Query<'v>> {
     };
     while i < fields.len() {
         let f = &fields[i];
-        let same_rule = |g: &Field| g.shown_when == f.shown_when;
+        let same_rule = |g: &Field| g.shown_when == f.shown_when && g.hidden_when == f.hidden_when;
         // A title block over two or more text fields: one text question.
         if f.kind == FieldKind::Info && !f.hidden {
             let run = fields[i + 1..]
@@ -165,15 +177,13 @@ fn queries<'v>(fields: &'v [Field], next: &mut u32) -> Vec<Query<'v>> {
                     None => (text, None),
                 };
                 let members: Vec<&Field> = fields[i + 1..=i + run].iter().collect();
-                let required = members.iter().any(|g| g.required);
+                let (shown, hidden) = conditions(f);
                 out.push(Query {
                     id: id(),
                     name,
                     help,
-                    shown: f
-                        .shown_when
-                        .as_ref()
-                        .map(|c| (c.field.as_str(), c.equals.as_slice(), required, c.all)),
+                    shown,
+                    hidden,
                     kind: Kind::Text(members),
                 });
                 i += run + 1;
@@ -233,11 +243,13 @@ fn queries<'v>(fields: &'v [Field], next: &mut u32) -> Vec<Query<'v>> {
             Kind::Info(t) => t.split_once("\n\n").map(|(_, h)| h.to_string()),
             _ => f.help.clone(),
         };
+        let (shown, hidden) = conditions(f);
         out.push(Query {
             id: id(),
             name,
             help,
-            shown: condition(f),
+            shown,
+            hidden,
             kind,
         });
         i += 1;
@@ -259,14 +271,17 @@ fn continue_contact<'v>(
             g.kind == FieldKind::Address
                 && g.label == "Adress"
                 && g.shown_when == contact.shown_when
+                && g.hidden_when == contact.hidden_when
         })
         .map(|g| g.required);
     *i += 1 + usize::from(address.is_some());
+    let (shown, hidden) = conditions(contact);
     out.push(Query {
         id: id(),
         name: contact.label.clone(),
         help: contact.help.clone(),
-        shown: condition(contact),
+        shown,
+        hidden,
         kind: Kind::Contact {
             citizen,
             contact,
@@ -277,56 +292,63 @@ fn continue_contact<'v>(
 
 type Known<'a> = HashMap<&'a str, (u32, Vec<(String, u32)>, Option<String>)>;
 
-/// The rules whose source is `q`: every question elsewhere conditioned on it.
-fn rules_on(q: &Query, steps: &[(&crate::services::Step, Vec<Query>)], known: &Known) -> String {
+/// The rules whose source is `q`: every condition elsewhere on one of its
+/// fields, one `QueryStateEvaluator` each (numbered from `next`).
+fn rules_on(
+    q: &Query,
+    steps: &[(&crate::services::Step, Vec<Query>)],
+    known: &Known,
+    next: &mut u32,
+) -> String {
     let mine: Vec<&str> = fields_of(q).iter().map(|f| f.id.as_str()).collect();
     let mut x = String::new();
     for (_, qs) in steps {
         for t in qs {
-            let Some((src, values, required, all)) = t.shown else {
-                continue;
-            };
-            if !mine.contains(&src) {
-                continue;
-            }
-            let Some((_, alternatives, free)) = known.get(src) else {
-                continue;
-            };
-            let ids: String = values
-                .iter()
-                .filter(|v| Some(*v) != free.as_ref())
-                .filter_map(|v| alternatives.iter().find(|(a, _)| a == v))
-                .map(|(_, id)| format!("<alternativeID>{id}</alternativeID>"))
-                .collect();
-            let uses_free = free.as_ref().is_some_and(|f| values.contains(f));
-            let _ = write!(
-                x,
-                "<EvaluatorDescriptor><evaluatorID>{}</evaluatorID><name>Visa {}</name><enabled>true</enabled><evaluatorTypeID>com.nordicpeak.flowengine.evaluators.querystateevaluator.QueryStateEvaluationProviderModule</evaluatorTypeID><TargetQueryIDs><queryID>{}</queryID></TargetQueryIDs><QueryStateEvaluator><selectionMode>{}</selectionMode><RequiredAlternativeIDs>{ids}</RequiredAlternativeIDs><freeTextAlternative>{uses_free}</freeTextAlternative><queryState>{}</queryState><doNotResetQueryState>false</doNotResetQueryState></QueryStateEvaluator></EvaluatorDescriptor>",
-                t.id,
-                esc(&t.name),
-                t.id,
-                if all { "ALL" } else { "ANY" },
-                if required {
-                    "VISIBLE_REQUIRED"
-                } else {
-                    "VISIBLE"
+            let shown = t.shown.iter().map(|c| {
+                (
+                    c,
+                    if t.required() {
+                        "VISIBLE_REQUIRED"
+                    } else {
+                        "VISIBLE"
+                    },
+                )
+            });
+            let hidden = t.hidden.iter().map(|c| (c, "HIDDEN"));
+            for (&(src, values, all), state) in shown.chain(hidden) {
+                if !mine.contains(&src) {
+                    continue;
                 }
-            );
+                let Some((_, alternatives, free)) = known.get(src) else {
+                    continue;
+                };
+                let ids: String = values
+                    .iter()
+                    .filter(|v| Some(*v) != free.as_ref())
+                    .filter_map(|v| alternatives.iter().find(|(a, _)| a == v))
+                    .map(|(_, id)| format!("<alternativeID>{id}</alternativeID>"))
+                    .collect();
+                let uses_free = free.as_ref().is_some_and(|f| values.contains(f));
+                *next += 1;
+                let _ = write!(
+                    x,
+                    "<EvaluatorDescriptor><evaluatorID>{}</evaluatorID><name>{} {}</name><enabled>true</enabled><evaluatorTypeID>com.nordicpeak.flowengine.evaluators.querystateevaluator.QueryStateEvaluationProviderModule</evaluatorTypeID><TargetQueryIDs><queryID>{}</queryID></TargetQueryIDs><QueryStateEvaluator><selectionMode>{}</selectionMode><RequiredAlternativeIDs>{ids}</RequiredAlternativeIDs><freeTextAlternative>{uses_free}</freeTextAlternative><queryState>{state}</queryState><doNotResetQueryState>false</doNotResetQueryState></QueryStateEvaluator></EvaluatorDescriptor>",
+                    *next,
+                    if state == "HIDDEN" { "Dölj" } else { "Visa" },
+                    esc(&t.name),
+                    t.id,
+                    if all { "ALL" } else { "ANY" },
+                );
+            }
         }
     }
     x
 }
 
 fn write_query(x: &mut String, q: &Query, sort: usize, rules: &str) {
-    let required = match &q.kind {
-        Kind::Text(fs) => fs.iter().any(|f| f.required),
-        Kind::Area(f) | Kind::Choice(f, _) | Kind::File(f) => f.required,
-        Kind::Contact { contact, .. } => contact.required,
-        Kind::Info(_) => false,
-    };
-    let state = if q.shown.is_some() {
+    let state = if !q.shown.is_empty() {
         "HIDDEN"
-    } else if required {
+    } else if q.required() {
         "VISIBLE_REQUIRED"
     } else {
         "VISIBLE"
@@ -381,6 +403,16 @@ fn write_query(x: &mut String, q: &Query, sort: usize, rules: &str) {
 }
 
 impl Query<'_> {
+    /// Whether it must be answered when shown.
+    fn required(&self) -> bool {
+        match &self.kind {
+            Kind::Text(fs) => fs.iter().any(|f| f.required),
+            Kind::Area(f) | Kind::Choice(f, _) | Kind::File(f) => f.required,
+            Kind::Contact { contact, .. } => contact.required,
+            Kind::Info(_) => false,
+        }
+    }
+
     fn kind_ref(&self) -> super::export_parts::Body<'_> {
         use super::export_parts::Body;
         match &self.kind {
@@ -401,10 +433,10 @@ fn tag(x: &mut String, depth: usize, key: &str, text: &str) {
     let _ = writeln!(x, "{}<{key}>{}</{key}>", "  ".repeat(depth), esc(text));
 }
 
-/// Plain text as the HTML Open ePlatform shows: paragraphs, line breaks.
+/// A rich text as the HTML Open ePlatform shows (the same safe subset the
+/// sandbox renders, `services::richtext`).
 pub fn html(text: &str) -> String {
-    text.split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", esc(p).replace('\n', "<br>")))
-        .collect()
+    crate::services::richtext::to_html(text)
+        .trim_end()
+        .to_string()
 }

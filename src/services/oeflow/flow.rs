@@ -15,7 +15,7 @@ pub(super) fn flow_level(flow: roxmltree::Node, opts: &Options, notes: &mut Note
     let id = out::slug(alias.as_deref().unwrap_or(&title));
     let mut html = |key: &str| {
         let raw = text(flow, key)?;
-        let (plain, dropped) = html::to_text(&raw);
+        let (plain, dropped) = html::to_rich(&raw);
         if !dropped.is_empty() {
             let at = child(flow, key).map(pos).unwrap_or((1, 1));
             notes.warn(at, format!("togs bort ur {key}: {}", dropped.join(", ")));
@@ -93,6 +93,65 @@ pub(super) fn flow_level(flow: roxmltree::Node, opts: &Options, notes: &mut Note
         contact,
         steps: Vec::new(),
         title,
+    }
+}
+
+/// What the flow says of the service for a catalogue: its category, who
+/// owns it, how long handling takes, and the flow family's management
+/// information ("förvaltningsinformation"). The region's catalogue takes it
+/// for a service it has no entry for yet (`catalogue::from_flow`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlowEntry {
+    pub name: String,
+    /// The description's words, one line.
+    pub description: String,
+    pub category: Option<String>,
+    /// The responsible body: the family's owner, else the process owner's
+    /// organisation.
+    pub owner: Option<String>,
+    pub signing: bool,
+    /// The longest handling time a case status states, in days.
+    pub managing_days: Option<u64>,
+    /// Management information as (label, value), e.g. ("Processägare", "Miljöchef").
+    pub management: Vec<(String, String)>,
+    pub tags: Vec<String>,
+}
+
+pub(super) fn entry(flow: roxmltree::Node, service: &out::Service) -> FlowEntry {
+    let family = child(flow, "FlowFamily");
+    let management = family.and_then(|f| child(f, "ManagementInfo"));
+    let managing_days = child(flow, "Statuses")
+        .into_iter()
+        .flat_map(|s| s.children().filter(|c| c.has_tag_name("Status")))
+        .filter_map(|s| text(s, "managingTime")?.trim().parse::<u64>().ok())
+        .filter(|d| *d > 0)
+        .max();
+    let mut info = Vec::new();
+    if let Some(m) = management {
+        for (key, label) in [
+            ("processOwner", "Processägare"),
+            ("flowResponsible", "Ansvarig för e-tjänsten"),
+            ("informationResponsible", "Informationsansvarig"),
+            ("organization", "Förvaltning"),
+            ("lastReviewed", "Senast granskad"),
+            ("aboutFlow", "Om e-tjänsten"),
+        ] {
+            if let Some(v) = text(m, key) {
+                info.push((label.to_string(), v));
+            }
+        }
+    }
+    FlowEntry {
+        name: service.title.clone(),
+        description: crate::services::richtext::to_plain(&service.description),
+        category: child(flow, "Category").and_then(|c| text(c, "name")),
+        owner: family
+            .and_then(|f| text(f, "ownerName"))
+            .or_else(|| management.and_then(|m| text(m, "organization"))),
+        signing: service.signing,
+        managing_days,
+        management: info,
+        tags: read::values(flow, "Tags", "tag"),
     }
 }
 

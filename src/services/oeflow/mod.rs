@@ -27,6 +27,7 @@ use crate::yaml::{Diagnostic, Pos};
 
 use super::package::{self, LoadError, Package};
 pub use export::export;
+pub use flow::FlowEntry;
 use read::{child, pos, sorted, text};
 
 /// The largest flow read (a flow with embedded PDF forms and icon is large,
@@ -93,6 +94,8 @@ pub struct Conversion {
     pub questions: usize,
     /// Questions of a type Provrum does not have, shown as information.
     pub unknown: usize,
+    /// What the flow says of the service for the catalogue.
+    pub entry: FlowEntry,
 }
 
 impl Conversion {
@@ -142,6 +145,7 @@ pub fn convert(bytes: &[u8], registry: &Registry, opts: &Options) -> Result<Conv
         steps: flow.service.steps.len(),
         questions: flow.questions,
         unknown: flow.unknown,
+        entry: flow.entry,
     })
 }
 
@@ -185,6 +189,7 @@ pub fn convert_family(
         steps: flow.service.steps.len(),
         questions: flow.questions,
         unknown: flow.unknown,
+        entry: flow.entry,
     })
 }
 
@@ -194,6 +199,7 @@ pub(crate) struct Flow {
     pub notes: Vec<Note>,
     pub questions: usize,
     pub unknown: usize,
+    pub entry: FlowEntry,
 }
 
 /// The package's files: `service.yaml`, and an overlay for each taking-part
@@ -318,6 +324,7 @@ pub(crate) fn read_flow(bytes: &[u8], opts: &Options) -> Result<Flow, Problem> {
     }
     flow::ignored(flow, &mut notes);
     Ok(Flow {
+        entry: flow::entry(flow, &service),
         service,
         notes: notes.0,
         questions: question_count,

@@ -31,6 +31,9 @@ pub struct Step {
     pub fields: Vec<Field>,
 }
 
+/// A condition: (field id, values, every one of them).
+pub type Cond = (String, Vec<String>, bool);
+
 #[derive(Debug, Clone, Default)]
 pub struct Field {
     pub id: String,
@@ -40,8 +43,10 @@ pub struct Field {
     pub text: Option<String>,
     pub required: bool,
     pub hidden: bool,
-    /// (field id, values, every one of them).
-    pub shown_when: Option<(String, Vec<String>, bool)>,
+    /// Shown when any of these holds.
+    pub shown_when: Vec<Cond>,
+    /// Not asked when any of these holds.
+    pub hidden_when: Vec<Cond>,
     /// (value, label).
     pub options: Vec<(String, String)>,
     /// (key, value as YAML) of `validation`.
@@ -146,15 +151,13 @@ impl Field {
         if self.hidden {
             let _ = writeln!(y, "{rest}hidden: true");
         }
-        if let Some((field, values, all)) = &self.shown_when {
-            let list: Vec<String> = values.iter().map(|v| q(v)).collect();
-            let _ = writeln!(
-                y,
-                "{rest}shown_when: {{ field: {}, equals: [{}]{} }}",
-                q(field),
-                list.join(", "),
-                if *all { ", all: true" } else { "" }
-            );
+        for (key, conds) in [
+            ("shown_when", &self.shown_when),
+            ("hidden_when", &self.hidden_when),
+        ] {
+            if let Some(yaml) = conditions_yaml(conds) {
+                let _ = writeln!(y, "{rest}{key}: {yaml}");
+            }
         }
         if !self.options.is_empty() {
             let _ = writeln!(y, "{rest}options:");
@@ -230,6 +233,28 @@ impl Ids {
         }
         id
     }
+}
+
+/// `{ field: a, equals: [x], or: [{ field: b, equals: [y] }] }`: the first
+/// condition, the others as its alternatives.
+fn conditions_yaml(conds: &[Cond]) -> Option<String> {
+    let one = |(field, values, all): &Cond| {
+        let list: Vec<String> = values.iter().map(|v| q(v)).collect();
+        format!(
+            "field: {}, equals: [{}]{}",
+            q(field),
+            list.join(", "),
+            if *all { ", all: true" } else { "" }
+        )
+    };
+    let (first, rest) = conds.split_first()?;
+    let or = if rest.is_empty() {
+        String::new()
+    } else {
+        let alts: Vec<String> = rest.iter().map(|c| format!("{{ {} }}", one(c))).collect();
+        format!(", or: [{}]", alts.join(", "))
+    };
+    Some(format!("{{ {}{or} }}", one(first)))
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub fn convert(q: Node, ids: &mut Ids, notes: &mut Notes) -> Result<Converted, P
                     label: format!("{label}, nämligen"),
                     required,
                     hidden,
-                    shown_when: Some((choice.clone(), vec![value.clone()], false)),
+                    shown_when: vec![(choice.clone(), vec![value.clone()], false)],
                     validation: vec![("max_length", "255".into())],
                     ..Field::default()
                 });
@@ -224,7 +224,7 @@ fn help_of(t: Node, notes: &mut Notes) -> Option<String> {
     let mut parts = Vec::new();
     for key in ["description", "helpText"] {
         if let Some(h) = text(t, key) {
-            let (plain, dropped) = html::to_text(&h);
+            let (plain, dropped) = html::to_rich(&h);
             if !dropped.is_empty() {
                 let at = child(t, key).map(pos).unwrap_or((1, 1));
                 notes.warn(at, format!("togs bort ur texten: {}", dropped.join(", ")));

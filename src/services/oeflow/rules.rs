@@ -4,7 +4,8 @@
 //! otherwise. Provrum says the same with `shown_when` on each target field:
 //! shown when the source's answer is (or includes) one of the values — or,
 //! with `all`, every one of them — and required when the rule's state is
-//! VISIBLE_REQUIRED.
+//! VISIBLE_REQUIRED. Several rules showing one question become alternatives
+//! (`or`); a rule with the state HIDDEN becomes `hidden_when`.
 
 use roxmltree::Node;
 
@@ -153,13 +154,7 @@ fn rule(
             continue;
         }
         if state == "HIDDEN" {
-            notes.warn(
-                at,
-                format!(
-                    "regeln ”{name}” döljer ”{}” vid vissa svar; provrummet visar den alltid",
-                    target.name
-                ),
-            );
+            hide(&name, at, choice, &wanted, all, target, steps, notes);
             continue;
         }
         if !target.hidden_by_default {
@@ -176,32 +171,74 @@ fn rule(
                 ),
             );
         }
+        let required = state == "VISIBLE_REQUIRED";
         for &(s, f) in &target.fields {
             let field = &mut steps[s].fields[f];
-            if let Some((on, _, _)) = &field.shown_when {
-                // A free-text follow-up keeps its own condition (on its
-                // question, which this rule now governs).
-                if Some(on) != target.choice_field.as_ref() {
+            // A free-text follow-up keeps its own condition (on its
+            // question, which this rule now governs).
+            if field
+                .shown_when
+                .first()
+                .is_some_and(|(on, _, _)| Some(on) == target.choice_field.as_ref())
+            {
+                continue;
+            }
+            let earlier_rule = !field.shown_when.is_empty();
+            field.hidden = false;
+            field.shown_when.push((choice.clone(), wanted.clone(), all));
+            if field.kind != "info" && !field.optional_part {
+                if earlier_rule && field.required != required {
                     notes.warn(
                         at,
                         format!(
-                            "”{}” styrs redan av en annan regel; bara den första förs över",
+                            "”{}” krävs enligt en av reglerna som visar den men inte enligt en annan; provrummet kräver den inte",
                             target.name
                         ),
                     );
+                    field.required = false;
+                } else if !earlier_rule {
+                    field.required = required;
                 }
-                continue;
-            }
-            field.hidden = false;
-            field.shown_when = Some((choice.clone(), wanted.clone(), all));
-            if field.kind != "info" {
-                field.required = state == "VISIBLE_REQUIRED" && !field.optional_part;
             }
             field.comments.push(format!(
                 "Open ePlatform-regeln ”{name}”: {} när svaret matchar.",
                 state_words(&state)
             ));
         }
+    }
+}
+
+/// A rule that hides its target while it holds: `hidden_when`, one more
+/// alternative for each further hiding rule.
+#[allow(clippy::too_many_arguments)]
+fn hide(
+    name: &str,
+    at: (u32, u32),
+    choice: &str,
+    wanted: &[String],
+    all: bool,
+    target: &Question,
+    steps: &mut [Step],
+    notes: &mut Notes,
+) {
+    if target.hidden_by_default {
+        notes.warn(
+            at,
+            format!(
+                "regeln ”{name}” döljer ”{}”, som redan är dold; regeln har ingen verkan och förs inte över",
+                target.name
+            ),
+        );
+        return;
+    }
+    for &(s, f) in &target.fields {
+        let field = &mut steps[s].fields[f];
+        field
+            .hidden_when
+            .push((choice.to_string(), wanted.to_vec(), all));
+        field.comments.push(format!(
+            "Open ePlatform-regeln ”{name}”: döljs när svaret matchar."
+        ));
     }
 }
 

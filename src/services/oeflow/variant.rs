@@ -102,10 +102,10 @@ pub fn overlay(base: &Service, own: &Service, municipality: &str) -> (String, Ve
     if !added.is_empty() {
         let _ = writeln!(y, "add_fields:");
         for (step, after, f) in &mut added {
-            if let Some((on, _, _)) = &mut f.shown_when
-                && let Some(id) = renamed.get(on)
-            {
-                *on = id.clone();
+            for (on, _, _) in f.shown_when.iter_mut().chain(f.hidden_when.iter_mut()) {
+                if let Some(id) = renamed.get(on) {
+                    *on = id.clone();
+                }
             }
             let _ = writeln!(y, "  - step: {}", q(step));
             if let Some(a) = after {
@@ -267,7 +267,7 @@ fn patch(b: &Field, o: &Field, said: &mut Vec<String>) -> Vec<String> {
     {
         lines.push(format!("file: {}", file_yaml(file)));
     }
-    if b.shown_when != o.shown_when {
+    if b.shown_when != o.shown_when || b.hidden_when != o.hidden_when {
         said.push(format!(
             "”{}” visas på andra villkor i kommunens flöde; ett tillägg kan inte ändra villkoret, grundtjänstens gäller",
             if o.label.is_empty() { &o.id } else { &o.label }
