@@ -175,6 +175,68 @@
     banner.querySelector("[data-pin-stop]").addEventListener("click", function () { stop(); start.focus(); });
     sheet.querySelector("[data-pin-cancel]").addEventListener("click", close);
     sheet.addEventListener("keydown", function (ev) { if (ev.key === "Escape") close(); });
+    // Saved in place, so whatever the reviewer has typed into the step
+    // stays as it is; the panel takes the saved comment from the page the
+    // save leads to. A refusal is said in the sheet.
+    function sheetError(text) {
+      var p = sheet.querySelector("[data-pin-error]");
+      if (!p) {
+        p = document.createElement("p");
+        p.className = "error-message";
+        p.setAttribute("role", "alert");
+        p.setAttribute("data-pin-error", "");
+        form.insertBefore(p, form.querySelector(".actions"));
+      }
+      p.textContent = text;
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = form.querySelector("[data-action=save-pinned-comment]");
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+        .then(function (res) { return res.text().then(function (html) { return [res.url, html]; }); })
+        .then(function (r) {
+          button.disabled = false;
+          var m = /[?&]sparad=(\d+)/.exec(r[0]);
+          var doc = new DOMParser().parseFromString(r[1], "text/html");
+          if (!m) {
+            var err = doc.querySelector("main .error-summary li, main .error-message, main [role=alert], main p");
+            sheetError(err ? err.textContent.trim() : "Synpunkten kunde inte sparas. Försök igen.");
+            return;
+          }
+          var err0 = sheet.querySelector("[data-pin-error]");
+          if (err0) err0.remove();
+          var key = doc.querySelector("[data-pin-form] [name=_nyckel]");
+          if (key) form.elements._nyckel.value = key.value;
+          ["text", "motivering", "citat"].forEach(function (n) { form.elements[n].value = ""; });
+          form.querySelectorAll("[name=klass]").forEach(function (c) { c.checked = false; });
+          close();
+          var fresh = doc.querySelector("[data-staff-panel]");
+          var heading = fresh && fresh.querySelector("#staff-panel-h");
+          if (heading) panel.querySelector("#staff-panel-h").innerHTML = heading.innerHTML;
+          var list = fresh && fresh.querySelector(".staff-comments");
+          var old = panel.querySelector(".staff-comments");
+          if (list && old) old.replaceWith(list);
+          else if (list) panel.querySelector(".wrap").appendChild(list);
+          var saved = panel.querySelector("[data-saved-comment]");
+          if (!saved) {
+            saved = document.createElement("p");
+            saved.className = "staff-saved";
+            saved.setAttribute("role", "status");
+            panel.querySelector(".wrap").insertBefore(saved, panel.querySelector(".staff-bar"));
+          }
+          saved.setAttribute("data-saved-comment", m[1]);
+          saved.textContent = "Din synpunkt är sparad. ";
+          var a = document.createElement("a");
+          a.href = "/synpunkter/" + m[1];
+          a.textContent = "Visa synpunkten";
+          saved.appendChild(a);
+        })
+        .catch(function () {
+          button.disabled = false;
+          sheetError("Synpunkten kunde inte sparas: ingen kontakt med provrummet. Försök igen.");
+        });
+    });
     document.addEventListener("mouseover", function (ev) {
       if (!pinning) return;
       if (hover) hover.classList.remove("pin-hover");
@@ -223,6 +285,17 @@
     if (form) {
       update(form);
       form.addEventListener("change", function () { update(form); });
+      // "Lämna synpunkt" from a step saves the answers typed so far first
+      // (the step's own button does it without JavaScript).
+      var draft = form.querySelector("[data-action=comment-draft]");
+      var leave = document.querySelector("[data-action=leave-feedback]");
+      if (draft && leave && form.requestSubmit) {
+        draft.hidden = true;
+        leave.addEventListener("click", function (ev) {
+          ev.preventDefault();
+          form.requestSubmit(draft);
+        });
+      }
     }
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();

@@ -133,17 +133,42 @@ async fn a_reviewer_pins_a_comment_by_clicking_and_keeps_a_shot_of_their_own_ses
             "the shot to be started",
         );
         serious(&page, "the step with the comment sheet open");
-        page.act_and_wait(
+        // Something typed into the step and not sent: saving the comment
+        // must not lose it (it is saved in place, the page stays).
+        page.eval(
+            "document.querySelector('main [name=\"kontakt.phone\"]').value = '070-123 45 67'",
+        )
+        .expect("type");
+        page.eval(
             "(() => { document.querySelector('#pin-text').value = 'Varför behövs personnumret här?'; document.querySelector('#pin-klass-fel').checked = true; document.querySelector('[data-action=save-pinned-comment]').click(); return true; })()",
-            "saving",
         )
         .expect("save");
-        let back = page.url();
-        assert!(
-            back.contains("/steg/om-dig?sparad="),
-            "back on the step: {back}"
+        let saved = wait_for(
+            &page,
+            "(() => { var s = document.querySelector('[data-saved-comment]'); return s ? s.getAttribute('data-saved-comment') : false; })()",
+            "the saved comment to be confirmed",
         );
-        let id: i64 = back.split("sparad=").nth(1).unwrap().parse().unwrap();
+        assert!(page.url().ends_with("/steg/om-dig"), "{}", page.url());
+        assert_eq!(
+            page.eval("document.querySelector('main [name=\"kontakt.phone\"]').value")
+                .expect("typed"),
+            Value::String("070-123 45 67".into()),
+            "what was typed is still there"
+        );
+        assert_eq!(
+            page.eval("!document.querySelector('[data-pin-sheet]').hidden")
+                .expect("sheet"),
+            Value::Bool(false),
+            "the sheet closes"
+        );
+        assert!(
+            page.eval("document.querySelector('#staff-panel-h').textContent")
+                .expect("heading")
+                .as_str()
+                .is_some_and(|h| h.contains("1 synpunkt")),
+            "the panel counts the new comment"
+        );
+        let id: i64 = saved.as_str().unwrap().parse().unwrap();
         // The comment's page, once the shot is there.
         let start = Instant::now();
         loop {
@@ -393,4 +418,66 @@ async fn a_reviewer_pointing_again_and_again_holds_one_place_in_line() {
         rendered <= 2,
         "{rendered} of her 8 pointings were rendered: the older ones should give way"
     );
+}
+
+/// Without JavaScript, "Spara svaren och lämna synpunkt" on a step saves the
+/// (valid) answers typed so far and opens the comment form, which comes back to the
+/// step with them in place; a citizen (no login) just stays on the step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_a_comment_from_a_step_keeps_what_was_typed() {
+    let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let base = format!("{V}/kil");
+    // A citizen has no such button and stays where they are.
+    let start = app.post_form(&format!("{base}/starta"), &[]).await;
+    let step = app
+        .post_form(
+            &format!("{base}/logga-in"),
+            &[("_csrf", &start.csrf()), ("personnummer", "199011142388")],
+        )
+        .await;
+    assert!(!step.body.contains("data-action=\"comment-draft\""));
+    let stay = app
+        .post_step(
+            &format!("{base}/steg/om-dig"),
+            &[
+                ("_csrf", &step_csrf(&step.body)),
+                ("_action", "comment"),
+                ("kontakt.phone", "070-111 22 33"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(stay.status, 200, "{}", stay.body);
+    assert!(stay.path().ends_with("/steg/om-dig"), "{}", stay.url);
+    // A reviewer.
+    app.login_as("greta", Role::Reviewer, &["kil"]).await;
+    let step = app.get(&format!("{base}/steg/om-dig")).await;
+    step.assert_contains("data-action=\"comment-draft\"");
+    let form = app
+        .post_step(
+            &format!("{base}/steg/om-dig"),
+            &[
+                ("_csrf", &step_csrf(&step.body)),
+                ("_action", "comment"),
+                ("kontakt.name", "Britta Testdotter"),
+                ("kontakt.phone", "070-123 45 67"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(form.status, 200, "{} {}", form.url, form.body);
+    assert!(form.path().ends_with("/synpunkter/ny"), "{}", form.url);
+    assert!(form.url.contains("steg=om-dig"), "{}", form.url);
+    let back = app.get(&format!("{base}/steg/om-dig")).await;
+    back.assert_contains("070-123 45 67");
+}
+
+/// The step form's own CSRF token (the staff panel's comes first).
+fn step_csrf(body: &str) -> String {
+    let form = &body[body.find("data-step=").expect("a step form")..];
+    let marker = "name=\"_csrf\" value=\"";
+    let at = form.find(marker).expect("its token") + marker.len();
+    form[at..].split('"').next().unwrap().to_string()
 }

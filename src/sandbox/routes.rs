@@ -304,6 +304,12 @@ async fn step_submit(
         .unwrap_or("next");
     let steps = input::visible_steps(&c.variant, &s.answers);
     let here = steps.iter().position(|st| st.id == step.id);
+    if action == "comment" {
+        // Staff leaving a comment from the step: what they typed is saved
+        // above (valid answers), then the comment form, which comes back
+        // here with the answers in place.
+        return Ok(Redirect::to(&comment_form(&c, &step.id)).into_response());
+    }
     if action == "back" {
         let prev = here
             .and_then(|i| i.checked_sub(1))
@@ -465,4 +471,22 @@ async fn brand(
 ) -> Result<Response, WebError> {
     let c = visit::ctx(&state, &service, &version, &kommun).await?;
     Ok(crate::web::static_files::brand_css(c.variant.branding.colour.as_deref()).into_response())
+}
+
+/// The comment form for a step of this variant, coming back to the step;
+/// the step itself for anyone not logged in (only staff comment).
+fn comment_form(c: &Ctx, step: &str) -> String {
+    let back = format!("{}/steg/{step}", c.base_url);
+    if crate::web::session::user().is_none() {
+        return back;
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("kommun", &c.variant.municipality)
+        .append_pair("steg", step)
+        .append_pair("tillbaka", &back)
+        .finish();
+    format!(
+        "/tjanster/{}/{}/synpunkter/ny?{query}",
+        c.version.service_id, c.version.version
+    )
 }
