@@ -166,6 +166,16 @@ pub fn swedish_sort_key(name: &str) -> String {
         .collect()
 }
 
+/// A name in the genitive, as Swedish writes it: "Arvikas", "Kils", but
+/// "Hagfors" and "Munkfors" (a name ending in s, x or z takes nothing).
+pub fn genitive(name: &str) -> String {
+    if name.ends_with(['s', 'x', 'z', 'S', 'X', 'Z']) {
+        name.to_string()
+    } else {
+        format!("{name}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +204,12 @@ mod tests {
             names,
             ["Arvika", "Storfors", "Sunne", "Säffle", "Årjäng", "Örebro"]
         );
+    }
+
+    #[test]
+    fn genitive_adds_an_s_unless_the_name_ends_in_one() {
+        assert_eq!(super::genitive("Arvika"), "Arvikas");
+        assert_eq!(super::genitive("Hagfors"), "Hagfors");
+        assert_eq!(super::genitive("Värmland"), "Värmlands");
     }
 }

@@ -42,7 +42,16 @@ on_both_backends! {
         let home = app.get("/").await;
         assert!(home.body.contains("data-desk=\"reviewer\""), "{}", home.body);
         assert!(!home.body.contains("data-desk=\"office\"") && !home.body.contains("data-desk=\"legal\""));
-        assert!(home.body.contains("svar från Arvika. sista dagen"), "{}", home.body);
+        // The round as a card with her next steps: try Arvika's variant, read
+        // the comments on it, answer.
+        assert!(home.body.contains("– Arvika</h3>"), "{}", home.body);
+        for (task, href) in [
+            ("try", format!("/tjanster/{SERVICE}/{}/arvika", v.version)),
+            ("comments", format!("/tjanster/{SERVICE}/{}/synpunkter?kommun=arvika", v.version)),
+            ("answer", format!("/tjanster/{SERVICE}/{}/omgang", v.version)),
+        ] {
+            assert!(home.body.contains(&format!("<a href=\"{href}\" data-task=\"{task}\">")), "{task}: {}", home.body);
+        }
         assert!(home.body.contains("3 dagar kvar"), "{}", home.body);
         assert!(home.body.contains("Vi rättar texten i nästa version."), "the reply to her comment");
         assert!(home.body.contains("Kartstöd för platsen vore bra."), "a comment on her variant");

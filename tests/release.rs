@@ -557,6 +557,7 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
     assert_eq!(w.status, 200, "{}", w.body);
     w.assert_contains("data-verdict=\"blocked\"");
     w.assert_contains("data-waiver-state=\"withdrawn\"");
+    w.assert_contains("Undantaget är tillbakadraget.");
     w.assert_contains("data-release-state=\"blocked\"");
     w.assert_contains("Kan släppas när 1 hinder är lösta");
     let n: i64 = sqlx::query_scalar(
@@ -584,6 +585,9 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
         )
         .await;
     page.assert_contains("data-verdict=\"ready\"");
+    page.assert_contains(
+        "<p class=\"confirmation\" role=\"status\" data-confirmation>Undantaget är sparat.</p>",
+    );
     let done = s.app.post_form(page_url, &[("_csrf", &page.csrf())]).await;
     assert_eq!(done.status, 200);
     done.assert_contains("Versionen är släppt");

@@ -656,6 +656,7 @@ on_both_backends! {
         let (status, _, page) = a.post(&format!("{V}/omgang/svar"), &[("kommun", "arvika"), ("svar", "avstar"), ("skal", "Vi behåller vår egen e-tjänst med kartstöd")]).await;
         assert_eq!(status, 200);
         assert!(page.contains("0 antar, 0 antar med synpunkter, 1 avstår, 15 har inte svarat ännu."), "{page}");
+        assert!(page.contains("data-confirmation>Ert svar är sparat.</p>"), "a confirmation: {page}");
         assert!(page.contains("data-round-progress=\"1/16\"") && page.contains("1 av 16 kommuner har svarat."), "{page}");
         assert!(page.contains("data-municipality=\"arvika\" data-standing=\"answered\""));
         assert!(page.contains("Vi behåller vår egen e-tjänst med kartstöd"));

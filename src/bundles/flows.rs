@@ -156,7 +156,10 @@ pub(super) async fn upload(
         .iter()
         .map(|n| {
             let place = match &n.municipality {
-                Some(m) => format!("{m}s kopia"),
+                Some(m) => format!(
+                    "{} kopia",
+                    crate::municipalities::genitive(&state.registry.short_name(m))
+                ),
                 None => format!("{flow_name}, rad {} kolumn {}", n.line, n.col),
             };
             (place, n.message.clone())

@@ -146,7 +146,10 @@ impl Entry {
         Some(if r == flows::FROM_FLOW {
             "Katalogposten bygger på uppgifterna i e-tjänstens flöde i Open ePlatform (kategori, ägare, handläggningstid och förvaltningsinformation). Regionens katalogfil har ingen post för tjänsten ännu.".into()
         } else {
-            format!("Tjänsten och katalogposten kommer från {r}s provrum.")
+            format!(
+                "Tjänsten och katalogposten kommer från {} provrum.",
+                crate::municipalities::genitive(r)
+            )
         })
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::{Page, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -271,8 +271,9 @@ async fn assess(
         form_key: &form.nyckel,
     };
     match store::assess(&state.store, &new, &u).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"
+        Ok(_) => Ok(Redirect::to(&confirmed(
+            &format!("/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"),
+            "bedomning",
         ))
         .into_response()),
         Err(store::AssessError::Db(e)) => Err(WebError::Db(e)),
@@ -329,8 +330,9 @@ async fn confirm_offer(
             store::AssessError::Db(e) => WebError::Db(e),
             other => WebError::BadRequest(other.to_string()),
         })?;
-    Ok(Redirect::to(&format!(
-        "/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"
+    Ok(Redirect::to(&confirmed(
+        &format!("/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"),
+        "bedomning",
     ))
     .into_response())
 }
@@ -358,7 +360,11 @@ async fn position(
             store::AssessError::Db(e) => WebError::Db(e),
             _ => WebError::BadRequest("Skriv e-kontorets ställningstagande.".into()),
         })?;
-    Ok(Redirect::to(&format!("/tjanster/{service}/{ver}/checklistor/konflikter")).into_response())
+    Ok(Redirect::to(&confirmed(
+        &format!("/tjanster/{service}/{ver}/checklistor/konflikter"),
+        "hallning",
+    ))
+    .into_response())
 }
 
 #[derive(Template)]

@@ -30,6 +30,8 @@ pub struct RoundDue {
     /// e-kontoret: how many have not answered.
     pub who: String,
     pub late: bool,
+    /// For a reviewer: that municipality's id (its variant to try).
+    pub municipality: Option<String>,
 }
 
 pub struct ReviewerDesk {
@@ -94,6 +96,7 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
                     days_left: days_left(&round.deadline, now),
                     who: state.registry.short_name(m),
                     late: standing == Standing::Late,
+                    municipality: Some(m.to_string()),
                 });
             }
         }
@@ -163,6 +166,7 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
                             n => format!("{n} kommuner har inte svarat"),
                         },
                         late: left < 0,
+                        municipality: None,
                     });
                 }
             }

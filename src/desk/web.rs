@@ -26,6 +26,11 @@ struct DueView {
     who: String,
     when: String,
     late: bool,
+    /// A reviewer's next steps: their variant to try, and their comments.
+    try_url: Option<String>,
+    comments_url: Option<String>,
+    /// "Arvikas", "Hagfors".
+    whose: String,
 }
 
 /// A comment in a list: who said what about which service, when.
@@ -77,12 +82,19 @@ fn due(d: RoundDue) -> DueView {
         n if n < 0 => format!("sista dagen var {day}, {} sen", plural(-n, "dag", "dagar")),
         n => format!("sista dagen {day}, {} kvar", plural(n, "dag", "dagar")),
     };
+    let version_url = format!("/tjanster/{}/{}", d.version.service_id, d.version.version);
     DueView {
-        url: format!(
-            "/tjanster/{}/{}/omgang",
-            d.version.service_id, d.version.version
-        ),
+        url: format!("{version_url}/omgang"),
         title: format!("{} {}", d.version.title, d.version.version),
+        try_url: d
+            .municipality
+            .as_ref()
+            .map(|m| format!("{version_url}/{m}")),
+        comments_url: d
+            .municipality
+            .as_ref()
+            .map(|m| format!("{version_url}/synpunkter?kommun={m}")),
+        whose: crate::municipalities::genitive(&d.who),
         who: d.who,
         when,
         late: d.late,

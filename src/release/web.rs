@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::{Page, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -239,9 +239,11 @@ async fn waive(
     )
     .await
     {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&confirmed(
+            &format!("/tjanster/{service}/{}/release", v.version),
+            "undantag",
+        ))
+        .into_response()),
         Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => {
             let refused = RefusedWaiver {
@@ -277,9 +279,11 @@ async fn withdraw(
     let u = require_to(Action::Release)?;
     let v = state.require_version(&service, &ver).await?;
     match waivers::withdraw(&state.store, v.id, id, &u).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/tjanster/{service}/{}/release", v.version)).into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&confirmed(
+            &format!("/tjanster/{service}/{}/release", v.version),
+            "undantag-tillbaka",
+        ))
+        .into_response()),
         Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::NotFound(e.to_string())),
     }

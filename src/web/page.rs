@@ -14,6 +14,37 @@ pub struct Page {
     /// page with "Instäm" and "Lämna synpunkt" (HTML rendered and escaped by
     /// the panel's own template, see [`StaffPanel`]).
     pub staff_panel: Option<String>,
+    /// "Ert svar är sparat." after a save that came back to this page.
+    pub confirmation: Option<&'static str>,
+}
+
+/// What a save says when it comes back to a page with `?klart=CODE`: a
+/// fixed table, so an address can only choose one of these texts.
+pub const CONFIRMATIONS: &[(&str, &str)] = &[
+    ("svar", "Ert svar är sparat."),
+    ("bedomning", "Bedömningen är sparad."),
+    ("hallning", "Den regionala hållningen är sparad."),
+    (
+        "fraga",
+        "Frågan är skickad. Svaret visas här när det kommer.",
+    ),
+    ("undantag", "Undantaget är sparat."),
+    ("undantag-tillbaka", "Undantaget är tillbakadraget."),
+];
+
+/// The confirmation for this request's `?klart=CODE`, if it names one.
+pub fn confirmation() -> Option<&'static str> {
+    let code = crate::web::session::confirmation_code()?;
+    CONFIRMATIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, text)| *text)
+}
+
+/// `url` with `?klart=CODE` (or `&klart=`) for the page it leads back to.
+pub fn confirmed(url: &str, code: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}klart={code}")
 }
 
 /// Where a sandbox page is: a variant of a version and a place in it (a step
@@ -69,6 +100,7 @@ impl Page {
             variant: None,
             user: user_chrome(),
             staff_panel: None,
+            confirmation: confirmation(),
         }
     }
 
@@ -87,6 +119,7 @@ impl Page {
             }),
             user: user_chrome(),
             staff_panel: None,
+            confirmation: confirmation(),
         }
     }
 }

@@ -62,6 +62,20 @@ pub fn user() -> Option<User> {
     CURRENT.try_with(|c| c.user.clone()).ok().flatten()
 }
 
+/// A confirmation asked for by the page's address (`?klart=CODE`, see
+/// `page::confirmation`), after a save that came back here.
+pub fn confirmation_code() -> Option<String> {
+    CURRENT
+        .try_with(|c| {
+            let (_, query) = c.path.split_once('?')?;
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "klart")
+                .map(|(_, v)| v.into_owned())
+        })
+        .ok()
+        .flatten()
+}
+
 /// Whether cookies are Secure (and so carry the `__Host-` prefix).
 pub fn secure_cookies() -> bool {
     CURRENT.try_with(|c| c.secure).unwrap_or(false)

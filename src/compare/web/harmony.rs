@@ -15,7 +15,7 @@ use crate::reviews::why;
 use crate::services::changes::local_changes_by_step;
 use crate::services::store::{self, VersionSummary};
 use crate::services::{BaseService, Variant};
-use crate::web::page::Page;
+use crate::web::page::{Page, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -217,7 +217,11 @@ pub(super) async fn ask(
         municipalities: &members,
     };
     match why::ask(&state.store, q, &u).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tjanster/{service}/{ver}/avvikare")).into_response()),
+        Ok(_) => Ok(Redirect::to(&confirmed(
+            &format!("/tjanster/{service}/{ver}/avvikare"),
+            "fraga",
+        ))
+        .into_response()),
         Err(crate::reviews::store::ReviewError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::BadRequest(e.to_string())),
     }

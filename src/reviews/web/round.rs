@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::{Page, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -302,9 +302,11 @@ pub(super) async fn answer_round(
         comments: &comments,
     };
     match rounds::answer(&state.store, &round, kommun, given, &u).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&confirmed(
+            &format!("/tjanster/{service}/{}/omgang", v.version),
+            "svar",
+        ))
+        .into_response()),
         Err(e) => refused(&state, &headers, v, e).await,
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::checklists::store::{AssessError, Assessed, NewAssessment};
-use crate::web::page::Page;
+use crate::web::page::{Page, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -373,7 +373,12 @@ pub(super) async fn answer(
             )
             .await
             {
-                Ok(_) => return Ok(Redirect::to(&format!("/synpunkter/{id}")).into_response()),
+                Ok(_) => {
+                    return Ok(
+                        Redirect::to(&confirmed(&format!("/synpunkter/{id}"), "bedomning"))
+                            .into_response(),
+                    );
+                }
                 Err(AssessError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => Some(e.to_string()),
             }
