@@ -737,6 +737,11 @@ on_both_backends! {
         assert_eq!(c.status, provrum::reviews::Status::Ny, "nothing changed");
         assert_eq!(c.class, provrum::reviews::Class::Onskemal);
         assert_eq!(c.body, "Förklara varför vi frågar om hembesök.");
+        // A triage that goes through: the history says it in words.
+        let (status, _, page) = e.post(&format!("/synpunkter/{id}/triage"), &[("status", "atgardad"), ("skal", "")]).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("ändrade status från ”ny” till ”åtgärdad”"), "{page}");
+        assert!(!page.contains("”atgardad”"), "no stored slug on the page");
     }
 
     /// E-kontoret adds a person with their e-mail address; a refused form

@@ -173,8 +173,11 @@ on_both_backends! {
         summary.assert_contains("Jag arbetar, Jag studerar");
         let sign = app.post_form(&format!("{base}/granska"), &[("_csrf", &csrf)]).await;
         assert!(sign.path().ends_with("/signera"), "{}", sign.url);
-        // The checksum follows the generated answers: comparisons mask it.
-        sign.assert_contains("<code data-signed-digest>");
+        // The checksum of what is signed is kept for the case, not shown to
+        // the citizen (a hex string means nothing to them); comparisons mask it.
+        sign.assert_contains("<dd data-signed-digest=\"");
+        sign.assert_contains("Dina svar, så som de står på sidan där du granskade dem");
+        assert!(!sign.body.contains("kontrollsumma"), "no checksum in words");
         assert!(provrum::compare::capture::VOLATILE.contains(&"[data-signed-digest]"));
         sign.assert_contains("Jag intygar att uppgifterna är riktiga och att jag är vårdnadshavare till barnet.");
         let receipt = app.post_form(&format!("{base}/signera"), &[("_csrf", &csrf)]).await;

@@ -37,6 +37,87 @@ pub fn in_words(action: &str) -> String {
     said.to_string()
 }
 
+/// A logged detail (stored as JSON) in words for the log page: "Före:
+/// status ny. Efter: status åtgärdad. Anteckning: …" — keys in Swedish,
+/// values as written, nothing left out; a detail that is not JSON as it is.
+pub fn detail_words(detail: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(detail) {
+        Ok(v) => value_words(&v),
+        Err(_) => detail.to_string(),
+    }
+}
+
+fn value_words(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "–".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "ja" } else { "nej" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items.iter().map(value_words).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => {
+            // Before, after and the note first, as people read a change.
+            let rank = |k: &str| {
+                ["before", "after", "note"]
+                    .iter()
+                    .position(|x| *x == k)
+                    .unwrap_or(3)
+            };
+            let mut entries: Vec<_> = map.iter().filter(|(_, v)| !v.is_null()).collect();
+            entries.sort_by_key(|(k, _)| rank(k));
+            entries
+                .into_iter()
+                .map(|(k, v)| format!("{}: {}", key_words(k), value_words(v)))
+                .collect::<Vec<_>>()
+                .join(match map.values().any(Value::is_object) {
+                    true => ". ",
+                    false => ", ",
+                })
+        }
+    }
+}
+
+/// The keys the log's details use, in Swedish; others as they are.
+fn key_words(key: &str) -> &str {
+    match key {
+        "before" => "Före",
+        "after" => "Efter",
+        "note" => "Anteckning",
+        "status" => "status",
+        "class" => "typ",
+        "priority" => "prioritet",
+        "municipality" => "kommun",
+        "step" => "steg",
+        "body" => "text",
+        "reason" => "skäl",
+        "version_id" => "version (nummer)",
+        "version" => "version",
+        "service" => "tjänst",
+        "deadline" => "sista dag",
+        "answer" => "svar",
+        "until" => "till och med",
+        "blocker" => "hinder",
+        "name" => "namn",
+        "role" => "roll",
+        "email" => "e-post",
+        "username" => "användarnamn",
+        "municipalities" => "kommuner",
+        "files" => "filer",
+        "changes" => "ändringar",
+        "planned" => "planerat",
+        "held_on" => "hölls",
+        "error" => "fel",
+        "url" => "adress",
+        "format" => "format",
+        "field" => "fält",
+        "values" => "värden",
+        "variants" => "varianter",
+        "content_hash" => "innehållets kontrollsumma",
+        "comments_carried_over" => "synpunkter som följde med",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -50,5 +131,16 @@ mod tests {
             assert!(!super::in_words(a).contains('.'), "{a}");
         }
         assert_eq!(super::in_words("ny.sak"), "ny sak");
+    }
+
+    #[test]
+    fn a_detail_reads_as_words() {
+        assert_eq!(
+            super::detail_words(
+                r#"{"after":{"status":"atgardad"},"before":{"status":"ny"},"note":"Klart"}"#
+            ),
+            "Före: status: ny. Efter: status: atgardad. Anteckning: Klart"
+        );
+        assert_eq!(super::detail_words("inte json"), "inte json");
     }
 }

@@ -23,6 +23,31 @@ pub struct Revision {
 
 use serde::Serialize;
 
+impl Revision {
+    /// The changed column as people say it: "status", "typ", "texten".
+    pub fn field_words(&self) -> &str {
+        match self.field.as_str() {
+            "status" => "status",
+            "class" => "typ",
+            "body" => "texten",
+            "priority" => "prioritet",
+            other => other,
+        }
+    }
+
+    /// A stored value as people read it: "Åtgärdad", not `atgardad`.
+    pub fn words(&self, value: &str) -> String {
+        use super::model::{Class, Priority, Status};
+        let known = match self.field.as_str() {
+            "status" => Status::parse(value).map(Status::swedish),
+            "class" => Class::parse(value).map(Class::swedish),
+            "priority" => Priority::parse(value).map(Priority::swedish),
+            _ => None,
+        };
+        known.map_or_else(|| value.to_string(), str::to_string)
+    }
+}
+
 pub async fn revisions(db: &Store, id: i64) -> Result<Vec<Revision>, sqlx::Error> {
     Ok(sqlx::query("select field, before_value, after_value, note, actor_name, at from comment_revisions where comment_id = $1 order by id")
         .bind(id)

@@ -164,6 +164,16 @@ pub async fn remove(db: &Store, service: &str, id: i64, actor: By<'_>) -> Result
 
 /// Whether every box lies inside some region of that page and viewport
 /// (and there is at least one box).
+/// A viewport's name as people read it: "dator (1280 px)", "mobil (390 px)";
+/// a region's own viewport (`surfplatta=768x1024`) keeps its name.
+pub fn viewport_words(name: &str) -> String {
+    match name {
+        "desktop" => "dator (1280 px)".into(),
+        "mobil" | "mobile" => "mobil (390 px)".into(),
+        other => other.to_string(),
+    }
+}
+
 pub fn covers(
     list: &[Ignored],
     step: &str,

@@ -100,7 +100,10 @@ pub(in crate::compare) async fn evidence_views(
             "page" => "sidor".into(),
             "declared" => "deklarerade anpassningar".into(),
             "capture" => "fångst".into(),
-            k => format!("bild ({})", k.trim_start_matches("pixels:")),
+            k => format!(
+                "bild, {}",
+                crate::services::ignores::viewport_words(k.trim_start_matches("pixels:"))
+            ),
         };
         let status_class = match j.status {
             Status::Declared | Status::Approved => "approved",

@@ -191,7 +191,7 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
     out
 }
 
-/// What a deviation is about, in words ("texten", "bilden (mobil)").
+/// What a deviation is about, in words ("texten", "bilden, mobil (390 px)").
 fn kind_words(kind: &str) -> String {
     match kind {
         "text" => "texten".into(),
@@ -199,7 +199,10 @@ fn kind_words(kind: &str) -> String {
         "page" => "sidorna".into(),
         "capture" => "fångsten".into(),
         k => match k.strip_prefix("pixels:") {
-            Some(viewport) => format!("bilden ({viewport})"),
+            Some(viewport) => format!(
+                "bilden, {}",
+                crate::services::ignores::viewport_words(viewport)
+            ),
             None => k.to_string(),
         },
     }
