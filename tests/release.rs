@@ -493,6 +493,20 @@ async fn releasing_through_the_page_needs_e_kontoret_and_a_ready_gate() {
     s.app.log_in("ekontoret", common::PASSWORD).await;
     let page = s.app.get(page_url).await;
     page.assert_contains(&format!("data-blocker=\"feedback:kil:{id}\""));
+    // One table first: each condition, its count, who acts and where.
+    let summary = &page.body[page
+        .body
+        .find("data-gate-summary")
+        .expect("a summary table")..];
+    let row = &summary[summary
+        .find("data-summary-condition=\"feedback\"")
+        .expect("the feedback row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("E-kontoret: ta ställning till synpunkterna")
+            && row.contains(">Behandla synpunkten</a>"),
+        "{row}"
+    );
     let blocked = s.app.post_form(page_url, &[("_csrf", &page.csrf())]).await;
     assert_eq!(blocked.status, 400);
     blocked.assert_contains("Versionen kan inte släppas");

@@ -77,6 +77,18 @@ impl Condition {
         }
     }
 
+    /// Who must act on its blockers, for the release page's summary.
+    pub fn who_acts(self) -> &'static str {
+        match self {
+            Condition::Scenarios => "E-kontoret: rätta tjänsten eller scenariot och kör igen",
+            Condition::Deviations => "E-kontoret: godkänn som lokal anpassning eller flagga",
+            Condition::Checklists => "Juridisk rådgivare: bedöm punkterna",
+            Condition::Accessibility => "E-kontoret: rätta bristen i tjänsten",
+            Condition::Feedback => "E-kontoret: ta ställning till synpunkterna",
+            Condition::Round => "Kommunernas granskare: svara på omgången",
+        }
+    }
+
     pub fn from_slug(s: &str) -> Option<Condition> {
         Condition::ALL.into_iter().find(|c| c.slug() == s)
     }

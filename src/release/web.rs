@@ -38,6 +38,8 @@ struct Group {
     by_municipality: Vec<Fold>,
     /// "12 väntar i Karlstad (5), Kil (7)".
     summary: String,
+    /// Where the first of its blockers is dealt with.
+    next: Option<String>,
 }
 
 /// Blockers numbered on the page.
@@ -126,12 +128,14 @@ async fn view(
                 .map(|(n, b)| (n, b.clone()))
                 .collect();
             let (by_municipality, summary) = folded(&blockers);
+            let next = blockers.iter().find_map(|(_, b)| b.evidence.clone());
             Group {
                 condition: *c,
                 title: c.swedish(),
                 blockers,
                 by_municipality,
                 summary,
+                next,
             }
         })
         .collect();
