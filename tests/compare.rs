@@ -684,6 +684,19 @@ async fn review_queue_decides_once_for_identical_changes(
     assert_eq!(queue.status, 200);
     queue.assert_contains(&format!("data-queue-count=\"0/{}\"", items.len()));
     queue.assert_contains("Grums, Hagfors");
+    // The item pages walk the list's order: its first line is "1 av N",
+    // its last line the last.
+    let keys: Vec<&str> = queue
+        .body
+        .split("<li data-item=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    assert_eq!(keys.len(), items.len());
+    for (n, key) in [(1, keys[0]), (keys.len(), keys[keys.len() - 1])] {
+        let page = app.get(&format!("{base}/ko/{key}")).await;
+        page.assert_contains(&format!("<span>{n} av {}</span>", keys.len()));
+    }
     let url = format!("{base}/ko/{}", heading.key);
     let page = app.get(&url).await;
     page.assert_contains("Ett beslut för alla 2 kommuner");

@@ -99,10 +99,31 @@ async fn load(state: &AppState, service: &str, ver: &str) -> Result<Ctx, WebErro
     let variants = state.variants(version.id).await?;
     let titles = super::view::step_titles(&variants);
     Ok(Ctx {
-        items: changes::items(&judged),
+        items: list_order(changes::items(&judged)),
         version,
         titles,
     })
+}
+
+/// The items in the order the queue's list shows them: pending ones by
+/// kind (in the order the kinds first appear), then the decided ones. The
+/// item pages' "Nästa" and "n av N" walk the same order.
+fn list_order(items: Vec<Item>) -> Vec<Item> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for i in items.iter().filter(|i| i.is_pending()) {
+        if !kinds.contains(&i.kind_words()) {
+            kinds.push(i.kind_words());
+        }
+    }
+    let mut items = items;
+    items.sort_by_key(|i| {
+        if i.is_pending() {
+            kinds.iter().position(|k| *k == i.kind_words()).unwrap_or(0)
+        } else {
+            kinds.len()
+        }
+    });
+    items
 }
 
 fn reference_words(reference: &str) -> String {
