@@ -191,6 +191,9 @@ on_both_backends! {
         conflicts.assert_contains("E-kontoret har inte tagit ställning ännu.");
         assert!(!conflicts.body.contains("data-action=\"position\""), "a legal adviser does not take e-kontoret's position");
         app.login_as("ekontoret", Role::EKontoret, &[]).await;
+        // The conflict waits on e-kontoret's start page.
+        let home = app.get("/").await;
+        home.assert_contains("data-conflicts=\"1\"><a href=\"/tjanster/prov/1.0.0/checklistor/konflikter\">1 punkt utan regional hållning</a>");
         let page = app.get(&item).await;
         // E-kontoret takes the position right on the conflicts page.
         let conflicts = app.get(&format!("{base}/konflikter")).await;
@@ -199,6 +202,8 @@ on_both_backends! {
         assert_eq!(set.status, 200);
         assert!(set.path().ends_with("/konflikter"));
         set.assert_contains("Regionalt räcker e-post; Eda får lägga till brev lokalt.");
+        set.assert_contains("Den regionala hållningen är sparad.");
+        app.get("/").await.assert_contains("data-conflicts=\"0\"");
         // The assessment was the adviser's; e-kontoret may not assess.
         let refused = app.post_form(&item, &[("_csrf", &page.csrf()), ("status", "uppfyllt"), ("kommentar", "Ok")]).await;
         assert_eq!(refused.status, 403);

@@ -79,9 +79,10 @@ on_both_backends! {
         assert!(home.body.contains("data-awaiting=\""), "items awaiting an assessment: {}", home.body);
         assert!(!home.body.contains("Kartstöd för platsen"), "a wish is not a legal question");
 
-        // Eva, e-kontoret.
+        // Eva, e-kontoret: with the conflicts column (none read differently here).
         app.log_in("eva", common::PASSWORD).await;
         let home = app.get("/").await;
+        assert!(home.body.contains("<th scope=\"col\">Olika tolkningar</th>") && home.body.contains("data-conflicts=\"0\""), "{}", home.body);
         assert!(home.body.contains("data-desk=\"office\""));
         assert!(!home.body.contains("data-desk=\"reviewer\"") && !home.body.contains("data-desk=\"legal\""));
         for s in ["anmalan-om-olagenhet", "anmalan-varmepump", "ansokan-om-forskoleplats"] {

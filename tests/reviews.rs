@@ -783,6 +783,7 @@ on_both_backends! {
         let (status, _, done) = j.post(&format!("/synpunkter/{id}/bedomning"), &[("punkt", &item), ("bedomning", "ej_uppfyllt"), ("omfattning", "karlstad"), ("kommentar", "Lagstöd saknas för hembesök."), ("hanvisning", "RF 2 kap. 6 §")]).await;
         assert_eq!(status, 200);
         assert!(done.contains("data-answered-by") && done.contains("data-status=\"atgardad\""), "{done}");
+        assert!(done.contains("data-reply-assessment") && !done.contains("Inga svar ännu"), "the answer is among the replies: {done}");
         assert!(!done.contains("data-form=\"answer\""), "an answered question takes no second answer");
         let v = provrum::services::store::find_version(&app.store, "anmalan-om-olagenhet", None).await.unwrap().unwrap();
         let stored = provrum::checklists::store::all(&app.store, v.id).await.unwrap();

@@ -57,6 +57,9 @@ pub struct ServiceGate {
     pub ready: bool,
     pub blockers: usize,
     pub untriaged: i64,
+    /// Checklist items the municipalities read differently, with no
+    /// regional position yet (e-kontoret records one).
+    pub conflicts: usize,
 }
 
 pub struct OfficeDesk {
@@ -147,6 +150,7 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
 
 pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
     let now = Utc::now();
+    let lists = crate::checklists::loaded(state)?;
     let mut gates = Vec::new();
     let mut closing = Vec::new();
     for v in newest(state).await? {
@@ -171,7 +175,13 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
                 }
             }
         }
+        let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
         gates.push(ServiceGate {
+            conflicts: eval
+                .items
+                .iter()
+                .filter(|i| i.conflict && i.position.is_none())
+                .count(),
             untriaged: news::untriaged(&state.store, v.id).await?,
             ready: g.verdict == crate::release::Verdict::Ready,
             blockers: g.blockers.len(),
