@@ -214,10 +214,11 @@
           var fresh = doc.querySelector("[data-staff-panel]");
           var heading = fresh && fresh.querySelector("#staff-panel-h");
           if (heading) panel.querySelector("#staff-panel-h").innerHTML = heading.innerHTML;
-          var list = fresh && fresh.querySelector(".staff-comments");
-          var old = panel.querySelector(".staff-comments");
+          var own = ".staff-comments:not([data-elsewhere])";
+          var list = fresh && fresh.querySelector(own);
+          var old = panel.querySelector(own);
           if (list && old) old.replaceWith(list);
-          else if (list) panel.querySelector(".wrap").appendChild(list);
+          else if (list) panel.querySelector(".wrap").insertBefore(list, panel.querySelector("[data-elsewhere]"));
           var saved = panel.querySelector("[data-saved-comment]");
           if (!saved) {
             saved = document.createElement("p");
@@ -335,7 +336,7 @@
     });
     // Sandbox, for staff: mark the fields that have comments, each mark
     // opening the panel's list (the list itself works without this).
-    var pinned = document.querySelectorAll("[data-staff-panel] .pinned[data-field]");
+    var pinned = document.querySelectorAll("[data-staff-panel] .staff-comments:not([data-elsewhere]) .pinned[data-field]");
     if (pinned.length) {
       var counts = {};
       pinned.forEach(function (p) { var f = p.getAttribute("data-field"); counts[f] = (counts[f] || 0) + 1; });

@@ -68,7 +68,7 @@ on_both_backends! {
         let later = app.get("/").await;
         assert!(later.body.contains("Vi rättar texten i nästa version."), "news since 2000");
         let after = app.get("/").await;
-        assert!(after.body.contains("Sedan ditt förra besök"));
+        assert!(after.body.contains("Nytt sedan ") && !after.body.contains("första besök"), "{}", after.body);
 
         // Jonas, legal adviser.
         app.log_in("jonas", common::PASSWORD).await;

@@ -1,7 +1,8 @@
 //! Open ePlatform flows (issue 26): flows written here from the format note
 //! (several encodings, sortIndex out of document order, rules whose target
 //! comes first in the document, legacy files, unknown query types, broken
-//! files) and the shared example, read into packages that validate, import
+//! files) and the shared example (copied into tests/data, so the tests need
+//! nothing outside the repository), read into packages that validate, import
 //! and run in the sandbox.
 
 mod common;
@@ -11,8 +12,7 @@ use provrum::services::oeflow::{self, Options};
 use provrum::services::{FieldKind, Variant};
 
 fn shared_example() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/open-eplatform/anmalan-om-olagenhet.oeflow")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/anmalan-om-olagenhet.oeflow")
 }
 
 /// A flow around `steps` (the `<Steps>` children), with UTF-8 prolog.

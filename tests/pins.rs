@@ -481,3 +481,83 @@ fn step_csrf(body: &str) -> String {
     let at = form.find(marker).expect("its token") + marker.len();
     form[at..].split('"').next().unwrap().to_string()
 }
+
+/// Other municipalities' open comments at the same place show in the
+/// sandbox panel, with "Instäm" for the reviewer's own municipality: no
+/// going looking for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_municipalities_comments_here_can_be_endorsed_in_the_panel() {
+    let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    app.login_as("kalle", Role::Reviewer, &["karlstad"]).await;
+    app.login_as("greta", Role::Reviewer, &["kil"]).await;
+    let kalle = provrum::accounts::store::for_login(&app.store, "kalle")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let v = provrum::services::store::find_version(
+        &app.store,
+        "anmalan-om-olagenhet",
+        Some("2.1.0-rc1"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let new = provrum::reviews::store::NewComment {
+        service_id: "anmalan-om-olagenhet".into(),
+        version_id: v.id,
+        municipality: Some("karlstad".into()),
+        step: Some("om-dig".into()),
+        class: Some(provrum::reviews::Class::Onskemal),
+        body: "Förklara varför personnumret behövs.".into(),
+        form_key: "k1".into(),
+        ..Default::default()
+    };
+    let id = provrum::reviews::store::create(&app.store, &new, &kalle)
+        .await
+        .unwrap();
+    // Greta (Kil) tries Kil's variant and meets Karlstad's comment on this step.
+    let base = format!("{V}/kil");
+    let start = app.post_form(&format!("{base}/starta"), &[]).await;
+    let step = app
+        .post_form(
+            &format!("{base}/logga-in"),
+            &[
+                ("_csrf", &form_csrf(&start.body, "/logga-in\"")),
+                ("personnummer", "199011142388"),
+            ],
+        )
+        .await;
+    assert!(step.path().ends_with("/steg/om-dig"), "{}", step.url);
+    step.assert_contains("Andra kommuners öppna synpunkter här (1)");
+    step.assert_contains("om Karlstads variant");
+    step.assert_contains("Förklara varför personnumret behövs.");
+    let at = step
+        .body
+        .find(&format!("action=\"/synpunkter/{id}/instam\""))
+        .expect("an endorse form");
+    assert!(step.body[at..].contains("Instäm för Kil"));
+    // Endorsed from the panel, back on the step.
+    let done = app
+        .post_form(
+            &format!("/synpunkter/{id}/instam"),
+            &[
+                ("_csrf", &step.csrf()),
+                ("kommun", "kil"),
+                ("tillbaka", &format!("{base}/steg/om-dig")),
+            ],
+        )
+        .await;
+    assert!(done.path().ends_with("/steg/om-dig"), "{}", done.url);
+    done.assert_contains("Instämmer: Kil");
+}
+
+/// The CSRF token of the form whose action ends with `action_end`.
+fn form_csrf(body: &str, action_end: &str) -> String {
+    let form = &body[body.find(action_end).expect("the form")..];
+    let marker = "name=\"_csrf\" value=\"";
+    let at = form.find(marker).expect("its token") + marker.len();
+    form[at..].split('"').next().unwrap().to_string()
+}

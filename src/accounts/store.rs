@@ -340,7 +340,7 @@ pub async fn audit_lift(db: &Store, actor: &str, username: &str) -> Result<(), s
 /// from: the previous visit. Moving around the test room within half an hour
 /// keeps that moment, so going back to the start page does not empty it; a
 /// first visit counts the last fortnight.
-pub async fn desk_visit(db: &Store, user_id: i64) -> Result<String, sqlx::Error> {
+pub async fn desk_visit(db: &Store, user_id: i64) -> Result<(String, bool), sqlx::Error> {
     use chrono::{DateTime, Duration, SecondsFormat, Utc};
     let now = Utc::now();
     let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
@@ -358,6 +358,7 @@ pub async fn desk_visit(db: &Store, user_id: i64) -> Result<String, sqlx::Error>
             .ok()
             .map(|t| t.with_timezone(&Utc))
     };
+    let first = seen.is_none();
     let since = match (seen.as_deref().and_then(parse), since) {
         (Some(seen), Some(since)) if now - seen < Duration::minutes(30) => since,
         (Some(seen), _) => stamp(seen),
@@ -370,7 +371,7 @@ pub async fn desk_visit(db: &Store, user_id: i64) -> Result<String, sqlx::Error>
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(since)
+    Ok((since, first))
 }
 
 /// Set (or clear, with an empty string) where a person gets review e-mail.

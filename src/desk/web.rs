@@ -127,7 +127,7 @@ fn note(state: &AppState, n: Note) -> NoteView {
 
 async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let u = crate::web::session::require()?;
-    let since = crate::accounts::store::desk_visit(&state.store, u.id).await?;
+    let (since, first_visit) = crate::accounts::store::desk_visit(&state.store, u.id).await?;
     let (mut reviewer, mut legal, mut office) = (None, None, None);
     match u.role {
         Role::Reviewer => {
@@ -164,7 +164,17 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     render(&HomePage {
         page: Page::plain("Start – Provrum"),
         heading: format!("Att göra för {}", u.name),
-        since: crate::clock::swedish(&since),
+        // Always true: within half an hour of a first visit the moment is
+        // still the fortnight before it, not a visit.
+        since: format!(
+            "Nytt sedan {}{}.",
+            crate::clock::swedish(&since),
+            if first_visit {
+                " (ditt första besök: de senaste två veckorna)"
+            } else {
+                ""
+            }
+        ),
         reviewer,
         legal,
         office,

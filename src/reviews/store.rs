@@ -233,8 +233,35 @@ pub async fn at_place(
     municipality: &str,
     place: &str,
 ) -> Result<Vec<Comment>, sqlx::Error> {
+    placed(db, version_id, municipality, place, false).await
+}
+
+/// The comments other municipalities left at the same place in their own
+/// variants of the version (a reviewer sees them where they test, and can
+/// agree without going looking).
+pub async fn elsewhere_at_place(
+    db: &Store,
+    version_id: i64,
+    municipality: &str,
+    place: &str,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    placed(db, version_id, municipality, place, true).await
+}
+
+async fn placed(
+    db: &Store,
+    version_id: i64,
+    municipality: &str,
+    place: &str,
+    elsewhere: bool,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let which = if elsewhere {
+        "c.municipality <> $3"
+    } else {
+        "(c.municipality = $3 or c.municipality is null)"
+    };
     let rows = sqlx::query(&format!(
-        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.version_id = $1 and c.parent_id is null and c.step = $2 and (c.municipality = $3 or c.municipality is null) order by c.id"
+        "select {COLUMNS} from comments c join service_versions v on v.id = c.version_id where c.version_id = $1 and c.parent_id is null and c.step = $2 and {which} order by c.id"
     ))
     .bind(version_id)
     .bind(place)

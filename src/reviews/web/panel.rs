@@ -33,6 +33,8 @@ impl StaffPanel for Panel {
 
 struct Item {
     c: Comment,
+    /// "om Karlstads variant", for a comment on another municipality's variant.
+    about: Option<String>,
     excerpt: String,
     who: String,
     field_label: Option<String>,
@@ -46,6 +48,8 @@ struct Item {
 #[template(path = "reviews/panel.html")]
 struct PanelView {
     items: Vec<Item>,
+    /// Open comments other municipalities left at the same place.
+    others: Vec<Item>,
     heading: String,
     by_class: String,
     new_url: String,
@@ -111,10 +115,22 @@ async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError
         &spot.place,
     )
     .await?;
+    let elsewhere = comments::elsewhere_at_place(
+        &state.store,
+        spot.version_id,
+        &spot.municipality,
+        &spot.place,
+    )
+    .await?;
     let (back, saved) = split_saved(&spot.url);
     let name = |m: &str| state.registry.short_name(m);
     let items: Vec<Item> = list
         .into_iter()
+        .map(|c| item(c, &user, &variant, &name))
+        .collect();
+    let others: Vec<Item> = elsewhere
+        .into_iter()
+        .filter(|c| c.status.is_open())
         .map(|c| item(c, &user, &variant, &name))
         .collect();
     let mut by_class: Vec<String> = Vec::new();
@@ -141,6 +157,7 @@ async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError
     let version_url = format!("/tjanster/{}/{}", spot.service_id, spot.version);
     let view = PanelView {
         items,
+        others,
         heading,
         by_class: by_class.join(", "),
         new_url: format!("{version_url}/synpunkter/ny?{query}"),
@@ -174,6 +191,11 @@ fn item(
         None => c.author_name.clone(),
     };
     Item {
+        about: c
+            .municipality
+            .as_deref()
+            .filter(|m| *m != variant.municipality)
+            .map(|m| format!("om {} variant", crate::municipalities::genitive(&name(m)))),
         excerpt: crate::reviews::model::excerpt(&c.body, 180),
         endorsed_by: c
             .endorsements
