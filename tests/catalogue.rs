@@ -485,3 +485,76 @@ async fn a_bundle_moves_a_service_and_its_entry_to_another_test_room() {
             .contains("fanns redan i provrummet med samma innehåll")
     );
 }
+
+/// E-kontoret imports a candidate version by uploading its package folder
+/// on the catalogue page: a broken one is refused with every problem at its
+/// file and line and nothing stored; a sound one is imported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_folder_is_imported_from_the_web() {
+    let app = common::spawn_app(common::Backend::Sqlite).await.unwrap();
+    app.login_as("greta", provrum::accounts::Role::Reviewer, &["kil"])
+        .await;
+    assert!(
+        !app.get("/katalog")
+            .await
+            .body
+            .contains("data-action=\"import-package\""),
+        "only e-kontoret imports"
+    );
+    app.login_as("eva", provrum::accounts::Role::EKontoret, &[])
+        .await;
+    let list = app.get("/katalog").await;
+    list.assert_contains("data-action=\"import-package\"");
+    let dir = common::fixtures().join("services/anmalan-varmepump");
+    let base = std::fs::read_to_string(dir.join("service.yaml")).unwrap();
+    let kil = std::fs::read_to_string(dir.join("variants/kil.yaml")).unwrap();
+    let upload = |files: Vec<(&'static str, String)>| {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", list.csrf());
+        for (name, text) in files {
+            form = form.part(
+                "filer",
+                reqwest::multipart::Part::bytes(text.into_bytes()).file_name(name),
+            );
+        }
+        app.client
+            .post(format!("{}/katalog/paket", app.url))
+            .multipart(form)
+            .send()
+    };
+    let versions = || async {
+        provrum::services::store::list(&app.store)
+            .await
+            .unwrap()
+            .len()
+    };
+    // A misspelt key: refused at its line, nothing stored.
+    let broken = base.replacen("title:", "titel:", 1);
+    let res = upload(vec![
+        ("varmepump/service.yaml", broken),
+        ("varmepump/variants/kil.yaml", kil.clone()),
+        ("varmepump/README.md", "inte en del av paketet".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let said = res.text().await.unwrap();
+    assert!(
+        said.contains("paket/service.yaml:") && said.contains("inget är sparat"),
+        "{said}"
+    );
+    assert_eq!(versions().await, 0);
+    // Sound: imported, with a link to the version.
+    let res = upload(vec![
+        ("varmepump/service.yaml", base),
+        ("varmepump/variants/kil.yaml", kil),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let said = res.text().await.unwrap();
+    assert!(
+        said.contains("data-imported") && said.contains("är importerad med 1 kommuns variant."),
+        "{said}"
+    );
+    assert_eq!(versions().await, 1);
+}

@@ -9,6 +9,7 @@
 //! version, and the entry is stored with it in the same transaction.
 
 mod flows;
+mod packages;
 pub mod web;
 
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! Bundles on the catalogue's pages: download a service with its catalogue
 //! entry, and (e-kontoret) import one exported by another region.
 
-use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -27,6 +26,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/katalog/oeflow/{token}/importera",
             post(super::flows::confirm),
+        )
+        .route(
+            "/katalog/paket",
+            post(super::packages::upload).layer(axum::extract::DefaultBodyLimit::max(
+                super::packages::MAX_BYTES,
+            )),
         )
         .route(
             "/katalog/importera",
@@ -61,16 +66,6 @@ async fn download(
         serde_json::to_string_pretty(&b).unwrap_or_default(),
     )
         .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "catalogue/imported.html")]
-struct ImportedPage {
-    page: Page,
-    ok: bool,
-    message: String,
-    /// Where to go next: (link, words).
-    next: Vec<(String, String)>,
 }
 
 async fn upload(
@@ -114,8 +109,9 @@ async fn upload(
     csrf::verify(&headers, &token)?;
     let u = require_to(Action::ImportService)?;
     let answer = |ok: bool, message: String, next: Vec<(String, String)>| {
-        let html = render(&ImportedPage {
+        let html = render(&super::packages::ImportedPage {
             page: Page::plain("Importera en tjänst – Provrum"),
+            heading: "Importera en tjänst från en annan region",
             ok,
             message,
             next,
