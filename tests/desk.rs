@@ -36,6 +36,8 @@ on_both_backends! {
         create(&app.store, &comment("arvika", Class::Fel, "Vi rättar texten i nästa version.", Some(annas)), &eva).await.unwrap();
         create(&app.store, &comment("arvika", Class::Onskemal, "Kartstöd för platsen vore bra.", None), &eva).await.unwrap();
         create(&app.store, &comment("karlstad", Class::Juridisk, "Får vi fråga om hembesök utan lagstöd?", None), &kalle).await.unwrap();
+        // E-kontoret decides on Anna's comment: news for her.
+        provrum::reviews::changes::triage(&app.store, annas, provrum::reviews::Status::Accepterad, "Tas med i nästa version.", &eva).await.unwrap();
 
         // Anna, reviewer in Arvika.
         app.log_in("anna", common::PASSWORD).await;
@@ -54,6 +56,7 @@ on_both_backends! {
         }
         assert!(home.body.contains("3 dagar kvar"), "{}", home.body);
         assert!(home.body.contains("Vi rättar texten i nästa version."), "the reply to her comment");
+        assert!(home.body.contains("Ny status: accepterad. Tas med i nästa version."), "the decision on her comment: {}", home.body);
         assert!(home.body.contains("Kartstöd för platsen vore bra."), "a comment on her variant");
         assert!(!home.body.contains("Får vi fråga om hembesök"), "Karlstad's comment is not hers");
         assert!(!home.body.contains("Hembesöksfrågan är otydlig."), "her own comment is not news to her");
@@ -88,7 +91,7 @@ on_both_backends! {
         for s in ["anmalan-om-olagenhet", "anmalan-varmepump", "ansokan-om-forskoleplats"] {
             assert!(home.body.contains(&format!("data-gate=\"{s}\"")), "{s}");
         }
-        assert!(home.body.contains("3 nya</a>"), "three untriaged comments: {}", home.body);
+        assert!(home.body.contains("2 nya</a>"), "two untriaged comments (one was decided): {}", home.body);
         assert!(home.body.contains("15 kommuner har inte svarat"), "{}", home.body);
     }
 }

@@ -107,7 +107,14 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
     due.sort_by_key(|r| r.days_left);
     Ok(ReviewerDesk {
         rounds: due,
-        replies: news::replies_to(&state.store, u.id, since, NOTES).await?,
+        replies: {
+            // Replies and decisions on their comments, newest first.
+            let mut news = news::replies_to(&state.store, u.id, since, NOTES).await?;
+            news.extend(news::decisions_on(&state.store, u.id, since, NOTES).await?);
+            news.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            news.truncate(NOTES as usize);
+            news
+        },
         comments: news::on_variants(&state.store, &u.municipalities, u.id, since, NOTES).await?,
     })
 }

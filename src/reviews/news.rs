@@ -57,6 +57,43 @@ pub async fn replies_to(
 }
 
 /// Others' comments on `municipalities`' variants after `since`, newest first.
+/// Decisions by others on `author`'s comments after `since` (a new status,
+/// with its reason), newest first: what became of what they said.
+pub async fn decisions_on(
+    db: &Store,
+    author: i64,
+    since: &str,
+    limit: i64,
+) -> Result<Vec<Note>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select c.id, v.service_id, v.version, v.title, c.municipality, c.class, r.actor_name, r.after_value, r.at, r.note
+         from comment_revisions r join comments c on c.id = r.comment_id join service_versions v on v.id = c.version_id
+         where c.author_id = $1 and r.actor_id <> $1 and r.field = 'status' and r.at > $2 order by r.id desc limit $3",
+    )
+    .bind(author)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let after: Option<String> = r.get(7);
+            let status = after
+                .as_deref()
+                .and_then(super::Status::parse)
+                .map_or("ändrad", super::Status::swedish);
+            let reason: Option<String> = r.get(9);
+            let mut n = note(r.get(0), r);
+            n.body = match reason.filter(|t| !t.trim().is_empty()) {
+                Some(why) => format!("Ny status: {status}. {why}"),
+                None => format!("Ny status: {status}."),
+            };
+            n
+        })
+        .collect())
+}
+
 pub async fn on_variants(
     db: &Store,
     municipalities: &[String],
