@@ -54,6 +54,10 @@ steps:
         type: text
         label: Beror
         shown_when: { field: val, equals: b }
+      - id: tom
+        type: text
+        label: \"\"
+        required: true
 ";
 
 #[test]
@@ -103,6 +107,7 @@ fn a_broken_package_yields_file_line_col_errors_for_every_planted_mistake() {
         format!("{base}:23:23: invalid regular expression `[a-z`"),
         format!("{base}:27:23: shown_when refers to unknown field `finns-inte`"),
         format!("{base}:36:23: `b` is not an option of `val`"),
+        format!("{base}:37:9: `tom` has an empty label (at steps[0].fields[7].label)"),
         format!(
             "{}:1:1: unknown municipality `arvkia`\n    hint: did you mean `arvika.yaml`?",
             v("arvkia")
@@ -358,15 +363,26 @@ fn broken_scenarios_get_file_line_col_errors_checked_against_every_variant() {
     let f = file.display().to_string();
     for expected in [
         format!(
-            "{f}:1:1: `191212121212` cannot sign in: Personnumret är giltigt men är inget av Skatteverkets testpersonnummer"
+            "{f}:4:11: `191212121212` cannot sign in: Personnumret är giltigt men är inget av Skatteverkets testpersonnummer"
         ),
         format!("{f}:7:5: unknown action `nxet` (at steps[1])\n    hint: did you mean `next`?"),
         format!("{f}:8:5: field `beskrivnig` does not exist in"),
         "hint: did you mean `beskrivning`?".to_string(),
-        format!("{f}:9:5: field `hembesok` does not exist in eda's variant"),
+        format!("{f}:9:5: field `hembesok` does not exist in 14 variants (arjang, eda,"),
         format!("{f}:10:5: anmalan-om-olagenhet knows no municipality `arvkia`"),
         format!("{f}:12:5: `kontakt` is a contact field: fill its parts"),
     ] {
         assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }
+    // One message for a problem in many variants, naming them.
+    assert_eq!(
+        out.matches("`beskrivnig` does not exist").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains("does not exist in 15 variants (arjang, arvika,"),
+        "{out}"
+    );
+    {}
 }

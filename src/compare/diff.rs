@@ -219,11 +219,7 @@ pub fn compare_captures(
                 let first = changes
                     .iter()
                     .take(2)
-                    .map(|c| {
-                        let (sign, words) = c.split_at(1);
-                        let words: String = words.chars().take(60).collect();
-                        format!("{}”{words}”", if sign == "+" { "+" } else { "−" })
-                    })
+                    .map(|c| text::quoted(c))
                     .collect::<Vec<_>>()
                     .join(" ");
                 let mut parts = vec!["text"];

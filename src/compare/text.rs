@@ -80,6 +80,19 @@ pub fn changed(segments: &[Segment]) -> bool {
         .any(|s| s.op != Op::Same && !s.text.trim().is_empty())
 }
 
+/// One change of `change_summary` as a summary quotes it: "+”ny text”",
+/// "−”gammal text”", "flyttad ”text”" (at most 60 characters of it).
+pub fn quoted(change: &str) -> String {
+    let mut chars = change.chars();
+    let sign = chars.next().unwrap_or('-');
+    let words: String = chars.take(60).collect();
+    match sign {
+        '+' => format!("+”{words}”"),
+        '~' => format!("flyttad ”{words}”"),
+        _ => format!("−”{words}”"),
+    }
+}
+
 /// What changed, without the unchanged text around it: the same edit on two
 /// variants gets the same fingerprint input, whatever else their pages say.
 pub fn change_summary(segments: &[Segment]) -> Vec<String> {
@@ -197,6 +210,11 @@ mod tests {
             "{:?}",
             change_summary(&s)
         );
+        // …and a summary says it moved, not that it went.
+        let said: Vec<String> = change_summary(&s).iter().map(|c| quoted(c)).collect();
+        assert!(said.iter().all(|q| q.starts_with("flyttad ”")), "{said:?}");
+        assert_eq!(quoted("-störningen"), "−”störningen”");
+        assert_eq!(quoted("+olägenheten"), "+”olägenheten”");
         // A changed short word is still an edit.
         let s = diff("Beskriv störningen kort", "Beskriv olägenheten kort");
         assert_eq!(change_summary(&s), vec!["-störningen", "+olägenheten"]);

@@ -39,7 +39,7 @@ pub fn check(s: &Scenario, variants: &[Variant], registry: &Registry) -> Vec<Dia
         && let Err(e) = Personnummer::parse_test_number(id)
     {
         d.error_hint(
-            root,
+            s.identity_pos.unwrap_or(root),
             "identity",
             format!("`{id}` cannot sign in: {e}"),
             "use one of Skatteverket's test personal identity numbers",
@@ -73,7 +73,59 @@ pub fn check(s: &Scenario, variants: &[Variant], registry: &Registry) -> Vec<Dia
     // One message per problem, not one per variant.
     d.diags
         .dedup_by(|a, b| a.line == b.line && a.col == b.col && a.message == b.message);
-    d.diags
+    merge_variants(d.diags)
+}
+
+/// The same problem in several variants is one message naming them: "`x`
+/// is not offered for `typ` in 16 variants (arvika, eda, …)", not sixteen.
+fn merge_variants(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const MARK: &str = "'s variant";
+    // Each message once, with the text before and after the municipality
+    // and the municipalities it was said for.
+    let mut out: Vec<(Diagnostic, Option<(String, String, Vec<String>)>)> = Vec::new();
+    for d in diags {
+        let split = d.message.find(MARK).and_then(|end| {
+            let start = d.message[..end].rfind(" in ")? + 4;
+            Some((start, end))
+        });
+        let Some((start, end)) = split else {
+            out.push((d, None));
+            continue;
+        };
+        let (before, m) = (&d.message[..start], &d.message[start..end]);
+        let after = &d.message[end + MARK.len()..];
+        let same = out.iter_mut().find_map(|(o, parts)| match parts {
+            Some((b, a, names))
+                if o.line == d.line
+                    && o.col == d.col
+                    && o.path == d.path
+                    && b == before
+                    && a == after =>
+            {
+                Some(names)
+            }
+            _ => None,
+        });
+        match same {
+            Some(names) => names.push(m.to_string()),
+            None => {
+                let parts = (before.to_string(), after.to_string(), vec![m.to_string()]);
+                out.push((d, Some(parts)));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut d, parts)| {
+            if let Some((before, after, names)) = parts {
+                let which = match names.as_slice() {
+                    [one] => format!("{one}{MARK}"),
+                    many => format!("{} variants ({})", many.len(), many.join(", ")),
+                };
+                d.message = format!("{before}{which}{after}");
+            }
+            d
+        })
+        .collect()
 }
 
 fn targets(action: &Action) -> Vec<(&Target, Option<&str>)> {

@@ -17,6 +17,9 @@ pub struct Scenario {
     pub variants: VariantSelection,
     /// The test identity used by `sign_in` (12 digits).
     pub identity: Option<String>,
+    /// Where `identity:` was written, for problems with it.
+    #[serde(skip)]
+    pub identity_pos: Option<Pos>,
     pub steps: Vec<Step>,
     #[serde(skip)]
     pub file: PathBuf,

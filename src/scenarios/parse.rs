@@ -63,6 +63,7 @@ fn decode(d: &mut Decoder, root: &Node, file: &Path) -> Option<Scenario> {
     let service = m.req_str(d, "service");
     let version = m.opt_str(d, "version");
     let identity = m.opt_str(d, "identity");
+    let identity_pos = m.value_pos("identity");
     let variants = match m.get("variants") {
         None => VariantSelection::All,
         Some(n) => variants(d, n),
@@ -79,6 +80,7 @@ fn decode(d: &mut Decoder, root: &Node, file: &Path) -> Option<Scenario> {
         version,
         variants,
         identity,
+        identity_pos,
         steps,
         file: file.to_path_buf(),
     })

@@ -285,6 +285,16 @@ pub fn field(d: &mut Decoder, f: &Field, path: &str) {
     {
         d.error(f.pos, &format!("{path}.text"), "an info block needs `text`");
     }
+    if !f.kind.is_block() && f.label.trim().is_empty() {
+        // An input without words: a screen reader announces nothing and
+        // the citizen cannot tell what is asked (WCAG 2.1 3.3.2).
+        d.error_hint(
+            f.pos,
+            &format!("{path}.label"),
+            format!("`{}` has an empty label", f.id),
+            "write the question as the citizen should read it",
+        );
+    }
 }
 
 /// `shown_when` and `hidden_when` (and each of their `or` alternatives)
