@@ -78,11 +78,15 @@ pub fn check(s: &Scenario, variants: &[Variant], registry: &Registry) -> Vec<Dia
 
 /// The same problem in several variants is one message naming them: "`x`
 /// is not offered for `typ` in 16 variants (arvika, eda, …)", not sixteen.
+/// The text before and after a message's municipality, and the
+/// municipalities it was said for.
+type Said = (String, String, Vec<String>);
+
 fn merge_variants(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     const MARK: &str = "'s variant";
     // Each message once, with the text before and after the municipality
     // and the municipalities it was said for.
-    let mut out: Vec<(Diagnostic, Option<(String, String, Vec<String>)>)> = Vec::new();
+    let mut out: Vec<(Diagnostic, Option<Said>)> = Vec::new();
     for d in diags {
         let split = d.message.find(MARK).and_then(|end| {
             let start = d.message[..end].rfind(" in ")? + 4;
