@@ -737,11 +737,19 @@ on_both_backends! {
         assert_eq!(c.status, provrum::reviews::Status::Ny, "nothing changed");
         assert_eq!(c.class, provrum::reviews::Class::Onskemal);
         assert_eq!(c.body, "Förklara varför vi frågar om hembesök.");
-        // A triage that goes through: the history says it in words.
-        let (status, _, page) = e.post(&format!("/synpunkter/{id}/triage"), &[("status", "atgardad"), ("skal", "")]).await;
+        // A triage that goes through goes on to the next comment waiting,
+        // and the history says it in words.
+        let second = a_comment(&app, "granskare-y").await;
+        let (status, url, page) = e.post(&format!("/synpunkter/{id}/triage"), &[("status", "atgardad"), ("skal", "")]).await;
         assert_eq!(status, 200, "{page}");
+        assert!(url.contains(&format!("/synpunkter/{second}?")), "{url}");
+        assert!(page.contains("Här är nästa synpunkt som väntar på ställningstagande."), "{page}");
+        let (_, _, page) = e.get(&format!("/synpunkter/{id}")).await;
         assert!(page.contains("ändrade status från ”ny” till ”åtgärdad”"), "{page}");
         assert!(!page.contains("”atgardad”"), "no stored slug on the page");
+        // The last one waiting: back on it, told there is no more.
+        let (_, _, page) = e.post(&format!("/synpunkter/{second}/triage"), &[("status", "accepterad"), ("skal", "")]).await;
+        assert!(page.contains("Inga fler synpunkter väntar på ställningstagande."), "{page}");
     }
 
     /// E-kontoret adds a person with their e-mail address; a refused form

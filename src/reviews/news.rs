@@ -148,3 +148,21 @@ pub async fn untriaged(db: &Store, version_id: i64) -> Result<i64, sqlx::Error> 
     .fetch_one(&db.pool)
     .await
 }
+
+/// The next comment of the version that waits for e-kontoret's position
+/// (status "ny"), after `after` in order and then from the start: where
+/// triage goes on to.
+pub async fn next_untriaged(
+    db: &Store,
+    version_id: i64,
+    after: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from comments where version_id = $1 and parent_id is null and status = 'ny' and id <> $2
+         order by case when id > $2 then 0 else 1 end, id limit 1",
+    )
+    .bind(version_id)
+    .bind(after)
+    .fetch_optional(&db.pool)
+    .await
+}

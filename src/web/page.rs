@@ -30,6 +30,14 @@ pub const CONFIRMATIONS: &[(&str, &str)] = &[
     ),
     ("undantag", "Undantaget är sparat."),
     ("undantag-tillbaka", "Undantaget är tillbakadraget."),
+    (
+        "triage",
+        "Statusen är sparad. Inga fler synpunkter väntar på ställningstagande.",
+    ),
+    (
+        "triage-nasta",
+        "Statusen är sparad. Här är nästa synpunkt som väntar på ställningstagande.",
+    ),
 ];
 
 /// The confirmation for this request's `?klart=CODE`, if it names one.

@@ -4,12 +4,13 @@
 
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::reviews::model::{Class, Status};
 use crate::reviews::store::ReviewError;
+use crate::web::page::confirmed;
 use crate::web::session::require;
 use crate::web::{AppState, WebError, csrf};
 
@@ -36,7 +37,16 @@ pub(super) async fn triage(
         None => "Välj en status.".to_string(),
         Some(status) => {
             match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await {
-                Ok(()) => return Ok(back(id)),
+                Ok(()) => {
+                    // On to the next comment that waits, as a queue does.
+                    let next = crate::reviews::news::next_untriaged(&state.store, c.version_id, id)
+                        .await?;
+                    let to = match next {
+                        Some(n) => confirmed(&format!("/synpunkter/{n}"), "triage-nasta"),
+                        None => confirmed(&format!("/synpunkter/{id}"), "triage"),
+                    };
+                    return Ok(axum::response::Redirect::to(&to).into_response());
+                }
                 Err(crate::reviews::store::ReviewError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => e.to_string(),
             }
