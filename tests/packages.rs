@@ -386,3 +386,37 @@ fn broken_scenarios_get_file_line_col_errors_checked_against_every_variant() {
     );
     {}
 }
+
+/// A scenario validated with a broken package still has its own mistakes
+/// reported, and is told why its fields were not checked (it used to say the
+/// service was not among the packages given, although it was).
+#[test]
+fn a_scenario_of_a_broken_package_still_gets_its_own_mistakes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pkg = dir.path().join("trasig");
+    write(&pkg, "service.yaml", BROKEN_BASE);
+    let scenario = dir.path().join("scen.yaml");
+    std::fs::write(
+        &scenario,
+        "title: S\nservice: trasig-tjanst\nidentity: \"191212121212\"\nsteps:\n  - open\n",
+    )
+    .expect("write");
+    let (code, out, _) = provrum(&[
+        "validate",
+        pkg.to_str().unwrap(),
+        scenario.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let s = scenario.display().to_string();
+    assert!(
+        out.contains(&format!("{s}:3:11: `191212121212` cannot sign in")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{s}:2:10: the package of service `trasig-tjanst` has problems (above)"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("is not among the packages given"), "{out}");
+}

@@ -57,6 +57,8 @@ pub fn validate(paths: &[PathBuf], catalogue: Option<&Path>, strict: bool) -> Ex
         scenario_files.extend(scenarios);
     }
     let mut loaded = Vec::new();
+    // Services whose package was given but has problems.
+    let mut broken: Vec<String> = Vec::new();
     for dir in packages {
         match load_and_say(&dir, registry) {
             Ok(p) => {
@@ -90,6 +92,7 @@ pub fn validate(paths: &[PathBuf], catalogue: Option<&Path>, strict: bool) -> Ex
             }
             Err(LoadError::Invalid(diags)) => {
                 invalid = true;
+                broken.extend(declared_id(&dir));
                 for d in &diags {
                     println!("{d}");
                 }
@@ -111,15 +114,20 @@ pub fn validate(paths: &[PathBuf], catalogue: Option<&Path>, strict: bool) -> Ex
                 continue;
             }
         };
-        let (_, diags) = crate::scenarios::problems(&file, &text, |s| {
-            loaded
-                .iter()
-                .find(|p| {
-                    p.base.id == s.service
-                        && s.version.as_deref().is_none_or(|v| v == p.base.version)
-                })
-                .map(|p| p.variants.clone())
-        });
+        let (_, diags) = crate::scenarios::problems(
+            &file,
+            &text,
+            |s| {
+                loaded
+                    .iter()
+                    .find(|p| {
+                        p.base.id == s.service
+                            && s.version.as_deref().is_none_or(|v| v == p.base.version)
+                    })
+                    .map(|p| p.variants.clone())
+            },
+            |service| broken.iter().any(|b| b == service),
+        );
         if diags.is_empty() {
             println!("ok: {}", file.display());
         } else {
@@ -166,4 +174,13 @@ pub fn say_conversion(file: &Path, c: &services::oeflow::Conversion) {
         }
     }
     println!("{}: {}", file.display(), c.summary());
+}
+
+/// The `id:` a package folder's service.yaml declares, read without parsing
+/// (the package did not load).
+fn declared_id(dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(crate::services::package::BASE_FILE)).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
 }

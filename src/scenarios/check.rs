@@ -29,11 +29,13 @@ pub fn check(s: &Scenario, variants: &[Variant], registry: &Registry) -> Vec<Dia
             }
         }
     };
+    // Without variants (its package is not here) only its own mistakes count.
+    let against = !variants.is_empty();
     match &s.variants {
-        VariantSelection::Only(l) | VariantSelection::Except(l) => {
+        VariantSelection::Only(l) | VariantSelection::Except(l) if against => {
             names(&mut d, l, root, "variants")
         }
-        VariantSelection::All => {}
+        _ => {}
     }
     if let Some(id) = &s.identity
         && let Err(e) = Personnummer::parse_test_number(id)
@@ -47,7 +49,11 @@ pub fn check(s: &Scenario, variants: &[Variant], registry: &Registry) -> Vec<Dia
     }
     for (i, step) in s.steps.iter().enumerate() {
         let path = format!("steps[{i}]");
-        for l in [&step.only, &step.except].into_iter().flatten() {
+        for l in [&step.only, &step.except]
+            .into_iter()
+            .flatten()
+            .filter(|_| against)
+        {
             names(&mut d, l, step.pos, &path);
         }
         if matches!(step.action, Action::SignIn { identity: None }) && s.identity.is_none() {

@@ -63,21 +63,47 @@ pub fn declared_service(text: &str) -> Option<&str> {
 }
 
 /// Every problem of a scenario file: its own, and against the variants.
+/// `broken` says whether the service's package was given but has problems
+/// of its own: the scenario's own mistakes are still reported then, only
+/// the checks against its fields wait for the package.
 pub fn problems(
     file: &Path,
     text: &str,
     variants_of: impl Fn(&Scenario) -> Option<Vec<crate::services::Variant>>,
+    broken: impl Fn(&str) -> bool,
 ) -> (Option<Scenario>, Vec<crate::yaml::Diagnostic>) {
     let (s, mut diags) = parse_partial(file, text);
     if let Some(s) = &s {
+        let registry = crate::municipalities::Registry::builtin();
         match variants_of(s) {
-            Some(vars) => diags.extend(check(s, &vars, crate::municipalities::Registry::builtin())),
-            None => diags.push(
-                crate::yaml::Diagnostic::new(file, crate::yaml::Pos { line: 1, col: 1 }, "service", format!("service `{}` is not among the packages given", s.service))
-                    .with_hint("validate it together with its package, e.g. `provrum validate fixtures/services scenarios`"),
-            ),
+            Some(vars) => diags.extend(check(s, &vars, registry)),
+            None => {
+                // Its own mistakes (identities) need no variant.
+                diags.extend(check(s, &[], registry));
+                let at = service_pos(text);
+                let d = if broken(&s.service) {
+                    crate::yaml::Diagnostic::new(file, at, "service", format!("the package of service `{}` has problems (above), so this scenario's fields were not checked", s.service))
+                        .with_hint("fix the package's problems and validate both again")
+                } else {
+                    crate::yaml::Diagnostic::new(file, at, "service", format!("service `{}` is not among the packages given", s.service))
+                        .with_hint("validate it together with its package, e.g. `provrum validate fixtures/services scenarios`")
+                };
+                diags.push(d);
+            }
         }
     }
     diags.sort_by_key(|d| (d.line, d.col));
     (s, diags)
+}
+
+/// Where `service:`'s value is written (1:1 when it cannot be found).
+fn service_pos(text: &str) -> crate::yaml::Pos {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            let rest = l.strip_prefix("service:")?;
+            let col = "service:".len() + rest.len() - rest.trim_start().len() + 1;
+            Some(crate::yaml::Pos { line: i + 1, col })
+        })
+        .unwrap_or(crate::yaml::Pos { line: 1, col: 1 })
 }
