@@ -355,12 +355,22 @@ async fn the_wcag_item_fails_on_planted_defects_and_passes_the_clean_variant() {
     let base = "id: tillganglighet\nversion: 1.0.0\ntitle: Tillgänglighetsprov\nauthentication: { required: true }\nreceipt: { text: Tack }\npersonal_data: { controller: X, purpose: Y, legal_basis: Z, retention: W }\nsteps:\n  - id: steg\n    title: Ett steg\n    fields:\n      - id: namn\n        type: text\n        label: Namn\n";
     let files = vec![
         ("service.yaml".to_string(), base.to_string()),
-        ("variants/eda.yaml".to_string(), "branding: { colour: \"#1f4e79\" }\nfields:\n  namn:\n    required: true\n    label: \" \"\n".to_string()),
+        (
+            "variants/eda.yaml".to_string(),
+            "branding: { colour: \"#1f4e79\" }\nfields:\n  namn:\n    required: true\n".to_string(),
+        ),
         ("variants/kil.yaml".to_string(), String::new()),
     ];
-    let pkg =
+    let mut pkg =
         provrum::services::from_files(Path::new("tillganglighet"), files, Registry::builtin())
             .expect("valid");
+    // `validate` refuses an empty label: the defect is planted past it.
+    let eda = pkg
+        .variants
+        .iter_mut()
+        .find(|v| v.municipality == "eda")
+        .expect("eda");
+    eda.steps[0].fields[0].label = " ".into();
     provrum::intake::import(&app.store, &pkg, Registry::builtin(), "test")
         .await
         .unwrap();
