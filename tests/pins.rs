@@ -442,7 +442,7 @@ async fn leaving_a_comment_from_a_step_keeps_what_was_typed() {
         .post_step(
             &format!("{base}/steg/om-dig"),
             &[
-                ("_csrf", &step_csrf(&step.body)),
+                ("_csrf", &form_csrf(&step.body, "data-step=")),
                 ("_action", "comment"),
                 ("kontakt.phone", "070-111 22 33"),
             ],
@@ -459,7 +459,7 @@ async fn leaving_a_comment_from_a_step_keeps_what_was_typed() {
         .post_step(
             &format!("{base}/steg/om-dig"),
             &[
-                ("_csrf", &step_csrf(&step.body)),
+                ("_csrf", &form_csrf(&step.body, "data-step=")),
                 ("_action", "comment"),
                 ("kontakt.name", "Britta Testdotter"),
                 ("kontakt.phone", "070-123 45 67"),
@@ -472,14 +472,6 @@ async fn leaving_a_comment_from_a_step_keeps_what_was_typed() {
     assert!(form.url.contains("steg=om-dig"), "{}", form.url);
     let back = app.get(&format!("{base}/steg/om-dig")).await;
     back.assert_contains("070-123 45 67");
-}
-
-/// The step form's own CSRF token (the staff panel's comes first).
-fn step_csrf(body: &str) -> String {
-    let form = &body[body.find("data-step=").expect("a step form")..];
-    let marker = "name=\"_csrf\" value=\"";
-    let at = form.find(marker).expect("its token") + marker.len();
-    form[at..].split('"').next().unwrap().to_string()
 }
 
 /// Other municipalities' open comments at the same place show in the
@@ -554,9 +546,10 @@ async fn other_municipalities_comments_here_can_be_endorsed_in_the_panel() {
     done.assert_contains("Instämmer: Kil");
 }
 
-/// The CSRF token of the form whose action ends with `action_end`.
-fn form_csrf(body: &str, action_end: &str) -> String {
-    let form = &body[body.find(action_end).expect("the form")..];
+/// The CSRF token of the first form after `mark` (its action's end, or
+/// `data-step=`): the staff panel's own form comes first on sandbox pages.
+fn form_csrf(body: &str, mark: &str) -> String {
+    let form = &body[body.find(mark).expect("the form")..];
     let marker = "name=\"_csrf\" value=\"";
     let at = form.find(marker).expect("its token") + marker.len();
     form[at..].split('"').next().unwrap().to_string()

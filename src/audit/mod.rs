@@ -69,9 +69,10 @@ fn value_words(v: &serde_json::Value) -> String {
                 .into_iter()
                 .map(|(k, v)| format!("{}: {}", key_words(k), value_words(v)))
                 .collect::<Vec<_>>()
-                .join(match map.values().any(Value::is_object) {
-                    true => ". ",
-                    false => ", ",
+                .join(if map.values().any(Value::is_object) {
+                    ". "
+                } else {
+                    ", "
                 })
         }
     }
@@ -83,7 +84,6 @@ fn key_words(key: &str) -> &str {
         "before" => "Före",
         "after" => "Efter",
         "note" => "Anteckning",
-        "status" => "status",
         "class" => "typ",
         "priority" => "prioritet",
         "municipality" => "kommun",
@@ -91,7 +91,6 @@ fn key_words(key: &str) -> &str {
         "body" => "text",
         "reason" => "skäl",
         "version_id" => "version (nummer)",
-        "version" => "version",
         "service" => "tjänst",
         "deadline" => "sista dag",
         "answer" => "svar",
@@ -108,7 +107,6 @@ fn key_words(key: &str) -> &str {
         "held_on" => "hölls",
         "error" => "fel",
         "url" => "adress",
-        "format" => "format",
         "field" => "fält",
         "values" => "värden",
         "variants" => "varianter",

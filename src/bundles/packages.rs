@@ -180,9 +180,20 @@ pub(super) async fn upload(
 }
 
 fn answer(ok: bool, message: String, next: Vec<(String, String)>) -> Result<Response, WebError> {
+    imported("Importera en ny version", ok, message, next)
+}
+
+/// The outcome page of an import from the catalogue page: 200 when it was
+/// imported, 400 with what to do when it was not.
+pub(super) fn imported(
+    heading: &'static str,
+    ok: bool,
+    message: String,
+    next: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let html = render(&ImportedPage {
-        page: Page::plain("Importera en version – Provrum"),
-        heading: "Importera en ny version",
+        page: Page::plain(&format!("{heading} – Provrum")),
+        heading,
         ok,
         message,
         next,

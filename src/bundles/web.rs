@@ -9,9 +9,8 @@ use axum::routing::{get, post};
 
 use crate::accounts::Action;
 use crate::services::store::ImportOutcome;
-use crate::web::page::Page;
 use crate::web::session::{require, require_to};
-use crate::web::{AppState, WebError, csrf, render};
+use crate::web::{AppState, WebError, csrf};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -109,19 +108,12 @@ async fn upload(
     csrf::verify(&headers, &token)?;
     let u = require_to(Action::ImportService)?;
     let answer = |ok: bool, message: String, next: Vec<(String, String)>| {
-        let html = render(&super::packages::ImportedPage {
-            page: Page::plain("Importera en tjänst – Provrum"),
-            heading: "Importera en tjänst från en annan region",
+        super::packages::imported(
+            "Importera en tjänst från en annan region",
             ok,
             message,
             next,
-        })?;
-        let status = if ok {
-            StatusCode::OK
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        Ok::<_, WebError>((status, html).into_response())
+        )
     };
     let back = vec![(
         "/katalog".to_string(),

@@ -188,6 +188,16 @@ pub struct Evaluation {
     pub history: Vec<Assessment>,
 }
 
+impl Evaluation {
+    /// Items the municipalities read differently with no regional position
+    /// yet: what e-kontoret still has to settle.
+    pub fn unsettled(&self) -> impl Iterator<Item = &ItemStatus> {
+        self.items
+            .iter()
+            .filter(|i| i.conflict && i.position.is_none())
+    }
+}
+
 pub async fn evaluate(
     db: &Store,
     version_id: i64,

@@ -137,12 +137,7 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
             })
             .map(|i| i.item.title.clone())
             .collect();
-        let conflicts = eval
-            .items
-            .iter()
-            .filter(|i| i.conflict && i.position.is_none())
-            .map(|i| i.item.title.clone())
-            .collect();
+        let conflicts = eval.unsettled().map(|i| i.item.title.clone()).collect();
         let questions =
             news::open_of_class(&state.store, v.id, crate::reviews::Class::Juridisk).await?;
         out.push(LegalVersion {
@@ -184,11 +179,7 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
         }
         let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
         gates.push(ServiceGate {
-            conflicts: eval
-                .items
-                .iter()
-                .filter(|i| i.conflict && i.position.is_none())
-                .count(),
+            conflicts: eval.unsettled().count(),
             untriaged: news::untriaged(&state.store, v.id).await?,
             ready: g.verdict == crate::release::Verdict::Ready,
             blockers: g.blockers.len(),

@@ -206,11 +206,7 @@ async fn service(
         })
         .collect();
     let eval = crate::checklists::evaluate(&state.store, v.id, lists).await?;
-    for i in eval
-        .items
-        .iter()
-        .filter(|i| i.conflict && i.position.is_none())
-    {
+    for i in eval.unsettled() {
         let mut readers: Vec<String> = i
             .local
             .iter()

@@ -27,7 +27,6 @@ impl Revision {
     /// The changed column as people say it: "status", "typ", "texten".
     pub fn field_words(&self) -> &str {
         match self.field.as_str() {
-            "status" => "status",
             "class" => "typ",
             "body" => "texten",
             "priority" => "prioritet",

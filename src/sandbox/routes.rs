@@ -480,13 +480,11 @@ fn comment_form(c: &Ctx, step: &str) -> String {
     if crate::web::session::user().is_none() {
         return back;
     }
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("kommun", &c.variant.municipality)
-        .append_pair("steg", step)
-        .append_pair("tillbaka", &back)
-        .finish();
-    format!(
-        "/tjanster/{}/{}/synpunkter/ny?{query}",
-        c.version.service_id, c.version.version
+    crate::web::page::comment_form_url(
+        &c.version.service_id,
+        &c.version.version,
+        &c.variant.municipality,
+        step,
+        &back,
     )
 }

@@ -55,6 +55,23 @@ pub fn confirmed(url: &str, code: &str) -> String {
     format!("{url}{sep}klart={code}")
 }
 
+/// The comment form for a place of a variant, coming back to `back` (the
+/// staff panel's "Lämna synpunkt" and a step's "save, then comment").
+pub fn comment_form_url(
+    service: &str,
+    version: &str,
+    municipality: &str,
+    place: &str,
+    back: &str,
+) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("kommun", municipality)
+        .append_pair("steg", place)
+        .append_pair("tillbaka", back)
+        .finish();
+    format!("/tjanster/{service}/{version}/synpunkter/ny?{query}")
+}
+
 /// Where a sandbox page is: a variant of a version and a place in it (a step
 /// id, or one of the pages around the steps, see `reviews::places`).
 pub struct Spot {

@@ -147,11 +147,6 @@ async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError
         (n, o) if o == n => format!("{} på ”{place_title}”", count_words(n)),
         (n, o) => format!("{} på ”{place_title}”, {o} öppna", count_words(n)),
     };
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("kommun", &spot.municipality)
-        .append_pair("steg", &spot.place)
-        .append_pair("tillbaka", &back)
-        .finish();
     let (csrf, _) = csrf::token(&axum::http::HeaderMap::new(), state.secure_cookies);
     use crate::reviews::model::{Class, Priority};
     let version_url = format!("/tjanster/{}/{}", spot.service_id, spot.version);
@@ -160,7 +155,13 @@ async fn panel(state: &AppState, spot: &Spot) -> Result<Option<String>, WebError
         others,
         heading,
         by_class: by_class.join(", "),
-        new_url: format!("{version_url}/synpunkter/ny?{query}"),
+        new_url: crate::web::page::comment_form_url(
+            &spot.service_id,
+            &spot.version,
+            &spot.municipality,
+            &spot.place,
+            &back,
+        ),
         back,
         csrf,
         saved,
