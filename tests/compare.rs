@@ -14,7 +14,7 @@ use common::{Backend, TestApp};
 use provrum::browser::{Browser, BrowserOptions};
 use provrum::compare::capture::{self, CaptureConfig, Job, Viewport};
 use provrum::compare::execute::{Against, Env, Request};
-use provrum::compare::{Status, diff, pixels, store};
+use provrum::compare::{Status, diff, store};
 use provrum::municipalities::Registry;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -795,59 +795,4 @@ mod planted_changes {
     async fn postgres() {
         planted_changes_are_found_exactly_where_planted(Backend::Postgres).await
     }
-}
-
-#[test]
-fn a_sub_pixel_shift_of_text_is_anti_aliasing_not_a_change() {
-    let Some(chromium) = common::chromium() else {
-        return;
-    };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let browser = Browser::launch(&BrowserOptions {
-        chromium,
-        ..BrowserOptions::default()
-    })
-    .expect("browser");
-    let shot = |shift: &str, word: &str| {
-        let page = browser.new_page(vec![]).expect("page");
-        let html = format!(
-            "<!doctype html><html lang=sv><body style='margin:0;font:16px sans-serif'><p style='margin:40px;transform:translateX({shift})'>Anmälan om {word} – Karlstads kommun</p><h2 style='margin:40px;transform:translateY({shift})'>Om störningen</h2></body></html>"
-        );
-        page.goto(&format!(
-            "data:text/html;charset=utf-8,{}",
-            html.replace('#', "%23")
-        ))
-        .expect("load");
-        let png = page.screenshot(false).expect("shot");
-        page.close();
-        image::load_from_memory(&png).expect("png").to_rgba8()
-    };
-    let (a, b) = (shot("0px", "olägenhet"), shot("0.3px", "olägenhet"));
-    let (w1, w2) = (shot("0px", "olägenhet"), shot("0px", "olägenheter"));
-    let (w3, w4) = (shot("0px", "buller"), shot("0px", "bullen"));
-    browser.close();
-    assert_ne!(a.as_raw(), b.as_raw(), "the shift must change some pixels");
-    let d = pixels::diff(&a, &b, pixels::Options::default());
-    assert!(d.antialiased > 0, "{d:?}");
-    assert!(
-        d.changed < diff::Options::default().min_changed_pixels,
-        "a sub-pixel shift counted {} changed pixels ({} anti-aliased)",
-        d.changed,
-        d.antialiased
-    );
-    for (x, y) in [(&w1, &w2), (&w3, &w4)] {
-        let d = pixels::diff(x, y, pixels::Options::default());
-        assert!(
-            d.changed >= diff::Options::default().min_changed_pixels,
-            "a changed word must be a change: {d:?}"
-        );
-    }
-    // And a real change in the same picture is found.
-    let mut c = a.clone();
-    for y in 10..20 {
-        for x in 10..60 {
-            c.put_pixel(x, y, image::Rgba([200, 0, 0, 255]));
-        }
-    }
-    assert!(pixels::diff(&a, &c, pixels::Options::default()).changed >= 500);
 }

@@ -53,7 +53,11 @@ pub(super) fn color_delta(a: &[u8], b: &[u8], k: usize, m: usize, y_only: bool) 
 /// correlate (or one patch is a sub-pixel blend of the other
 /// along x or y). A changed texture or photo has unrelated patches, so it
 /// counts as pixelmatch counts it; the 3×3 means alone forgave almost
-/// every changed pixel of a noisy image.
+/// every changed pixel of a noisy image. The means must also balance
+/// (see `balanced`) and a blend may move an edge at most half a pixel, so
+/// a colour that changed or a detail moved a whole pixel still counts.
+/// One whole-pixel move is forgiven: a long straight box edge that layout
+/// rounding put one pixel further (`edge_snapped`).
 pub(super) fn subpixel_shift(
     a: &RgbaImage,
     b: &RgbaImage,
@@ -65,11 +69,81 @@ pub(super) fn subpixel_shift(
 ) -> bool {
     if neighbourhood_delta(a, b, x, y, w, h).abs() <= max_delta
         && patch_correlation(a, b, x, y, w, h) >= 0.5
+        && balanced(a, b, x, y, w, h)
     {
         return true;
     }
-    blended_shift(a, b, x, y, w, h, max_delta)
+    blended_shift(a, b, x, y, w, h, max_delta) || edge_snapped(a, b, x, y, w, h, max_delta)
 }
+
+/// A straight edge this long (in pixels) that moved one pixel is layout
+/// rounding — a button one pixel wider because the text in it moved 0.3 px
+/// — not a change; an icon moved one pixel has no straight edge this long.
+const EDGE_RUN: i64 = 12;
+
+/// Whether (x, y) is on a straight edge of one colour that moved one whole
+/// pixel across itself: along the edge, for at least `EDGE_RUN` pixels,
+/// each pixel changed and `b` shows what `a` had one pixel over.
+fn edge_snapped(
+    a: &RgbaImage,
+    b: &RgbaImage,
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+    max_delta: f64,
+) -> bool {
+    let at = |img: &RgbaImage, x: i64, y: i64| -> Option<[u8; 4]> {
+        (x >= 0 && y >= 0 && x < w as i64 && y < h as i64)
+            .then(|| img.get_pixel(x as u32, y as u32).0)
+    };
+    let same = |p: &[u8; 4], q: &[u8; 4]| color_delta(p, q, 0, 0, false).abs() <= max_delta;
+    let (x, y) = (x as i64, y as i64);
+    let (Some(first_a), Some(first_b)) = (at(a, x, y), at(b, x, y)) else {
+        return false;
+    };
+    // Across the edge (dx, dy), along it (ex, ey).
+    for (dx, dy, ex, ey) in [(1i64, 0i64, 0i64, 1i64), (0, 1, 1, 0)] {
+        for sign in [-1i64, 1] {
+            let moved = |k: i64| -> bool {
+                let (px, py) = (x + k * ex, y + k * ey);
+                let (Some(pa), Some(pb), Some(over)) = (
+                    at(a, px, py),
+                    at(b, px, py),
+                    at(a, px + sign * dx, py + sign * dy),
+                ) else {
+                    return false;
+                };
+                !same(&pa, &pb) && same(&pb, &over) && same(&pa, &first_a) && same(&pb, &first_b)
+            };
+            let up = (1..EDGE_RUN).take_while(|&k| moved(-k)).count() as i64;
+            let down = (1..EDGE_RUN).take_while(|&k| moved(k)).count() as i64;
+            if up + down + 1 >= EDGE_RUN {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether the brightness changes around (x, y) balance out: an edge that
+/// moved a fraction of a pixel darkens pixels on one side of a stroke as
+/// much as it lightens them on the other, while a stroke or area whose
+/// colour changed moves every pixel the same way.
+fn balanced(a: &RgbaImage, b: &RgbaImage, x: u32, y: u32, w: u32, h: u32) -> bool {
+    let (mut signed, mut total) = (0.0f64, 0.0f64);
+    for (xx, yy) in window(x, y, w, h, 2) {
+        let (pa, pb) = (a.get_pixel(xx, yy).0, b.get_pixel(xx, yy).0);
+        let d = rgb2y(f64::from(pa[0]), f64::from(pa[1]), f64::from(pa[2]))
+            - rgb2y(f64::from(pb[0]), f64::from(pb[1]), f64::from(pb[2]));
+        signed += d;
+        total += d.abs();
+    }
+    signed.abs() <= BALANCE * total
+}
+
+/// How far the brightness changes around a moved edge may fail to cancel.
+const BALANCE: f64 = 0.6;
 
 /// Pearson correlation of the 5×5 brightness patches around (x, y); 0 when
 /// either is flat (no edge to have moved).
@@ -116,7 +190,7 @@ fn blended_shift(
     let (x, y) = (x as i64, y as i64);
     for (dx, dy) in [(1i64, 0i64), (0, 1)] {
         for sign in [-1i64, 1] {
-            for tenth in 1..10 {
+            for tenth in 1..=5 {
                 let t = f64::from(tenth) / 10.0;
                 let fits = (-1i64..=1).all(|k| {
                     let (px, py) = (x + k * dx, y + k * dy);

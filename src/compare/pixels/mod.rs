@@ -4,17 +4,20 @@
 //!
 //! Layout shifts: when a field is inserted, everything below it moves, and a
 //! pixel-by-pixel diff is one red block from there down. So the two
-//! screenshots are first aligned by rows (a Myers diff over row hashes, as
-//! `similar` does for lines): rows only in the candidate are an *added*
+//! screenshots are first aligned by rows (`align`: equal runs of rows with
+//! content anchor it, the height difference between two anchors is one
+//! band where the rows fit best): rows only in the candidate are an *added*
 //! band, rows only in the reference a *removed* one, identical rows that
 //! sit elsewhere are *moved*, and only rows paired with a different row are
 //! compared pixel by pixel. Images of different widths are compared over
 //! their common area, the rest of the larger one counting as changed.
 
 mod aa;
+mod align;
 mod regions;
 
 use aa::{antialiased_at, blend, color_delta, rgb2y, subpixel_shift};
+use align::{Alignment, RowFate};
 use image::{ImageBuffer, Rgba, RgbaImage};
 use regions::regions;
 use serde::Serialize;
@@ -82,98 +85,16 @@ const CHANGED: u8 = 1;
 const AA: u8 = 2;
 const ADDED: u8 = 3;
 
-/// How one candidate row relates to the reference.
-#[derive(Clone, Copy)]
-enum RowFate {
-    /// Compared with this reference row (identical or not).
-    With(u32),
-    /// Only in the candidate.
-    Added,
-}
-
-fn row_hashes(img: &RgbaImage) -> Vec<u64> {
-    use std::hash::{Hash, Hasher};
-    let stride = img.width() as usize * 4;
-    img.as_raw()
-        .chunks(stride.max(1))
-        .map(|row| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            row.hash(&mut h);
-            h.finish()
-        })
-        .collect()
-}
-
-/// A band of the reference the candidate lacks: where it would be in the
-/// candidate, where it is in the reference, and its height.
-struct Removed {
-    at: u32,
-    from: u32,
-    h: u32,
-}
-
-/// Align the rows of `a` and `b`: each candidate row's fate, the removed
-/// bands and how many identical rows moved.
-fn align(a: &RgbaImage, b: &RgbaImage) -> (Vec<RowFate>, Vec<Removed>, u32) {
-    use similar::{Algorithm, DiffOp, capture_diff_slices};
-    let (ha, hb) = (row_hashes(a), row_hashes(b));
-    let mut fates = vec![RowFate::Added; hb.len()];
-    let mut removed = Vec::new();
-    let mut moved = 0u32;
-    for op in capture_diff_slices(Algorithm::Myers, &ha, &hb) {
-        match op {
-            DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => {
-                for k in 0..len {
-                    fates[new_index + k] = RowFate::With((old_index + k) as u32);
-                }
-                if old_index != new_index {
-                    moved += len as u32;
-                }
-            }
-            DiffOp::Insert { .. } => {}
-            DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            } => removed.push(Removed {
-                at: new_index as u32,
-                from: old_index as u32,
-                h: old_len as u32,
-            }),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                // Pair from the top: the rest of the longer side was added
-                // or removed.
-                for k in 0..old_len.min(new_len) {
-                    fates[new_index + k] = RowFate::With((old_index + k) as u32);
-                }
-                if old_len > new_len {
-                    removed.push(Removed {
-                        at: (new_index + new_len) as u32,
-                        from: (old_index + new_len) as u32,
-                        h: (old_len - new_len) as u32,
-                    });
-                }
-            }
-        }
-    }
-    (fates, removed, moved)
-}
-
 /// Compare two RGBA images.
 pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
     if a.width() != b.width() || a.as_raw() == b.as_raw() {
         return diff_in_place(a, b, opt);
     }
-    let (fates, removed, moved_rows) = align(a, b);
+    let Alignment {
+        fates,
+        removed,
+        moved: moved_rows,
+    } = align::align(a, b);
     // The reference re-laid to the candidate's rows: an added row is the
     // candidate's own (it then compares equal and is marked added below).
     let stride = a.width() as usize * 4;
@@ -181,7 +102,7 @@ pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
     for (y, fate) in fates.iter().enumerate() {
         let src = match fate {
             RowFate::With(r) => &a.as_raw()[*r as usize * stride..(*r as usize + 1) * stride],
-            RowFate::Added => &b.as_raw()[y * stride..(y + 1) * stride],
+            RowFate::Added | RowFate::Spacing => &b.as_raw()[y * stride..(y + 1) * stride],
         };
         laid.extend_from_slice(src);
     }
@@ -203,7 +124,7 @@ pub fn diff(a: &RgbaImage, b: &RgbaImage, opt: Options) -> PixelDiff {
         .iter()
         .map(|f| match f {
             RowFate::With(r) => Some(*r),
-            RowFate::Added => None,
+            RowFate::Added | RowFate::Spacing => None,
         })
         .collect();
     d.added = added;

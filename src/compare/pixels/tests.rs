@@ -205,3 +205,75 @@ fn a_change_beside_a_shift_is_still_changed() {
     assert_eq!(d.changed, 300);
     assert!(d.added.is_empty() && d.removed.is_empty());
 }
+
+/// pixelmatch's own test pairs (`tests/data/pixelmatch`) and the counts
+/// its YIQ algorithm gives at threshold 0.1: the sub-pixel forgiveness may
+/// halve a count, never more, and anti-aliasing alone counts nothing.
+fn pixelmatch_pair(n: u32, pixelmatch: u64) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pixelmatch");
+    let load = |side: &str| {
+        image::open(dir.join(format!("{n}{side}.png")))
+            .expect("pixelmatch test image")
+            .to_rgba8()
+    };
+    let (a, b) = (load("a"), load("b"));
+    let port = diff_in_place(
+        &a,
+        &b,
+        Options {
+            subpixel: false,
+            ..Options::default()
+        },
+    );
+    assert_eq!(port.changed, pixelmatch, "the port of pixelmatch, pair {n}");
+    let ours = diff(&a, &b, Options::default());
+    assert!(
+        ours.changed * 2 >= pixelmatch && ours.changed <= pixelmatch,
+        "pair {n}: {} changed, pixelmatch {pixelmatch}",
+        ours.changed
+    );
+    assert!(
+        ours.added.is_empty() && ours.removed.is_empty(),
+        "pair {n} has the same rows: {:?} {:?}",
+        ours.added,
+        ours.removed
+    );
+    for img in [&a, &b] {
+        assert_eq!(diff(img, img, Options::default()).changed, 0);
+    }
+}
+
+#[test]
+fn pixelmatch_1_map_labels_and_lines() {
+    pixelmatch_pair(1, 106);
+}
+
+#[test]
+fn pixelmatch_2_large_areas() {
+    pixelmatch_pair(2, 9_730);
+}
+
+#[test]
+fn pixelmatch_3_small_details() {
+    pixelmatch_pair(3, 178);
+}
+
+#[test]
+fn pixelmatch_4_fill_colours_of_whole_areas() {
+    pixelmatch_pair(4, 6_889);
+}
+
+#[test]
+fn pixelmatch_5_anti_aliasing_only() {
+    pixelmatch_pair(5, 0);
+}
+
+#[test]
+fn pixelmatch_6_a_few_small_marks() {
+    pixelmatch_pair(6, 51);
+}
+
+#[test]
+fn pixelmatch_7_text() {
+    pixelmatch_pair(7, 2_448);
+}
