@@ -290,6 +290,28 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
     let kil = of("kil", "pixels:desktop");
     assert!(kil.len() >= 7, "{kil:#?}");
     assert!(of("kil", "text").is_empty() && of("kil", "structure").is_empty());
+    // Named as the colour it is, and one change for every page (issue 28).
+    for d in &kil {
+        let c = &d.deviation.detail["colour"];
+        assert_eq!(
+            (c["from"].as_str(), c["to"].as_str()),
+            (Some("#7b3f00"), Some("#1f5f3a")),
+            "{} on {}",
+            d.deviation.summary,
+            d.deviation.step
+        );
+        assert!(
+            d.deviation
+                .summary
+                .starts_with("Färgen #7b3f00 har bytts mot #1f5f3a")
+        );
+    }
+    let kil_items: Vec<_> = provrum::compare::changes::items(&report.deviations)
+        .into_iter()
+        .filter(|i| i.changes.iter().any(|c| c.municipality == "kil"))
+        .collect();
+    assert_eq!(kil_items.len(), 1, "one change for Kil's colour");
+    assert_eq!(kil_items[0].deviations().len(), kil.len());
     assert!(
         report
             .deviations
@@ -407,6 +429,10 @@ async fn ignored_regions_leave_the_comparison_and_come_back(
     let cell_url = format!("{v}/jamforelse/kil?steg={}", pixel.step.replace('/', "%2F"));
     let cell = app.get(&cell_url).await;
     cell.assert_contains("data-action=\"ignore-regions\"");
+    // The colour swap shown as swatches with white text's contrast on each.
+    cell.assert_contains("data-colour-swap");
+    cell.assert_contains("fill=\"#1f5f3a\"");
+    cell.assert_contains("Vit text på färgen");
     let action = format!("{v}/jamforelse/avvikelser/{id}/ignorera");
     let refused = app
         .post_form(&action, &[("reason", " "), ("_csrf", &cell.csrf())])
@@ -637,7 +663,7 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
 
 /// The review queue: Grums' and Hagfors' identical new heading is one item
 /// whose one decision settles the text and the pixels of both; Kil's brand
-/// colour is one change per page; "approve all for Kil" lists before it
+/// colour is one change for all its pages; "approve all for Kil" lists before it
 /// approves. Returns how many deviations the queue decided (audited).
 async fn review_queue_decides_once_for_identical_changes(
     app: &TestApp,

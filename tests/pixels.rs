@@ -161,3 +161,27 @@ fn one_inserted_or_removed_block_is_one_band_of_its_height() {
     );
     s.browser.close();
 }
+
+#[test]
+fn a_changed_brand_colour_is_named_with_both_colours() {
+    let Some(s) = Shots::start() else {
+        return;
+    };
+    let blue = s.shot(&form("", "", "olägenhet"));
+    let green = s.shot(&form("", "", "olägenhet").replace("%231f5f99", "%232b7a3d"));
+    let d = pixels::diff(&blue, &green, pixels::Options::default());
+    assert!(d.changed >= floor(), "{d:?}");
+    let swap = d.colour_swap(&blue, &green).expect("the swap is named");
+    assert_eq!(
+        (swap.from.as_str(), swap.to.as_str()),
+        ("#1f5f99", "#2b7a3d")
+    );
+    // A notice inserted is not a colour swap, nor is a word changed.
+    let notice = s.shot(&form(NOTICE, "", "olägenhet"));
+    let d = pixels::diff(&blue, &notice, pixels::Options::default());
+    assert_eq!(d.colour_swap(&blue, &notice), None);
+    let other = s.shot(&form("", "", "buller"));
+    let d = pixels::diff(&blue, &other, pixels::Options::default());
+    assert_eq!(d.colour_swap(&blue, &other), None);
+    s.browser.close();
+}

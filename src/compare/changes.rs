@@ -39,6 +39,21 @@ impl Change {
         }
     }
 
+    /// The colour swap this change is, when all its evidence is pixels
+    /// naming the same swap ("#1f5f99", "#2b7a3d").
+    pub fn swap(&self) -> Option<(String, String)> {
+        let mut swaps = self.evidence.iter().map(|j| {
+            let c = j.deviation.detail.get("colour").filter(|c| !c.is_null())?;
+            j.deviation.kind.starts_with("pixels:").then_some(())?;
+            Some((
+                c["from"].as_str()?.to_string(),
+                c["to"].as_str()?.to_string(),
+            ))
+        });
+        let first = swaps.next()??;
+        swaps.all(|s| s.as_ref() == Some(&first)).then_some(first)
+    }
+
     /// What tells this change apart from another on the same page: the
     /// fingerprints of its text, structure and page evidence, or of its
     /// pixels when that is all there is.
@@ -85,6 +100,17 @@ impl Item {
         }
     }
 
+    /// The pages the item's changes are on, in first-seen order.
+    pub fn pages(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in &self.changes {
+            if !out.contains(&c.step.as_str()) {
+                out.push(&c.step);
+            }
+        }
+        out
+    }
+
     pub fn is_pending(&self) -> bool {
         self.status() == Status::Pending
     }
@@ -98,7 +124,9 @@ impl Item {
             .map(|j| j.deviation.kind.as_str())
             .collect();
         let has = |k: &str| kinds.contains(&k);
-        if has("page") {
+        if self.changes[0].swap().is_some() {
+            "Färgbyten"
+        } else if has("page") {
             "Sidor som finns bara på ena sidan"
         } else if has("structure") {
             "Formulärets uppbyggnad"
@@ -166,10 +194,16 @@ pub fn items(judged: &[Judged]) -> Vec<Item> {
         let mut h = Sha256::new();
         h.update(super::reference_kind(&c.reference));
         h.update([0]);
-        h.update(&c.step);
-        for s in c.signature() {
-            h.update([0]);
-            h.update(s);
+        // A colour swapped for another is one change on every page it
+        // shows on: one item, not one per page and viewport.
+        if let Some((from, to)) = c.swap() {
+            h.update(format!("colour\0{from}\0{to}"));
+        } else {
+            h.update(&c.step);
+            for s in c.signature() {
+                h.update([0]);
+                h.update(s);
+            }
         }
         let key = hex::encode(&h.finalize()[..8]);
         items
@@ -184,6 +218,13 @@ pub fn items(judged: &[Judged]) -> Vec<Item> {
             .push(c);
     }
     let mut out: Vec<Item> = items.into_values().collect();
+    let at = |step: &str| order.iter().position(|s| s == step).unwrap_or(usize::MAX);
+    for i in &mut out {
+        // A colour swap's changes walk its pages in order.
+        i.changes
+            .sort_by_key(|c| (at(&c.step), c.municipality.clone()));
+        i.step = i.changes[0].step.clone();
+    }
     out.sort_by_key(|i| {
         (
             !i.is_pending(),
@@ -253,6 +294,48 @@ mod tests {
         assert_eq!(items[2].kind_words(), "Bara utseendet");
         // The key is stable.
         assert_eq!(super::items(&judged)[0].key, items[0].key);
+    }
+
+    #[test]
+    fn one_colour_swap_on_many_pages_is_one_item() {
+        use Status::*;
+        let swap = |mut j: Judged, to: &str| {
+            j.deviation.detail = serde_json::json!({ "colour": { "from": "#1f5f99", "to": to } });
+            j
+        };
+        let judged = vec![
+            swap(
+                j(1, "kil", "start", "pixels:desktop", "C", Pending),
+                "#2b7a3d",
+            ),
+            swap(
+                j(2, "kil", "start", "pixels:mobile", "C", Pending),
+                "#2b7a3d",
+            ),
+            swap(
+                j(3, "kil", "steg/plats", "pixels:desktop", "C", Pending),
+                "#2b7a3d",
+            ),
+            swap(
+                j(4, "eda", "kvitto", "pixels:desktop", "C", Pending),
+                "#2b7a3d",
+            ),
+            // Another colour is another change; pixels without a swap stay per page.
+            swap(
+                j(5, "arvika", "start", "pixels:desktop", "D", Pending),
+                "#990000",
+            ),
+            j(6, "kil", "kvitto", "pixels:desktop", "P", Pending),
+        ];
+        let items = items(&judged);
+        assert_eq!(items.len(), 3, "{items:#?}");
+        let green = items
+            .iter()
+            .find(|i| i.changes.len() == 3)
+            .expect("one item for #1f5f99 → #2b7a3d");
+        assert_eq!(green.pages(), vec!["start", "steg/plats", "kvitto"]);
+        assert_eq!(green.deviations().len(), 4);
+        assert_eq!(green.kind_words(), "Färgbyten");
     }
 
     #[test]

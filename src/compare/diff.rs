@@ -104,7 +104,30 @@ fn pixel_fingerprint(d: &pixels::PixelDiff, a: &image::RgbaImage, b: &image::Rgb
     hex::encode(&h.finalize()[..16])
 }
 
-/// "Bilden skiljer sig (desktop): ett tillagt band på 64 px, 120 pixlar
+/// "Färgen #1f5f99 har bytts mot #2b7a3d (dator (1280 px), 1234 pixlar)".
+fn swap_summary(viewport: &str, s: &pixels::ColourSwap, d: &pixels::PixelDiff) -> String {
+    let viewport = crate::services::ignores::viewport_words(viewport);
+    format!(
+        "Färgen {} har bytts mot {} ({viewport}, {} pixlar)",
+        s.from, s.to, d.changed
+    )
+}
+
+/// The swap with the contrast of white text on each colour (the sandbox
+/// puts white text on its brand colour).
+fn swap_detail(s: &pixels::ColourSwap) -> Value {
+    let contrast =
+        |c: &str| crate::services::contrast::with_white(c).map(|r| (r * 10.0).round() / 10.0);
+    json!({
+        "from": s.from,
+        "to": s.to,
+        "share": s.share,
+        "white_on_from": contrast(&s.from),
+        "white_on_to": contrast(&s.to),
+    })
+}
+
+/// "Bilden skiljer sig (dator (1280 px)): ett tillagt band på 64 px, 120 pixlar
 /// ändrade i 1 område, 900 rader flyttade".
 fn pixel_summary(viewport: &str, d: &pixels::PixelDiff) -> String {
     let mut parts = Vec::new();
@@ -131,7 +154,17 @@ fn pixel_summary(viewport: &str, d: &pixels::PixelDiff) -> String {
     if d.moved_rows > 0 {
         parts.push(format!("{} rader flyttade", d.moved_rows));
     }
+    let viewport = crate::services::ignores::viewport_words(viewport);
     format!("Bilden skiljer sig ({viewport}): {}", parts.join(", "))
+}
+
+/// A pixel deviation's evidence: the diff, its fingerprint, the diff
+/// image's artifact and the colour swap it is, when it is one.
+pub struct PixelEvidence {
+    pub diff: pixels::PixelDiff,
+    pub fingerprint: String,
+    pub image: String,
+    pub swap: Option<pixels::ColourSwap>,
 }
 
 /// Pixel diff of two screenshots; `None` when they are the same file.
@@ -140,7 +173,7 @@ pub fn pixel_deviation(
     reference: &str,
     candidate: &str,
     opt: &Options,
-) -> Result<Option<(pixels::PixelDiff, String, String)>, DiffError> {
+) -> Result<Option<PixelEvidence>, DiffError> {
     if reference == candidate {
         return Ok(None);
     }
@@ -152,7 +185,13 @@ pub fn pixel_deviation(
     if !d.differs(opt.min_changed_pixels) {
         return Ok(None);
     }
-    let fp = pixel_fingerprint(&d, &a, &b);
+    let swap = d.colour_swap(&a, &b);
+    // One colour swapped for another is the same change on every page and
+    // viewport (and in every variant with the same colours): one fingerprint.
+    let fp = match &swap {
+        Some(s) => fingerprint(&["colour", &s.from, &s.to]),
+        None => pixel_fingerprint(&d, &a, &b),
+    };
     let mut png = Vec::new();
     d.image(&a)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -160,7 +199,12 @@ pub fn pixel_deviation(
     let diff_hash = artifacts
         .put(&png)
         .map_err(|e| DiffError::Artifact("diff image".into(), e))?;
-    Ok(Some((d, fp, diff_hash)))
+    Ok(Some(PixelEvidence {
+        diff: d,
+        fingerprint: fp,
+        image: diff_hash,
+        swap,
+    }))
 }
 
 /// Deviations of `candidate` from `reference` for one municipality.
@@ -255,15 +299,24 @@ pub fn compare_captures(
             let Some(r) = ref_pages.iter().find(|r| r.step == c.step) else {
                 continue;
             };
-            if let Some((d, fp, diff_hash)) =
-                pixel_deviation(artifacts, &r.screenshot, &c.screenshot, opt)?
+            if let Some(PixelEvidence {
+                diff: d,
+                fingerprint: fp,
+                image: diff_hash,
+                swap,
+            }) = pixel_deviation(artifacts, &r.screenshot, &c.screenshot, opt)?
             {
+                let summary = match &swap {
+                    Some(s) => swap_summary(viewport, s, &d),
+                    None => pixel_summary(viewport, &d),
+                };
                 out.push(dev(
                     &c.step,
                     &format!("pixels:{viewport}"),
                     fp,
-                    pixel_summary(viewport, &d),
+                    summary,
                     json!({
+                        "colour": swap.as_ref().map(swap_detail),
                         "viewport": viewport,
                         "changed": d.changed,
                         "antialiased": d.antialiased,

@@ -14,10 +14,12 @@
 
 mod aa;
 mod align;
+mod colour;
 mod regions;
 
 use aa::{antialiased_at, blend, color_delta, rgb2y, subpixel_shift};
 use align::{Alignment, RowFate};
+pub use colour::ColourSwap;
 use image::{ImageBuffer, Rgba, RgbaImage};
 use regions::regions;
 use serde::Serialize;

@@ -24,6 +24,36 @@ pub(in crate::compare) struct DeviationView {
     pub reference_height: u64,
     pub reference_boxes: Vec<(u64, u64, u64, u64)>,
     pub identical: usize,
+    /// The colour swap the pixels are, when they are one.
+    pub colour: Option<SwapView>,
+}
+
+/// "#1f5f99 → #2b7a3d" with the contrast of white text on each.
+pub(in crate::compare) struct SwapView {
+    pub from: String,
+    pub to: String,
+    pub white_on_from: String,
+    pub white_on_to: String,
+    /// Whether white text on the new colour still reaches WCAG AA.
+    pub to_passes: bool,
+}
+
+impl SwapView {
+    fn of(d: &serde_json::Value) -> Option<SwapView> {
+        let c = d.get("colour").filter(|c| !c.is_null())?;
+        let ratio = |k: &str| c[k].as_f64();
+        let words = |r: Option<f64>| {
+            r.map(|r| format!("{}:1", format!("{r:.1}").replace('.', ",")))
+                .unwrap_or_else(|| "okänd".into())
+        };
+        Some(SwapView {
+            from: c["from"].as_str()?.to_string(),
+            to: c["to"].as_str()?.to_string(),
+            white_on_from: words(ratio("white_on_from")),
+            white_on_to: words(ratio("white_on_to")),
+            to_passes: ratio("white_on_to").is_some_and(|r| r >= crate::services::contrast::AA),
+        })
+    }
 }
 
 /// Each deviation with what shows it: the text diff read from its evidence,
@@ -94,6 +124,7 @@ pub(in crate::compare) async fn evidence_views(
                     && s.fingerprint == j.deviation.fingerprint
             })
             .count();
+        let colour = SwapView::of(d);
         let kind_label = match j.deviation.kind.as_str() {
             "text" => "text".to_string(),
             "structure" => "formulärets uppbyggnad".into(),
@@ -124,6 +155,7 @@ pub(in crate::compare) async fn evidence_views(
             reference_height,
             reference_boxes,
             identical,
+            colour,
         });
     }
     views

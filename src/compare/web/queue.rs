@@ -139,11 +139,14 @@ fn first_line(item: &Item) -> String {
 }
 
 fn names(state: &AppState, item: &Item) -> String {
-    let list: Vec<String> = item
-        .changes
-        .iter()
-        .map(|c| state.registry.short_name(&c.municipality))
-        .collect();
+    // A colour swap holds one change per page: each municipality once.
+    let mut list: Vec<String> = Vec::new();
+    for c in &item.changes {
+        let name = state.registry.short_name(&c.municipality);
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
     list.join(", ")
 }
 
@@ -163,7 +166,7 @@ pub(super) async fn queue(
         let line = Line {
             key: item.key.clone(),
             what: first_line(item),
-            page: step_label(&item.step, &ctx.titles),
+            page: super::view::item_pages_label(item, &ctx.titles),
             reference: reference_words(&item.reference),
             municipalities: names(&state, item),
             status: item.status(),
@@ -238,13 +241,19 @@ async fn item_view(
     };
     let item = &ctx.items[at];
     let base = base_url(&ctx.version);
+    let several_pages = item.pages().len() > 1;
     let members = item
         .changes
         .iter()
         .map(|c| {
+            let name = state.registry.short_name(&c.municipality);
             (
                 c.municipality.clone(),
-                state.registry.short_name(&c.municipality),
+                if several_pages {
+                    format!("{name} – {}", step_label(&c.step, &ctx.titles))
+                } else {
+                    name
+                },
                 c.status(),
                 format!(
                     "{base}/{}?steg={}",
@@ -259,7 +268,7 @@ async fn item_view(
     let evidence = super::evidence_views(state, shown.evidence.clone(), &stored).await;
     let link = |i: Option<&Item>| i.map(|i| format!("{base}/ko/{}", i.key));
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
-    let page_label = step_label(&item.step, &ctx.titles);
+    let page_label = super::view::item_pages_label(item, &ctx.titles);
     let title = format!(
         "{page_label}: {} – granskningskö för {} {} – Provrum",
         names(state, item),
@@ -388,7 +397,7 @@ pub(super) async fn approve_all(
         );
         let listed = pending
             .iter()
-            .map(|(i, _)| (first_line(i), step_label(&i.step, &ctx.titles)))
+            .map(|(i, _)| (first_line(i), super::view::item_pages_label(i, &ctx.titles)))
             .collect();
         let html = render(&ConfirmPage {
             page: Page::plain(&title),

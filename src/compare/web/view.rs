@@ -23,6 +23,21 @@ pub(super) fn step_label(step: &str, titles: &HashMap<String, String>) -> String
     crate::services::page_label(step, titles)
 }
 
+/// The pages of a queue item: "Fastighet och sökande", or for a colour
+/// swap on several, "Startsida och 3 sidor till".
+pub(super) fn item_pages_label(
+    item: &crate::compare::changes::Item,
+    titles: &HashMap<String, String>,
+) -> String {
+    let pages = item.pages();
+    let first = step_label(pages[0], titles);
+    match pages.len() {
+        1 => first,
+        2 => format!("{first} och en sida till"),
+        n => format!("{first} och {} sidor till", n - 1),
+    }
+}
+
 pub(super) struct Badge {
     pub class: &'static str,
     pub label: &'static str,
