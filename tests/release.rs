@@ -1010,8 +1010,22 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         g.blockers
     );
     assert!(
-        g.blockers.iter().any(|b| b.key.contains(":1.0.0:")),
-        "the change against the release is named"
+        g.blockers
+            .iter()
+            .any(|b| b.message.contains("version 1.0.0")),
+        "the change against the release is named: {:#?}",
+        g.blockers
+    );
+    // A changed page is one blocker, whether against the base, the release
+    // or both, in words and in pixels (issue 28): the step and the summary
+    // page that repeats its heading, each naming both references.
+    assert_eq!(g.blockers.len(), 2, "{:#?}", g.blockers);
+    assert!(
+        g.blockers
+            .iter()
+            .all(|b| b.message.contains("mot basen och version 1.0.0")),
+        "{:#?}",
+        g.blockers
     );
 }
 

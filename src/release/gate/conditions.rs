@@ -6,17 +6,16 @@ use std::collections::BTreeSet;
 use crate::checklists::auto::Outcome;
 use crate::checklists::store::Assessed;
 use crate::checklists::{Severity, Verdict as ItemVerdict};
-use crate::compare::Status as DevStatus;
 use crate::release::policy::{Condition, Policy};
 use crate::reviews::rounds;
 
 use super::{Blocker, GateInput};
 
-fn name(m: &str) -> String {
+pub(super) fn name(m: &str) -> String {
     crate::municipalities::Registry::builtin().short_name(m)
 }
 
-fn blocker(
+pub(super) fn blocker(
     condition: Condition,
     key: String,
     municipality: Option<&str>,
@@ -102,114 +101,8 @@ pub fn scenarios(g: &GateInput) -> Vec<Blocker> {
     out
 }
 
-/// 2. Every deviation from the base and the last release is approved.
-pub fn deviations(g: &GateInput) -> Vec<Blocker> {
-    let c = Condition::Deviations;
-    let base = &g.base_url;
-    let mut out = Vec::new();
-    if g.judged.is_empty() && !g.captured {
-        out.push(blocker(
-            c,
-            "deviations:*:not-compared".into(),
-            None,
-            "Varianterna har inte jämförts: starta en jämförelse från versionens sida.".into(),
-            Some(format!("{base}/jamforelse")),
-            None,
-        ));
-    }
-    if let Some(r) = &g.last_release
-        && g.captured
-        && !r.captured
-        && !g.judged.iter().any(|j| j.deviation.reference == r.version)
-    {
-        out.push(blocker(
-            c,
-            format!("deviations:*:not-compared-{}", r.version),
-            None,
-            format!(
-                "Versionen har inte jämförts med den släppta versionen {}.",
-                r.version
-            ),
-            Some(format!("{base}/jamforelse")),
-            None,
-        ));
-    }
-    // Each deviation is decided where its change is: the queue item that
-    // holds it (one decision for the same change in several municipalities).
-    let item_of: std::collections::HashMap<i64, String> = crate::compare::changes::items(&g.judged)
-        .into_iter()
-        .flat_map(|i| {
-            let key = i.key.clone();
-            i.deviations().into_iter().map(move |d| (d.id, key.clone()))
-        })
-        .collect();
-    for j in g
-        .judged
-        .iter()
-        .filter(|j| !j.status.is_settled() && g.takes_part(&j.deviation.municipality))
-    {
-        let d = &j.deviation;
-        let against = if d.reference == "base" {
-            "basen".to_string()
-        } else {
-            format!("version {}", d.reference)
-        };
-        let what = match j.status {
-            DevStatus::Flagged => "är flaggad",
-            DevStatus::Error => "kunde inte fångas",
-            _ => "är inte godkänd",
-        };
-        let mut b = blocker(
-            c,
-            format!(
-                "deviations:{}:{}:{}:{}:{}",
-                d.municipality, d.reference, d.step, d.kind, d.fingerprint
-            ),
-            Some(&d.municipality),
-            format!(
-                "Avvikelsen i {} mot {against} på {} i {} {what}: {}",
-                kind_words(&d.kind),
-                page_words(&d.step, &g.step_titles),
-                name(&d.municipality),
-                d.summary
-            ),
-            Some(match item_of.get(&d.id) {
-                Some(key) => format!("{base}/jamforelse/ko/{key}"),
-                None => format!("{base}/jamforelse/{}?steg={}", d.municipality, d.step),
-            }),
-            d.detail["diff"].as_str().map(str::to_string),
-        );
-        // The diff image's first changed region or added band is what to see.
-        let region = |key: &str| {
-            let r = d.detail[key].get(0)?;
-            let n = |k: &str| r[k].as_u64().map(|v| v as u32);
-            Some([n("x")?, n("y")?, n("w")?, n("h")?])
-        };
-        b.focus = region("regions").or_else(|| region("added"));
-        out.push(b);
-    }
-    out
-}
-
-/// What a deviation is about, in words ("texten", "bilden, mobil (390 px)").
-fn kind_words(kind: &str) -> String {
-    match kind {
-        "text" => "texten".into(),
-        "structure" => "formulärets uppbyggnad".into(),
-        "page" => "sidorna".into(),
-        "capture" => "fångsten".into(),
-        k => match k.strip_prefix("pixels:") {
-            Some(viewport) => format!(
-                "bilden, {}",
-                crate::services::ignores::viewport_words(viewport)
-            ),
-            None => k.to_string(),
-        },
-    }
-}
-
 /// A captured page in words: "startsidan", "steget ”anlaggning”".
-fn page_words(step: &str, titles: &std::collections::HashMap<String, String>) -> String {
+pub(super) fn page_words(step: &str, titles: &std::collections::HashMap<String, String>) -> String {
     match step {
         "*" => "hela varianten".into(),
         "start" => "startsidan".into(),

@@ -9,6 +9,7 @@
 //! (`conditions`) that returns its blockers.
 
 mod conditions;
+mod deviations;
 mod load;
 
 use serde::Serialize;
@@ -80,7 +81,7 @@ pub fn decide(input: &GateInput, policy: &Policy) -> GateResult {
         .collect();
     let blockers = applied.iter().flat_map(|c| match c {
         Condition::Scenarios => conditions::scenarios(input),
-        Condition::Deviations => conditions::deviations(input),
+        Condition::Deviations => deviations::deviations(input),
         Condition::Checklists => conditions::checklists(input, policy),
         Condition::Accessibility => conditions::accessibility(input, policy),
         Condition::Feedback => conditions::feedback(input, policy),
