@@ -366,11 +366,11 @@ fn broken_scenarios_get_file_line_col_errors_checked_against_every_variant() {
             "{f}:4:11: `191212121212` cannot sign in: Personnumret är giltigt men är inget av Skatteverkets testpersonnummer"
         ),
         format!("{f}:7:5: unknown action `nxet` (at steps[1])\n    hint: did you mean `next`?"),
-        format!("{f}:8:5: field `beskrivnig` does not exist in"),
+        format!("{f}:8:13: field `beskrivnig` does not exist in"),
         "hint: did you mean `beskrivning`?".to_string(),
-        format!("{f}:9:5: field `hembesok` does not exist in 14 variants (arjang, eda,"),
+        format!("{f}:9:15: field `hembesok` does not exist in 14 variants (arjang, eda,"),
         format!("{f}:10:5: anmalan-om-olagenhet knows no municipality `arvkia`"),
-        format!("{f}:12:5: `kontakt` is a contact field: fill its parts"),
+        format!("{f}:12:13: `kontakt` is a contact field: fill its parts"),
     ] {
         assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }

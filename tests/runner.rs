@@ -517,7 +517,7 @@ fn provrum_run_reports_json_and_junit_and_exits_by_outcome() {
     );
     // A scenario naming a field the variant lacks is refused before anything runs.
     let bad = data.path().join("trasig.yaml");
-    std::fs::write(&bad, "title: Trasig\nservice: anmalan-om-olagenhet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - fill: { hembesok-typ: x }\n  - choose: { typ: jordbavning }\n").expect("write");
+    std::fs::write(&bad, "title: Trasig\nservice: anmalan-om-olagenhet\nidentity: \"199011142388\"\nsteps:\n  - open\n  - fill: { hembesok-typ: x }\n  - choose:\n      typ: jordbavning\n").expect("write");
     let (code, out, _) = provrum(
         &[
             "run",
@@ -530,11 +530,11 @@ fn provrum_run_reports_json_and_junit_and_exits_by_outcome() {
     );
     assert_eq!(code, 2, "{out}");
     assert!(
-        out.contains("trasig.yaml:6:5: field `hembesok-typ` does not exist in"),
+        out.contains("trasig.yaml:6:13: field `hembesok-typ` does not exist in"),
         "{out}"
     );
     assert!(
-        out.contains("trasig.yaml:7:5: `jordbavning` is not offered for `typ`"),
+        out.contains("trasig.yaml:8:7: `jordbavning` is not offered for `typ`"),
         "{out}"
     );
     // A failing scenario exits 1.

@@ -157,13 +157,15 @@ fn targets(action: &Action) -> Vec<(&Target, Option<&str>)> {
 
 fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
     let m = &v.municipality;
-    for (target, value) in targets(&step.action) {
+    for (n, (target, value)) in targets(&step.action).into_iter().enumerate() {
+        // The target's own line; the step's when it was not written apart.
+        let at = step.target_pos.get(n).copied().unwrap_or(step.pos);
         let Target::Field { id, part } = target else {
             continue;
         };
         if v.external_url.is_some() {
             d.error_hint(
-                step.pos,
+                at,
                 path,
                 format!("`{m}` is hosted elsewhere: address its fields with `css:` selectors"),
                 format!("or leave it out: `except: [{m}]`"),
@@ -190,7 +192,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
                 ),
             };
             d.error_hint(
-                step.pos,
+                at,
                 path,
                 format!("field `{id}` does not exist in {m}'s variant"),
                 hint,
@@ -206,7 +208,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
                 format!("add `except: [{m}]` to the step")
             };
             d.error_hint(
-                step.pos,
+                at,
                 path,
                 format!("field `{id}` is hidden in {m}'s variant"),
                 hint,
@@ -219,7 +221,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
             {
                 let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
                 d.error_hint(
-                    step.pos,
+                    at,
                     path,
                     format!("`{p}` is not an option of `{id}` in {m}'s variant"),
                     format!("options there: {}", offered.join(", ")),
@@ -230,7 +232,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
             Some(p) if !parts.iter().any(|(n, _, _)| n == p) => {
                 let names: Vec<&str> = parts.iter().map(|(n, _, _)| *n).collect();
                 d.error(
-                    step.pos,
+                    at,
                     path,
                     format!(
                         "`{id}` has no part `{p}`{}",
@@ -244,7 +246,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
             }
             None if !parts.is_empty() && matches!(step.action, Action::Fill { .. }) => {
                 d.error_hint(
-                    step.pos,
+                    at,
                     path,
                     format!("`{id}` is a {} field: fill its parts", f.kind.name()),
                     format!("e.g. `{id}.{}: …`", parts[0].0),
@@ -274,7 +276,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
                 _ => "fill",
             };
             d.error_hint(
-                step.pos,
+                at,
                 path,
                 format!(
                     "`{}` does not apply to `{id}`, a {} field",
@@ -290,7 +292,7 @@ fn check_step(d: &mut Decoder, step: &Step, path: &str, v: &Variant) {
         {
             let offered: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
             d.error_hint(
-                step.pos,
+                at,
                 path,
                 format!("`{value}` is not offered for `{id}` in {m}'s variant"),
                 format!("options there: {}", offered.join(", ")),

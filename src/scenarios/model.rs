@@ -271,6 +271,10 @@ pub struct Step {
     pub skip_where_hidden: Vec<String>,
     #[serde(skip)]
     pub pos: Pos,
+    /// Where each of the action's targets is written, in order (a mistake
+    /// in one value is reported at its own line).
+    #[serde(skip)]
+    pub target_pos: Vec<Pos>,
 }
 
 impl Step {

@@ -170,6 +170,7 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
             except: None,
             skip_where_hidden: Vec::new(),
             pos: item.pos,
+            target_pos: Vec::new(),
         });
     }
     let NodeKind::Map(pairs) = &item.kind else {
@@ -187,6 +188,7 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
     let mut except = None;
     let mut skip_where_hidden: Option<(Vec<String>, Pos, String)> = None;
     let mut action = None;
+    let mut target_pos = Vec::new();
     for (k, v) in pairs {
         let Some(key) = d.str(k, path) else { continue };
         let kp = format!("{path}.{key}");
@@ -206,6 +208,11 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
                     );
                     continue;
                 }
+                target_pos = match &v.kind {
+                    NodeKind::Map(entries) => entries.iter().map(|(key, _)| key.pos).collect(),
+                    NodeKind::Seq(items) => items.iter().map(|i| i.pos).collect(),
+                    NodeKind::Scalar { .. } => vec![v.pos],
+                };
                 action = Some(decode_action(d, name, v, &kp, file));
             }
             other => unknown_action(d, k, &kp, other),
@@ -241,6 +248,7 @@ fn step(d: &mut Decoder, item: &Node, path: &str, file: &Path) -> Option<Step> {
         except,
         skip_where_hidden: skip,
         pos: item.pos,
+        target_pos,
     })
 }
 
