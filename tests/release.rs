@@ -65,7 +65,9 @@ fn cell(m: &str, status: Status, violations: serde_json::Value) -> CellOutcome {
             status,
             reason: None,
             duration_ms: 10,
-            url: None,
+            url: Some(format!(
+                "http://127.0.0.1:1/provrum/prov/1.0.0/{m}/steg/steg"
+            )),
             screenshot: None,
             text: None,
             log: Default::default(),
@@ -279,7 +281,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
                 })
             },
             "accessibility:kil:color-contrast",
-            "axe-core: color-contrast (serious) i Kil",
+            "axe-core: color-contrast (serious) i Kil på steget ”Ett steg” (efter ”Öppna e-tjänstens startsida”)",
         ),
         (
             "feedback",

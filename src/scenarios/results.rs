@@ -40,6 +40,9 @@ pub struct AxeStep {
     pub label: String,
     pub cell_id: i64,
     pub screenshot: Option<String>,
+    /// The address the page was at when axe-core looked: which page of the
+    /// service the violation is on (the step's label is how it got there).
+    pub url: Option<String>,
     /// axe-core's result; `Err` with the reason when the stored JSON is
     /// unreadable (never read as "no violations").
     pub result: Result<serde_json::Value, String>,
@@ -74,9 +77,10 @@ pub async fn axe_steps(db: &Store, run_id: i64) -> Result<Vec<AxeStep>, sqlx::Er
         accessibility: String,
         cell_id: i64,
         screenshot: Option<String>,
+        url: Option<String>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "select c.municipality, s.label, s.accessibility, c.id as cell_id, s.screenshot
+        "select c.municipality, s.label, s.accessibility, c.id as cell_id, s.screenshot, s.url
          from step_results s join run_cells c on c.id = s.cell_id
          where c.run_id = $1 and s.accessibility is not null order by c.id, s.position",
     )
@@ -92,6 +96,7 @@ pub async fn axe_steps(db: &Store, run_id: i64) -> Result<Vec<AxeStep>, sqlx::Er
             label: r.label,
             cell_id: r.cell_id,
             screenshot: r.screenshot,
+            url: r.url,
         })
         .collect())
 }

@@ -261,9 +261,9 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
                     format!("accessibility:{m}:{rule}"),
                     Some(m),
                     format!(
-                        "axe-core: {rule} ({impact}) i {} vid ”{}”.",
+                        "axe-core: {rule} ({impact}) i {} {}.",
                         name(m),
-                        crate::scenarios::words::step(&s.label, None)
+                        found_at(s, &g.step_titles)
                     ),
                     Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
                     s.screenshot.clone(),
@@ -286,9 +286,9 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
                         format!("accessibility:{m}:{rule}"),
                         Some(m),
                         format!(
-                            "axe-core: {rule} i {} vid ”{}” är ny sedan den släppta versionen.",
+                            "axe-core: {rule} i {} {} är ny sedan den släppta versionen.",
                             name(m),
-                            crate::scenarios::words::step(&s.label, None)
+                            found_at(s, &g.step_titles)
                         ),
                         Some(format!("/korningar/{run}/celler/{}", s.cell_id)),
                         s.screenshot.clone(),
@@ -298,6 +298,38 @@ pub fn accessibility(g: &GateInput, policy: &Policy) -> Vec<Blocker> {
         }
     }
     out
+}
+
+/// Where a violation was found: the page it is on, by its title, with the
+/// scenario step that led there as context ("på steget ”Fastighet och
+/// sökande” (efter ”Logga in med e-legitimation”)"); the step alone when
+/// the page's address was not kept.
+fn found_at(
+    s: &crate::scenarios::results::AxeStep,
+    titles: &std::collections::HashMap<String, String>,
+) -> String {
+    let step = crate::scenarios::words::step(&s.label, None);
+    match s.url.as_deref().and_then(page_of_url) {
+        Some(page) => format!("på {} (efter ”{step}”)", page_words(&page, titles)),
+        None => format!("vid ”{step}”"),
+    }
+}
+
+/// The page of the sandbox an address is on, as `page_words` names pages:
+/// `…/steg/fastighet` → `steg/fastighet`, `…/granska` → `granska`.
+fn page_of_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?.trim_end_matches('/');
+    if let Some((_, step)) = path.rsplit_once("/steg/") {
+        return Some(format!("steg/{step}"));
+    }
+    let last = path.rsplit('/').next()?;
+    Some(
+        match last {
+            "logga-in" | "granska" | "signera" | "kvittens" => last,
+            _ => "start",
+        }
+        .to_string(),
+    )
 }
 
 fn capitalised(s: &str) -> String {
@@ -381,4 +413,23 @@ pub fn round(g: &GateInput) -> Vec<Blocker> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_violation_is_on_the_page_its_address_names() {
+        let page = |u: &str| super::page_of_url(u);
+        let base = "http://127.0.0.1:1/provrum/anmalan/2.1.0/hagfors";
+        assert_eq!(
+            page(&format!("{base}/steg/fastighet?x=1")).as_deref(),
+            Some("steg/fastighet")
+        );
+        assert_eq!(page(&format!("{base}/granska")).as_deref(), Some("granska"));
+        assert_eq!(
+            page(&format!("{base}/kvittens/")).as_deref(),
+            Some("kvittens")
+        );
+        assert_eq!(page(base).as_deref(), Some("start"));
+    }
 }
