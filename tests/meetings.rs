@@ -78,6 +78,21 @@ on_both_backends! {
         provrum::release::waivers::grant(&app.store, v.id, "round:kil", "Kil svarar senare.", &expires, &eva).await.unwrap();
         let waiver_in: i64 = sqlx::query_scalar("select min(id) from waivers where version_id = $1").bind(v.id).fetch_one(&app.store.pool).await.unwrap();
         set_time(&app, "update waivers set decided_at = $1 where id = $2", &at("2026-10-21"), waiver_in).await;
+        // One queue decision in the period: Kil's change on two pages, three
+        // pieces of evidence — counted as the queue counts, in changes.
+        let dev = |step: &str, kind: &str| provrum::compare::store::StoredDeviation {
+            id: 0,
+            reference: "base".into(),
+            municipality: "kil".into(),
+            step: step.into(),
+            kind: kind.into(),
+            fingerprint: format!("{step}-{kind}"),
+            summary: String::new(),
+            detail: serde_json::Value::Null,
+        };
+        let decided = [dev("steg/storningen", "text"), dev("steg/storningen", "pixels:desktop"), dev("sida:granska", "text")];
+        provrum::compare::store::decide(&app.store, SERVICE, &v.version, &decided, "approved", "Kil skriver så sedan 2019.", "eva").await.unwrap();
+        sqlx::query("update deviation_decisions set decided_at = $1").bind(at("2026-10-22")).execute(&app.store.pool).await.unwrap();
         // An open round (it matters whenever it was opened).
         let round = provrum::reviews::rounds::open(&app.store, v.id, &common::in_swedish_days(10), &eva).await.unwrap();
 
@@ -97,6 +112,7 @@ on_both_backends! {
         assert!(b.contains("Tas med i nästa version."), "the triage's reason: {b}");
         assert!(b.contains("Eda svarar på nästa möte."), "the waiver's reason: {b}");
         assert!(b.contains("ska ta ställning hemma"), "what each municipality must decide: {b}");
+        assert!(b.contains("Kil – 2 ändringar (3 avvikelser) godkändes som lokal anpassning"), "decisions counted in changes: {b}");
         assert!(b.contains("undantag från ”Eda har inte svarat i granskningsomgången.”"), "the blocker in words: {b}");
         assert!(!b.contains("Registrera mötet"), "a reviewer does not record meetings");
         let token = app.get("/konto").await.csrf();

@@ -155,19 +155,21 @@ pub async fn within(
 
     // One line per decision as it was taken: a change's deviations are
     // decided together (same municipality, words, person and version).
-    let rows = sqlx::query("select min(id), municipality, decision, comment, actor, version, min(decided_at), count(*) from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
+    let rows = sqlx::query("select min(id), municipality, decision, comment, actor, version, min(decided_at), count(*), count(distinct step) from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
         .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
     for r in &rows {
         let (id, m, decision): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
         let (comment, actor, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
-        let (at, n): (String, i64) = (r.get(6), r.get(7));
+        let (at, n, pages): (String, i64, i64) = (r.get(6), r.get(7), r.get(8));
         let name = words.municipality(m.trim_end_matches(crate::services::reference::BASE_SUFFIX));
-        let what = match (decision.as_str(), n) {
-            ("approved", 1) => "en avvikelse godkändes som lokal anpassning".to_string(),
-            ("approved", n) => format!("{n} avvikelser godkändes som lokal anpassning"),
-            (_, 1) => "en avvikelse flaggades".to_string(),
-            (_, n) => format!("{n} avvikelser flaggades"),
-        };
+        let what = format!(
+            "{} {}",
+            changes_in_words(pages, n),
+            match decision.as_str() {
+                "approved" => "godkändes som lokal anpassning",
+                _ => "flaggades",
+            }
+        );
         let why = if comment.trim().is_empty() {
             " Ingen motivering angavs.".to_string()
         } else if decision == "approved" {
@@ -213,4 +215,18 @@ pub async fn within(
 
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, l)| l).collect())
+}
+
+/// Decisions counted as the queue counts them: changes (a page of one
+/// variant), with the pieces of evidence they settled in brackets —
+/// "en ändring", "3 ändringar (16 avvikelser)".
+fn changes_in_words(pages: i64, deviations: i64) -> String {
+    let changes = match pages {
+        1 => "en ändring".to_string(),
+        n => format!("{n} ändringar"),
+    };
+    match deviations {
+        d if d <= pages => changes,
+        d => format!("{changes} ({d} avvikelser)"),
+    }
 }
