@@ -162,6 +162,62 @@ impl Item {
     }
 }
 
+/// The summary page ("Granska och skicka") repeats every step's heading
+/// and answers, so a step's changed words show there too. A change on the
+/// summary page whose text changes all repeat text changes of the same
+/// variant's steps (and that has no structure or page evidence of its own)
+/// is part of the first such step's change: one item, one decision.
+fn fold_summary_repeats(changes: &mut BTreeMap<(String, String, String), Change>) {
+    const SUMMARY: &str = "granska";
+    let words = |c: &Change| -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for j in c.evidence.iter().filter(|j| j.deviation.kind == "text") {
+            out.extend(
+                j.deviation.detail["changes"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string)),
+            );
+        }
+        Some(out)
+    };
+    let summaries: Vec<(String, String, String)> = changes
+        .keys()
+        .filter(|(_, step, _)| step == SUMMARY)
+        .cloned()
+        .collect();
+    for key in summaries {
+        let (reference, _, municipality) = &key;
+        let summary = &changes[&key];
+        let own = summary
+            .evidence
+            .iter()
+            .any(|j| matches!(j.deviation.kind.as_str(), "structure" | "page"));
+        let Some(repeated) = words(summary).filter(|w| !w.is_empty() && !own) else {
+            continue;
+        };
+        let steps: Vec<((String, String, String), Vec<String>)> = changes
+            .iter()
+            .filter(|((r, step, m), _)| r == reference && m == municipality && step != SUMMARY)
+            .filter_map(|(k, c)| Some((k.clone(), words(c)?)))
+            .collect();
+        let all: Vec<&String> = steps.iter().flat_map(|(_, w)| w).collect();
+        if !repeated.iter().all(|w| all.contains(&w)) {
+            continue;
+        }
+        let Some((target, _)) = steps
+            .iter()
+            .find(|(_, w)| w.iter().any(|x| repeated.contains(x)))
+        else {
+            continue;
+        };
+        let folded = changes.remove(&key).expect("listed above");
+        if let Some(step) = changes.get_mut(target) {
+            step.evidence.extend(folded.evidence);
+        }
+    }
+}
+
 /// Gather a version's judged deviations into changes and items: pending
 /// items first, then in page order of first appearance.
 pub fn items(judged: &[Judged]) -> Vec<Item> {
@@ -182,6 +238,7 @@ pub fn items(judged: &[Judged]) -> Vec<Item> {
             .evidence
             .push(j.clone());
     }
+    fold_summary_repeats(&mut changes);
     // First appearance of each page, to keep the walk's order.
     let mut order: Vec<String> = Vec::new();
     for j in judged {
@@ -336,6 +393,53 @@ mod tests {
         assert_eq!(green.pages(), vec!["start", "steg/plats", "kvitto"]);
         assert_eq!(green.deviations().len(), 4);
         assert_eq!(green.kind_words(), "Färgbyten");
+    }
+
+    #[test]
+    fn the_summary_page_repeating_a_step_change_is_part_of_it() {
+        use Status::*;
+        let text = |mut j: Judged, changes: &[&str]| {
+            j.deviation.detail = serde_json::json!({ "changes": changes });
+            j
+        };
+        let judged = vec![
+            text(
+                j(1, "kil", "steg/plats", "text", "T1", Pending),
+                &["-Plats", "+Om platsen"],
+            ),
+            j(2, "kil", "steg/plats", "pixels:desktop", "P1", Pending),
+            text(
+                j(3, "kil", "granska", "text", "T2", Pending),
+                &["-Plats", "+Om platsen", "-Plats"],
+            ),
+            j(4, "kil", "granska", "pixels:desktop", "P2", Pending),
+            // Eda's summary says something its steps do not: its own change.
+            text(
+                j(5, "eda", "steg/plats", "text", "T1", Pending),
+                &["-Plats", "+Om platsen"],
+            ),
+            text(
+                j(6, "eda", "granska", "text", "T3", Pending),
+                &["+Avgift 200 kr"],
+            ),
+        ];
+        let items = items(&judged);
+        let kil: Vec<&Item> = items
+            .iter()
+            .filter(|i| i.changes.iter().any(|c| c.municipality == "kil"))
+            .collect();
+        assert_eq!(kil.len(), 1, "{items:#?}");
+        assert_eq!(kil[0].step, "steg/plats");
+        assert_eq!(kil[0].deviations().len(), 4, "the summary's evidence too");
+        let eda_summary = items
+            .iter()
+            .filter(|i| {
+                i.changes
+                    .iter()
+                    .any(|c| c.municipality == "eda" && c.step == "granska")
+            })
+            .count();
+        assert_eq!(eda_summary, 1, "{items:#?}");
     }
 
     #[test]
