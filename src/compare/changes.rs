@@ -54,16 +54,24 @@ impl Change {
         swaps.all(|s| s.as_ref() == Some(&first)).then_some(first)
     }
 
-    /// What tells this change apart from another on the same page: the
-    /// fingerprints of its text, structure and page evidence, or of its
-    /// pixels when that is all there is.
-    fn signature(&self) -> Vec<String> {
-        let semantic: Vec<String> = self
+    /// The kinds and fingerprints of its text, structure and page evidence
+    /// (what does not differ with the reference's branding), sorted.
+    pub fn semantic(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
             .evidence
             .iter()
             .filter(|j| !j.deviation.kind.starts_with("pixels:"))
             .map(|j| format!("{}={}", j.deviation.kind, j.deviation.fingerprint))
             .collect();
+        out.sort();
+        out
+    }
+
+    /// What tells this change apart from another on the same page: the
+    /// fingerprints of its text, structure and page evidence, or of its
+    /// pixels when that is all there is.
+    fn signature(&self) -> Vec<String> {
+        let semantic = self.semantic();
         let mut sig = if semantic.is_empty() {
             self.evidence
                 .iter()

@@ -93,10 +93,7 @@ fn edge_snapped(
     h: u32,
     max_delta: f64,
 ) -> bool {
-    let at = |img: &RgbaImage, x: i64, y: i64| -> Option<[u8; 4]> {
-        (x >= 0 && y >= 0 && x < w as i64 && y < h as i64)
-            .then(|| img.get_pixel(x as u32, y as u32).0)
-    };
+    let at = |img: &RgbaImage, x: i64, y: i64| pixel_at(img, w, h, x, y);
     let same = |p: &[u8; 4], q: &[u8; 4]| color_delta(p, q, 0, 0, false).abs() <= max_delta;
     let (x, y) = (x as i64, y as i64);
     let (Some(first_a), Some(first_b)) = (at(a, x, y), at(b, x, y)) else {
@@ -172,6 +169,12 @@ fn patch_correlation(a: &RgbaImage, b: &RgbaImage, x: u32, y: u32, w: u32, h: u3
     sab / (saa * sbb).sqrt()
 }
 
+/// The pixel at (x, y) when it lies inside the `w`×`h` area compared.
+fn pixel_at(img: &RgbaImage, w: u32, h: u32, x: i64, y: i64) -> Option<[u8; 4]> {
+    (x >= 0 && y >= 0 && x < i64::from(w) && y < i64::from(h))
+        .then(|| img.get_pixel(x as u32, y as u32).0)
+}
+
 /// Whether some blend of `a`'s pixel and its neighbour along x or y matches
 /// `b` at the pixel and at both its neighbours on that line.
 fn blended_shift(
@@ -183,10 +186,7 @@ fn blended_shift(
     h: u32,
     max_delta: f64,
 ) -> bool {
-    let at = |img: &RgbaImage, x: i64, y: i64| -> Option<[u8; 4]> {
-        (x >= 0 && y >= 0 && x < w as i64 && y < h as i64)
-            .then(|| img.get_pixel(x as u32, y as u32).0)
-    };
+    let at = |img: &RgbaImage, x: i64, y: i64| pixel_at(img, w, h, x, y);
     let (x, y) = (x as i64, y as i64);
     for (dx, dy) in [(1i64, 0i64), (0, 1)] {
         for sign in [-1i64, 1] {

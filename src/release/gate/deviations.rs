@@ -61,26 +61,22 @@ struct Change<'a> {
 /// structure say (its pixels differ with the reference, so a page whose
 /// text did not change is one change of its look).
 fn changes(g: &GateInput) -> Vec<Change<'_>> {
+    let by_id: std::collections::HashMap<i64, &Judged> =
+        g.judged.iter().map(|j| (j.deviation.id, j)).collect();
     let mut out: Vec<(String, Change)> = Vec::new();
     for item in crate::compare::changes::items(&g.judged) {
         for c in &item.changes {
-            let unsettled: Vec<&Judged> = g
-                .judged
+            let unsettled: Vec<&Judged> = c
+                .evidence
                 .iter()
-                .filter(|j| c.evidence.iter().any(|e| e.deviation.id == j.deviation.id))
+                .filter_map(|e| by_id.get(&e.deviation.id).copied())
                 .filter(|j| !j.status.is_settled())
                 .collect();
             if unsettled.is_empty() || !g.takes_part(&c.municipality) {
                 continue;
             }
             let swap = c.swap();
-            let mut semantic: Vec<String> = c
-                .evidence
-                .iter()
-                .filter(|j| !j.deviation.kind.starts_with("pixels:"))
-                .map(|j| format!("{}={}", j.deviation.kind, j.deviation.fingerprint))
-                .collect();
-            semantic.sort();
+            let semantic = c.semantic();
             let identity = match &swap {
                 Some((from, to)) => format!("{}\0colour\0{from}\0{to}", c.municipality),
                 None => format!("{}\0{}\0{}", c.municipality, c.step, semantic.join(",")),
