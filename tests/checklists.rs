@@ -190,20 +190,43 @@ on_both_backends! {
         conflicts.assert_contains("data-reading=\"eda\"");
         conflicts.assert_contains("E-kontoret har inte tagit ställning ännu.");
         assert!(!conflicts.body.contains("data-action=\"position\""), "a legal adviser does not take e-kontoret's position");
+        // The adviser proposes the regional reading instead, from the same page.
+        conflicts.assert_contains("data-action=\"propose\"");
+        let proposal = "Regionalt räcker e-post; Eda får lägga till brev lokalt.";
+        let sent = app.post_form(&format!("{item}/position"), &[("_csrf", &conflicts.csrf()), ("position", proposal)]).await;
+        assert_eq!(sent.status, 200);
+        sent.assert_contains("Ditt förslag är sparat.");
+        sent.assert_contains("data-proposal");
+        sent.assert_contains(proposal);
+        sent.assert_contains("E-kontoret har inte tagit ställning ännu.");
+        assert!(!sent.body.contains("data-position"), "a proposal is not the position");
+        app.get("/").await.assert_contains("förslag skickat till e-kontoret");
+        // A reviewer neither proposes nor decides.
+        app.login_as("granskare2", Role::Reviewer, &["eda"]).await;
+        let page = app.get(&format!("{base}/konflikter")).await;
+        assert!(!page.body.contains("data-action=\"propose\"") && !page.body.contains("data-action=\"adopt\""));
+        let refused = app.post_form(&format!("{item}/position"), &[("_csrf", &app.get("/konto/logga-in").await.csrf()), ("position", "Vi bestämmer")]).await;
+        assert_eq!(refused.status, 403);
         app.login_as("ekontoret", Role::EKontoret, &[]).await;
-        // The conflict waits on e-kontoret's start page.
+        // The conflict and its proposal wait on e-kontoret's start page.
         let home = app.get("/").await;
         home.assert_contains("data-conflicts=\"1\"><a href=\"/tjanster/prov/1.0.0/checklistor/konflikter\">1 punkt utan regional hållning</a>");
+        home.assert_contains("data-proposals=\"1\">1 förslag från jurist väntar");
         let page = app.get(&item).await;
-        // E-kontoret takes the position right on the conflicts page.
+        page.assert_contains(proposal);
+        // E-kontoret adopts it right on the conflicts page, in one click.
         let conflicts = app.get(&format!("{base}/konflikter")).await;
-        assert!(conflicts.body.contains("data-action=\"position\""), "{}", conflicts.body);
-        let set = app.post_form(&format!("{item}/position"), &[("_csrf", &conflicts.csrf()), ("position", "Regionalt räcker e-post; Eda får lägga till brev lokalt.")]).await;
+        assert!(conflicts.body.contains("data-action=\"adopt\""), "{}", conflicts.body);
+        assert!(conflicts.body.contains("data-action=\"position\""), "or writes its own");
+        let set = app.post_form(&format!("{item}/position"), &[("_csrf", &conflicts.csrf()), ("position", proposal)]).await;
         assert_eq!(set.status, 200);
         assert!(set.path().ends_with("/konflikter"));
-        set.assert_contains("Regionalt räcker e-post; Eda får lägga till brev lokalt.");
+        set.assert_contains(proposal);
         set.assert_contains("Den regionala hållningen är sparad.");
+        assert!(!set.body.contains("data-proposal"), "an adopted proposal no longer waits");
         app.get("/").await.assert_contains("data-conflicts=\"0\"");
+        let kinds: Vec<String> = sqlx::query_scalar("select action from audit_log where action like 'checklist.p%' order by id").fetch_all(&app.store.pool).await.unwrap();
+        assert_eq!(kinds, ["checklist.proposal", "checklist.position"]);
         // The assessment was the adviser's; e-kontoret may not assess.
         let refused = app.post_form(&item, &[("_csrf", &page.csrf()), ("status", "uppfyllt"), ("kommentar", "Ok")]).await;
         assert_eq!(refused.status, 403);

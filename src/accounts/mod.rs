@@ -72,6 +72,11 @@ pub enum Action<'a> {
     AnswerRound(&'a str),
     /// Assess a legal checklist item.
     Assess,
+    /// Propose the regional reading where municipalities differ (the legal
+    /// advisers know the law; e-kontoret decides).
+    ProposePosition,
+    /// Take the regional position (e-kontoret, on a proposal or its own).
+    DecidePosition,
     /// Read the sandbox cases sent to this municipality's variant.
     ReadCases(&'a str),
     Triage,
@@ -122,11 +127,12 @@ impl User {
             },
             Action::Comment(None) => self.role != Role::Reviewer || !self.municipalities.is_empty(),
             Action::Endorse(m) | Action::AnswerRound(m) => self.speaks_for(m),
-            Action::Assess => self.role == Role::LegalAdviser,
+            Action::Assess | Action::ProposePosition => self.role == Role::LegalAdviser,
             // Runs and comparisons are e-kontoret's tools: what a run costs
             // (a Chromium per cell) is theirs to spend.
             Action::ProduceEvidence
             | Action::Triage
+            | Action::DecidePosition
             | Action::DecideDeviation
             | Action::OpenRound
             | Action::Release
@@ -169,6 +175,10 @@ mod tests {
         let l = user(Role::LegalAdviser, &[]);
         let e = user(Role::EKontoret, &[]);
         assert!(l.may(Action::Assess) && !e.may(Action::Assess));
+        assert!(l.may(Action::ProposePosition) && !e.may(Action::ProposePosition));
+        assert!(e.may(Action::DecidePosition) && !l.may(Action::DecidePosition));
+        let r = user(Role::Reviewer, &["arvika"]);
+        assert!(!r.may(Action::ProposePosition) && !r.may(Action::DecidePosition));
         for a in [
             Action::ProduceEvidence,
             Action::Triage,

@@ -9,7 +9,7 @@ use crate::store::Store;
 
 use super::auto::{self, Evidence, Outcome, VariantResult};
 use super::model::{Checklist, Item, Severity};
-use super::store::{self, Assessed, Assessment, Position};
+use super::store::{self, Assessed, Assessment, Position, Positions};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", content = "reason", rename_all = "snake_case")]
@@ -27,6 +27,9 @@ pub struct ItemStatus {
     pub regional: Option<Assessment>,
     pub local: Vec<Assessment>,
     pub position: Option<Position>,
+    /// A legal adviser's proposal for the regional position, made after the
+    /// standing one (if any): e-kontoret adopts it or writes its own.
+    pub proposal: Option<Position>,
     pub verdict: Verdict,
     /// "fails in 2 of 16: Eda, Torsby"
     pub summary: String,
@@ -57,7 +60,7 @@ pub fn judge(
     item: &Item,
     ev: &Evidence,
     current: &[Assessment],
-    positions: &[Position],
+    positions: &Positions,
 ) -> ItemStatus {
     let results = if item.check.is_some() {
         auto::run(item, ev)
@@ -170,6 +173,12 @@ pub fn judge(
     ItemStatus {
         checklist: checklist.id.clone(),
         position: positions
+            .decided
+            .iter()
+            .find(|p| p.checklist == checklist.id && p.item == item.id)
+            .cloned(),
+        proposal: positions
+            .proposed
             .iter()
             .find(|p| p.checklist == checklist.id && p.item == item.id)
             .cloned(),

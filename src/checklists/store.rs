@@ -203,11 +203,30 @@ pub struct Position {
     pub decided_at: String,
 }
 
+/// What a row of `regional_positions` is: e-kontoret's decision, or a legal
+/// adviser's proposal for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionKind {
+    Decision,
+    Proposal,
+}
+
+impl PositionKind {
+    fn slug(self) -> &'static str {
+        match self {
+            PositionKind::Decision => "decision",
+            PositionKind::Proposal => "proposal",
+        }
+    }
+}
+
+/// E-kontoret's regional position (a decision) or a legal adviser's
+/// proposal for one, appended with an audit entry.
 pub async fn record_position(
     db: &Store,
     version_id: i64,
-    checklist: &str,
-    item: &str,
+    (checklist, item): (&str, &str),
+    kind: PositionKind,
     position: &str,
     by: &User,
 ) -> Result<(), AssessError> {
@@ -216,19 +235,24 @@ pub async fn record_position(
         return Err(AssessError::Annotation);
     }
     let mut tx = db.begin().await?;
-    sqlx::query("insert into regional_positions (version_id, checklist, item, position, decided_by, decided_at) values ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("insert into regional_positions (version_id, checklist, item, position, decided_by, decided_at, kind) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(version_id)
         .bind(checklist)
         .bind(item)
         .bind(position)
         .bind(&by.name)
         .bind(now())
+        .bind(kind.slug())
         .execute(&mut *tx)
         .await?;
+    let action = match kind {
+        PositionKind::Decision => "checklist.position",
+        PositionKind::Proposal => "checklist.proposal",
+    };
     audit(
         &mut tx,
         &by.username,
-        "checklist.position",
+        action,
         &format!("{checklist}/{item}"),
         &json!({ "version_id": version_id, "after": position }),
     )
@@ -237,12 +261,23 @@ pub async fn record_position(
     Ok(())
 }
 
-pub async fn positions(db: &Store, version_id: i64) -> Result<Vec<Position>, sqlx::Error> {
-    let rows = sqlx::query("select checklist, item, position, decided_by, decided_at from regional_positions where version_id = $1 order by id desc")
+/// Each item's standing regional position and the proposal still waiting
+/// for e-kontoret (one made after the item's latest decision).
+#[derive(Debug, Default)]
+pub struct Positions {
+    pub decided: Vec<Position>,
+    pub proposed: Vec<Position>,
+}
+
+pub async fn positions(db: &Store, version_id: i64) -> Result<Positions, sqlx::Error> {
+    let rows = sqlx::query("select checklist, item, position, decided_by, decided_at, kind from regional_positions where version_id = $1 order by id desc")
         .bind(version_id)
         .fetch_all(&db.pool)
         .await?;
-    let mut out: Vec<Position> = Vec::new();
+    let mut out = Positions::default();
+    // Newest first: the first decision per item stands; a proposal counts
+    // only if no decision on its item came after it.
+    let mut seen = std::collections::HashSet::new();
     for r in &rows {
         let p = Position {
             checklist: r.get(0),
@@ -251,12 +286,17 @@ pub async fn positions(db: &Store, version_id: i64) -> Result<Vec<Position>, sql
             decided_by: r.get(3),
             decided_at: r.get(4),
         };
-        if !out
-            .iter()
-            .any(|x| x.checklist == p.checklist && x.item == p.item)
-        {
-            out.push(p);
+        let kind: String = r.get(5);
+        let key = (p.checklist.clone(), p.item.clone());
+        let same = |x: &Position| x.checklist == p.checklist && x.item == p.item;
+        if kind == PositionKind::Proposal.slug() {
+            if !seen.contains(&key) {
+                out.proposed.push(p);
+            }
+        } else if !out.decided.iter().any(same) {
+            out.decided.push(p);
         }
+        seen.insert(key);
     }
     Ok(out)
 }

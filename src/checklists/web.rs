@@ -114,6 +114,7 @@ struct ItemPage {
     offers: Vec<Offer>,
     can_assess: bool,
     can_position: bool,
+    can_propose: bool,
     statuses: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     /// One-time key of the assessment form.
@@ -179,7 +180,8 @@ async fn item_view(
         history,
         offers,
         can_assess: u.may(Action::Assess),
-        can_position: u.may(Action::Triage),
+        can_position: u.may(Action::DecidePosition),
+        can_propose: u.may(Action::ProposePosition),
         statuses: Assessed::ALL
             .iter()
             .map(|a| (a.slug(), a.swedish()))
@@ -345,6 +347,8 @@ struct PositionForm {
     position: String,
 }
 
+/// E-kontoret's regional position, or a legal adviser's proposal for one:
+/// the same form, its weight decided by who sends it.
 async fn position(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
@@ -352,17 +356,39 @@ async fn position(
     Form(form): Form<PositionForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    let u = require_to(Action::Triage)?;
+    let u = require()?;
+    let (kind, done) = if u.may(Action::DecidePosition) {
+        (store::PositionKind::Decision, "hallning")
+    } else if u.may(Action::ProposePosition) {
+        (store::PositionKind::Proposal, "forslag")
+    } else {
+        return Err(WebError::Forbidden(
+            "Bara e-kontoret tar regional hållning, och bara jurister föreslår en.".into(),
+        ));
+    };
     let v = state.require_version(&service, &ver).await?;
-    store::record_position(&state.store, v.id, &checklist, &item, &form.position, &u)
-        .await
-        .map_err(|e| match e {
-            store::AssessError::Db(e) => WebError::Db(e),
-            _ => WebError::BadRequest("Skriv e-kontorets ställningstagande.".into()),
-        })?;
-    Ok(Redirect::to(&confirmed(
-        &format!("/tjanster/{service}/{ver}/checklistor/konflikter"),
-        "hallning",
+    store::record_position(
+        &state.store,
+        v.id,
+        (&checklist, &item),
+        kind,
+        &form.position,
+        &u,
+    )
+    .await
+    .map_err(|e| match e {
+        store::AssessError::Db(e) => WebError::Db(e),
+        _ => WebError::BadRequest(match kind {
+            store::PositionKind::Decision => "Skriv e-kontorets ställningstagande.".into(),
+            store::PositionKind::Proposal => "Skriv ditt förslag till regional hållning.".into(),
+        }),
+    })?;
+    Ok(Redirect::to(&format!(
+        "{}#c-{item}",
+        confirmed(
+            &format!("/tjanster/{service}/{ver}/checklistor/konflikter"),
+            done
+        )
     ))
     .into_response())
 }
@@ -376,6 +402,8 @@ struct ConflictsPage {
     names: Vec<(String, String)>,
     /// E-kontoret takes the regional position right here.
     can_position: bool,
+    /// A legal adviser proposes one here.
+    can_propose: bool,
     csrf: String,
 }
 
@@ -406,7 +434,8 @@ async fn conflicts(
         version: v,
         items,
         names,
-        can_position: u.may(Action::Triage),
+        can_position: u.may(Action::DecidePosition),
+        can_propose: u.may(Action::ProposePosition),
         csrf,
     })?
     .into_response())

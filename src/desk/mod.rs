@@ -46,8 +46,9 @@ pub struct LegalVersion {
     /// Checklist items a person must judge that have no standing assessment.
     pub awaiting: Vec<String>,
     /// Items where municipalities read the law differently and e-kontoret
-    /// has not taken a regional position.
-    pub conflicts: Vec<String>,
+    /// has not taken a regional position, each with whether a legal
+    /// adviser has proposed one.
+    pub conflicts: Vec<(String, bool)>,
     pub questions: Vec<Note>,
 }
 
@@ -60,6 +61,8 @@ pub struct ServiceGate {
     /// Checklist items the municipalities read differently, with no
     /// regional position yet (e-kontoret records one).
     pub conflicts: usize,
+    /// Of those, how many a legal adviser has proposed a position for.
+    pub proposals: usize,
 }
 
 pub struct OfficeDesk {
@@ -137,7 +140,10 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
             })
             .map(|i| i.item.title.clone())
             .collect();
-        let conflicts = eval.unsettled().map(|i| i.item.title.clone()).collect();
+        let conflicts = eval
+            .unsettled()
+            .map(|i| (i.item.title.clone(), i.proposal.is_some()))
+            .collect();
         let questions =
             news::open_of_class(&state.store, v.id, crate::reviews::Class::Juridisk).await?;
         out.push(LegalVersion {
@@ -180,6 +186,7 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
         let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
         gates.push(ServiceGate {
             conflicts: eval.unsettled().count(),
+            proposals: eval.unsettled().filter(|i| i.proposal.is_some()).count(),
             untriaged: news::untriaged(&state.store, v.id).await?,
             ready: g.verdict == crate::release::Verdict::Ready,
             blockers: g.blockers.len(),

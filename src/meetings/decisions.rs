@@ -190,7 +190,7 @@ pub async fn within(
         ));
     }
 
-    let rows = sqlx::query("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.decided_at >= $2 and p.decided_at < $3")
+    let rows = sqlx::query("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.kind = 'decision' and p.decided_at >= $2 and p.decided_at < $3")
         .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
     for r in &rows {
         let (id, version, checklist, item): (i64, String, String, String) =
