@@ -281,6 +281,103 @@
       else if (form && ev.key === "f") { ev.preventDefault(); form.querySelector("#q-flag").checked = true; form.querySelector("#q-comment").focus(); }
     });
   }
+  // The comment list, for e-kontoret: a position taken in the row is saved
+  // in place, and the next comment waiting for one is selected; keys move
+  // between rows and choose the status (without this, each row's form
+  // posts and the list comes back with the next waiting comment marked).
+  function triageList() {
+    var table = document.querySelector("table[data-triage-list]");
+    if (!table) return;
+    var keys = document.querySelector("[data-triage-keys]");
+    if (keys) keys.hidden = false;
+    var live = document.querySelector("[data-triage-status]");
+    var rows = function () { return Array.prototype.slice.call(table.querySelectorAll("tbody tr")); };
+    var current = null;
+    function select(row) {
+      if (current) current.classList.remove("current");
+      current = row;
+      if (row) { row.tabIndex = -1; row.classList.add("current"); row.focus(); }
+    }
+    function nextWaiting(from) {
+      var list = rows(), i = list.indexOf(from);
+      for (var k = i + 1; k < list.length; k++) if (list[k].getAttribute("data-status") === "ny") return list[k];
+      return list[i + 1] || null;
+    }
+    function rowError(form, text) {
+      var p = form.querySelector(".error-message");
+      if (!p) { p = document.createElement("p"); p.className = "error-message"; p.setAttribute("role", "alert"); form.appendChild(p); }
+      p.textContent = text;
+      form.elements.skal.setAttribute("aria-invalid", "true");
+      form.elements.skal.focus();
+    }
+    function save(form) {
+      var row = form.closest("tr");
+      var button = form.querySelector("button");
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+        .then(function (res) { return res.text().then(function (html) { return [res.ok, html]; }); })
+        .then(function (r) {
+          button.disabled = false;
+          if (!r[0]) {
+            var doc = new DOMParser().parseFromString(r[1], "text/html");
+            var err = doc.querySelector("main .error-summary a, main .error-summary p");
+            rowError(form, err ? err.textContent.trim() : "Statusen kunde inte sparas. Försök igen.");
+            return;
+          }
+          var old = form.querySelector(".error-message");
+          if (old) old.remove();
+          form.elements.skal.removeAttribute("aria-invalid");
+          var status = form.elements.status;
+          row.setAttribute("data-status", status.value);
+          row.setAttribute("data-saved", "");
+          var next = nextWaiting(row);
+          if (live) {
+            live.textContent = "Synpunkt " + row.getAttribute("data-comment") + ": " +
+              status.options[status.selectedIndex].text + " sparad." +
+              (next ? " Nästa: synpunkt " + next.getAttribute("data-comment") + "." : "");
+          }
+          select(next);
+        })
+        .catch(function () { button.disabled = false; rowError(form, "Statusen kunde inte sparas. Försök igen."); });
+    }
+    table.addEventListener("submit", function (ev) {
+      var form = ev.target.closest("form[data-triage-row]");
+      if (!form) return;
+      ev.preventDefault();
+      save(form);
+    });
+    table.addEventListener("focusin", function (ev) {
+      var row = ev.target.closest("tbody tr");
+      if (row && row !== current) { if (current) current.classList.remove("current"); current = row; row.classList.add("current"); }
+    });
+    var start = location.hash && document.getElementById(location.hash.slice(1));
+    if (start && table.contains(start)) select(start);
+    var choose = { a: "accepterad", u: "uppskjuten", t: "atgardad", v: "avvisad" };
+    document.addEventListener("keydown", function (ev) {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      var t = ev.target;
+      if (t && /^(INPUT|TEXTAREA|SELECT|BUTTON|A)$/.test(t.tagName)) {
+        if (ev.key === "Escape" && current) current.focus();
+        return;
+      }
+      var list = rows();
+      if (ev.key === "j" || ev.key === "k") {
+        var i = list.indexOf(current);
+        var to = ev.key === "j" ? list[i + 1] || list[0] : list[i - 1] || list[list.length - 1];
+        if (current === null) to = list[0];
+        select(to);
+      } else if (current && ev.key === "Enter") {
+        var link = current.querySelector("a");
+        if (link) window.location.href = link.href;
+      } else if (current && choose[ev.key]) {
+        ev.preventDefault();
+        var form = current.querySelector("form[data-triage-row]");
+        form.elements.status.value = choose[ev.key];
+        if (ev.key === "v") form.elements.skal.focus();
+        else save(form);
+      }
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-step]");
     if (form) {
@@ -358,6 +455,7 @@
     }
     pinByClick();
     queueKeys();
+    triageList();
     document.documentElement.setAttribute("data-ready", "1");
   });
 })();

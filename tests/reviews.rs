@@ -402,14 +402,15 @@ async fn every_role_and_action(backend: Backend) {
             [L, R, R, A, R],
         ),
         (
-            "record a regional position",
+            // The legal adviser's is a proposal, e-kontoret's the decision.
+            "propose or record a regional position",
             Box::new(|_| {
                 (
                     format!("POST {V}/checklistor/grundkrav/dataminimering/position"),
                     vec![("position".into(), "Regionalt gäller e-post".into())],
                 )
             }),
-            [L, R, R, R, A],
+            [L, R, R, A, A],
         ),
         (
             "read the audit log",
@@ -750,6 +751,39 @@ on_both_backends! {
         // The last one waiting: back on it, told there is no more.
         let (_, _, page) = e.post(&format!("/synpunkter/{second}/triage"), &[("status", "accepterad"), ("skal", "")]).await;
         assert!(page.contains("Inga fler synpunkter väntar på ställningstagande."), "{page}");
+    }
+
+    /// E-kontoret takes positions right in the comment list: each row has its
+    /// form, a save comes back to the same filtered list with the next waiting
+    /// comment marked, and the list's filters are rebuilt, never echoed.
+    async fn triage_in_the_list_comes_back_to_the_list(app) {
+        let reviewer = Client::login(&app, "granskare-y", Role::Reviewer, &["arvika"]).await;
+        let e = Client::login(&app, "ekontoret", Role::EKontoret, &[]).await;
+        let first = a_comment(&app, "granskare-y").await;
+        let second = a_comment(&app, "granskare-y").await;
+        let list = &format!("{V}/synpunkter");
+        let (_, _, page) = reviewer.get(list).await;
+        assert!(!page.contains("data-triage-row"), "a reviewer does not triage");
+        let (_, _, page) = e.get(&format!("{list}?status=ny")).await;
+        assert!(page.contains(&format!("id=\"c-{first}\"")) && page.contains("data-triage-list"), "{page}");
+        assert!(page.contains("name=\"lista\" value=\"status=ny\""), "{page}");
+        let (status, url, page) = e.post(&format!("/synpunkter/{first}/triage"), &[("status", "accepterad"), ("skal", ""), ("lista", "status=ny&x=%22%3E&kommun=arvika")]).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(url.contains(&format!("{list}?kommun=arvika&status=ny&klart=triage-lista")), "{url}");
+        assert!(url.contains(&format!("nasta={second}")), "{url}");
+        assert!(page.contains(&format!("id=\"c-{second}\" data-comment=\"{second}\" data-status=\"ny\" data-next-waiting")), "the next waiting comment is marked: {page}");
+        assert!(page.contains("Nästa synpunkt som väntar är markerad i listan."), "{page}");
+        assert!(!page.contains(&format!("id=\"c-{first}\"")), "the accepted one left the filtered list");
+        let c = provrum::reviews::store::get(&app.store, first).await.unwrap().unwrap();
+        assert_eq!(c.status, provrum::reviews::Status::Accepterad);
+        // A rejection without a reason is refused on the thread, as before.
+        let (status, _, page) = e.post(&format!("/synpunkter/{second}/triage"), &[("status", "avvisad"), ("skal", ""), ("lista", "status=ny")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("Statusen sparades inte"), "{page}");
+        let (status, url, page) = e.post(&format!("/synpunkter/{second}/triage"), &[("status", "avvisad"), ("skal", "Gäller inte tjänsten."), ("lista", "status=ny")]).await;
+        assert_eq!(status, 200);
+        assert!(url.contains("klart=triage-lista-klar") && !url.contains('#'), "{url}");
+        assert!(page.contains("Inga fler synpunkter väntar på ställningstagande.") && page.contains("Inga synpunkter med de här filtren."), "{page}");
     }
 
     /// E-kontoret adds a person with their e-mail address; a refused form

@@ -25,6 +25,10 @@ pub const CONFIRMATIONS: &[(&str, &str)] = &[
     ("bedomning", "Bedömningen är sparad."),
     ("hallning", "Den regionala hållningen är sparad."),
     (
+        "forslag",
+        "Ditt förslag är sparat. E-kontoret ser det här och på sin startsida.",
+    ),
+    (
         "fraga",
         "Frågan är skickad. Svaret visas här när det kommer.",
     ),
@@ -32,6 +36,14 @@ pub const CONFIRMATIONS: &[(&str, &str)] = &[
     ("undantag-tillbaka", "Undantaget är tillbakadraget."),
     (
         "triage",
+        "Statusen är sparad. Inga fler synpunkter väntar på ställningstagande.",
+    ),
+    (
+        "triage-lista",
+        "Statusen är sparad. Nästa synpunkt som väntar är markerad i listan.",
+    ),
+    (
+        "triage-lista-klar",
         "Statusen är sparad. Inga fler synpunkter väntar på ställningstagande.",
     ),
     (

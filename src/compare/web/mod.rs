@@ -94,7 +94,10 @@ struct MatrixPage {
     progress: Option<(i64, i64)>,
     failed: Option<String>,
     references: Vec<String>,
+    /// Deviations without a decision, and the changes they make up (as the
+    /// queue counts them: the same change in several places is one).
     pending: usize,
+    pending_changes: usize,
     changed_variants: usize,
     total_variants: usize,
     /// Comparing again is e-kontoret's tool.
@@ -201,6 +204,10 @@ async fn matrix(
         }),
         references,
         pending: judged.iter().filter(|j| !j.status.is_settled()).count(),
+        pending_changes: crate::compare::changes::items(&judged)
+            .iter()
+            .filter(|i| i.is_pending())
+            .count(),
         changed_variants: changed.len(),
         total_variants: rows.iter().filter(|r| !r.external).count(),
         rows,

@@ -2,15 +2,16 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::accounts::Action;
 use crate::services::Variant;
 use crate::services::store::VersionSummary;
 use crate::web::page::Page;
 use crate::web::session::require;
-use crate::web::{AppState, WebError, render};
+use crate::web::{AppState, WebError, csrf, render};
 
 use crate::reviews::model::{Class, Comment, Status};
 use crate::reviews::store::{self as comments};
@@ -31,6 +32,8 @@ pub(super) struct Filter {
     sida: Option<u64>,
     /// The last comment of the page before (set by "Nästa").
     efter: Option<i64>,
+    /// The comment a triage from the list goes on to, marked in the list.
+    nasta: Option<i64>,
 }
 
 /// Comments per list page.
@@ -53,7 +56,26 @@ impl Filter {
                 .unwrap_or(true)
     }
 
-    fn query(&self) -> String {
+    /// A list's filters read back from the query string a triage form
+    /// carried: only the known keys, so the address it leads back to is
+    /// built here, never taken from the form.
+    pub(super) fn from_query(q: &str) -> Filter {
+        let mut f = Filter::default();
+        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+            let slot = match k.as_ref() {
+                "kommun" => &mut f.kommun,
+                "klass" => &mut f.klass,
+                "status" => &mut f.status,
+                "steg" => &mut f.steg,
+                "instammer" => &mut f.instammer,
+                _ => continue,
+            };
+            *slot = v.into_owned();
+        }
+        f
+    }
+
+    pub(super) fn query(&self) -> String {
         let pairs = [
             ("kommun", &self.kommun),
             ("klass", &self.klass),
@@ -98,6 +120,9 @@ struct ListPage {
     classes: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
     participating: usize,
+    /// E-kontoret takes a position on each comment right in the list.
+    can_triage: bool,
+    csrf: String,
 }
 
 /// The places comments can be filtered by: the steps and the pages around them.
@@ -117,8 +142,10 @@ pub(super) async fn list(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     Query(filter): Query<Filter>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    require()?;
+    let u = require()?;
+    let (csrf, set) = csrf::token(&headers, state.secure_cookies);
     let v = state.require_version(&service, &ver).await?;
     let variants = state.variants(v.id).await?;
     let steps = step_titles(&variants);
@@ -180,6 +207,8 @@ pub(super) async fn list(
         rows,
         total,
         participating: municipalities.len(),
+        can_triage: u.may(Action::Triage),
+        csrf,
         municipalities,
         steps,
         classes: Class::ALL.iter().map(|c| (c.slug(), c.swedish())).collect(),
@@ -189,7 +218,7 @@ pub(super) async fn list(
             .collect(),
         version: v,
     })?;
-    Ok(html.into_response())
+    Ok(crate::web::with_cookie(html, set))
 }
 
 async fn filtered(

@@ -24,6 +24,8 @@ pub(super) struct TriageForm {
     status: String,
     #[serde(default)]
     skal: String,
+    /// Set when triaged from the list: its filters, to go back to it.
+    lista: Option<String>,
 }
 
 pub(super) async fn triage(
@@ -41,9 +43,10 @@ pub(super) async fn triage(
                     // On to the next comment that waits, as a queue does.
                     let next = crate::reviews::news::next_untriaged(&state.store, c.version_id, id)
                         .await?;
-                    let to = match next {
-                        Some(n) => confirmed(&format!("/synpunkter/{n}"), "triage-nasta"),
-                        None => confirmed(&format!("/synpunkter/{id}"), "triage"),
+                    let to = match (form.lista, next) {
+                        (Some(query), next) => list_after_triage(&state, &c, &query, next).await?,
+                        (None, Some(n)) => confirmed(&format!("/synpunkter/{n}"), "triage-nasta"),
+                        (None, None) => confirmed(&format!("/synpunkter/{id}"), "triage"),
                     };
                     return Ok(axum::response::Redirect::to(&to).into_response());
                 }
@@ -59,6 +62,34 @@ pub(super) async fn triage(
         error,
     };
     refused_on_thread(&state, &headers, c, refused).await
+}
+
+/// The list the comment was triaged from, with its filters, a confirmation
+/// and the next comment waiting for a position as the place to go on from.
+async fn list_after_triage(
+    state: &AppState,
+    c: &crate::reviews::Comment,
+    query: &str,
+    next: Option<i64>,
+) -> Result<String, WebError> {
+    let v = crate::services::store::version_by_id(&state.store, c.version_id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Versionen finns inte längre.".into()))?;
+    let query = super::list::Filter::from_query(query).query();
+    let url = format!(
+        "/tjanster/{}/{}/synpunkter?{query}",
+        v.service_id, v.version
+    );
+    let code = if next.is_some() {
+        "triage-lista"
+    } else {
+        "triage-lista-klar"
+    };
+    let url = confirmed(&url, code);
+    Ok(match next {
+        Some(n) => format!("{url}&nasta={n}#c-{n}"),
+        None => url,
+    })
 }
 
 #[derive(Deserialize)]
