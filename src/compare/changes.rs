@@ -112,8 +112,12 @@ impl Item {
     pub fn pages(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for c in &self.changes {
-            if !out.contains(&c.step.as_str()) {
-                out.push(&c.step);
+            let steps = std::iter::once(c.step.as_str())
+                .chain(c.evidence.iter().map(|j| j.deviation.step.as_str()));
+            for step in steps {
+                if !out.contains(&step) {
+                    out.push(step);
+                }
             }
         }
         out
@@ -172,23 +176,14 @@ impl Item {
 
 /// The summary page ("Granska och skicka") repeats every step's heading
 /// and answers, so a step's changed words show there too. A change on the
-/// summary page whose text changes all repeat text changes of the same
-/// variant's steps (and that has no structure or page evidence of its own)
-/// is part of the first such step's change: one item, one decision.
+/// summary page (with no structure or page evidence of its own) whose every
+/// changed line repeats the same variant's step changes is part of the step
+/// change it shares most words with: one item, one decision. A line repeats
+/// the steps when each of its words was added (or removed) on a step too, or
+/// when it is a question added (or removed) on a step followed by its answer
+/// ("+Bor du i en hyresrätt? Ja" for the added "Bor du i en hyresrätt?").
 fn fold_summary_repeats(changes: &mut BTreeMap<(String, String, String), Change>) {
     const SUMMARY: &str = "granska";
-    let words = |c: &Change| -> Option<Vec<String>> {
-        let mut out = Vec::new();
-        for j in c.evidence.iter().filter(|j| j.deviation.kind == "text") {
-            out.extend(
-                j.deviation.detail["changes"]
-                    .as_array()?
-                    .iter()
-                    .filter_map(|x| x.as_str().map(str::to_string)),
-            );
-        }
-        Some(out)
-    };
     let summaries: Vec<(String, String, String)> = changes
         .keys()
         .filter(|(_, step, _)| step == SUMMARY)
@@ -201,28 +196,150 @@ fn fold_summary_repeats(changes: &mut BTreeMap<(String, String, String), Change>
             .evidence
             .iter()
             .any(|j| matches!(j.deviation.kind.as_str(), "structure" | "page"));
-        let Some(repeated) = words(summary).filter(|w| !w.is_empty() && !own) else {
-            continue;
-        };
-        let steps: Vec<((String, String, String), Vec<String>)> = changes
-            .iter()
-            .filter(|((r, step, m), _)| r == reference && m == municipality && step != SUMMARY)
-            .filter_map(|(k, c)| Some((k.clone(), words(c)?)))
-            .collect();
-        let all: Vec<&String> = steps.iter().flat_map(|(_, w)| w).collect();
-        if !repeated.iter().all(|w| all.contains(&w)) {
+        let lines = text_lines(summary);
+        if own || lines.is_empty() {
             continue;
         }
-        let Some((target, _)) = steps
+        let steps: Vec<(&(String, String, String), Said)> = changes
             .iter()
-            .find(|(_, w)| w.iter().any(|x| repeated.contains(x)))
+            .filter(|((r, step, m), _)| r == reference && m == municipality && step != SUMMARY)
+            .map(|(k, c)| (k, Said::of(c)))
+            .collect();
+        let repeats = |line: &(bool, String)| {
+            steps.iter().any(|(_, said)| {
+                said.fields
+                    .iter()
+                    .any(|(added, label)| *added == line.0 && line.1.starts_with(label.as_str()))
+            }) || line.1.split_whitespace().all(|w| {
+                steps
+                    .iter()
+                    .any(|(_, said)| said.words.contains(&(line.0, w.to_string())))
+            })
+        };
+        if !lines.iter().all(repeats) {
+            continue;
+        }
+        let shared = |said: &Said| {
+            lines
+                .iter()
+                .flat_map(|(added, l)| l.split_whitespace().map(move |w| (*added, w.to_string())))
+                .filter(|w| said.words.contains(w))
+                .count()
+        };
+        let Some(target) = steps
+            .iter()
+            .filter(|(_, said)| shared(said) > 0)
+            .max_by_key(|(k, said)| (shared(said), std::cmp::Reverse((*k).clone())))
+            .map(|(k, _)| (*k).clone())
         else {
             continue;
         };
         let folded = changes.remove(&key).expect("listed above");
-        if let Some(step) = changes.get_mut(target) {
+        if let Some(step) = changes.get_mut(&target) {
             step.evidence.extend(folded.evidence);
         }
+    }
+}
+
+/// A text that changed the same way on several pages of a variant (the
+/// organisation's name in a page's heading and in a step's information
+/// text) is one change: a page whose changed lines (and nothing else but
+/// its pixels) all change on another page of the same variant too is part
+/// of that page's change. Pages with structure changes of their own stay
+/// their own.
+fn fold_page_repeats(changes: &mut BTreeMap<(String, String, String), Change>) {
+    type Key = (String, String, String);
+    let lines = |c: &Change| -> std::collections::BTreeSet<(bool, String)> {
+        text_lines(c).into_iter().collect()
+    };
+    let own = |c: &Change| {
+        c.evidence
+            .iter()
+            .any(|j| matches!(j.deviation.kind.as_str(), "structure" | "page"))
+    };
+    // Fewest lines first, so a page folds into the fullest one saying it.
+    let mut keys: Vec<(usize, Key)> = changes
+        .iter()
+        .filter(|(_, c)| !own(c))
+        .map(|(k, c)| (lines(c).len(), k.clone()))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    keys.sort();
+    for (_, key) in keys {
+        let Some(change) = changes.get(&key) else {
+            continue;
+        };
+        let mine = lines(change);
+        let target = changes
+            .iter()
+            .filter(|(k, _)| **k != key && k.0 == key.0 && k.2 == key.2)
+            .map(|(k, c)| (k, lines(c)))
+            .filter(|(k, theirs)| {
+                mine.is_subset(theirs) && (theirs.len() > mine.len() || **k < key)
+            })
+            .max_by_key(|(k, theirs)| (theirs.len(), std::cmp::Reverse((*k).clone())))
+            .map(|(k, _)| k.clone());
+        if let Some(target) = target {
+            let folded = changes.remove(&key).expect("looked up above");
+            if let Some(t) = changes.get_mut(&target) {
+                t.evidence.extend(folded.evidence);
+            }
+        }
+    }
+}
+
+/// A change's changed text lines, each as (added, words without the sign).
+fn text_lines(c: &Change) -> Vec<(bool, String)> {
+    c.evidence
+        .iter()
+        .filter(|j| j.deviation.kind == "text")
+        .filter_map(|j| j.deviation.detail["changes"].as_array())
+        .flatten()
+        .filter_map(|x| x.as_str())
+        .filter_map(|line| {
+            let added = line.starts_with('+');
+            let body = line.strip_prefix(['+', '-', '−'])?;
+            Some((added, body.trim().to_string()))
+        })
+        .collect()
+}
+
+/// What a step's change says: its changed words and the questions it adds
+/// or removes, each with whether it was added.
+struct Said {
+    words: std::collections::HashSet<(bool, String)>,
+    fields: Vec<(bool, String)>,
+}
+
+impl Said {
+    fn of(c: &Change) -> Said {
+        let fields: Vec<(bool, String)> = c
+            .evidence
+            .iter()
+            .filter(|j| j.deviation.kind == "structure")
+            .filter_map(|j| j.deviation.detail["changes"].as_array())
+            .flatten()
+            .filter_map(|x| {
+                let added = match x["change"].as_str()? {
+                    "added" => true,
+                    "removed" => false,
+                    _ => return None,
+                };
+                Some((added, x["label"].as_str()?.to_string()))
+            })
+            .filter(|(_, label)| !label.is_empty())
+            .collect();
+        // The questions' own words count as changed words too.
+        let words = text_lines(c)
+            .into_iter()
+            .chain(fields.iter().cloned())
+            .flat_map(|(added, l)| {
+                l.split_whitespace()
+                    .map(|w| (added, w.to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Said { words, fields }
     }
 }
 
@@ -247,6 +364,7 @@ pub fn items(judged: &[Judged]) -> Vec<Item> {
             .push(j.clone());
     }
     fold_summary_repeats(&mut changes);
+    fold_page_repeats(&mut changes);
     // First appearance of each page, to keep the walk's order.
     let mut order: Vec<String> = Vec::new();
     for j in judged {
@@ -448,6 +566,129 @@ mod tests {
             })
             .count();
         assert_eq!(eda_summary, 1, "{items:#?}");
+    }
+
+    /// The demo's cases: a question added on a step shows on the summary
+    /// with its answer, a removed one without it; a heading renamed on one
+    /// step shows twice on the summary, beside the added question.
+    #[test]
+    fn a_summary_line_with_an_added_or_removed_question_and_its_answer_is_a_repeat() {
+        use Status::*;
+        let with = |mut j: Judged, detail: serde_json::Value| {
+            j.deviation.detail = detail;
+            j
+        };
+        let field = |change: &str, label: &str| serde_json::json!({ "changes": [{ "change": change, "id": "f", "label": label }] });
+        let text = |lines: &[&str]| serde_json::json!({ "changes": lines });
+        let q = "Bor du i en hyresrätt?";
+        let judged = vec![
+            with(
+                j(1, "torsby", "steg/plats", "text", "T1", Pending),
+                text(&["+Bor du i en hyresrätt? Ja Nej"]),
+            ),
+            with(
+                j(2, "torsby", "steg/plats", "structure", "S1", Pending),
+                field("added", q),
+            ),
+            with(
+                j(3, "torsby", "granska", "text", "T2", Pending),
+                text(&["+Bor du i en hyresrätt? Ja"]),
+            ),
+            with(
+                j(4, "eda", "steg/plats", "structure", "S2", Pending),
+                field("removed", "Hur många hushåll berörs, ungefär?"),
+            ),
+            with(
+                j(5, "eda", "granska", "text", "T3", Pending),
+                text(&["-Hur många hushåll berörs, ungefär? 12"]),
+            ),
+            with(
+                j(6, "arvika", "steg/storningen", "text", "T4", Pending),
+                text(&["-Om", "+Beskriv", "+Vill du ha hembesök? Ja Nej"]),
+            ),
+            with(
+                j(7, "arvika", "steg/storningen", "structure", "S3", Pending),
+                field("added", "Vill du ha hembesök?"),
+            ),
+            with(
+                j(8, "arvika", "granska", "text", "T5", Pending),
+                text(&[
+                    "-Om",
+                    "+Beskriv",
+                    "-Om",
+                    "+Beskriv",
+                    "+Vill du ha hembesök? Ja",
+                ]),
+            ),
+            // An added question's label on a step does not cover a summary
+            // line that adds it where it was removed.
+            with(
+                j(9, "kil", "steg/plats", "structure", "S4", Pending),
+                field("added", q),
+            ),
+            with(
+                j(10, "kil", "granska", "text", "T6", Pending),
+                text(&["-Bor du i en hyresrätt? Nej"]),
+            ),
+        ];
+        let items = items(&judged);
+        for m in ["torsby", "eda", "arvika"] {
+            let own: Vec<&Item> = items
+                .iter()
+                .filter(|i| i.changes.iter().any(|c| c.municipality == m))
+                .collect();
+            assert_eq!(own.len(), 1, "{m}: {items:#?}");
+            assert_ne!(own[0].step, "granska", "{m}");
+        }
+        let kil = items
+            .iter()
+            .filter(|i| i.changes.iter().any(|c| c.municipality == "kil"))
+            .count();
+        assert_eq!(kil, 2, "{items:#?}");
+    }
+
+    /// Karlstad's organisation renamed: on the start page and in a step's
+    /// text; one decision, both pages its evidence. A page that says one
+    /// thing more stays its own change.
+    #[test]
+    fn the_same_words_changed_on_two_pages_are_one_change() {
+        use Status::*;
+        let text = |mut j: Judged, lines: &[&str]| {
+            j.deviation.detail = serde_json::json!({ "changes": lines });
+            j
+        };
+        let org = [
+            "-Miljö-",
+            "+Miljönämnden,",
+            "-och hälsoskyddsnämnden",
+            "+Karlstads kommun",
+        ];
+        let judged = vec![
+            text(j(1, "karlstad", "start", "text", "T1", Pending), &org),
+            j(2, "karlstad", "start", "pixels:desktop", "P1", Pending),
+            text(
+                j(3, "karlstad", "steg/om-dig", "text", "T2", Pending),
+                &org[..2],
+            ),
+            j(
+                4,
+                "karlstad",
+                "steg/om-dig",
+                "pixels:desktop",
+                "P2",
+                Pending,
+            ),
+            text(
+                j(5, "karlstad", "steg/plats", "text", "T3", Pending),
+                &["-Miljö-", "+Miljönämnden,", "+Ring oss"],
+            ),
+        ];
+        let items = items(&judged);
+        assert_eq!(items.len(), 2, "{items:#?}");
+        let org = items.iter().find(|i| i.step == "start").expect("start");
+        assert_eq!(org.pages(), vec!["start", "steg/om-dig"]);
+        assert_eq!(org.deviations().len(), 4);
+        assert!(items.iter().any(|i| i.step == "steg/plats"));
     }
 
     #[test]

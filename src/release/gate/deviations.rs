@@ -50,6 +50,8 @@ pub fn deviations(g: &GateInput) -> Vec<Blocker> {
 /// One change that waits for a decision, with all its unsettled evidence.
 struct Change<'a> {
     municipality: String,
+    /// The page the change is on (a summary page repeating it folds in).
+    step: String,
     /// The queue item that holds the leading evidence.
     item: Option<String>,
     evidence: Vec<&'a Judged>,
@@ -87,6 +89,7 @@ fn changes(g: &GateInput) -> Vec<Change<'_>> {
                     identity,
                     Change {
                         municipality: c.municipality.clone(),
+                        step: c.step.clone(),
                         item: Some(item.key.clone()),
                         evidence: unsettled,
                         swap,
@@ -110,6 +113,7 @@ fn changes(g: &GateInput) -> Vec<Change<'_>> {
             format!("deviation\0{}", j.deviation.id),
             Change {
                 municipality: j.deviation.municipality.clone(),
+                step: j.deviation.step.clone(),
                 item: None,
                 evidence: vec![j],
                 swap: None,
@@ -118,10 +122,12 @@ fn changes(g: &GateInput) -> Vec<Change<'_>> {
     }
     out.into_iter()
         .map(|(_, mut c)| {
-            // The base before a release, words before pixels: what leads.
+            // The base before a release, the change's own page before a
+            // page repeating it, words before pixels: what leads.
             c.evidence.sort_by_key(|j| {
                 (
                     j.deviation.reference != "base",
+                    j.deviation.step != c.step,
                     j.deviation.kind.starts_with("pixels:"),
                     j.deviation.step.clone(),
                     j.deviation.kind.clone(),
@@ -174,8 +180,15 @@ impl Change<'_> {
                         kinds.push(k);
                     }
                 }
+                // A change repeated on other pages (the summary page, the
+                // same words elsewhere) says so: one decision covers them.
+                let more = match pages.len() {
+                    1 => String::new(),
+                    2 => " och 1 sida till".to_string(),
+                    n => format!(" och {} sidor till", n - 1),
+                };
                 format!(
-                    "Avvikelsen i {} mot {against} på {} i {municipality} {what}: {}",
+                    "Avvikelsen i {} mot {against} på {}{more} i {municipality} {what}: {}",
                     kinds.join(", "),
                     page_words(&lead.step, &g.step_titles),
                     lead.summary
