@@ -227,6 +227,15 @@ on_both_backends! {
         app.get("/").await.assert_contains("data-conflicts=\"0\"");
         let kinds: Vec<String> = sqlx::query_scalar("select action from audit_log where action like 'checklist.p%' order by id").fetch_all(&app.store.pool).await.unwrap();
         assert_eq!(kinds, ["checklist.proposal", "checklist.position"]);
+        // The log says it in words: the item's title and municipality, the
+        // reading in Swedish, the version by name, not ids or stored words.
+        let log = app.get("/logg").await;
+        log.assert_contains("Föreslog en regional hållning i en checklista");
+        log.assert_contains("Endast nödvändiga uppgifter efterfrågas (Eda)");
+        log.assert_contains("Efter: ej uppfyllt");
+        for id in ["ej_uppfyllt", "grundkrav/dataminimering", "version (nummer)", "checklist.proposal"] {
+            assert!(!log.body.contains(&format!(">{id}")) && !log.body.contains(&format!(" {id}")), "{id} on the log page");
+        }
         // The assessment was the adviser's; e-kontoret may not assess.
         let refused = app.post_form(&item, &[("_csrf", &page.csrf()), ("status", "uppfyllt"), ("kommentar", "Ok")]).await;
         assert_eq!(refused.status, 403);

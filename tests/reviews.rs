@@ -1148,3 +1148,44 @@ async fn user_add_reads_the_password_from_stdin() {
     assert!(err.contains("not an e-mail address"), "{err}");
     assert!(!text.contains("bo\t"));
 }
+
+/// The log shows every vocabulary's stored word in words: each value of
+/// comment status, class and priority, assessment and role whose stored
+/// word is not already Swedish as written is in the log's table.
+#[test]
+fn the_log_names_every_stored_word() {
+    use provrum::reviews::{Class, Status};
+    let mut stored: Vec<(&str, String)> = Vec::new();
+    stored.extend(
+        Status::ALL
+            .iter()
+            .map(|s| (s.slug(), s.swedish().to_string())),
+    );
+    stored.extend(
+        Class::ALL
+            .iter()
+            .map(|s| (s.slug(), s.swedish().to_string())),
+    );
+    stored.extend(
+        provrum::reviews::model::Priority::ALL
+            .iter()
+            .map(|s| (s.slug(), s.swedish().to_string())),
+    );
+    stored.extend(
+        provrum::checklists::store::Assessed::ALL
+            .iter()
+            .map(|s| (s.slug(), s.swedish().to_string())),
+    );
+    for (slug, words) in stored {
+        let shown = provrum::audit::detail_words(&format!(r#"{{"status":"{slug}"}}"#));
+        assert_eq!(shown, format!("status: {words}"), "{slug}");
+    }
+    for role in Role::ALL {
+        let shown = provrum::audit::detail_words(&format!(r#"{{"role":"{}"}}"#, role.as_str()));
+        assert_ne!(
+            shown,
+            format!("roll: {}", role.as_str()),
+            "the role in words"
+        );
+    }
+}

@@ -24,6 +24,7 @@ pub fn in_words(action: &str) -> String {
         "round.answer" => "Svarade i en granskningsomgång",
         "checklist.assess" => "Bedömde en punkt i en checklista",
         "checklist.position" => "Tog regional ställning i en checklista",
+        "checklist.proposal" => "Föreslog en regional hållning i en checklista",
         "deviation.approved" => "Godkände en avvikelse som lokal anpassning",
         "deviation.flagged" => "Flaggade en avvikelse",
         "meeting.record" => "Registrerade ett möte",
@@ -41,20 +42,77 @@ pub fn in_words(action: &str) -> String {
 /// status ny. Efter: status åtgärdad. Anteckning: …" — keys in Swedish,
 /// values as written, nothing left out; a detail that is not JSON as it is.
 pub fn detail_words(detail: &str) -> String {
+    detail_words_named(detail, &|_, _| None)
+}
+
+/// As [`detail_words`], with ids named by `name(key, id)`: municipalities'
+/// and versions' (the log's own leaf knows neither).
+pub fn detail_words_named(detail: &str, name: &dyn Fn(&str, &str) -> Option<String>) -> String {
     match serde_json::from_str::<serde_json::Value>(detail) {
-        Ok(v) => value_words(&v),
+        Ok(v) => value_words(None, &v, name),
         Err(_) => detail.to_string(),
     }
 }
 
-fn value_words(v: &serde_json::Value) -> String {
+/// The stored words of the vocabularies (statuses, classes, roles,
+/// decisions) as people say them; `tests/reviews.rs` checks that every
+/// vocabulary's every value is here.
+pub const SLUG_WORDS: &[(&str, &str)] = &[
+    ("atgardad", "åtgärdad"),
+    ("onskemal", "önskemål"),
+    ("juridisk", "juridisk fråga"),
+    ("hog", "hög"),
+    ("lag", "låg"),
+    ("ej_uppfyllt", "ej uppfyllt"),
+    ("ej_tillampligt", "ej tillämpligt"),
+    ("behover_utredas", "behöver utredas"),
+    ("reviewer", "granskare"),
+    ("legal_adviser", "juridisk rådgivare"),
+    ("e_kontoret", "e-kontoret"),
+    ("approved", "godkänd"),
+    ("flagged", "flaggad"),
+];
+
+/// Keys whose values are a vocabulary's stored words or municipalities' ids.
+/// ("before" and "after" hold a status where that is all that changed; free
+/// text there is left alone unless it is exactly a stored word.)
+const WORD_KEYS: &[&str] = &[
+    "status", "class", "priority", "role", "decision", "answer", "before", "after",
+];
+const NAMED_KEYS: &[&str] = &["municipality", "municipalities", "kommun", "version_id"];
+/// Keys kept in the stored detail (for exports) but not shown: checksums
+/// say nothing to a person reading the log.
+const HIDDEN_KEYS: &[&str] = &["content_hash"];
+
+fn value_words(
+    key: Option<&str>,
+    v: &serde_json::Value,
+    name: &dyn Fn(&str, &str) -> Option<String>,
+) -> String {
     use serde_json::Value;
     match v {
         Value::Null => "–".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => match key {
+            Some(k) if WORD_KEYS.contains(&k) => SLUG_WORDS
+                .iter()
+                .find(|(slug, _)| slug == s)
+                .map(|(_, w)| w.to_string())
+                .unwrap_or_else(|| s.clone()),
+            Some(k) if NAMED_KEYS.contains(&k) => name(k, s).unwrap_or_else(|| s.clone()),
+            _ => s.clone(),
+        },
         Value::Bool(b) => if *b { "ja" } else { "nej" }.into(),
-        Value::Number(n) => n.to_string(),
-        Value::Array(items) => items.iter().map(value_words).collect::<Vec<_>>().join(", "),
+        Value::Number(n) => match key {
+            Some(k) if NAMED_KEYS.contains(&k) => {
+                name(k, &n.to_string()).unwrap_or_else(|| n.to_string())
+            }
+            _ => n.to_string(),
+        },
+        Value::Array(items) => items
+            .iter()
+            .map(|x| value_words(key, x, name))
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Object(map) => {
             // Before, after and the note first, as people read a change.
             let rank = |k: &str| {
@@ -63,11 +121,14 @@ fn value_words(v: &serde_json::Value) -> String {
                     .position(|x| *x == k)
                     .unwrap_or(3)
             };
-            let mut entries: Vec<_> = map.iter().filter(|(_, v)| !v.is_null()).collect();
+            let mut entries: Vec<_> = map
+                .iter()
+                .filter(|(k, v)| !v.is_null() && !HIDDEN_KEYS.contains(&k.as_str()))
+                .collect();
             entries.sort_by_key(|(k, _)| rank(k));
             entries
                 .into_iter()
-                .map(|(k, v)| format!("{}: {}", key_words(k), value_words(v)))
+                .map(|(k, v)| format!("{}: {}", key_words(k), value_words(Some(k), v, name)))
                 .collect::<Vec<_>>()
                 .join(if map.values().any(Value::is_object) {
                     ". "
@@ -90,7 +151,7 @@ fn key_words(key: &str) -> &str {
         "step" => "steg",
         "body" => "text",
         "reason" => "skäl",
-        "version_id" => "version (nummer)",
+        "version_id" => "version",
         "service" => "tjänst",
         "deadline" => "sista dag",
         "answer" => "svar",
@@ -111,6 +172,12 @@ fn key_words(key: &str) -> &str {
         "values" => "värden",
         "variants" => "varianter",
         "content_hash" => "innehållets kontrollsumma",
+        "annotation" => "kommentar",
+        "refs" => "referenser",
+        "position" => "hållning",
+        "checklist" => "checklista",
+        "item" => "punkt",
+        "decision" => "beslut",
         "comments_carried_over" => "synpunkter som följde med",
         other => other,
     }
@@ -137,8 +204,16 @@ mod tests {
             super::detail_words(
                 r#"{"after":{"status":"atgardad"},"before":{"status":"ny"},"note":"Klart"}"#
             ),
-            "Före: status: ny. Efter: status: atgardad. Anteckning: Klart"
+            "Före: status: ny. Efter: status: åtgärdad. Anteckning: Klart"
         );
         assert_eq!(super::detail_words("inte json"), "inte json");
+        let named = super::detail_words_named(
+            r#"{"after":{"class":"onskemal","municipality":"kil","role":"legal_adviser","text":"atgardad"},"content_hash":"973dd5"}"#,
+            &|k, m| (k == "municipality" && m == "kil").then(|| "Kil".to_string()),
+        );
+        assert_eq!(
+            named,
+            "Efter: typ: önskemål, kommun: Kil, roll: juridisk rådgivare, text: atgardad"
+        );
     }
 }

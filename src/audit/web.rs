@@ -35,6 +35,7 @@ struct Entry {
     actor: String,
     action: String,
     subject: String,
+    /// In words, municipalities named.
     detail: String,
 }
 
@@ -49,6 +50,48 @@ struct LogPage {
 }
 
 const PAGE: i64 = 100;
+
+/// What an entry is about, in words: a checklist item by its title (and the
+/// municipality whose reading it is), a service by its title; comments,
+/// accounts and the rest as they are stored ("synpunkt #3", a login).
+async fn subjects(state: &AppState) -> Result<impl Fn(&str, &str) -> String, WebError> {
+    let items: Vec<(String, String)> = crate::checklists::loaded(state)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|c| {
+            c.items
+                .into_iter()
+                .map(move |i| (format!("{}/{}", c.id, i.id), i.title))
+        })
+        .collect();
+    let services: Vec<(String, String)> = crate::services::store::list(&state.store)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.title))
+        .collect();
+    let registry = state.registry.clone();
+    Ok(move |action: &str, subject: &str| {
+        let find = |list: &[(String, String)], key: &str| {
+            list.iter().find(|(k, _)| k == key).map(|(_, t)| t.clone())
+        };
+        if action.starts_with("checklist.") {
+            let (item, municipality) = subject.split_once(' ').unwrap_or((subject, ""));
+            if let Some(title) = find(&items, item) {
+                return match (registry.get(municipality), municipality) {
+                    (Some(m), _) => format!("{title} ({})", m.short_name),
+                    (None, "") => title,
+                    (None, other) => format!("{title} ({other})"),
+                };
+            }
+        }
+        if matches!(action, "import" | "release")
+            && let Some(title) = find(&services, subject)
+        {
+            return title;
+        }
+        subject.to_string()
+    })
+}
 
 async fn log(
     State(state): State<AppState>,
@@ -77,6 +120,13 @@ async fn log(
     .fetch_all(&state.store.pool)
     .await?;
     let more = rows.len() as i64 > PAGE;
+    let subject = subjects(&state).await?;
+    let versions: Vec<(i64, String)> = crate::services::store::list(&state.store)
+        .await?
+        .into_iter()
+        .flat_map(|s| s.versions)
+        .map(|v| (v.id, format!("{} {}", v.title, v.version)))
+        .collect();
     let entries = rows
         .iter()
         .take(PAGE as usize)
@@ -84,8 +134,14 @@ async fn log(
             at: r.get(0),
             actor: r.get(1),
             action: r.get(2),
-            subject: r.get(3),
-            detail: r.get(4),
+            subject: subject(r.get(2), r.get(3)),
+            detail: super::detail_words_named(r.get(4), &|key, id| match key {
+                "version_id" => versions
+                    .iter()
+                    .find(|(v, _)| v.to_string() == id)
+                    .map(|(_, words)| words.clone()),
+                _ => state.registry.get(id).map(|x| x.short_name.clone()),
+            }),
         })
         .collect();
     let actions = sqlx::query("select distinct action from audit_log order by action")

@@ -160,3 +160,14 @@ impl Page {
         }
     }
 }
+
+/// Who did something, in words: the command line and the demo's own
+/// imports are not people, and their internal names are not for a page.
+pub fn who(actor: &str) -> String {
+    match actor {
+        "cli" => "kommandoraden".into(),
+        "release-check" => "släppkontrollen (kommandoraden)".into(),
+        "demo" => "demodata vid start".into(),
+        other => other.into(),
+    }
+}
