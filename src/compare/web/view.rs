@@ -63,7 +63,7 @@ pub(super) fn badge(list: &[&Judged]) -> Badge {
     if open.iter().any(|d| d.deviation.reference != "base") {
         return Badge {
             class: "changed",
-            label: "ändrad sedan release",
+            label: "ändrad sedan den senast släppta versionen",
             symbol: "Δ",
         };
     }
