@@ -221,6 +221,34 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
         .await
         .expect("compare");
     assert_eq!(report.version.version, "2.1.0-rc2");
+    // The fast loop (issue 29): a variant that renders the same in both
+    // versions is captured once; only the six changed ones twice.
+    assert_eq!(
+        (report.captured, report.reused),
+        (15 + 6, 9),
+        "captured and reused"
+    );
+    // The reused row is the made one's, byte for byte, marked with its origin.
+    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "select version_id, pages, reused_from from captures where target = 'eda' order by id",
+    )
+    .fetch_all(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2, "one made, one reused");
+    assert_eq!(rows[0].1, rows[1].1);
+    assert!(rows[0].2.is_none() && rows[1].2.is_some());
+    assert_ne!(rows[0].0, rows[1].0);
+    let kil: i64 = sqlx::query_scalar(
+        "select count(*) from captures where target = 'kil' and reused_from is null",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kil, 2,
+        "Kil's brand colour changed: captured in both versions"
+    );
     assert_eq!(report.references.len(), 1);
     assert_eq!(report.references[0].reference, "2.1.0-rc1");
     assert_eq!(report.references[0].compared.len(), 15);
@@ -522,6 +550,8 @@ async fn web_pages_show_and_decide(app: &TestApp, report: &provrum::compare::exe
     let matrix = app.get(&base).await;
     assert_eq!(matrix.status, 200);
     matrix.assert_contains("Ändrad för 6 av 15 varianter.");
+    // The reuse is said, not hidden.
+    matrix.assert_contains("data-reused>Inte fångade igen, eftersom innehållet är detsamma: 9 sidserier från version 2.1.0-rc1");
     matrix.assert_contains("data-action=\"start-compare\"");
     matrix.assert_contains(r#"data-cell="kil|steg/om-dig" data-badge="changed""#);
     // "Hela varianten" is not "lika" while a page of it waits for a decision.

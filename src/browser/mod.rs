@@ -279,3 +279,35 @@ impl Drop for Browser {
         self.shutdown();
     }
 }
+
+/// The browser's own version line ("Chromium 156.0.8078.73 …"), asked once
+/// per program; a browser running elsewhere is named by its address (its
+/// version is not known here). Part of a capture's reuse key: another
+/// Chromium may render the same page differently.
+pub fn version(opts: &BrowserOptions) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    if let Some(remote) = &opts.remote {
+        return format!("remote {remote}");
+    }
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(v) = seen
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&opts.chromium).cloned())
+    {
+        return v;
+    }
+    let v = std::process::Command::new(&opts.chromium)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| format!("unknown {}", opts.chromium.display()));
+    if let Ok(mut m) = seen.lock() {
+        m.insert(opts.chromium.clone(), v.clone());
+    }
+    v
+}

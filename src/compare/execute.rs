@@ -114,13 +114,25 @@ pub struct Report {
     pub reused: usize,
 }
 
-/// What a capture's rendering depends on: if this is equal, the capture is reusable.
-fn definition(v: &Variant, vp: &Viewport) -> String {
+/// Bumped whenever the capture walk changes what it records.
+const CAPTURE_FORMAT: &str = "capture/4";
+
+/// Everything a capture's pages depend on: the capture code, the sandbox's
+/// templates, stylesheet, script and test persons, the service, the
+/// resolved variant as served (texts, fields, rules, brand colour, contact),
+/// the viewport and the browser. Equal definitions render equal pages, in
+/// any version, so a capture with the same definition is reused — a false
+/// reuse is worse than a slow check, so anything that can change a page
+/// belongs here.
+fn definition(service: &str, v: &Variant, vp: &Viewport, browser: &str) -> String {
     diff::fingerprint(&[
-        "capture/3",
+        CAPTURE_FORMAT,
         env!("CARGO_PKG_VERSION"),
+        crate::sandbox::rendering::digest(),
+        service,
         &serde_json::to_string(v).unwrap_or_default(),
         &serde_json::to_string(vp).unwrap_or_default(),
+        browser,
     ])
 }
 
@@ -283,19 +295,36 @@ pub async fn execute(
         infos.push(info);
     }
 
-    // Captures: reuse those of the exact same rendering, make the rest.
+    // Captures: reuse those of the exact same rendering (in any version),
+    // make each of the rest once — a variant that renders the same in both
+    // versions compared is captured once for both.
     let mut have: HashMap<Key, Result<Vec<PageShot>, String>> = HashMap::new();
     let mut todo = Vec::new();
+    let mut twins: Vec<(Key, Key, String)> = Vec::new();
+    let mut planned: HashMap<(String, String, String), Key> = HashMap::new();
     let viewport = |name: &str| req.viewports.iter().find(|x| x.name == name).cloned();
+    let browser = {
+        let opts = env.browser.clone();
+        tokio::task::spawn_blocking(move || crate::browser::version(&opts))
+            .await
+            .map_err(|e| CompareError::Task(e.to_string()))?
+    };
     for ((vid, target, vp), (var, version)) in &jobs {
         let Some(vpx) = viewport(vp) else { continue };
-        let def = definition(var, &vpx);
+        let def = definition(&req.service, var, &vpx, &browser);
+        let key = (*vid, target.clone(), vp.clone());
         if !req.fresh
-            && let Some(c) = store::find_capture(db, *vid, target, vp, &def).await?
+            && let Some(pages) = store::reuse_capture(db, *vid, target, vp, &def).await?
         {
-            have.insert((*vid, target.clone(), vp.clone()), Ok(c.pages));
+            have.insert(key, Ok(pages));
             continue;
         }
+        let same = (def.clone(), target.clone(), vp.clone());
+        if let Some(first) = planned.get(&same) {
+            twins.push((key, first.clone(), def));
+            continue;
+        }
+        planned.insert(same, key);
         todo.push((
             Job {
                 target: target.clone(),
@@ -307,7 +336,7 @@ pub async fn execute(
             def,
         ));
     }
-    let reused = have.len();
+    let reused = have.len() + twins.len();
     let captured = todo.len();
     if !todo.is_empty() {
         let walks: Vec<NewWalk> = todo
@@ -339,6 +368,17 @@ pub async fn execute(
             };
             have.insert((o.version_id, o.target, o.viewport), pages);
         }
+    }
+    // A twin gets its own row of the capture made for the first.
+    for (key, first, def) in twins {
+        let pages = match have.get(&first) {
+            Some(Ok(_)) => store::reuse_capture(db, key.0, &key.1, &key.2, &def)
+                .await?
+                .ok_or_else(|| format!("{} ({}) was not stored", key.1, key.2)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(format!("{} ({}) was not captured", first.1, first.2)),
+        };
+        have.insert(key, pages);
     }
 
     // Diffs, on blocking threads (image decoding and pixel work).

@@ -6,39 +6,60 @@ use crate::store::{Store, WriteTx, now};
 
 use super::capture::PageShot;
 
-#[derive(Debug, Clone)]
-pub struct StoredCapture {
-    pub id: i64,
-    pub target: String,
-    pub viewport: String,
-    pub error: Option<String>,
-    pub pages: Vec<PageShot>,
-}
-
-/// The newest capture of exactly this rendering, if any.
-pub async fn find_capture(
+/// A capture of exactly this rendering in any version (the newest), for a
+/// version whose variant renders as another's did: copied to `version_id`
+/// (the same page files, marked with where it came from) and its pages
+/// returned. A version's own capture is taken as it is.
+pub async fn reuse_capture(
     db: &Store,
     version_id: i64,
     target: &str,
     viewport: &str,
     definition: &str,
-) -> Result<Option<StoredCapture>, sqlx::Error> {
+) -> Result<Option<Vec<PageShot>>, sqlx::Error> {
     let row = sqlx::query(
-        "select id, target, viewport, error, pages from captures where version_id = $1 and target = $2 and viewport = $3 and definition = $4 and status = 'ok' order by id desc limit 1",
+        "select id, version_id, pages from captures where definition = $1 and target = $2 and viewport = $3 and status = 'ok' order by (version_id = $4) desc, id desc limit 1",
     )
-    .bind(version_id)
+    .bind(definition)
     .bind(target)
     .bind(viewport)
-    .bind(definition)
+    .bind(version_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| StoredCapture {
-        id: r.get(0),
-        target: r.get(1),
-        viewport: r.get(2),
-        error: r.get(3),
-        pages: serde_json::from_str(&r.get::<String, _>(4)).unwrap_or_default(),
-    }))
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (id, from_version, pages): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+    if from_version != version_id {
+        sqlx::query(
+            "insert into captures (version_id, target, viewport, definition, status, error, pages, created_at, reused_from) values ($1, $2, $3, $4, 'ok', null, $5, $6, $7)",
+        )
+        .bind(version_id)
+        .bind(target)
+        .bind(viewport)
+        .bind(definition)
+        .bind(&pages)
+        .bind(now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(Some(serde_json::from_str(&pages).unwrap_or_default()))
+}
+
+/// The renderings of a version taken over from other versions because they
+/// had the same content: (that version, how many variant × viewport).
+pub async fn reused_from_versions(
+    db: &Store,
+    version_id: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select v.version, count(distinct c.target || ' ' || c.viewport) from captures c join captures o on o.id = c.reused_from join service_versions v on v.id = o.version_id where c.version_id = $1 group by v.version order by v.version",
+    )
+    .bind(version_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// The pages of a stored capture.

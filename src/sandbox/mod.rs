@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod input;
 mod pages;
 pub mod places;
+pub mod rendering;
 pub mod routes;
 pub mod session;
 pub mod uploads;

@@ -98,6 +98,9 @@ struct MatrixPage {
     /// queue counts them: the same change in several places is one).
     pending: usize,
     pending_changes: usize,
+    /// Renderings taken over from versions with the same content (the fast
+    /// loop): (version, how many variant × viewport).
+    reused: Vec<(String, i64)>,
     changed_variants: usize,
     total_variants: usize,
     /// Comparing again is e-kontoret's tool.
@@ -203,6 +206,7 @@ async fn matrix(
             _ => None,
         }),
         references,
+        reused: crate::compare::store::reused_from_versions(&state.store, v.id).await?,
         pending: judged.iter().filter(|j| !j.status.is_settled()).count(),
         pending_changes: crate::compare::changes::items(&judged)
             .iter()
