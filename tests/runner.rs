@@ -418,7 +418,22 @@ async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
         .await
         .expect("app");
     let me = std::process::id();
-    // Kill the first Chromium main process (a direct child of this process) as soon as it appears.
+    // Kill the first Chromium main process (a direct child of this process)
+    // once the first cell is under way: after its first screenshot is
+    // stored (a kill timed from the browser's start could land before the
+    // cell began on a loaded machine, and the cell then rightly passed on a
+    // relaunched browser).
+    let evidence = app.data_dir.path().join("artifacts");
+    let stored = move || -> usize {
+        std::fs::read_dir(&evidence)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| std::fs::read_dir(e.path()).map(|f| f.count()).unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let before = stored();
     let killer = std::thread::spawn(move || {
         let started = std::time::Instant::now();
         while started.elapsed() < std::time::Duration::from_secs(20) {
@@ -435,7 +450,9 @@ async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
                 })
                 .collect();
             if let Some(pid) = chromes.first() {
-                std::thread::sleep(std::time::Duration::from_millis(700));
+                while stored() == before && started.elapsed() < std::time::Duration::from_secs(60) {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
                 let _ = Command::new("kill")
                     .args(["-KILL", &pid.to_string()])
                     .status();
