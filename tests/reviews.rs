@@ -369,8 +369,14 @@ async fn every_role_and_action(backend: Backend) {
             [L, R, R, R, A],
         ),
         (
+            // "Fånga om allt": a comparison that reuses no capture.
             "start a comparison",
-            Box::new(|_| (format!("POST {V}/jamforelse"), vec![])),
+            Box::new(|_| {
+                (
+                    format!("POST {V}/jamforelse"),
+                    vec![("allt".into(), "1".into())],
+                )
+            }),
             [L, R, R, R, A],
         ),
         (
@@ -451,6 +457,15 @@ async fn every_role_and_action(backend: Backend) {
         failures.join("\n")
     );
     // What the allowed ones did is on record.
+    let asked: Vec<Option<String>> =
+        sqlx::query_scalar("select request from jobs where kind = 'comparison'")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
+    assert!(
+        asked.iter().flatten().any(|r| r.contains("\"fresh\":true")),
+        "e-kontoret's comparison reuses nothing: {asked:?}"
+    );
     let c = provrum::reviews::store::get(&app.store, comment)
         .await
         .unwrap()

@@ -27,6 +27,9 @@ pub struct ReleaseArgs {
     /// Run the scenarios, captures and automatic checks the verdict needs first.
     #[arg(long)]
     run: bool,
+    /// With --run: capture every variant again, reusing nothing.
+    #[arg(long, requires = "run")]
+    fresh: bool,
     #[arg(long, default_value = "fixtures/checklists")]
     checklists: PathBuf,
     #[arg(long, default_value = "release-policy.yaml")]
@@ -54,6 +57,8 @@ struct Here<'a> {
     scenarios_dir: &'a std::path::Path,
     origin: &'a str,
     browser: &'a BrowserOptions,
+    /// Capture again even what could be reused.
+    fresh: bool,
 }
 
 /// The run the gate will judge (one whose browser failed is run again).
@@ -123,7 +128,7 @@ async fn compare_variants(here: &Here<'_>) -> Result<(), ExitCode> {
             crate::compare::capture::Viewport::desktop(),
             crate::compare::capture::Viewport::mobile(),
         ],
-        fresh: false,
+        fresh: here.fresh,
     };
     let started = std::time::Instant::now();
     let compared =
@@ -188,6 +193,7 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             scenarios_dir: &args.scenarios_dir,
             origin: &sandbox.origin,
             browser: &browser,
+            fresh: args.fresh,
         };
         run_scenarios(&here).await?;
         compare_variants(&here).await?;

@@ -31,11 +31,20 @@ pub(super) async fn waiting_for_workers(
     )
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct StartForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    /// "Fånga om allt": reuse no capture (after a change outside the
+    /// variants that the reuse key cannot see, or to be sure).
+    allt: Option<String>,
+}
+
 pub(super) async fn start(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<crate::web::csrf::TokenForm>,
+    Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
@@ -45,7 +54,7 @@ pub(super) async fn start(
         version: Some(v.version.clone()),
         against: Against::Default,
         viewports: vec![Viewport::desktop(), Viewport::mobile()],
-        fresh: false,
+        fresh: form.allt.is_some(),
     };
     let kept = serde_json::to_string(&req).map_err(std::io::Error::other)?;
     // A comparison already running for the version is not started twice.
