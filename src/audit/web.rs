@@ -54,7 +54,10 @@ const PAGE: i64 = 100;
 /// What an entry is about, in words: a checklist item by its title (and the
 /// municipality whose reading it is), a service by its title; comments,
 /// accounts and the rest as they are stored ("synpunkt #3", a login).
-async fn subjects(state: &AppState) -> Result<impl Fn(&str, &str) -> String, WebError> {
+fn subjects(
+    state: &AppState,
+    services: &[crate::services::store::ServiceSummary],
+) -> impl Fn(&str, &str) -> String {
     let items: Vec<(String, String)> = crate::checklists::loaded(state)
         .unwrap_or_default()
         .into_iter()
@@ -64,13 +67,12 @@ async fn subjects(state: &AppState) -> Result<impl Fn(&str, &str) -> String, Web
                 .map(move |i| (format!("{}/{}", c.id, i.id), i.title))
         })
         .collect();
-    let services: Vec<(String, String)> = crate::services::store::list(&state.store)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.title))
+    let services: Vec<(String, String)> = services
+        .iter()
+        .map(|s| (s.id.clone(), s.title.clone()))
         .collect();
-    let registry = state.registry.clone();
-    Ok(move |action: &str, subject: &str| {
+    let registry = state.registry;
+    move |action: &str, subject: &str| {
         let find = |list: &[(String, String)], key: &str| {
             list.iter().find(|(k, _)| k == key).map(|(_, t)| t.clone())
         };
@@ -90,7 +92,7 @@ async fn subjects(state: &AppState) -> Result<impl Fn(&str, &str) -> String, Web
             return title;
         }
         subject.to_string()
-    })
+    }
 }
 
 async fn log(
@@ -120,11 +122,12 @@ async fn log(
     .fetch_all(&state.store.pool)
     .await?;
     let more = rows.len() as i64 > PAGE;
-    let subject = subjects(&state).await?;
-    let versions: Vec<(i64, String)> = crate::services::store::list(&state.store)
-        .await?
-        .into_iter()
-        .flat_map(|s| s.versions)
+    // One read of the services names both the services and the versions.
+    let services = crate::services::store::list(&state.store).await?;
+    let subject = subjects(&state, &services);
+    let versions: Vec<(i64, String)> = services
+        .iter()
+        .flat_map(|s| &s.versions)
         .map(|v| (v.id, format!("{} {}", v.title, v.version)))
         .collect();
     let entries = rows
