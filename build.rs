@@ -1,13 +1,18 @@
-//! A digest of every source that shapes what a sandbox page looks like and
-//! what a capture walk records, as `PROVRUM_RENDER_DIGEST`: part of a
-//! capture's reuse key (`compare::execute::definition`), so that a build
-//! whose rendering code changed in any way never reuses an older build's
-//! captures. Cargo re-runs this when anything under these paths changes.
+//! Digests of the sources that shape what the test room records, so that a
+//! build whose recording code changed in any way never reuses an older
+//! build's results:
+//! - `PROVRUM_RENDER_DIGEST`: what a sandbox page looks like and what a
+//!   capture walk records (part of `compare::execute::definition`);
+//! - `PROVRUM_RUN_DIGEST`: what a scenario cell records — the pages, the
+//!   runner, the scenario format, the test persons and axe-core (part of
+//!   `scenarios::reuse::fingerprint`).
+//!
+//! Cargo re-runs this when anything under these paths changes.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-const SOURCES: &[&str] = &[
+const RENDER: &[&str] = &[
     "templates",
     "static",
     "src/sandbox",
@@ -16,6 +21,22 @@ const SOURCES: &[&str] = &[
     "src/compare/walk.rs",
     "src/compare/capture.rs",
     "fixtures/test-identities",
+];
+
+const RUN: &[&str] = &[
+    "templates",
+    "static",
+    "src/sandbox",
+    "src/services",
+    "src/browser",
+    "src/identities.rs",
+    "src/municipalities.rs",
+    "fixtures/test-identities",
+    "src/scenarios/runner",
+    "src/scenarios/model.rs",
+    "src/scenarios/parse.rs",
+    "src/scenarios/reuse.rs",
+    "vendor/axe-core",
 ];
 
 fn files(path: &Path, out: &mut Vec<PathBuf>) {
@@ -32,9 +53,9 @@ fn files(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn main() {
+fn digest(sources: &[&str]) -> String {
     let mut all = Vec::new();
-    for s in SOURCES {
+    for s in sources {
         println!("cargo:rerun-if-changed={s}");
         files(Path::new(s), &mut all);
     }
@@ -43,5 +64,10 @@ fn main() {
         f.to_string_lossy().hash(&mut h);
         std::fs::read(f).unwrap_or_default().hash(&mut h);
     }
-    println!("cargo:rustc-env=PROVRUM_RENDER_DIGEST={:016x}", h.finish());
+    format!("{:016x}", h.finish())
+}
+
+fn main() {
+    println!("cargo:rustc-env=PROVRUM_RENDER_DIGEST={}", digest(RENDER));
+    println!("cargo:rustc-env=PROVRUM_RUN_DIGEST={}", digest(RUN));
 }

@@ -58,6 +58,7 @@ fn cell(m: &str, status: Status, violations: serde_json::Value) -> CellOutcome {
         failed_step: (status != Status::Passed).then_some(2),
         duration_ms: 100,
         case_number: None,
+        reused_from_run: None,
         steps: vec![StepOutcome {
             position: 0,
             action: "open".into(),

@@ -27,7 +27,7 @@ pub struct ReleaseArgs {
     /// Run the scenarios, captures and automatic checks the verdict needs first.
     #[arg(long)]
     run: bool,
-    /// With --run: capture every variant again, reusing nothing.
+    /// With --run: run every cell and capture every variant again, reusing nothing.
     #[arg(long, requires = "run")]
     fresh: bool,
     #[arg(long, default_value = "fixtures/checklists")]
@@ -61,17 +61,12 @@ struct Here<'a> {
     fresh: bool,
 }
 
-/// The run the gate will judge (one whose browser failed is run again).
+/// The run the gate will judge: every cell of the version's scenarios as
+/// they are now; a cell whose inputs did not change since an earlier run
+/// takes that result (`scenarios::reuse`), unless `--fresh`.
 async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
-    let counting = crate::scenarios::results::latest_run(here.db, here.v.id)
-        .await
-        .map_err(fail)?;
-    if let Some(r) = counting.as_ref().filter(|r| r.completed()) {
-        println!("reusing run {} of this version", r.id);
-        return Ok(());
-    }
     let files = crate::scenarios::execute::scenario_files(&[], here.scenarios_dir);
-    let plan = match crate::scenarios::execute::plan(
+    let mut plan = match crate::scenarios::execute::plan(
         here.db,
         &here.v.service_id,
         Some(&here.v.version),
@@ -87,10 +82,11 @@ async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
         }
         Err(e) => return Err(fail(e)),
     };
+    plan.fresh = here.fresh;
     println!("running {} scenario cell(s)…", plan.cells.len());
     let started = std::time::Instant::now();
     let cfg = crate::scenarios::runner::RunnerConfig::new(here.origin, here.browser.clone());
-    crate::scenarios::execute::execute(
+    let done = crate::scenarios::execute::execute(
         here.db,
         here.artifacts,
         plan,
@@ -101,8 +97,14 @@ async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
     )
     .await
     .map_err(fail)?;
+    let reused = done
+        .outcomes
+        .iter()
+        .filter(|o| o.reused_from_run.is_some())
+        .count();
     println!(
-        "  scenario cells done in {:.1} s",
+        "  {} cell(s) run, {reused} reused, done in {:.1} s",
+        done.outcomes.len() - reused,
         started.elapsed().as_secs_f64()
     );
     Ok(())

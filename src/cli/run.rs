@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Screenshot only when a new page loads (faster), not after every acting step.
     #[arg(long)]
     pages_only: bool,
+    /// Run every cell again, reusing no stored result (by default a cell
+    /// whose inputs are unchanged takes its last result).
+    #[arg(long)]
+    fresh: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -80,6 +84,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
             return Err(ExitCode::from(2));
         }
     };
+    let mut plan = plan;
+    plan.fresh = args.fresh;
     let service = plan.version.service_id.clone();
     let version = plan.version.version.clone();
     println!(
@@ -159,6 +165,15 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
     }
     let c = &finished.counts;
     println!("run {}: {}", finished.run_id, finished.status);
+    let reused = finished
+        .outcomes
+        .iter()
+        .filter(|o| o.reused_from_run.is_some())
+        .count();
+    println!(
+        "{} cell(s) run, {reused} reused (inputs unchanged since an earlier run)",
+        finished.outcomes.len() - reused
+    );
     println!(
         "{} passed, {} failed, {} errors, {} skipped",
         c.passed, c.failed, c.error, c.skipped

@@ -1,5 +1,6 @@
 //! Stored captures, deviations, decisions and releases.
 
+use serde::Serialize;
 use sqlx::Row;
 
 use crate::store::{Store, WriteTx, now};
@@ -323,6 +324,31 @@ pub async fn decide(
         .await?;
     }
     tx.commit().await
+}
+
+/// A version's captures: how many there are at all, and of the newest of
+/// each variant and viewport how many were made and how many reused
+/// unchanged from another version's (issue 29).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CaptureProvenance {
+    pub total: i64,
+    pub made: i64,
+    pub reused: i64,
+}
+
+pub async fn capture_provenance(
+    db: &Store,
+    version_id: i64,
+) -> Result<CaptureProvenance, sqlx::Error> {
+    sqlx::query_as(
+        "select (select count(*) from captures a where a.version_id = $1) as total,
+                count(c.id) - count(c.reused_from) as made, count(c.reused_from) as reused
+         from captures c where c.version_id = $1 and c.status = 'ok'
+           and c.id = (select max(x.id) from captures x where x.version_id = c.version_id and x.target = c.target and x.viewport = c.viewport)",
+    )
+    .bind(version_id)
+    .fetch_one(&db.pool)
+    .await
 }
 
 /// How many captures (of any variant and viewport) a version has.

@@ -73,8 +73,25 @@ pub fn junit(g: &GateResult) -> String {
             cases.push_str("</testcase>\n");
         }
     }
+    // What the verdict stands on: made for this check, or reused unchanged.
+    let e = &g.evidence;
+    let mut props = String::from("    <properties>\n");
+    if let Some(run) = e.run {
+        props.push_str(&format!("      <property name=\"run\" value=\"{run}\"/>\n"));
+    }
+    for (name, value) in [
+        ("cells_run", e.cells_run as i64),
+        ("cells_reused", e.cells_reused as i64),
+        ("captures_made", e.captures_made),
+        ("captures_reused", e.captures_reused),
+    ] {
+        props.push_str(&format!(
+            "      <property name=\"{name}\" value=\"{value}\"/>\n"
+        ));
+    }
+    props.push_str("    </properties>\n");
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"provrum release-check\">\n  <testsuite name=\"{} {}\" tests=\"{n}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"provrum release-check\">\n  <testsuite name=\"{} {}\" tests=\"{n}\" failures=\"{failures}\">\n{props}{cases}  </testsuite>\n</testsuites>\n",
         xml(&g.service),
         xml(&g.version)
     )

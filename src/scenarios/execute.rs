@@ -39,6 +39,8 @@ pub struct Plan {
     /// Each scenario's file as read, by id: it travels with the run to its workers.
     pub sources: HashMap<String, String>,
     pub cells: Vec<Cell>,
+    /// Run every cell, reusing no stored result ("Kör om allt").
+    pub fresh: bool,
 }
 
 /// Scenario files for `service`: the given files, or every scenario below `dir`.
@@ -147,6 +149,7 @@ pub async fn plan(
         scenarios,
         sources,
         cells,
+        fresh: false,
     })
 }
 
@@ -176,10 +179,20 @@ fn new_run<'a>(
             (s.id.clone(), s.file.display().to_string(), source)
         })
         .collect();
+    let fingerprints = plan
+        .cells
+        .iter()
+        .map(|c| {
+            let source = plan.sources.get(&c.scenario.id)?;
+            super::reuse::fingerprint(&plan.version, &c.variant, &c.scenario, source, options)
+        })
+        .collect();
     queue::NewRun {
         version_id: plan.version.id,
         scenarios,
         cells: &plan.cells,
+        fingerprints,
+        fresh: plan.fresh,
         started_by,
         concurrency,
         options,

@@ -2,15 +2,18 @@
 //! service) and the runner that drives them in headless Chromium.
 
 mod check;
+mod claims;
 mod evidence;
 pub mod execute;
 pub mod model;
 pub mod outcomes;
 mod parse;
+mod presence;
 pub mod queue;
 pub mod reasons;
 pub mod report;
 pub mod results;
+pub mod reuse;
 pub mod runner;
 pub mod store;
 pub mod web;

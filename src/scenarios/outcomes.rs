@@ -24,6 +24,7 @@ pub async fn of_run(db: &Store, run_id: i64) -> Result<Vec<CellOutcome>, sqlx::E
             failed_step: c.failed_step.map(|p| p as usize),
             duration_ms: c.duration_ms.max(0) as u64,
             case_number: c.case_number,
+            reused_from_run: c.reused_from_run,
             steps: steps
                 .into_iter()
                 .map(|s| StepOutcome {

@@ -21,17 +21,26 @@ use crate::store::{self, Backend, Store, WriteTx};
 use super::runner::{Capture, Cell, CellOutcome, Options, Status};
 use super::store::{Counts, record_in};
 
+pub use super::presence::{WORKER_SILENCE_MS, check_in, check_out, workers_alive};
+
 /// A claimed cell would be taken over by another worker after its lease
 /// lapsed this many times: a cell that kills its worker is stored as an
 /// error instead of taking every worker down in turn.
 pub const MAX_ATTEMPTS: i64 = 3;
 
-fn options_json(o: Options) -> String {
+fn options_json(o: Options, fresh: bool) -> String {
     let capture = match o.capture {
         Capture::EveryStep => "every_step",
         Capture::Pages => "pages",
     };
-    serde_json::json!({ "capture": capture, "axe": o.axe }).to_string()
+    serde_json::json!({ "capture": capture, "axe": o.axe, "fresh": fresh }).to_string()
+}
+
+/// Whether a run was asked to reuse no stored cell ("Kör om allt").
+fn fresh_from(text: Option<&str>) -> bool {
+    text.and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .and_then(|v| v["fresh"].as_bool())
+        .unwrap_or(false)
 }
 
 fn options_from(text: Option<&str>) -> Options {
@@ -55,6 +64,8 @@ pub struct Task {
     pub scenario: String,
     pub municipality: String,
     pub attempts: i64,
+    /// The cell's inputs (`reuse::fingerprint`); `None`: never reused.
+    pub fingerprint: Option<String>,
 }
 
 /// What a worker needs to know of a run to run its cells.
@@ -63,6 +74,8 @@ pub struct RunSpec {
     pub version_id: i64,
     pub base_path: String,
     pub options: Options,
+    /// Reuse no stored cell.
+    pub fresh: bool,
     /// (scenario id, file path, source)
     pub scenarios: Vec<(String, String, String)>,
 }
@@ -87,6 +100,10 @@ pub struct NewRun<'a> {
     pub version_id: i64,
     pub scenarios: Vec<(String, String, String)>,
     pub cells: &'a [Cell],
+    /// Each cell's fingerprint, in the order of `cells`.
+    pub fingerprints: Vec<Option<String>>,
+    /// Reuse no stored cell (the fingerprints are still kept for later runs).
+    pub fresh: bool,
     pub started_by: &'a str,
     pub concurrency: usize,
     pub options: Options,
@@ -105,7 +122,7 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
         .bind(crate::jobs::host_id())
         .bind(run.concurrency as i64)
         .bind(serde_json::json!({ "planned": run.cells.len() }).to_string())
-        .bind(options_json(run.options))
+        .bind(options_json(run.options, run.fresh))
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -120,12 +137,13 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
-    for c in run.cells {
-        sqlx::query("insert into run_tasks (run_id, scenario, scenario_title, municipality) values ($1, $2, $3, $4)")
+    for (i, c) in run.cells.iter().enumerate() {
+        sqlx::query("insert into run_tasks (run_id, scenario, scenario_title, municipality, fingerprint) values ($1, $2, $3, $4, $5)")
             .bind(run_id)
             .bind(&c.scenario.id)
             .bind(&c.scenario.title)
             .bind(&c.variant.municipality)
+            .bind(run.fingerprints.get(i).cloned().flatten())
             .execute(&mut *tx)
             .await?;
     }
@@ -175,7 +193,7 @@ pub async fn claim(
     let sql = format!(
         "update run_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
          where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
-         returning id, run_id, scenario, municipality, attempts"
+         returning id, run_id, scenario, municipality, attempts, fingerprint"
     );
     sqlx::query_as::<_, Task>(&sql)
         .bind(now)
@@ -208,30 +226,48 @@ pub async fn heartbeat(
     .await
 }
 
-/// Store a cell's outcome if the claim is still `worker`'s; `false` when
-/// another worker took the cell over (nothing is stored then).
-pub async fn complete(
-    db: &Store,
+/// Mark a claimed cell done if the claim is still `worker`'s (with the run
+/// locked, so that the last cell's transaction sees it was last); `false`
+/// when another worker took the cell over.
+pub(super) async fn mark_done(
+    tx: &mut WriteTx,
     task: &Task,
     worker: &str,
-    outcome: &CellOutcome,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    lock_run(&mut tx, task.run_id).await?;
-    let mine = sqlx::query(
+    lock_run(tx, task.run_id).await?;
+    let marked = sqlx::query(
         "update run_tasks set state = 'done', lease_until = null where id = $1 and worker = $2 and state = 'claimed'",
     )
     .bind(task.id)
     .bind(worker)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
-    .rows_affected()
-        == 1;
-    if !mine {
+    .rows_affected();
+    Ok(marked == 1)
+}
+
+/// Store a cell's outcome if the claim is still `worker`'s, with its
+/// fingerprint and the browser `setup` it ran on (so a later run may reuse
+/// it); `false` when another worker took the cell over (nothing is stored).
+pub async fn complete(
+    db: &Store,
+    task: &Task,
+    worker: &str,
+    setup: &str,
+    outcome: &CellOutcome,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if !mark_done(&mut tx, task, worker).await? {
         tx.rollback().await?;
         return Ok(false);
     }
-    record_in(&mut tx, task.run_id, outcome).await?;
+    let cell = record_in(&mut tx, task.run_id, outcome).await?;
+    sqlx::query("update run_cells set fingerprint = $1, browser = $2 where id = $3")
+        .bind(&task.fingerprint)
+        .bind(setup)
+        .bind(cell)
+        .execute(&mut *tx)
+        .await?;
     finish_if_done(&mut tx, task.run_id).await?;
     tx.commit().await?;
     Ok(true)
@@ -337,46 +373,6 @@ pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
     Ok(n)
 }
 
-/// A worker is taken for gone when it has not checked in for this long.
-pub const WORKER_SILENCE_MS: i64 = 30_000;
-
-/// A worker says it is alive, and whether it cannot run cells (`problem`).
-pub async fn check_in(db: &Store, worker: &str, problem: Option<&str>) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    sqlx::query(
-        "insert into workers (id, seen_at, problem) values ($1, $2, $3)
-         on conflict (id) do update set seen_at = excluded.seen_at, problem = excluded.problem",
-    )
-    .bind(worker)
-    .bind(now)
-    .bind(problem)
-    .execute(&db.pool)
-    .await?;
-    sqlx::query("delete from workers where seen_at < $1")
-        .bind(now - 24 * 3600 * 1000)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
-/// A stopping worker's goodbye.
-pub async fn check_out(db: &Store, worker: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from workers where id = $1")
-        .bind(worker)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
-/// The workers heard from lately: how many, and how many of them cannot
-/// run cells now.
-pub async fn workers_alive(db: &Store) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as("select count(*), count(problem) from workers where seen_at > $1")
-        .bind(now_ms() - WORKER_SILENCE_MS)
-        .fetch_one(&db.pool)
-        .await
-}
-
 /// How many of a run's cells a worker runs right now.
 pub async fn in_progress(db: &Store, run_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select count(*) from run_tasks where run_id = $1 and state = 'claimed'")
@@ -414,6 +410,7 @@ pub async fn spec(db: &Store, run_id: i64) -> Result<RunSpec, sqlx::Error> {
         version_id,
         base_path: format!("/tjanster/{service}/{version}"),
         options: options_from(options.as_deref()),
+        fresh: fresh_from(options.as_deref()),
         scenarios,
     })
 }
@@ -448,7 +445,7 @@ fn not_run((scenario, title, municipality): (String, String, String), why: &str)
 }
 
 /// When no cell of the run waits or runs any more, store its verdict.
-async fn finish_if_done(tx: &mut WriteTx, run_id: i64) -> Result<(), sqlx::Error> {
+pub(super) async fn finish_if_done(tx: &mut WriteTx, run_id: i64) -> Result<(), sqlx::Error> {
     let open: i64 = sqlx::query_scalar(
         "select count(*) from run_tasks where run_id = $1 and state in ('queued', 'claimed')",
     )

@@ -14,6 +14,7 @@ pub fn json(
     counts: &Counts,
     cells: &[CellOutcome],
 ) -> Value {
+    let reused = cells.iter().filter(|c| c.reused_from_run.is_some()).count();
     json!({
         "schema": "provrum-run/1",
         "run_id": run_id,
@@ -21,6 +22,8 @@ pub fn json(
         "version": version,
         "status": status,
         "counts": counts,
+        "cells_run": cells.len() - reused,
+        "cells_reused": reused,
         "cells": cells,
     })
 }
@@ -67,17 +70,27 @@ pub fn junit(service: &str, version: &str, cells: &[CellOutcome]) -> String {
                 c.duration_ms as f64 / 1000.0
             ));
             let reason = xml(c.reason.as_deref().unwrap_or(""));
+            let mut inner = String::new();
+            if let Some(run) = c.reused_from_run {
+                // Not run again: the same inputs' result from that run.
+                inner.push_str(&format!("      <properties><property name=\"reused_from_run\" value=\"{run}\"/></properties>\n"));
+            }
             match c.status {
-                Status::Passed => out.push_str("/>\n"),
-                Status::Failed => out.push_str(&format!(
-                    ">\n      <failure message=\"{reason}\">{reason}</failure>\n    </testcase>\n"
+                Status::Passed => {}
+                Status::Failed => inner.push_str(&format!(
+                    "      <failure message=\"{reason}\">{reason}</failure>\n"
                 )),
-                Status::Error => out.push_str(&format!(
-                    ">\n      <error message=\"{reason}\">{reason}</error>\n    </testcase>\n"
+                Status::Error => inner.push_str(&format!(
+                    "      <error message=\"{reason}\">{reason}</error>\n"
                 )),
-                Status::Skipped => out.push_str(&format!(
-                    ">\n      <skipped message=\"{reason}\"/>\n    </testcase>\n"
-                )),
+                Status::Skipped => {
+                    inner.push_str(&format!("      <skipped message=\"{reason}\"/>\n"))
+                }
+            }
+            if inner.is_empty() {
+                out.push_str("/>\n");
+            } else {
+                out.push_str(&format!(">\n{inner}    </testcase>\n"));
             }
         }
         out.push_str("  </testsuite>\n");

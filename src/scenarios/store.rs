@@ -44,7 +44,7 @@ pub async fn record_in(
     tx: &mut store::WriteTx,
     run_id: i64,
     o: &CellOutcome,
-) -> Result<(), sqlx::Error> {
+) -> Result<i64, sqlx::Error> {
     let cell_id: i64 = sqlx::query(
         "insert into run_cells (run_id, scenario, scenario_title, municipality, status, reason, failed_step, duration_ms, case_number)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
@@ -85,7 +85,7 @@ pub async fn record_in(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    Ok(cell_id)
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -242,10 +242,15 @@ pub struct CellRow {
     pub failed_step: Option<i64>,
     pub duration_ms: i64,
     pub case_number: Option<String>,
+    /// The run this cell's result was taken from unchanged (`reuse`).
+    pub reused_from_run: Option<i64>,
 }
 
+/// A cell's columns, with the run its result was reused from.
+const CELL_COLUMNS: &str = "c.id, c.scenario, c.scenario_title, c.municipality, c.status, c.reason, c.failed_step, c.duration_ms, c.case_number, o.run_id as reused_from_run";
+
 pub async fn cells(store: &Store, run_id: i64) -> Result<Vec<CellRow>, sqlx::Error> {
-    let rows = sqlx::query("select id, scenario, scenario_title, municipality, status, reason, failed_step, duration_ms, case_number from run_cells where run_id = $1 order by scenario, municipality")
+    let rows = sqlx::query(&format!("select {CELL_COLUMNS} from run_cells c left join run_cells o on o.id = c.reused_from where c.run_id = $1 order by c.scenario, c.municipality"))
         .bind(run_id)
         .fetch_all(&store.pool)
         .await?;
@@ -263,6 +268,7 @@ fn cell_row(r: &sqlx::any::AnyRow) -> Result<CellRow, sqlx::Error> {
         failed_step: r.try_get("failed_step")?,
         duration_ms: r.try_get("duration_ms")?,
         case_number: r.try_get("case_number")?,
+        reused_from_run: r.try_get("reused_from_run")?,
     })
 }
 
@@ -290,7 +296,7 @@ pub async fn cell(
     store: &Store,
     cell_id: i64,
 ) -> Result<Option<(i64, CellRow, Vec<StepRow>)>, sqlx::Error> {
-    let Some(r) = sqlx::query("select run_id, id, scenario, scenario_title, municipality, status, reason, failed_step, duration_ms, case_number from run_cells where id = $1")
+    let Some(r) = sqlx::query(&format!("select c.run_id, {CELL_COLUMNS} from run_cells c left join run_cells o on o.id = c.reused_from where c.id = $1"))
         .bind(cell_id)
         .fetch_optional(&store.pool)
         .await?

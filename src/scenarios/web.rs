@@ -80,6 +80,8 @@ struct RunPage {
     cancel_csrf: Option<String>,
     /// Running, but no cell has started yet: what it waits for, in words.
     waiting: Option<&'static str>,
+    /// Cells run now, cells reused, and the earlier runs they come from.
+    reuse: (usize, usize, Vec<i64>),
 }
 
 #[derive(serde::Deserialize)]
@@ -136,6 +138,11 @@ async fn run(
             .collect();
     }
     let name = |m: &str| state.registry.short_name(m);
+    let mut from: Vec<i64> = cells.iter().filter_map(|c| c.reused_from_run).collect();
+    from.sort_unstable();
+    from.dedup();
+    let reused = cells.iter().filter(|c| c.reused_from_run.is_some()).count();
+    let reuse = (cells.len() - reused, reused, from);
     let failures = cells
         .iter()
         .filter(|c| c.status != "passed")
@@ -200,6 +207,7 @@ async fn run(
         failures,
         filters,
         listed,
+        reuse,
     })?;
     Ok(crate::web::with_cookie(html, set))
 }
@@ -397,11 +405,19 @@ async fn cell(
     })
 }
 
+#[derive(serde::Deserialize)]
+struct StartForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    /// "Kör om allt": reuse no stored cell, run every one again.
+    allt: Option<String>,
+}
+
 async fn start(
     State(state): State<AppState>,
     Path((service, version)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<crate::web::csrf::TokenForm>,
+    Form(form): Form<StartForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
@@ -414,7 +430,7 @@ async fn start(
         )));
     }
     let files = execute::scenario_files(&[], &state.scenarios_dir);
-    let plan = match execute::plan(&state.store, &service, Some(&version), &files, &[]).await {
+    let mut plan = match execute::plan(&state.store, &service, Some(&version), &files, &[]).await {
         Ok(p) => p,
         Err(PlanError::Invalid(diags)) => {
             let list = diags
@@ -432,6 +448,7 @@ async fn start(
             )));
         }
     };
+    plan.fresh = form.allt.is_some();
     // The cells wait in the queue for a worker: this server's own, or
     // `provrum worker` processes on other machines.
     let options = crate::scenarios::runner::Options {

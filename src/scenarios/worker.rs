@@ -7,21 +7,17 @@
 //! Browsers live only while there is work: when nothing waits, the runner's
 //! threads end and close them, and the worker looks again every [`POLL`].
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::artifacts::Artifacts;
 use crate::browser::BrowserError;
-use crate::services::Variant;
-use crate::services::store as versions;
 use crate::store::Store;
 
-use super::model::Scenario;
+use super::claims::{Claims, Held, lock};
 use super::queue::{self, Task};
-use super::runner::{self, Cell, CellOutcome, Options, RunnerConfig, Source};
+use super::runner::{self, CellOutcome, RunnerConfig};
 
 /// How often an idle worker looks for work.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -43,15 +39,6 @@ pub struct Worker {
     lease: Duration,
     only_run: Option<i64>,
     other: Option<Arc<dyn OtherWork>>,
-}
-
-/// A run's cells as this worker knows them.
-struct Known {
-    scenarios: HashMap<String, Arc<Scenario>>,
-    variants: HashMap<String, Arc<Variant>>,
-    base_path: String,
-    options: Options,
-    cancel: Arc<AtomicBool>,
 }
 
 /// The two kinds of queued work.
@@ -92,9 +79,6 @@ pub struct Shift<'a> {
     /// Raised: claim nothing more, give what is in progress back.
     pub stop: &'a Arc<AtomicBool>,
 }
-
-/// Cells this worker holds now: the claim and its run's cancel flag.
-type Held = Arc<Mutex<HashMap<i64, (Task, Arc<AtomicBool>)>>>;
 
 impl Worker {
     /// `only_run`: work on that run alone and stop when it has ended.
@@ -241,6 +225,7 @@ impl Worker {
         stored: &(dyn Fn(&CellOutcome) + Send + Sync),
     ) -> Result<(), BrowserError> {
         let held: Held = Arc::default();
+        let setup = super::reuse::setup(&cfg);
         let beat = tokio::spawn(heartbeat(
             self.db.clone(),
             self.id.clone(),
@@ -260,6 +245,7 @@ impl Worker {
             only_run: self.only_run,
             lease: self.lease,
             known: Mutex::default(),
+            setup: setup.clone(),
             held: held.clone(),
             stop: stop.clone(),
         };
@@ -274,7 +260,8 @@ impl Worker {
         });
         while let Some((task, outcome, settled)) = rx.recv().await {
             if let Some((task, cancelled)) = task.and_then(|id| lock(&held).remove(&id)) {
-                self.settle(&task, &outcome, &cancelled, stop, stored).await;
+                self.settle(&task, &setup, &outcome, &cancelled, stop, stored)
+                    .await;
             }
             let _ = settled.send(());
         }
@@ -291,6 +278,7 @@ impl Worker {
     async fn settle(
         &self,
         task: &Task,
+        setup: &str,
         outcome: &CellOutcome,
         cancelled: &AtomicBool,
         stop: &AtomicBool,
@@ -322,7 +310,7 @@ impl Worker {
             }
             return;
         }
-        match queue::complete(&self.db, task, &self.id, outcome).await {
+        match queue::complete(&self.db, task, &self.id, setup, outcome).await {
             Ok(true) => stored(outcome),
             Ok(false) => tracing::warn!(
                 task = task.id,
@@ -360,120 +348,4 @@ async fn heartbeat(db: Store, worker: String, lease: Duration, held: Held) {
             Err(e) => tracing::warn!(error = %e, "renewing leases failed"),
         }
     }
-}
-
-/// The runner's source: each `next` claims a cell in the database.
-struct Claims {
-    rt: tokio::runtime::Handle,
-    db: Store,
-    worker: String,
-    only_run: Option<i64>,
-    lease: Duration,
-    known: Mutex<HashMap<i64, Arc<Known>>>,
-    held: Held,
-    stop: Arc<AtomicBool>,
-}
-
-impl Source for Claims {
-    fn next(&self) -> Option<Cell> {
-        while !self.stop.load(Ordering::SeqCst) {
-            let claimed = self.rt.block_on(queue::claim(
-                &self.db,
-                &self.worker,
-                self.only_run,
-                self.lease,
-            ));
-            let task = match claimed {
-                Ok(Some(task)) => task,
-                Ok(None) => return None,
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming a cell failed");
-                    return None;
-                }
-            };
-            match self.rt.block_on(self.cell(&task)) {
-                Ok(cell) => {
-                    lock(&self.held).insert(task.id, (task, cell.cancel.clone()));
-                    return Some(cell);
-                }
-                Err(why) => {
-                    // A run this worker cannot read (a newer scenario format):
-                    // stored as an error rather than passed on forever.
-                    let outcome = CellOutcome::not_run(
-                        &task.scenario,
-                        &task.scenario,
-                        &task.municipality,
-                        runner::Status::Error,
-                        &why,
-                    );
-                    let _ =
-                        self.rt
-                            .block_on(queue::complete(&self.db, &task, &self.worker, &outcome));
-                }
-            }
-        }
-        None
-    }
-}
-
-impl Claims {
-    async fn cell(&self, task: &Task) -> Result<Cell, String> {
-        let cached = lock(&self.known).get(&task.run_id).cloned();
-        let known = match cached {
-            Some(k) => k,
-            None => {
-                let k = Arc::new(self.learn(task.run_id).await?);
-                lock(&self.known).insert(task.run_id, k.clone());
-                k
-            }
-        };
-        let scenario = known.scenarios.get(&task.scenario).cloned();
-        let variant = known.variants.get(&task.municipality).cloned();
-        let (Some(scenario), Some(variant)) = (scenario, variant) else {
-            return Err(format!(
-                "the run has no scenario `{}` or no variant for {}",
-                task.scenario, task.municipality
-            ));
-        };
-        Ok(Cell {
-            path: format!("{}/{}", known.base_path, variant.municipality),
-            scenario,
-            variant,
-            task: Some(task.id),
-            cancel: known.cancel.clone(),
-            options: Some(known.options),
-        })
-    }
-
-    /// Read a run's scenarios (as stored with the run) and variants.
-    async fn learn(&self, run_id: i64) -> Result<Known, String> {
-        let spec = queue::spec(&self.db, run_id)
-            .await
-            .map_err(|e| format!("reading the run failed: {e}"))?;
-        let mut scenarios = HashMap::new();
-        for (id, path, source) in &spec.scenarios {
-            let s = super::parse(Path::new(path), source).map_err(|d| {
-                let first = d.first().map(|d| d.to_string()).unwrap_or_default();
-                format!("the run's scenario `{id}` cannot be read: {first}")
-            })?;
-            scenarios.insert(id.clone(), Arc::new(s));
-        }
-        let variants = versions::variants(&self.db, spec.version_id)
-            .await
-            .map_err(|e| format!("reading the variants failed: {e}"))?
-            .into_iter()
-            .map(|v| (v.municipality.clone(), Arc::new(v)))
-            .collect();
-        Ok(Known {
-            scenarios,
-            variants,
-            base_path: spec.base_path,
-            options: spec.options,
-            cancel: Arc::new(AtomicBool::new(false)),
-        })
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

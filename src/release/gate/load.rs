@@ -41,6 +41,8 @@ pub struct GateInput {
     pub judged: Vec<Judged>,
     /// Whether this version was captured at all.
     pub captured: bool,
+    /// The newest captures: made, or reused from another version.
+    pub captures: crate::compare::store::CaptureProvenance,
     pub last_release: Option<Released>,
     pub checklists: Evaluation,
     pub comments: Vec<Comment>,
@@ -104,7 +106,7 @@ pub async fn load(
     } else {
         Vec::new()
     };
-    let captured = crate::compare::store::capture_count(db, v.id).await? > 0;
+    let captures = crate::compare::store::capture_provenance(db, v.id).await?;
     let last_release =
         match crate::services::releases::last_release(db, &v.service_id, v.id).await? {
             Some(id) => Some(released(db, id, policy).await?),
@@ -129,7 +131,8 @@ pub async fn load(
         screenshots,
         axe,
         judged,
-        captured,
+        captured: captures.total > 0,
+        captures,
         last_release,
         checklists: crate::checklists::evaluate(db, v.id, checklists).await?,
         comments: crate::reviews::store::list(db, v.id).await?,

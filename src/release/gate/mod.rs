@@ -59,6 +59,113 @@ pub struct GateResult {
     pub waived: Vec<(Blocker, Waiver)>,
     pub released: bool,
     pub checked_at: String,
+    /// What the verdict stands on: which run, and how much of it and of the
+    /// captures was made for this check or reused unchanged.
+    pub evidence: Provenance,
+}
+
+/// How much of the evidence was made anew and how much reused because its
+/// inputs had not changed (issue 29).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The run the scenario condition judged.
+    pub run: Option<i64>,
+    pub cells_run: usize,
+    pub cells_reused: usize,
+    /// The earlier runs reused cells come from.
+    pub reused_from_runs: Vec<i64>,
+    pub captures_made: i64,
+    pub captures_reused: i64,
+}
+
+/// "9", "9 och 11", "7, 9 och 11".
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} och {last}", rest.join(", ")),
+    }
+}
+
+impl Provenance {
+    /// In words, for the release page and the report: what was made for
+    /// this check and what was taken over unchanged, and from where.
+    pub fn swedish(&self) -> String {
+        let mut out = Vec::new();
+        if let Some(run) = self.run {
+            let mut s = format!("Scenarierna: körning {run}");
+            if self.cells_reused > 0 {
+                let from: Vec<String> = self
+                    .reused_from_runs
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect();
+                let many = if from.len() == 1 {
+                    "körning"
+                } else {
+                    "körningarna"
+                };
+                s.push_str(&format!(
+                    ", {} {} nu och {} oförändrade från {many} {} (samma innehåll)",
+                    self.cells_run,
+                    if self.cells_run == 1 {
+                        "cell körd"
+                    } else {
+                        "celler körda"
+                    },
+                    self.cells_reused,
+                    and_list(&from)
+                ));
+            }
+            out.push(s);
+        }
+        if self.captures_made + self.captures_reused > 0 {
+            let mut s = format!(
+                "Sidbilderna: {} {}",
+                self.captures_made,
+                if self.captures_made == 1 {
+                    "serie fångad"
+                } else {
+                    "serier fångade"
+                }
+            );
+            if self.captures_reused > 0 {
+                s.push_str(&format!(
+                    ", {} oförändrade från en tidigare version",
+                    self.captures_reused
+                ));
+            }
+            out.push(s);
+        }
+        if out.is_empty() {
+            String::new()
+        } else {
+            format!("{}.", out.join(". "))
+        }
+    }
+
+    fn of(input: &GateInput) -> Provenance {
+        let mut from: Vec<i64> = input
+            .cells
+            .iter()
+            .filter_map(|c| c.reused_from_run)
+            .collect();
+        from.sort_unstable();
+        from.dedup();
+        let reused = input
+            .cells
+            .iter()
+            .filter(|c| c.reused_from_run.is_some())
+            .count();
+        Provenance {
+            run: input.run.as_ref().map(|r| r.id),
+            cells_run: input.cells.len() - reused,
+            cells_reused: reused,
+            reused_from_runs: from,
+            captures_made: input.captures.made,
+            captures_reused: input.captures.reused,
+        }
+    }
 }
 
 /// Load what the gate needs and apply the conditions the policy names.
@@ -112,5 +219,6 @@ pub fn decide(input: &GateInput, policy: &Policy) -> GateResult {
         waived,
         released: input.released,
         checked_at: crate::store::now(),
+        evidence: Provenance::of(input),
     }
 }

@@ -106,3 +106,27 @@ pub(super) fn infrastructure(outcome: &mut CellOutcome, browser_alive: bool, fil
         });
     }
 }
+
+impl CellOutcome {
+    /// A cell with no steps run: never started, or stopped before its first.
+    pub fn not_run(
+        scenario: &str,
+        title: &str,
+        municipality: &str,
+        status: Status,
+        reason: &str,
+    ) -> CellOutcome {
+        CellOutcome {
+            scenario: scenario.to_string(),
+            scenario_title: title.to_string(),
+            municipality: municipality.to_string(),
+            status,
+            reason: Some(reason.to_string()),
+            failed_step: None,
+            duration_ms: 0,
+            case_number: None,
+            steps: Vec::new(),
+            reused_from_run: None,
+        }
+    }
+}

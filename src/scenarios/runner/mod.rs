@@ -143,6 +143,9 @@ pub struct CellOutcome {
     pub duration_ms: u64,
     pub case_number: Option<String>,
     pub steps: Vec<StepOutcome>,
+    /// The run whose result this is, reused unchanged (`scenarios::reuse`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reused_from_run: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -297,29 +300,6 @@ fn not_run(cell: &Cell, status: Status, reason: &str) -> CellOutcome {
         status,
         reason,
     )
-}
-
-impl CellOutcome {
-    /// A cell with no steps run: never started, or stopped before its first.
-    pub fn not_run(
-        scenario: &str,
-        title: &str,
-        municipality: &str,
-        status: Status,
-        reason: &str,
-    ) -> CellOutcome {
-        CellOutcome {
-            scenario: scenario.to_string(),
-            scenario_title: title.to_string(),
-            municipality: municipality.to_string(),
-            status,
-            reason: Some(reason.to_string()),
-            failed_step: None,
-            duration_ms: 0,
-            case_number: None,
-            steps: Vec::new(),
-        }
-    }
 }
 
 fn origin_of(url: &str) -> Option<String> {
