@@ -78,6 +78,7 @@ async fn capturing_the_same_version_twice_finds_no_deviation_on_any_variant() {
         },
         concurrency: 2,
         files_dir: files_dir(),
+        single_shot: true,
     };
     let artifacts = provrum::artifacts::Artifacts::new(app.data_dir.path());
     let (first, second) = tokio::task::spawn_blocking(move || {

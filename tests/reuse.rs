@@ -431,3 +431,55 @@ async fn an_unchanged_run_is_reused_on_postgres() {
     assert_eq!(again.reused, cells(&["kort"]));
     assert_eq!(assert_copies(&app, again.run_id).await, 2);
 }
+
+/// One screenshot is taken only when nothing can still paint: a pending
+/// timer or a running animation makes the capture wait for two that agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_is_settled_only_when_nothing_can_paint() {
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = demo(Backend::Sqlite).await.expect("sqlite");
+    let url = format!("{}/tjanster/{SERVICE}/2.1.0-rc1/kil", app.url);
+    let origin = app.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let browser = provrum::browser::Browser::launch(&BrowserOptions {
+            chromium,
+            ..Default::default()
+        })
+        .expect("browser");
+        let page = browser.page(vec![origin]).expect("page");
+        page.goto(&url).expect("start page");
+        assert!(
+            !page.nothing_pending().unwrap(),
+            "not watched: unknown counts as pending"
+        );
+        page.watch_paint().unwrap();
+        page.goto(&url).expect("start page");
+        assert!(page.nothing_pending().unwrap(), "the start page is still");
+        page.eval("window.t = setTimeout(() => {}, 60000)").unwrap();
+        assert!(!page.nothing_pending().unwrap(), "a timer is pending");
+        page.eval("clearTimeout(window.t)").unwrap();
+        assert!(page.nothing_pending().unwrap(), "the timer was cleared");
+        page.eval("setTimeout(() => {}, 1)").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            page.nothing_pending().unwrap(),
+            "a timer that ran is no longer pending"
+        );
+        page.eval("document.body.animate([{ opacity: 0 }, { opacity: 1 }], 60000); true")
+            .unwrap();
+        assert!(!page.nothing_pending().unwrap(), "an animation runs");
+        page.eval("document.getAnimations().forEach(a => a.cancel()); true")
+            .unwrap();
+        assert!(page.nothing_pending().unwrap(), "the animation ended");
+        let (png, settled) = page.settled_screenshot(true, 3).unwrap();
+        assert!(
+            settled && png.starts_with(b"\x89PNG"),
+            "one screenshot, settled"
+        );
+    })
+    .await
+    .unwrap();
+}

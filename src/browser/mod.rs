@@ -10,6 +10,7 @@
 
 pub mod axe;
 mod page;
+mod paint;
 pub mod process;
 mod remote;
 

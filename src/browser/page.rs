@@ -38,6 +38,8 @@ pub struct Page {
     origins: Arc<Mutex<Vec<String>>>,
     /// axe-core's new-document script, while it is added.
     axe_script: Mutex<Option<String>>,
+    /// Whether documents this page loads count their pending timers (`paint`).
+    pub(super) paint_watch: std::sync::atomic::AtomicBool,
     /// The viewport a reused page starts from again.
     size: (u32, u32),
 }
@@ -72,6 +74,7 @@ impl Page {
             timeout: options.timeout,
             origins: origins.clone(),
             axe_script: Mutex::default(),
+            paint_watch: Default::default(),
             size: (options.width, options.height),
         };
         page.call::<Emulation::SetDeviceMetricsOverride>(json!({ "width": options.width, "height": options.height, "deviceScaleFactor": 1.0, "mobile": false }))?;
@@ -185,7 +188,7 @@ impl Page {
         Ok(page)
     }
 
-    fn call<M>(&self, params: Value) -> Result<M::ReturnObject, BrowserError>
+    pub(super) fn call<M>(&self, params: Value) -> Result<M::ReturnObject, BrowserError>
     where
         M: Method + Serialize + DeserializeOwned,
     {

@@ -124,6 +124,9 @@ pub struct CaptureConfig {
     pub concurrency: usize,
     /// Where `bild.png` and `anteckningar.pdf` are, for required file questions.
     pub files_dir: PathBuf,
+    /// One screenshot per page when nothing on it can still paint
+    /// (`Page::settled_screenshot`); `false`: always until two agree.
+    pub single_shot: bool,
 }
 
 /// Always volatile: what differs between two submissions of the same answers,
@@ -286,6 +289,7 @@ fn capture_one(
     // Walks reuse the tab (its renderer stays warm) unless one failed.
     if let Err(e) = page
         .set_axe(false)
+        .and_then(|()| page.watch_paint())
         .map_err(|e| e.to_string())
         .and_then(|()| walk_pages(&page, &mut out, cfg, files, artifacts))
     {
@@ -304,12 +308,17 @@ fn snap(
     step: &str,
     masks: &[String],
     artifacts: &Artifacts,
+    single_shot: bool,
 ) -> Result<PageShot, BrowserError> {
     // Facts the checklists need, read before the volatile parts are masked.
     let facts = page.eval(FACTS)?;
     let masks = serde_json::to_string(masks).unwrap_or_else(|_| "[]".into());
     page.eval(&format!("{PREPARE}({masks})"))?;
-    let (png, stable) = page.stable_screenshot(true, 5)?;
+    let (png, stable) = if single_shot {
+        page.settled_screenshot(true, 5)?
+    } else {
+        page.stable_screenshot(true, 5)?
+    };
     let text = page.text()?;
     let structure: Vec<FieldShape> =
         serde_json::from_value(page.eval(STRUCTURE)?).unwrap_or_default();
@@ -379,7 +388,8 @@ fn walk_pages(
             ));
         }
         seen.push(key.clone());
-        let shot = snap(page, &key, &masks, artifacts).map_err(|e| e.to_string())?;
+        let shot =
+            snap(page, &key, &masks, artifacts, cfg.single_shot).map_err(|e| e.to_string())?;
         out.pages.push(shot);
         let action = match key.as_str() {
             "start" => Action::Start,

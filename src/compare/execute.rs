@@ -352,6 +352,7 @@ pub async fn execute(
             browser: env.browser.clone(),
             concurrency: env.concurrency,
             files_dir: env.files_dir.clone(),
+            single_shot: true,
         });
         let asked = work::Batch {
             walks: &walks,

@@ -37,6 +37,7 @@ impl OtherWork for Walks {
             concurrency: cfg.concurrency,
             // Each walk says where its files are.
             files_dir: std::path::PathBuf::new(),
+            single_shot: true,
         };
         Box::pin(async move { work(&shift, cfg).await })
     }
