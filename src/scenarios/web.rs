@@ -173,7 +173,8 @@ async fn run(
         .map(|c| (c.clone(), name(&c.municipality)))
         .collect();
     // The slowest first: what to look at when a run takes long.
-    listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.duration_ms));
+    // A reused cell took no time in this run: it goes last.
+    listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.reused_from_run.map_or(c.duration_ms, |_| -1)));
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
     let running = run.status == "running";

@@ -105,15 +105,17 @@ impl Provenance {
                 } else {
                     "körningarna"
                 };
+                let ran = match self.cells_run {
+                    0 => "där alla".to_string(),
+                    1 => "där 1 cell kördes och".to_string(),
+                    n => format!("där {n} celler kördes och"),
+                };
                 s.push_str(&format!(
-                    ", {} {} nu och {} oförändrade från {many} {} (samma innehåll)",
-                    self.cells_run,
-                    if self.cells_run == 1 {
-                        "cell körd"
-                    } else {
-                        "celler körda"
+                    ", {ran} {} togs oförändrade från {many} {} (samma innehåll, så de kördes inte igen)",
+                    match self.cells_reused {
+                        1 => "1 cell".to_string(),
+                        n => format!("{n} celler"),
                     },
-                    self.cells_reused,
                     and_list(&from)
                 ));
             }
