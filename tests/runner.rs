@@ -755,6 +755,29 @@ async fn a_remote_chromium_is_driven_over_devtools_and_left_running() {
             ..Default::default()
         })
         .expect("connect");
+        // What a reused result is keyed by: the remote browser's version as
+        // it answers now, not its address.
+        let here = provrum::browser::version(&BrowserOptions {
+            chromium: common::chromium().expect("chromium"),
+            ..Default::default()
+        });
+        let number = here
+            .split_whitespace()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .expect("a version number");
+        let there = provrum::browser::version(&BrowserOptions {
+            remote: Some(format!("http://127.0.0.1:{port}")),
+            ..Default::default()
+        });
+        assert!(
+            there.contains(number) && !there.contains("127.0.0.1"),
+            "{there} / {here}"
+        );
+        let gone = provrum::browser::version(&BrowserOptions {
+            remote: Some("http://127.0.0.1:1".into()),
+            ..Default::default()
+        });
+        assert!(gone.contains("did not answer"), "{gone}");
         let page = remote.new_page(vec![app.url.clone()]).expect("page");
         page.goto(&url).expect("load");
         assert!(page.text().expect("text").contains("Anmälan om olägenhet"));

@@ -282,15 +282,16 @@ impl Drop for Browser {
 }
 
 /// The browser's own version line ("Chromium 156.0.8078.73 …"), asked once
-/// per program; a browser running elsewhere is named by its address (its
-/// version is not known here). Part of a capture's reuse key: another
-/// Chromium may render the same page differently.
+/// per program; a browser running elsewhere is asked each time (its
+/// `/json/version`: it may be replaced by another version at the same
+/// address). Part of a capture's and a cell's reuse key: another Chromium
+/// may render the same page differently.
 pub fn version(opts: &BrowserOptions) -> String {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static SEEN: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
     if let Some(remote) = &opts.remote {
-        return format!("remote {remote}");
+        return format!("remote {}", remote::browser_versions(remote));
     }
     let seen = SEEN.get_or_init(Default::default);
     if let Some(v) = seen

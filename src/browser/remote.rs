@@ -12,6 +12,42 @@ pub fn websocket_url(remote: &str) -> Result<String, String> {
     if remote.starts_with("ws://") || remote.starts_with("wss://") {
         return Ok(remote.to_string());
     }
+    let (v, hostport) = json_version(remote)?;
+    let ws = v["webSocketDebuggerUrl"]
+        .as_str()
+        .ok_or_else(|| format!("{remote}/json/version names no webSocketDebuggerUrl"))?;
+    // Replace whatever host Chromium put there with the one we reached it by.
+    let path = ws.splitn(4, '/').nth(3).unwrap_or_default();
+    Ok(format!("ws://{hostport}/{path}"))
+}
+
+/// The browser versions of a pool's endpoints as they answer now
+/// ("HeadlessChrome/156.0.8078.114"), distinct and sorted; an endpoint
+/// that does not answer is named as such. Part of what a reused result is
+/// keyed by: a remote browser replaced by another version at the same
+/// address must not take the old one's results.
+pub fn browser_versions(list: &str) -> String {
+    let mut seen: Vec<String> = endpoints(list)
+        .iter()
+        .map(|e| {
+            let http = match e.strip_prefix("ws://").or_else(|| e.strip_prefix("wss://")) {
+                Some(rest) => rest.split('/').next().unwrap_or_default().to_string(),
+                None => e.clone(),
+            };
+            match json_version(&http) {
+                Ok((v, _)) => v["Browser"].as_str().unwrap_or("unknown").to_string(),
+                Err(_) => format!("{e} did not answer"),
+            }
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    seen.join(" | ")
+}
+
+/// `/json/version` of `remote` (`host:port`, with or without `http://`),
+/// and the address it was reached at.
+fn json_version(remote: &str) -> Result<(serde_json::Value, String), String> {
     let named = remote.trim_start_matches("http://").trim_end_matches('/');
     // One address for both the question and the websocket: behind a name
     // with several addresses (`docker compose up --scale chromium=4`) a
@@ -23,8 +59,8 @@ pub fn websocket_url(remote: &str) -> Result<String, String> {
         .next()
         .ok_or_else(|| format!("looking up {remote}: no address"))?;
     let hostport = addr.to_string();
-    let mut stream =
-        TcpStream::connect(addr).map_err(|e| format!("connecting to {remote}: {e}"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+        .map_err(|e| format!("connecting to {remote}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
@@ -53,15 +89,9 @@ pub fn websocket_url(remote: &str) -> Result<String, String> {
             break String::new();
         }
     };
-    let body = body.as_str();
-    let v: serde_json::Value = serde_json::from_str(body)
+    let v: serde_json::Value = serde_json::from_str(&body)
         .map_err(|e| format!("{remote}/json/version did not answer JSON: {e}"))?;
-    let ws = v["webSocketDebuggerUrl"]
-        .as_str()
-        .ok_or_else(|| format!("{remote}/json/version names no webSocketDebuggerUrl"))?;
-    // Replace whatever host Chromium put there with the one we reached it by.
-    let path = ws.splitn(4, '/').nth(3).unwrap_or_default();
-    Ok(format!("ws://{hostport}/{path}"))
+    Ok((v, hostport))
 }
 
 /// The endpoints of a pool: separated by commas or whitespace.
