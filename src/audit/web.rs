@@ -60,11 +60,11 @@ fn subjects(
 ) -> impl Fn(&str, &str) -> String {
     let items: Vec<(String, String)> = crate::checklists::loaded(state)
         .unwrap_or_default()
-        .into_iter()
+        .iter()
         .flat_map(|c| {
             c.items
-                .into_iter()
-                .map(move |i| (format!("{}/{}", c.id, i.id), i.title))
+                .iter()
+                .map(move |i| (format!("{}/{}", c.id, i.id), i.title.clone()))
         })
         .collect();
     let services: Vec<(String, String)> = services

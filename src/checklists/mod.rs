@@ -14,10 +14,21 @@ pub use evaluate::{Evaluation, ItemStatus, Verdict, evaluate};
 pub use model::{Checklist, Item, Kind, Severity};
 pub use parse::{checklist as parse, load_dir};
 
+/// The checklists of `dir`, read again only when a file in it changed
+/// (`yaml::cache`).
+pub fn load_cached(
+    dir: &std::path::Path,
+) -> Result<std::sync::Arc<Vec<Checklist>>, Vec<crate::yaml::Diagnostic>> {
+    use crate::yaml::cache;
+    cache::cached(dir, cache::stamp(&cache::yaml_files(dir)), || load_dir(dir))
+}
+
 /// The checklists the server was started with; a broken file is an error
 /// page that says which file and line to fix.
-pub fn loaded(state: &crate::web::AppState) -> Result<Vec<Checklist>, crate::web::WebError> {
-    load_dir(&state.checklists_dir).map_err(|d| {
+pub fn loaded(
+    state: &crate::web::AppState,
+) -> Result<std::sync::Arc<Vec<Checklist>>, crate::web::WebError> {
+    load_cached(&state.checklists_dir).map_err(|d| {
         crate::web::WebError::BadRequest(format!(
             "Checklistorna har fel: {}",
             d.iter()

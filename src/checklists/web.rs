@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn checklists(state: &AppState) -> Result<Vec<Checklist>, WebError> {
+fn checklists(state: &AppState) -> Result<std::sync::Arc<Vec<Checklist>>, WebError> {
     super::loaded(state)
 }
 
@@ -80,7 +80,7 @@ async fn overview(
     let blocking = eval.items.iter().filter(|i| i.blocks()).count();
     let conflicts = eval.items.iter().filter(|i| i.conflict).count();
     let lists = lists
-        .into_iter()
+        .iter()
         .map(|c| {
             let items = eval
                 .items
@@ -88,7 +88,7 @@ async fn overview(
                 .filter(|i| i.checklist == c.id)
                 .cloned()
                 .collect();
-            (c, items)
+            (c.clone(), items)
         })
         .collect();
     let title = format!("Checklistor för {} {} – Provrum", v.title, v.version);

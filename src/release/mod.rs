@@ -19,7 +19,7 @@ use crate::web::{AppState, WebError};
 /// started with (a broken checklist or policy file is a clear error page).
 pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
     let lists = crate::checklists::loaded(state)?;
-    let policy = Policy::load(&state.release_policy).map_err(|d| {
+    let policy = Policy::load_cached(&state.release_policy).map_err(|d| {
         WebError::BadRequest(format!(
             "Releasepolicyn har fel: {}",
             d.iter()

@@ -128,6 +128,14 @@ impl Policy {
     }
 
     /// The policy in `path`, the defaults when there is no such file, or every problem in it.
+    /// [`load`](Policy::load), read again only when the file changed.
+    pub fn load_cached(path: &Path) -> Result<std::sync::Arc<Policy>, Vec<Diagnostic>> {
+        use crate::yaml::cache;
+        cache::cached(path, cache::stamp(&[path.to_path_buf()]), || {
+            Policy::load(path)
+        })
+    }
+
     pub fn load(path: &Path) -> Result<Policy, Vec<Diagnostic>> {
         let Ok(text) = std::fs::read_to_string(path) else {
             return Ok(Policy::default());

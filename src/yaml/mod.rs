@@ -5,6 +5,7 @@
 //! forgets positions; this module keeps a small spanned tree (built from
 //! `yaml-rust2` parser events) and a [`Decoder`] that collects *all* problems.
 
+pub mod cache;
 mod decode;
 mod source;
 mod tree;
