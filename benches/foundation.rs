@@ -89,46 +89,10 @@ async fn bench_import(app: &common::TestApp, backend: &str) {
     summary(&format!("[{backend}] import total (16 variants)"), total_ms);
 }
 
-/// One signed-in client: its own session, on the first step of Arvika's variant.
-async fn client(app: &common::TestApp, n: usize) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let base = format!(
-        "{}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/{}",
-        app.url,
-        ["arvika", "karlstad", "eda", "torsby"][n % 4]
-    );
-    let login = client
-        .post(format!("{base}/starta"))
-        .send()
-        .await
-        .expect("start")
-        .text()
-        .await
-        .expect("body");
-    let marker = "name=\"_csrf\" value=\"";
-    let at = login.find(marker).expect("csrf") + marker.len();
-    let csrf = login[at..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let step = client
-        .post(format!("{base}/logga-in"))
-        .form(&[("_csrf", csrf.as_str()), ("personnummer", "199011142388")])
-        .send()
-        .await
-        .expect("login");
-    assert!(step.url().path().ends_with("/steg/om-dig"));
-    (client, format!("{base}/steg/storningen"))
-}
-
 async fn bench_step_pages(app: &common::TestApp, backend: &str) {
     let mut clients = Vec::new();
     for n in 0..client_count() {
-        clients.push(client(app, n).await);
+        clients.push(common::sandbox_session(&app.url, n).await);
     }
     let started = Instant::now();
     let tasks: Vec<_> = clients

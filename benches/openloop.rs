@@ -12,6 +12,9 @@
 //!
 //! Run: `scripts/bench-openloop` (needs `OPENLOOP_URL`).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,41 +37,6 @@ fn summary(label: &str, mut ms: Vec<f64>) {
         percentile(&ms, 0.99),
         ms.last().copied().unwrap_or(f64::NAN)
     );
-}
-
-/// One signed-in sandbox session on the second step of a variant.
-async fn session(origin: &str, n: usize) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let base = format!(
-        "{origin}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/{}",
-        ["arvika", "karlstad", "eda", "torsby"][n % 4]
-    );
-    let login = client
-        .post(format!("{base}/starta"))
-        .send()
-        .await
-        .expect("start")
-        .text()
-        .await
-        .expect("body");
-    let marker = "name=\"_csrf\" value=\"";
-    let at = login.find(marker).expect("csrf") + marker.len();
-    let csrf = login[at..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let step = client
-        .post(format!("{base}/logga-in"))
-        .form(&[("_csrf", csrf.as_str()), ("personnummer", "199011142388")])
-        .send()
-        .await
-        .expect("login");
-    assert!(step.url().path().ends_with("/steg/om-dig"), "signed in");
-    (client, format!("{base}/steg/storningen"))
 }
 
 /// `rate` requests a second for `seconds`, each sent when due.
@@ -140,7 +108,7 @@ fn main() {
     rt.block_on(async {
         let mut sessions = Vec::new();
         for n in 0..SESSIONS {
-            sessions.push(session(&origin, n).await);
+            sessions.push(common::sandbox_session(&origin, n).await);
         }
         let sessions = Arc::new(sessions);
         // Warm-up: connections opened, the server's caches filled.

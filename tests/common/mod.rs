@@ -577,3 +577,40 @@ pub async fn spawn_replica(app: &TestApp) -> TestApp {
         shutdown: Some(tx),
     }
 }
+
+/// One signed-in sandbox session of its own (for load benchmarks), on the
+/// second step of one of four variants taken in turn: the client, and the
+/// address of the step page it may load.
+pub async fn sandbox_session(origin: &str, n: usize) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let base = format!(
+        "{origin}/tjanster/anmalan-om-olagenhet/2.1.0-rc1/{}",
+        ["arvika", "karlstad", "eda", "torsby"][n % 4]
+    );
+    let login = client
+        .post(format!("{base}/starta"))
+        .send()
+        .await
+        .expect("start")
+        .text()
+        .await
+        .expect("body");
+    let marker = "name=\"_csrf\" value=\"";
+    let at = login.find(marker).expect("csrf") + marker.len();
+    let csrf = login[at..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let step = client
+        .post(format!("{base}/logga-in"))
+        .form(&[("_csrf", csrf.as_str()), ("personnummer", "199011142388")])
+        .send()
+        .await
+        .expect("login");
+    assert!(step.url().path().ends_with("/steg/om-dig"));
+    (client, format!("{base}/steg/storningen"))
+}
