@@ -20,21 +20,13 @@ use std::time::{Duration, Instant};
 
 const SESSIONS: usize = 50;
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn summary(label: &str, mut ms: Vec<f64>) {
     ms.sort_by(|a, b| a.total_cmp(b));
     println!(
         "{label:<40} n={:<6} p50={:>7.3} ms  p99={:>7.3} ms  max={:>8.3} ms",
         ms.len(),
-        percentile(&ms, 0.50),
-        percentile(&ms, 0.99),
+        common::percentile(&ms, 0.50),
+        common::percentile(&ms, 0.99),
         ms.last().copied().unwrap_or(f64::NAN)
     );
 }

@@ -97,14 +97,9 @@ async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
     )
     .await
     .map_err(fail)?;
-    let reused = done
-        .outcomes
-        .iter()
-        .filter(|o| o.reused_from_run.is_some())
-        .count();
+    let (ran, reused) = done.run_and_reused();
     println!(
-        "  {} cell(s) run, {reused} reused, done in {:.1} s",
-        done.outcomes.len() - reused,
+        "  {ran} cell(s) run, {reused} reused, done in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -165,15 +165,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
     }
     let c = &finished.counts;
     println!("run {}: {}", finished.run_id, finished.status);
-    let reused = finished
-        .outcomes
-        .iter()
-        .filter(|o| o.reused_from_run.is_some())
-        .count();
-    println!(
-        "{} cell(s) run, {reused} reused (inputs unchanged since an earlier run)",
-        finished.outcomes.len() - reused
-    );
+    let (ran, reused) = finished.run_and_reused();
+    println!("{ran} cell(s) run, {reused} reused (inputs unchanged since an earlier run)");
     println!(
         "{} passed, {} failed, {} errors, {} skipped",
         c.passed, c.failed, c.error, c.skipped

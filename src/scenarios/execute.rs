@@ -208,6 +208,18 @@ pub struct Finished {
     pub status: String,
 }
 
+impl Finished {
+    /// (cells run now, cells reused from an earlier run).
+    pub fn run_and_reused(&self) -> (usize, usize) {
+        let reused = self
+            .outcomes
+            .iter()
+            .filter(|o| o.reused_from_run.is_some())
+            .count();
+        (self.outcomes.len() - reused, reused)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]

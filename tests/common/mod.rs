@@ -614,3 +614,12 @@ pub async fn sandbox_session(origin: &str, n: usize) -> (reqwest::Client, String
     assert!(step.url().path().ends_with("/steg/om-dig"));
     (client, format!("{base}/steg/storningen"))
 }
+
+/// The `p` quantile (0–1) of sorted figures, nearest rank (for the load benchmarks).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
