@@ -186,14 +186,3 @@ pub async fn take_over(
     tx.commit().await?;
     Ok(Some(cell))
 }
-
-/// Where a run's reused cells ran: (cell id, run id it ran in).
-pub async fn origins(db: &Store, run_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "select c.id, o.run_id from run_cells c join run_cells o on o.id = c.reused_from
-         where c.run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_all(&db.pool)
-    .await
-}
