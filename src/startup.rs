@@ -36,7 +36,7 @@ pub fn app(state: AppState) -> axum::Router {
         .merge(crate::catalogue::web::router())
         .merge(crate::meetings::web::router())
         .merge(crate::bundles::web::router())
-        .merge(crate::sandbox::routes::router(&state))
+        .merge(crate::sandbox::web::router(&state))
         .merge(crate::scenarios::web::router())
         .merge(crate::compare::web::router())
         .merge(crate::accounts::web::router())

@@ -8,8 +8,6 @@
 //! left out (named in the outcome); the base and the rest import as one
 //! version, and the entry is stored with it in the same transaction.
 
-mod flows;
-mod packages;
 pub mod web;
 
 use std::path::Path;

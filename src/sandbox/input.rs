@@ -1,9 +1,6 @@
 //! Server-side validation of a citizen's answers, as the real service would
 //! do it, with messages in Swedish.
 
-mod multipart;
-pub use multipart::read_multipart;
-
 use std::collections::HashMap;
 
 use serde::Serialize;

@@ -3,7 +3,6 @@
 
 mod check;
 mod claims;
-mod evidence;
 pub mod execute;
 pub mod model;
 pub mod outcomes;

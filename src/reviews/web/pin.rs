@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::reviews::pins::{self, Pointed};
-use crate::sandbox::{places, visit};
+use crate::sandbox::places;
+use crate::sandbox::web::visit;
 use crate::web::session::require_to;
 use crate::web::{AppState, WebError, csrf};
 

@@ -14,14 +14,19 @@ use crate::identities::{self, Personnummer};
 use crate::services::Variant;
 use crate::web::{AppState, WebError};
 
-use super::input::{self, StoredFile};
-use super::session::{self, Session};
-use super::visit::{self, Ctx, Visitor};
-use super::{cases, pages, uploads};
+use crate::sandbox::input::{self, StoredFile};
+use crate::sandbox::session::{self, Session};
+use crate::sandbox::uploads;
+use visit::{Ctx, Visitor};
+
+mod cases;
+mod multipart;
+mod pages;
+pub mod visit;
 
 type VariantPath = Path<(String, String, String)>;
 
-use super::visit::COOKIE;
+use visit::COOKIE;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let base = "/tjanster/{service}/{version}/{kommun}";
@@ -244,7 +249,7 @@ async fn step_submit(
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
-    let input = input::read_multipart(mp).await?;
+    let input = multipart::read_multipart(mp).await?;
     visit::check_csrf(
         &s,
         input
@@ -395,8 +400,8 @@ async fn send(state: &AppState, c: &Ctx, s: &Session, who: &Visitor) -> Result<R
         .and_then(|p| Personnummer::parse(p).ok())
         .map(|p| identities::person(&p));
     let code = c.code.as_deref();
-    let result = super::inbox::submit(&state.store, s, code, |case_number, at| {
-        super::inbox::payload(
+    let result = crate::sandbox::inbox::submit(&state.store, s, code, |case_number, at| {
+        crate::sandbox::inbox::payload(
             &c.variant,
             &c.version,
             code,
@@ -408,10 +413,10 @@ async fn send(state: &AppState, c: &Ctx, s: &Session, who: &Visitor) -> Result<R
     })
     .await;
     match result {
-        Ok(_) | Err(super::inbox::SubmitError::AlreadySent) => {
+        Ok(_) | Err(crate::sandbox::inbox::SubmitError::AlreadySent) => {
             Ok(Redirect::to(&format!("{}/kvittens", c.base_url)).into_response())
         }
-        Err(super::inbox::SubmitError::Db(e)) => Err(e.into()),
+        Err(crate::sandbox::inbox::SubmitError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -456,7 +461,7 @@ async fn receipt_page(
     let Some(id) = s.submission_id else {
         return Ok(Redirect::to(&c.base_url).into_response());
     };
-    let Some(captured) = super::inbox::by_id(&state.store, id).await? else {
+    let Some(captured) = crate::sandbox::inbox::by_id(&state.store, id).await? else {
         return Err(WebError::NotFound(
             "Ärendet finns inte längre i inkorgen.".into(),
         ));

@@ -9,12 +9,12 @@ use crate::services::{PersonalData, Variant};
 use crate::web::page::{Page, Spot};
 use crate::web::{AppState, WebError, render};
 
-use super::inbox::Captured;
-use super::input::{self, FieldError};
-use super::session::Session;
-use super::views::{self, FieldView, SummaryStep};
 use super::visit::Ctx;
 use crate::clock;
+use crate::sandbox::inbox::Captured;
+use crate::sandbox::input::{self, FieldError};
+use crate::sandbox::session::Session;
+use crate::sandbox::views::{self, FieldView, SummaryStep};
 
 /// Where a page is shown: the state (for the staff's panel) and the query the
 /// page was asked with (the panel confirms a comment just saved).
@@ -37,7 +37,7 @@ async fn chrome(here: &Here<'_>, c: &Ctx, title: &str, place: &str) -> Page {
         return page;
     }
     if let Some(panel) = here.state.staff_panel.get() {
-        let url = super::places::url(&c.base_url, place);
+        let url = crate::sandbox::places::url(&c.base_url, place);
         let spot = Spot {
             service_id: c.version.service_id.clone(),
             version: c.version.version.clone(),
@@ -97,7 +97,7 @@ pub async fn start(
                 .unwrap_or_else(|| format!("{}/granska", c.base_url))
         });
     render(&StartPage {
-        page: chrome(here, c, "Start", super::places::START).await,
+        page: chrome(here, c, "Start", crate::sandbox::places::START).await,
         v: &c.variant,
         base_url: &c.base_url,
         ongoing,
@@ -139,7 +139,7 @@ pub async fn login(
         "Logga in"
     };
     let html = render(&LoginPage {
-        page: chrome(here, c, title, super::places::LOGIN).await,
+        page: chrome(here, c, title, crate::sandbox::places::LOGIN).await,
         base_url: &c.base_url,
         csrf: &s.csrf,
         persons: identities::persons(),
@@ -250,7 +250,7 @@ pub async fn summary(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, 
     let number = steps.len() + 1;
     let title = format!("Steg {number} av {total}: Granska och skicka");
     let html = render(&SummaryPage {
-        page: chrome(here, c, &title, super::places::SUMMARY).await,
+        page: chrome(here, c, &title, crate::sandbox::places::SUMMARY).await,
         base_url: &c.base_url,
         csrf: &s.csrf,
         steps,
@@ -293,7 +293,7 @@ pub async fn sign(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, Web
             here,
             c,
             &format!("Steg {total} av {total}: Underteckna"),
-            super::places::SIGN,
+            crate::sandbox::places::SIGN,
         )
         .await,
         v: &c.variant,
@@ -324,7 +324,7 @@ pub async fn receipt(here: &Here<'_>, c: &Ctx, captured: &Captured) -> Result<Re
             here,
             c,
             &format!("Kvittens {}", captured.case_number),
-            super::places::RECEIPT,
+            crate::sandbox::places::RECEIPT,
         )
         .await,
         v: &c.variant,

@@ -15,8 +15,8 @@ use crate::services::Variant;
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, render};
 
-use super::inbox::{self, Captured};
 use super::visit::ctx;
+use crate::sandbox::inbox::{self, Captured};
 
 /// A case in the inbox list.
 struct Row {

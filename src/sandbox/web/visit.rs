@@ -10,7 +10,7 @@ use crate::services::Variant;
 use crate::services::store::VersionSummary;
 use crate::web::{AppState, WebError};
 
-use super::session::{self, Session};
+use crate::sandbox::session::{self, Session};
 
 /// The sandbox session cookie (scoped to the variant's path).
 pub const COOKIE: &str = "provrum_sandbox";

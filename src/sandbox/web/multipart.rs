@@ -1,7 +1,7 @@
 //! Reading a step's form as the browser posts it (multipart: values and
 //! files), with the step's own body limit already applied by the caller.
 
-use super::{StepInput, Upload};
+use crate::sandbox::input::{StepInput, Upload};
 
 /// A step's multipart form: its values, and the files chosen.
 pub async fn read_multipart(

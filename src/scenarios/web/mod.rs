@@ -11,9 +11,10 @@ use axum::routing::{get, post};
 use crate::web::page::Page;
 use crate::web::{AppState, WebError, csrf, render};
 
-use super::execute::{self, PlanError};
-use super::queue;
-use super::store::{self, CellRow, RunRow, StepRow};
+use crate::scenarios::execute::{self, PlanError};
+use crate::scenarios::queue;
+use crate::scenarios::store::{self, CellRow, RunRow, StepRow};
+mod evidence;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,7 +26,7 @@ pub fn router() -> Router<AppState> {
             "/korningar/{id}/celler/{cell}/steg/{pos}/sidan",
             get(snapshot),
         )
-        .route("/artefakter/{hash}", get(super::evidence::artifact))
+        .route("/artefakter/{hash}", get(evidence::artifact))
         .route("/tjanster/{service}/{version}/korningar", post(start))
 }
 
@@ -349,7 +350,7 @@ async fn cell(
             "Körning {id} har ingen cell {cell_id}."
         )));
     };
-    let variant = match super::store::get(&state.store, run_id).await? {
+    let variant = match crate::scenarios::store::get(&state.store, run_id).await? {
         Some(run) => state.variant(run.version_id, &cell.municipality).await?,
         None => None,
     };
@@ -380,8 +381,8 @@ async fn cell(
             None => None,
         };
         views.push(StepView {
-            said: super::words::step(&row.label, variant.as_deref()),
-            took: super::words::duration(row.duration_ms),
+            said: crate::scenarios::words::step(&row.label, variant.as_deref()),
+            took: crate::scenarios::words::duration(row.duration_ms),
             row,
             text,
             a11y,
@@ -398,7 +399,7 @@ async fn cell(
     );
     render(&CellPage {
         page: Page::plain(&title),
-        took: super::words::duration(cell.duration_ms),
+        took: crate::scenarios::words::duration(cell.duration_ms),
         run_id,
         cell,
         municipality_name,

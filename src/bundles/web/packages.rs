@@ -31,7 +31,7 @@ pub(super) struct ImportedPage {
 }
 
 /// A package is text: a few hundred kilobytes at most.
-pub const MAX_BYTES: usize = super::MAX_BYTES as usize;
+pub const MAX_BYTES: usize = crate::bundles::MAX_BYTES as usize;
 const MAX_FILES: usize = 200;
 
 /// Where a file of the folder belongs in the package, from the path the

@@ -11,32 +11,27 @@ use crate::accounts::Action;
 use crate::services::store::ImportOutcome;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf};
+mod flows;
+mod packages;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/katalog/{service}/paket.json", get(download))
         .route(
             "/katalog/oeflow",
-            post(super::flows::upload).layer(axum::extract::DefaultBodyLimit::max(
-                super::flows::MAX_BYTES,
-            )),
+            post(flows::upload).layer(axum::extract::DefaultBodyLimit::max(flows::MAX_BYTES)),
         )
-        .route("/katalog/oeflow/{token}", get(super::flows::review))
-        .route(
-            "/katalog/oeflow/{token}/importera",
-            post(super::flows::confirm),
-        )
+        .route("/katalog/oeflow/{token}", get(flows::review))
+        .route("/katalog/oeflow/{token}/importera", post(flows::confirm))
         .route(
             "/katalog/paket",
-            post(super::packages::upload).layer(axum::extract::DefaultBodyLimit::max(
-                super::packages::MAX_BYTES,
-            )),
+            post(packages::upload).layer(axum::extract::DefaultBodyLimit::max(packages::MAX_BYTES)),
         )
         .route(
             "/katalog/importera",
             // A bundle is larger than an ordinary form: its own limit.
             post(upload).layer(axum::extract::DefaultBodyLimit::max(
-                super::MAX_BYTES as usize + 64 * 1024,
+                crate::bundles::MAX_BYTES as usize + 64 * 1024,
             )),
         )
 }
@@ -47,10 +42,10 @@ async fn download(
 ) -> Result<Response, WebError> {
     require()?;
     let cat = crate::catalogue::shared(&state.catalogue).ok();
-    let b = super::export(&state.store, cat.as_deref(), &service, None)
+    let b = crate::bundles::export(&state.store, cat.as_deref(), &service, None)
         .await
         .map_err(|e| match e {
-            super::BundleError::Db(e) => e.into(),
+            crate::bundles::BundleError::Db(e) => e.into(),
             other => WebError::NotFound(other.to_string()),
         })?;
     let disposition = format!(
@@ -78,7 +73,7 @@ async fn upload(
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             WebError::TooLarge(format!(
                 "Filen är större än {} MB, så stor blir ingen exporterad tjänst. Kontrollera att du valt rätt fil.",
-                super::MAX_BYTES / (1024 * 1024)
+                crate::bundles::MAX_BYTES / (1024 * 1024)
             ))
         } else {
             WebError::BadRequest(
@@ -108,7 +103,7 @@ async fn upload(
     csrf::verify(&headers, &token)?;
     let u = require_to(Action::ImportService)?;
     let answer = |ok: bool, message: String, next: Vec<(String, String)>| {
-        super::packages::imported(
+        packages::imported(
             "Importera en tjänst från en annan region",
             ok,
             message,
@@ -124,8 +119,8 @@ async fn upload(
     };
     let path = std::path::PathBuf::from(&name);
     let text = String::from_utf8_lossy(&bytes);
-    let outcome = match super::parse(&path, &text) {
-        Ok(b) => super::import(&state.store, state.registry, &path, &b, &u.username).await,
+    let outcome = match crate::bundles::parse(&path, &text) {
+        Ok(b) => crate::bundles::import(&state.store, state.registry, &path, &b, &u.username).await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -168,11 +163,10 @@ async fn upload(
                 ],
             )
         }
-        Err(super::BundleError::Db(e)) => Err(e.into()),
-        Err(super::BundleError::Import(crate::services::store::ImportError::Conflict {
-            version,
-            ..
-        })) => answer(
+        Err(crate::bundles::BundleError::Db(e)) => Err(e.into()),
+        Err(crate::bundles::BundleError::Import(
+            crate::services::store::ImportError::Conflict { version, .. },
+        )) => answer(
             false,
             format!(
                 "Version {version} av tjänsten finns redan i provrummet med ett annat innehåll. En version ändras aldrig: be den andra regionen ge paketet ett nytt versionsnummer."
