@@ -66,7 +66,7 @@ pub async fn serve(
         state.store.clone(),
         state.artifacts.clone(),
     ));
-    let mailer = tokio::spawn(crate::mail::run_forever(state.clone()));
+    let mailer = tokio::spawn(crate::mail::run_forever(crate::mail::web::mailing(&state)));
     let pins = tokio::spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
     let adopter = tokio::spawn(crate::compare::web::adopt_forever(state.clone()));
     let (worker, stop_worker) = in_process_worker(&state);

@@ -359,6 +359,38 @@ fn the_import_graph_follows_the_layers() {
     );
 }
 
+/// Domain logic knows nothing of HTTP: only the kit (`web`), the faces
+/// (`<domain>::web`), `startup` and `cli` may name the web state or the web
+/// error. A domain function takes what it needs (`&Store`, the catalog, the
+/// rules) and returns its own error; its face turns that into a page.
+#[test]
+fn only_faces_name_the_web_state() {
+    let wrong: Vec<String> = sources()
+        .iter()
+        .filter(|(_, s)| {
+            !matches!(
+                unit(&s.module).as_str(),
+                "web" | "faces" | "startup" | "cli" | "main" | "lib"
+            )
+        })
+        .filter(|(_, s)| {
+            ["AppState", "WebError"].iter().any(|name| {
+                s.text.match_indices(name).any(|(i, _)| {
+                    let b = s.text.as_bytes();
+                    !ident_char(i.checked_sub(1).map(|j| b[j]))
+                        && !ident_char(b.get(i + name.len()).copied())
+                })
+            })
+        })
+        .map(|(p, _)| format!("src/{}", p.display()))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "domain files that name AppState or WebError (move the handler into the domain's web face, or pass the domain what it needs):\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn no_import_circles_between_files() {
     let g = graph();

@@ -58,7 +58,7 @@ fn subjects(
     state: &AppState,
     services: &[crate::services::store::ServiceSummary],
 ) -> impl Fn(&str, &str) -> String {
-    let items: Vec<(String, String)> = crate::checklists::loaded(state)
+    let items: Vec<(String, String)> = crate::checklists::loaded(&state.checklists_dir)
         .unwrap_or_default()
         .iter()
         .flat_map(|c| {

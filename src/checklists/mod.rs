@@ -23,18 +23,20 @@ pub fn load_cached(
     cache::cached(dir, cache::stamp(&cache::yaml_files(dir)), || load_dir(dir))
 }
 
-/// The checklists the server was started with; a broken file is an error
-/// page that says which file and line to fix.
-pub fn loaded(
-    state: &crate::web::AppState,
-) -> Result<std::sync::Arc<Vec<Checklist>>, crate::web::WebError> {
-    load_cached(&state.checklists_dir).map_err(|d| {
-        crate::web::WebError::BadRequest(format!(
-            "Checklistorna har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
+/// A checklist or policy file people must fix before the rules can be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} har fel: {}", .problems.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct BrokenRules {
+    /// Which rules, in Swedish ("Checklistorna", "Releasepolicyn").
+    pub what: &'static str,
+    pub problems: Vec<crate::yaml::Diagnostic>,
+}
+
+/// The checklists of `dir` (cached by file modification time); a broken
+/// file is an error that says which file and line to fix.
+pub fn loaded(dir: &std::path::Path) -> Result<std::sync::Arc<Vec<Checklist>>, BrokenRules> {
+    load_cached(dir).map_err(|problems| BrokenRules {
+        what: "Checklistorna",
+        problems,
     })
 }

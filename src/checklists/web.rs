@@ -40,7 +40,15 @@ pub fn router() -> Router<AppState> {
 }
 
 fn checklists(state: &AppState) -> Result<std::sync::Arc<Vec<Checklist>>, WebError> {
-    super::loaded(state)
+    Ok(super::loaded(&state.checklists_dir)?)
+}
+
+/// A broken checklist or policy file is a page that says which file and
+/// line to fix.
+impl From<super::BrokenRules> for WebError {
+    fn from(e: super::BrokenRules) -> WebError {
+        WebError::BadRequest(e.to_string())
+    }
 }
 
 pub fn verdict_class(v: &Verdict) -> &'static str {

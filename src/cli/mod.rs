@@ -356,15 +356,27 @@ async fn import_demo_flows(store: &Store) -> ExitCode {
 
 async fn mail_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
     let config = config(args)?;
-    if config.mail.is_none() {
+    let Some(cfg) = config.mail.clone() else {
         eprintln!("error: no [mail] section in the configuration; nothing can be sent");
         return Err(ExitCode::from(2));
-    }
-    let state = crate::startup::state(&config).await.map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    })?;
-    match crate::mail::send_due(&state).await {
+    };
+    // Only the database: sending mail needs no web state, and must not
+    // touch what a running server holds (its runs, its jobs).
+    let store = crate::store::Store::open(&config.database_url())
+        .await
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })?;
+    let mailing = crate::mail::Mailing {
+        catalog: std::sync::Arc::new(crate::services::catalog::Catalog::new(
+            store.clone(),
+            crate::municipalities::Registry::builtin(),
+        )),
+        store,
+        cfg,
+    };
+    match crate::mail::send_due(&mailing).await {
         Ok(n) => {
             println!("sent {n} e-mail(s)");
             Ok(ExitCode::SUCCESS)

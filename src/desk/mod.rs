@@ -10,10 +10,12 @@ pub mod web;
 use chrono::Utc;
 
 use crate::accounts::User;
+use crate::release::Rules;
 use crate::reviews::news::{self, Note};
 use crate::reviews::rounds::{self, Standing, days_left};
+use crate::services::catalog::Catalog;
 use crate::services::store::VersionSummary;
-use crate::web::{AppState, WebError};
+use crate::store::Store;
 
 /// How many notes a list shows before "see all".
 const NOTES: i64 = 10;
@@ -71,23 +73,28 @@ pub struct OfficeDesk {
 }
 
 /// Each service's newest version: what the region is reviewing now.
-async fn newest(state: &AppState) -> Result<Vec<VersionSummary>, sqlx::Error> {
-    Ok(crate::services::store::list(&state.store)
+async fn newest(store: &Store) -> Result<Vec<VersionSummary>, sqlx::Error> {
+    Ok(crate::services::store::list(store)
         .await?
         .into_iter()
         .filter_map(|s| s.versions.into_iter().next())
         .collect())
 }
 
-pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<ReviewerDesk, WebError> {
+pub async fn reviewer(
+    store: &Store,
+    catalog: &Catalog,
+    u: &User,
+    since: &str,
+) -> Result<ReviewerDesk, sqlx::Error> {
     let now = Utc::now();
     let mut due = Vec::new();
-    for v in newest(state).await? {
-        let Some(round) = rounds::latest(&state.store, v.id).await? else {
+    for v in newest(store).await? {
+        let Some(round) = rounds::latest(store, v.id).await? else {
             continue;
         };
-        let answers = rounds::answers(&state.store, round.id).await?;
-        let variants = state.variants(v.id).await?;
+        let answers = rounds::answers(store, round.id).await?;
+        let variants = catalog.variants(v.id).await?;
         for m in &u.municipalities {
             if !variants.iter().any(|x| &x.municipality == m) {
                 continue;
@@ -100,7 +107,7 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
                     version: v.clone(),
                     deadline: round.deadline.clone(),
                     days_left: days_left(&round.deadline, now),
-                    who: state.registry.short_name(m),
+                    who: catalog.registry().short_name(m),
                     late: standing == Standing::Late,
                     municipality: Some(m.to_string()),
                 });
@@ -112,21 +119,21 @@ pub async fn reviewer(state: &AppState, u: &User, since: &str) -> Result<Reviewe
         rounds: due,
         replies: {
             // Replies and decisions on their comments, newest first.
-            let mut news = news::replies_to(&state.store, u.id, since, NOTES).await?;
-            news.extend(news::decisions_on(&state.store, u.id, since, NOTES).await?);
+            let mut news = news::replies_to(store, u.id, since, NOTES).await?;
+            news.extend(news::decisions_on(store, u.id, since, NOTES).await?);
             news.sort_by(|a, b| b.created_at.cmp(&a.created_at));
             news.truncate(NOTES as usize);
             news
         },
-        comments: news::on_variants(&state.store, &u.municipalities, u.id, since, NOTES).await?,
+        comments: news::on_variants(store, &u.municipalities, u.id, since, NOTES).await?,
     })
 }
 
-pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
-    let lists = crate::checklists::loaded(state)?;
+pub async fn legal(store: &Store, rules: &Rules) -> Result<Vec<LegalVersion>, sqlx::Error> {
+    let lists = &rules.checklists;
     let mut out = Vec::new();
-    for v in newest(state).await? {
-        let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
+    for v in newest(store).await? {
+        let eval = crate::checklists::evaluate::evaluate(store, v.id, lists).await?;
         let awaiting = eval
             .items
             .iter()
@@ -144,8 +151,7 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
             .unsettled()
             .map(|i| (i.item.title.clone(), i.proposal.is_some()))
             .collect();
-        let questions =
-            news::open_of_class(&state.store, v.id, crate::reviews::Class::Juridisk).await?;
+        let questions = news::open_of_class(store, v.id, crate::reviews::Class::Juridisk).await?;
         out.push(LegalVersion {
             version: v,
             awaiting,
@@ -156,17 +162,17 @@ pub async fn legal(state: &AppState) -> Result<Vec<LegalVersion>, WebError> {
     Ok(out)
 }
 
-pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
+pub async fn office(store: &Store, rules: &Rules) -> Result<OfficeDesk, sqlx::Error> {
     let now = Utc::now();
-    let lists = crate::checklists::loaded(state)?;
+    let lists = &rules.checklists;
     let mut gates = Vec::new();
     let mut closing = Vec::new();
-    for v in newest(state).await? {
-        let g = crate::release::evaluate(state, &v).await?;
-        if let Some(round) = rounds::latest(&state.store, v.id).await? {
+    for v in newest(store).await? {
+        let g = crate::release::evaluate(store, rules, &v).await?;
+        if let Some(round) = rounds::latest(store, v.id).await? {
             let left = days_left(&round.deadline, now);
             if (-SOON_DAYS..=SOON_DAYS).contains(&left) {
-                let answered = rounds::answers(&state.store, round.id).await?.len();
+                let answered = rounds::answers(store, round.id).await?.len();
                 let waiting = (v.variants as usize).saturating_sub(answered);
                 if waiting > 0 {
                     closing.push(RoundDue {
@@ -183,11 +189,11 @@ pub async fn office(state: &AppState) -> Result<OfficeDesk, WebError> {
                 }
             }
         }
-        let eval = crate::checklists::evaluate::evaluate(&state.store, v.id, &lists).await?;
+        let eval = crate::checklists::evaluate::evaluate(store, v.id, lists).await?;
         gates.push(ServiceGate {
             conflicts: eval.unsettled().count(),
             proposals: eval.unsettled().filter(|i| i.proposal.is_some()).count(),
-            untriaged: news::untriaged(&state.store, v.id).await?,
+            untriaged: news::untriaged(store, v.id).await?,
             ready: g.verdict == crate::release::Verdict::Ready,
             blockers: g.blockers.len(),
             version: v,

@@ -131,7 +131,7 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let (mut reviewer, mut legal, mut office) = (None, None, None);
     match u.role {
         Role::Reviewer => {
-            let d = super::reviewer(&state, &u, &since).await?;
+            let d = super::reviewer(&state.store, &state.catalog, &u, &since).await?;
             reviewer = Some(ReviewerView {
                 rounds: d.rounds.into_iter().map(due).collect(),
                 replies: d.replies.into_iter().map(|n| note(&state, n)).collect(),
@@ -139,7 +139,7 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
             });
         }
         Role::LegalAdviser => {
-            let list = super::legal(&state).await?;
+            let list = super::legal(&state.store, &crate::release::web::rules(&state)?).await?;
             legal = Some(
                 list.into_iter()
                     .map(|mut l| {
@@ -153,7 +153,8 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
             );
         }
         Role::EKontoret => {
-            let mut desk = super::office(&state).await?;
+            let mut desk =
+                super::office(&state.store, &crate::release::web::rules(&state)?).await?;
             let closing = std::mem::take(&mut desk.closing)
                 .into_iter()
                 .map(due)

@@ -11,6 +11,7 @@
 
 mod questions;
 mod send;
+pub mod web;
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,8 @@ use sqlx::Row;
 
 use crate::config::MailConfig;
 use crate::reviews::rounds::{self, Standing};
-use crate::web::AppState;
+use crate::services::catalog::Catalog;
+use crate::store::Store;
 
 pub use send::MailError;
 
@@ -30,6 +32,15 @@ pub struct Outgoing {
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+/// What sending review-round mail needs: the database, the stored versions'
+/// variants (who takes part) and the mail settings.
+#[derive(Clone)]
+pub struct Mailing {
+    pub store: Store,
+    pub catalog: std::sync::Arc<Catalog>,
+    pub cfg: MailConfig,
 }
 
 /// How long after its deadline a round is still looked at (late answers).
@@ -43,10 +54,11 @@ fn footer(cfg: &MailConfig) -> String {
 }
 
 /// Every mail that is due now, whether or not it was sent already.
-pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sqlx::Error> {
-    let people = crate::accounts::store::with_email(&state.store).await?;
+pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
+    let (store, catalog, cfg) = (&m.store, &m.catalog, &m.cfg);
+    let people = crate::accounts::store::with_email(store).await?;
     let rows = sqlx::query("select id, version_id, deadline from review_rounds order by id")
-        .fetch_all(&state.store.pool)
+        .fetch_all(&store.pool)
         .await?;
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
@@ -56,29 +68,29 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
         if left < -LOOK_BACK_DAYS {
             continue;
         }
-        let Some(v) = crate::services::store::version_by_id(&state.store, version_id).await? else {
+        let Some(v) = crate::services::store::version_by_id(store, version_id).await? else {
             continue;
         };
-        let latest = rounds::latest(&state.store, version_id).await?;
+        let latest = rounds::latest(store, version_id).await?;
         // Only the version's newest round mails, and not once it is closed.
         if latest.as_ref().map(|l| l.id) != Some(round)
             || latest.as_ref().is_some_and(|l| l.is_closed())
         {
             continue;
         }
-        let participating: Vec<String> = state
+        let participating: Vec<String> = catalog
             .variants(version_id)
             .await?
             .iter()
             .map(|x| x.municipality.clone())
             .collect();
-        let answers = rounds::answers(&state.store, round).await?;
+        let answers = rounds::answers(store, round).await?;
         let link = format!("{base}/tjanster/{}/{}/omgang", v.service_id, v.version);
         let day = crate::clock::swedish_date(&deadline);
         let what = format!("{} {}", v.title, v.version);
         let names = |ms: &[&String]| {
             ms.iter()
-                .map(|m| state.registry.short_name(m))
+                .map(|m| catalog.registry().short_name(m))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -146,7 +158,7 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
                 .iter()
                 .filter(|(u, _)| u.role == crate::accounts::Role::EKontoret)
             {
-                let name = state.registry.short_name(m);
+                let name = catalog.registry().short_name(m);
                 out.push(Outgoing {
                     key: format!("late:{round}:{m}:{}", u.id),
                     to: email.clone(),
@@ -160,19 +172,16 @@ pub async fn due(state: &AppState, cfg: &MailConfig) -> Result<Vec<Outgoing>, sq
             }
         }
     }
-    out.extend(questions::due(state, cfg, &people).await?);
+    out.extend(questions::due(store, catalog, cfg, &people).await?);
     Ok(out)
 }
 
 /// Send what is due and not yet sent; returns how many went out.
-pub async fn send_due(state: &AppState) -> Result<usize, MailError> {
-    let Some(cfg) = &state.mail else {
-        return Ok(0);
-    };
-    let mailer = send::Mailer::new(cfg)?;
+pub async fn send_due(mailing: &Mailing) -> Result<usize, MailError> {
+    let mailer = send::Mailer::new(&mailing.cfg)?;
     let mut sent = 0;
-    for m in due(state, cfg).await? {
-        if send::once(&state.store, &mailer, cfg, &m).await? {
+    for m in due(mailing).await? {
+        if send::once(&mailing.store, &mailer, &mailing.cfg, &m).await? {
             sent += 1;
         }
     }
@@ -181,14 +190,14 @@ pub async fn send_due(state: &AppState) -> Result<usize, MailError> {
 
 /// The server's timer: what is due every ten minutes (nothing when mail is
 /// not configured).
-pub async fn run_forever(state: AppState) {
-    if state.mail.is_none() {
+pub async fn run_forever(mailing: Option<Mailing>) {
+    let Some(mailing) = mailing else {
         return;
-    }
+    };
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match send_due(&state).await {
+        match send_due(&mailing).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, "review-round mail sent"),
             Err(e) => tracing::warn!(error = %e, "sending review-round mail"),

@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use crate::accounts::{Role, User};
 use crate::config::MailConfig;
-use crate::web::AppState;
+use crate::services::catalog::Catalog;
+use crate::store::Store;
 
 use super::Outgoing;
 
@@ -15,21 +16,22 @@ use super::Outgoing;
 const LOOK_BACK_DAYS: i64 = 14;
 
 pub async fn due(
-    state: &AppState,
+    store: &Store,
+    catalog: &Catalog,
     cfg: &MailConfig,
     people: &[(User, String)],
 ) -> Result<Vec<Outgoing>, sqlx::Error> {
     let since = crate::clock::stored(chrono::Utc::now() - chrono::Duration::days(LOOK_BACK_DAYS));
     let rows = sqlx::query("select q.municipality, q.change, q.comment_id, q.asked_by, v.title, v.version from why_questions q join service_versions v on v.id = q.version_id where q.asked_at >= $1 order by q.id")
         .bind(&since)
-        .fetch_all(&state.store.pool)
+        .fetch_all(&store.pool)
         .await?;
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
     for r in &rows {
         let (m, change, comment): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
         let (asked_by, title, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
-        let name = state.registry.short_name(&m);
+        let name = catalog.registry().short_name(&m);
         for (u, email) in people
             .iter()
             .filter(|(u, _)| u.role == Role::Reviewer && u.municipalities.contains(&m))

@@ -6,11 +6,13 @@
 
 use crate::checklists::Checklist;
 use crate::release::Blocker;
+use crate::release::Rules;
 use crate::release::policy::Condition;
 use crate::reviews::rounds::{self, Standing};
 use crate::reviews::{Class, Comment, model::excerpt};
+use crate::services::catalog::Catalog;
 use crate::services::store::VersionSummary;
-use crate::web::{AppState, WebError};
+use crate::store::Store;
 
 pub use super::Line;
 use super::decisions::{self, Words};
@@ -89,15 +91,19 @@ fn backers(c: &Comment) -> usize {
     all.len()
 }
 
-pub async fn gather(state: &AppState, period: Period) -> Result<Brief, WebError> {
-    let lists = crate::checklists::loaded(state)?;
+pub async fn gather(
+    store: &Store,
+    catalog: &Catalog,
+    rules: &Rules,
+    period: Period,
+) -> Result<Brief, sqlx::Error> {
     let mut services = Vec::new();
     let mut quiet = Vec::new();
-    for s in crate::services::store::list(&state.store).await? {
+    for s in crate::services::store::list(store).await? {
         let Some(newest) = s.versions.first().cloned() else {
             continue;
         };
-        let b = service(state, &lists, &s.versions, newest, &period).await?;
+        let b = service(store, catalog, rules, &s.versions, newest, &period).await?;
         if b.is_quiet() {
             quiet.push(b.title);
         } else {
@@ -112,15 +118,17 @@ pub async fn gather(state: &AppState, period: Period) -> Result<Brief, WebError>
 }
 
 async fn service(
-    state: &AppState,
-    lists: &[Checklist],
+    store: &Store,
+    catalog: &Catalog,
+    rules: &Rules,
     versions: &[VersionSummary],
     v: VersionSummary,
     period: &Period,
-) -> Result<ServiceBrief, WebError> {
-    let name = |m: &str| state.registry.short_name(m);
+) -> Result<ServiceBrief, sqlx::Error> {
+    let lists: &[Checklist] = &rules.checklists;
+    let name = |m: &str| catalog.registry().short_name(m);
     let base = format!("/tjanster/{}/{}", v.service_id, v.version);
-    let taking_part = state.variants(v.id).await?.len();
+    let taking_part = catalog.variants(v.id).await?.len();
     let of_all = |c: &Comment| match backers(c) {
         0 | 1 => "ingen annan kommun har instämt ännu".to_string(),
         n => format!("{n} av {taking_part} instämmer"),
@@ -136,7 +144,7 @@ async fn service(
     let mut current: Vec<Comment> = Vec::new();
     let mut new: Vec<Comment> = Vec::new();
     for ver in versions {
-        let all = crate::reviews::store::list(&state.store, ver.id).await?;
+        let all = crate::reviews::store::list(store, ver.id).await?;
         let is_new = |c: &Comment| {
             c.parent_id.is_none() && c.carried_from.is_none() && period.contains(&c.created_at)
         };
@@ -205,7 +213,7 @@ async fn service(
             link: format!("/synpunkter/{}", c.id),
         })
         .collect();
-    let eval = crate::checklists::evaluate(&state.store, v.id, lists).await?;
+    let eval = crate::checklists::evaluate(store, v.id, lists).await?;
     for i in eval.unsettled() {
         let mut readers: Vec<String> = i
             .local
@@ -224,21 +232,24 @@ async fn service(
         });
     }
 
-    let gate = crate::release::evaluate(state, &v).await?;
+    let gate = crate::release::evaluate(store, rules, &v).await?;
     let awaiting = if gate.released {
         Vec::new()
     } else {
         blockers(&gate.blockers, &base)
     };
 
-    let rounds = round(state, &v, period, &base).await?.into_iter().collect();
+    let rounds = round(store, catalog, &v, period, &base)
+        .await?
+        .into_iter()
+        .collect();
 
     let words = Words {
-        registry: state.registry,
+        registry: catalog.registry(),
         gate: &gate,
         lists,
     };
-    let decisions = decisions::within(&state.store, &v.service_id, period, &words).await?;
+    let decisions = decisions::within(store, &v.service_id, period, &words).await?;
 
     Ok(ServiceBrief {
         title: v.title.clone(),
@@ -290,22 +301,23 @@ fn blockers(all: &[Blocker], base: &str) -> Vec<Group> {
 /// The newest version's latest round, if it matters to this meeting: still
 /// open, or opened, closed or answered within the period.
 async fn round(
-    state: &AppState,
+    store: &Store,
+    catalog: &Catalog,
     v: &VersionSummary,
     period: &Period,
     base: &str,
-) -> Result<Option<RoundBrief>, WebError> {
-    let Some(r) = rounds::latest(&state.store, v.id).await? else {
+) -> Result<Option<RoundBrief>, sqlx::Error> {
+    let Some(r) = rounds::latest(store, v.id).await? else {
         return Ok(None);
     };
-    let answers = rounds::answers(&state.store, r.id).await?;
+    let answers = rounds::answers(store, r.id).await?;
     let in_period = period.contains(&r.opened_at)
         || r.closed_at.as_deref().is_some_and(|c| period.contains(c))
         || answers.iter().any(|a| period.contains(&a.answered_at));
     if r.is_closed() && !in_period {
         return Ok(None);
     }
-    let participating: Vec<String> = state
+    let participating: Vec<String> = catalog
         .variants(v.id)
         .await?
         .iter()
@@ -327,7 +339,7 @@ async fn round(
     let waiting: Vec<String> = participating
         .iter()
         .filter(|m| !r.is_closed() && !answers.iter().any(|a| &a.municipality == *m))
-        .map(|m| state.registry.short_name(m))
+        .map(|m| catalog.registry().short_name(m))
         .collect();
     let to_decide = if waiting.is_empty() {
         Vec::new()
@@ -354,7 +366,7 @@ async fn round(
                 .unwrap_or_default();
             format!(
                 "{} svarade ”{}” {}{why}",
-                state.registry.short_name(&a.municipality),
+                catalog.registry().short_name(&a.municipality),
                 a.answer.swedish(),
                 day(&a.answered_at)
             )

@@ -12,21 +12,38 @@ pub mod web;
 pub use gate::{Blocker, GateResult, Verdict, check};
 pub use policy::Policy;
 
-use crate::services::store::VersionSummary;
-use crate::web::{AppState, WebError};
+use std::path::Path;
+use std::sync::Arc;
 
-/// The gate's verdict on `v` with the checklists and policy the server was
-/// started with (a broken checklist or policy file is a clear error page).
-pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
-    let lists = crate::checklists::loaded(state)?;
-    let policy = Policy::load_cached(&state.release_policy).map_err(|d| {
-        WebError::BadRequest(format!(
-            "Releasepolicyn har fel: {}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
-    Ok(gate::check(&state.store, v, &lists, &policy).await?)
+use crate::checklists::{BrokenRules, Checklist};
+use crate::services::store::VersionSummary;
+use crate::store::Store;
+
+/// The rules a verdict is reached by: the legal checklists and the release
+/// policy, each read again only when its file changed.
+#[derive(Clone)]
+pub struct Rules {
+    pub checklists: Arc<Vec<Checklist>>,
+    pub policy: Arc<Policy>,
+}
+
+impl Rules {
+    pub fn load(checklists: &Path, policy: &Path) -> Result<Rules, BrokenRules> {
+        Ok(Rules {
+            checklists: crate::checklists::loaded(checklists)?,
+            policy: Policy::load_cached(policy).map_err(|problems| BrokenRules {
+                what: "Releasepolicyn",
+                problems,
+            })?,
+        })
+    }
+}
+
+/// The gate's verdict on `v` under `rules`.
+pub async fn evaluate(
+    store: &Store,
+    rules: &Rules,
+    v: &VersionSummary,
+) -> Result<GateResult, sqlx::Error> {
+    gate::check(store, v, &rules.checklists, &rules.policy).await
 }

@@ -17,7 +17,7 @@ use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::gate::{self, GateResult, Verdict};
-use super::{evaluate, report, waivers};
+use super::{Rules, report, waivers};
 
 pub fn router() -> Router<AppState> {
     let v = "/tjanster/{service}/{version}/release";
@@ -410,4 +410,14 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
         rows,
     })?
     .into_response())
+}
+
+/// The rules the server was started with (a broken file is an error page).
+pub fn rules(state: &AppState) -> Result<Rules, WebError> {
+    Ok(Rules::load(&state.checklists_dir, &state.release_policy)?)
+}
+
+/// The gate's verdict on `v` under the server's rules.
+pub async fn evaluate(state: &AppState, v: &VersionSummary) -> Result<GateResult, WebError> {
+    Ok(super::evaluate(&state.store, &rules(state)?, v).await?)
 }

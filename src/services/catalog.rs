@@ -33,6 +33,11 @@ impl Catalog {
         }
     }
 
+    /// The region the variants are resolved for.
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
+    }
+
     /// A version by service and number; cached once found.
     pub async fn version(
         &self,

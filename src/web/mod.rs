@@ -100,7 +100,7 @@ pub struct Inner {
     /// Passes of this process's runs to the inbox (see `passes`).
     pub passes: Arc<passes::Passes>,
     /// Stored versions and their resolved variants (cached: versions never change).
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     /// Review-round e-mail settings (`None`: not configured).
     pub mail: Option<crate::config::MailConfig>,
     /// The address people reach the test room at (no trailing slash).
@@ -163,7 +163,7 @@ impl AppState {
             workers,
         } = settings;
         AppState(Arc::new(Inner {
-            catalog: Catalog::new(store.clone(), Registry::builtin()),
+            catalog: Arc::new(Catalog::new(store.clone(), Registry::builtin())),
             passes: Arc::new(passes::Passes::new(store.clone())),
             store,
             origin: std::sync::OnceLock::new(),

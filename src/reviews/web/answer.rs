@@ -51,7 +51,7 @@ pub(super) fn form(
     if c.class != Class::Juridisk || !c.status.is_open() || !u.may(Action::Assess) {
         return Ok(None);
     }
-    let lists = crate::checklists::loaded(state)?;
+    let lists = crate::checklists::loaded(&state.checklists_dir)?;
     let items = lists
         .iter()
         .flat_map(|l| {

@@ -200,12 +200,13 @@ pub(super) async fn open_round(
     match rounds::open(&state.store, v.id, form.deadline.trim(), &u).await {
         Ok(_) => {
             // The reviewers hear of it now, not at the next tick.
-            let mailing = state.clone();
-            tokio::spawn(async move {
-                if let Err(e) = crate::mail::send_due(&mailing).await {
-                    tracing::warn!(error = %e, "mailing a new review round");
-                }
-            });
+            if let Some(mailing) = crate::mail::web::mailing(&state) {
+                tokio::spawn(async move {
+                    if let Err(e) = crate::mail::send_due(&mailing).await {
+                        tracing::warn!(error = %e, "mailing a new review round");
+                    }
+                });
+            }
             Ok(Redirect::to(&format!("/tjanster/{service}/{}/omgang", v.version)).into_response())
         }
         Err(e) => refused(&state, &headers, v, e).await,

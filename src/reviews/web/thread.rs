@@ -337,7 +337,7 @@ pub(super) async fn answer(
             "Bara juridiska frågor besvaras med en bedömning.".into(),
         ));
     }
-    let lists = crate::checklists::loaded(&state)?;
+    let lists = crate::checklists::loaded(&state.checklists_dir)?;
     let (checklist, item) = f.punkt.split_once('|').unwrap_or_default();
     let found = lists
         .iter()
