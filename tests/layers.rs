@@ -391,6 +391,66 @@ fn only_faces_name_the_web_state() {
     );
 }
 
+/// Rows read by position (`row.get(3)`) break silently when a `select` is
+/// reordered; new code reads rows by name into a `sqlx::FromRow` struct
+/// (`query_as`). This ceiling only ever goes down: lower it when you convert
+/// reads, never raise it.
+const MAX_POSITIONAL_READS: usize = 216;
+
+/// `.get(N)`, `.try_get(N)` and their turbofish forms with a literal index.
+fn positional_reads(text: &str) -> usize {
+    let mut n = 0;
+    for (i, _) in text.match_indices("get") {
+        let rest = &text[i + 3..];
+        let before = &text[..i];
+        if !(before.ends_with('.') || before.ends_with(".try_")) {
+            continue;
+        }
+        // Skip a turbofish `::<…>`.
+        let rest = match rest.strip_prefix("::<") {
+            Some(r) => match r.find('>') {
+                Some(j) => &r[j + 1..],
+                None => continue,
+            },
+            None => rest,
+        };
+        let Some(args) = rest.strip_prefix('(') else {
+            continue;
+        };
+        let digits = args.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && args[digits..].starts_with(')') {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn positional_row_reads_do_not_grow() {
+    let files = sources();
+    let mut counts: Vec<(usize, String)> = files
+        .iter()
+        .map(|(p, s)| (positional_reads(&s.text), format!("src/{}", p.display())))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    let total: usize = counts.iter().map(|(n, _)| n).sum();
+    counts.sort_by(|a, b| b.cmp(a));
+    assert!(
+        total <= MAX_POSITIONAL_READS,
+        "{total} positional row reads (at most {MAX_POSITIONAL_READS}): read new rows by name into a sqlx::FromRow struct. Most in:\n{}",
+        counts
+            .iter()
+            .take(8)
+            .map(|(n, p)| format!("{n} {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(
+        positional_reads("r.get(0) r.try_get::<i64, _>(12) x.get(i) m.get(\"a\")"),
+        2
+    );
+}
+
 #[test]
 fn no_import_circles_between_files() {
     let g = graph();

@@ -300,3 +300,30 @@ pub async fn positions(db: &Store, version_id: i64) -> Result<Positions, sqlx::E
     }
     Ok(out)
 }
+
+/// A regional position decided, as the meeting brief tells it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PositionDecided {
+    pub id: i64,
+    pub version: String,
+    pub checklist: String,
+    pub item: String,
+    pub position: String,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// The regional positions decided on `service` in `[start, end)`.
+pub async fn positions_within(
+    db: &Store,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<PositionDecided>, sqlx::Error> {
+    sqlx::query_as("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.kind = 'decision' and p.decided_at >= $2 and p.decided_at < $3")
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -380,3 +380,35 @@ pub async fn latest_desktop_pages(
         .map(|(target, pages)| (target, serde_json::from_str(&pages).unwrap_or_default()))
         .collect())
 }
+
+/// Deviation decisions taken together (same municipality, words, person and
+/// version), as the meeting brief tells them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DecisionTaken {
+    pub id: i64,
+    pub municipality: String,
+    pub decision: String,
+    pub comment: String,
+    pub actor: String,
+    pub version: String,
+    pub decided_at: String,
+    /// Deviations settled.
+    pub deviations: i64,
+    /// Pages (changes) they were on.
+    pub pages: i64,
+}
+
+/// The deviation decisions on `service` in `[start, end)`, one per decision taken.
+pub async fn decisions_within(
+    db: &Store,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<DecisionTaken>, sqlx::Error> {
+    sqlx::query_as("select min(id) as id, municipality, decision, comment, actor, version, min(decided_at) as decided_at, count(*) as deviations, count(distinct step) as pages from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -1,10 +1,8 @@
 //! What was decided about one service within a period: releases, waivers
 //! granted and withdrawn, comments triaged (with their reasons), deviations
 //! approved as local adaptations (with their motivations) or flagged, and
-//! regional positions on checklist items. Read from the domains' own
-//! tables, where each decision has its time and its words.
-
-use sqlx::Row;
+//! regional positions on checklist items. Each is read through the table's
+//! owner (`*_within`), where each decision has its time and its words.
 
 use crate::checklists::Checklist;
 use crate::municipalities::Registry;
@@ -57,11 +55,8 @@ pub async fn within(
     let (start, end) = period.bounds();
     let mut out: Vec<(String, Line)> = Vec::new();
 
-    let rows = sqlx::query("select r.id, v.version, r.released_at, r.released_by from releases r join service_versions v on v.id = r.version_id where r.service_id = $1 and r.released_at >= $2 and r.released_at < $3")
-        .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    for r in &rows {
-        let (id, version, at, by): (i64, String, String, String) =
-            (r.get(0), r.get(1), r.get(2), r.get(3));
+    for r in crate::services::releases::within(db, service, &start, &end).await? {
+        let (id, version, at, by) = (r.id, r.version, r.released_at, r.released_by);
         out.push((
             at.clone(),
             Line {
@@ -72,12 +67,9 @@ pub async fn within(
         ));
     }
 
-    let rows = sqlx::query("select w.id, v.version, w.blocker, w.reason, w.expires, w.decided_by, w.decided_at, w.withdrawn_by, w.withdrawn_at from waivers w join service_versions v on v.id = w.version_id where v.service_id = $1 and ((w.decided_at >= $2 and w.decided_at < $3) or (w.withdrawn_at >= $2 and w.withdrawn_at < $3))")
-        .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    for r in &rows {
-        let (id, version, blocker): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
-        let (reason, expires, by, at): (String, String, String, String) =
-            (r.get(3), r.get(4), r.get(5), r.get(6));
+    for w in crate::release::waivers::decided_within(db, service, &start, &end).await? {
+        let (id, version, blocker) = (w.id, w.version, w.blocker);
+        let (reason, expires, by, at) = (w.reason, w.expires, w.decided_by, w.decided_at);
         let what = words
             .blocker(&blocker)
             .map(|m| format!("”{m}”"))
@@ -97,8 +89,7 @@ pub async fn within(
                 },
             ));
         }
-        let withdrawn: (Option<String>, Option<String>) = (r.get(7), r.get(8));
-        if let (Some(who), Some(when)) = withdrawn
+        if let (Some(who), Some(when)) = (w.withdrawn_by, w.withdrawn_at)
             && period.contains(&when)
         {
             out.push((
@@ -115,13 +106,11 @@ pub async fn within(
         }
     }
 
-    let rows = sqlx::query("select r.id, r.comment_id, r.before_value, r.after_value, r.note, r.actor_name, r.at, c.body, c.class, c.municipality from comment_revisions r join comments c on c.id = r.comment_id where c.service_id = $1 and r.field = 'status' and r.at >= $2 and r.at < $3")
-        .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    for r in &rows {
-        let (id, comment): (i64, i64) = (r.get(0), r.get(1));
-        let (before, after): (Option<String>, Option<String>) = (r.get(2), r.get(3));
-        let (note, by, at): (Option<String>, String, String) = (r.get(4), r.get(5), r.get(6));
-        let (body, class, m): (String, String, Option<String>) = (r.get(7), r.get(8), r.get(9));
+    for t in crate::reviews::changes::triaged_within(db, service, &start, &end).await? {
+        let (id, comment) = (t.id, t.comment_id);
+        let (before, after) = (t.before_value, t.after_value);
+        let (note, by, at) = (t.note, t.actor_name, t.at);
+        let (body, class, m) = (t.body, t.class, t.municipality);
         let status = |s: Option<String>| {
             s.as_deref()
                 .and_then(Status::parse)
@@ -155,12 +144,10 @@ pub async fn within(
 
     // One line per decision as it was taken: a change's deviations are
     // decided together (same municipality, words, person and version).
-    let rows = sqlx::query("select min(id), municipality, decision, comment, actor, version, min(decided_at), count(*), count(distinct step) from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
-        .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    for r in &rows {
-        let (id, m, decision): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
-        let (comment, actor, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
-        let (at, n, pages): (String, i64, i64) = (r.get(6), r.get(7), r.get(8));
+    for d in crate::compare::store::decisions_within(db, service, &start, &end).await? {
+        let (id, m, decision) = (d.id, d.municipality, d.decision);
+        let (comment, actor, version) = (d.comment, d.actor, d.version);
+        let (at, n, pages) = (d.decided_at, d.deviations, d.pages);
         let name = words.municipality(m.trim_end_matches(crate::services::reference::BASE_SUFFIX));
         let what = format!(
             "{} {}",
@@ -190,12 +177,9 @@ pub async fn within(
         ));
     }
 
-    let rows = sqlx::query("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.kind = 'decision' and p.decided_at >= $2 and p.decided_at < $3")
-        .bind(service).bind(&start).bind(&end).fetch_all(&db.pool).await?;
-    for r in &rows {
-        let (id, version, checklist, item): (i64, String, String, String) =
-            (r.get(0), r.get(1), r.get(2), r.get(3));
-        let (position, by, at): (String, String, String) = (r.get(4), r.get(5), r.get(6));
+    for p in crate::checklists::store::positions_within(db, service, &start, &end).await? {
+        let (id, version, checklist, item) = (p.id, p.version, p.checklist, p.item);
+        let (position, by, at) = (p.position, p.decided_by, p.decided_at);
         let title = words
             .item(&checklist, &item)
             .unwrap_or_else(|| "en punkt".into());

@@ -124,3 +124,32 @@ pub async fn withdraw(db: &Store, version_id: i64, id: i64, by: &User) -> Result
     tx.commit().await?;
     Ok(())
 }
+
+/// A waiver granted or withdrawn, with its version, as the meeting brief tells it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WaiverDecided {
+    pub id: i64,
+    pub version: String,
+    pub blocker: String,
+    pub reason: String,
+    pub expires: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<String>,
+}
+
+/// The waivers of `service` granted or withdrawn in `[start, end)`.
+pub async fn decided_within(
+    db: &Store,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<WaiverDecided>, sqlx::Error> {
+    sqlx::query_as("select w.id, v.version, w.blocker, w.reason, w.expires, w.decided_by, w.decided_at, w.withdrawn_by, w.withdrawn_at from waivers w join service_versions v on v.id = w.version_id where v.service_id = $1 and ((w.decided_at >= $2 and w.decided_at < $3) or (w.withdrawn_at >= $2 and w.withdrawn_at < $3))")
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}

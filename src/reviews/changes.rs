@@ -226,3 +226,33 @@ pub async fn edit(db: &Store, id: i64, body: &str, actor: &User) -> Result<(), R
     };
     change(db, id, ch, actor).await
 }
+
+/// A comment's status changed by triage, as the meeting brief tells it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Triaged {
+    pub id: i64,
+    pub comment_id: i64,
+    pub before_value: Option<String>,
+    pub after_value: Option<String>,
+    pub note: Option<String>,
+    pub actor_name: String,
+    pub at: String,
+    pub body: String,
+    pub class: String,
+    pub municipality: Option<String>,
+}
+
+/// The status changes of `service`'s comments in `[start, end)`.
+pub async fn triaged_within(
+    db: &Store,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<Triaged>, sqlx::Error> {
+    sqlx::query_as("select r.id, r.comment_id, r.before_value, r.after_value, r.note, r.actor_name, r.at, c.body, c.class, c.municipality from comment_revisions r join comments c on c.id = r.comment_id where c.service_id = $1 and r.field = 'status' and r.at >= $2 and r.at < $3")
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}

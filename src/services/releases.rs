@@ -50,3 +50,27 @@ pub async fn mark_released(
     .await?;
     tx.commit().await
 }
+
+/// A release as the meeting brief tells it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Released {
+    pub id: i64,
+    pub version: String,
+    pub released_at: String,
+    pub released_by: String,
+}
+
+/// The releases of `service` in `[start, end)` (stored times).
+pub async fn within(
+    db: &Store,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<Released>, sqlx::Error> {
+    sqlx::query_as("select r.id, v.version, r.released_at, r.released_by from releases r join service_versions v on v.id = r.version_id where r.service_id = $1 and r.released_at >= $2 and r.released_at < $3")
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}
