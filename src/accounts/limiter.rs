@@ -109,8 +109,8 @@ async fn streak(
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.and_then(|r| {
-        let n: i64 = r.get(0);
-        let at: String = r.get(1);
+        let n: i64 = r.get("failures");
+        let at: String = r.get("last_at");
         let at = DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc);
         Some((n as u32, at))
     }))
@@ -249,7 +249,7 @@ pub async fn locked(db: &Store) -> Result<Vec<(String, usize)>, sqlx::Error> {
         .await?;
     Ok(rows
         .iter()
-        .map(|r| (r.get(0), r.get::<i64, _>(1) as usize))
+        .map(|r| (r.get("account"), r.get::<i64, _>(1) as usize))
         .collect())
 }
 

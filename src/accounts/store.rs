@@ -104,7 +104,7 @@ pub async fn create(db: &Store, new: &NewUser<'_>, actor: &str) -> Result<i64, A
     .bind(email)
     .fetch_one(&mut *tx)
     .await?
-    .get(0);
+    .get("id");
     for m in new.municipalities {
         sqlx::query("insert into user_municipalities (user_id, municipality) values ($1, $2)")
             .bind(id)
@@ -170,7 +170,7 @@ pub async fn set_active(
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| (r.get(0), r.get(1)));
+            .map(|r| (r.get("username"), r.get("active")));
     let Some((username, was)) = before else {
         return Ok(());
     };
@@ -209,7 +209,7 @@ async fn municipalities_of(db: &Store, id: i64) -> Result<Vec<String>, sqlx::Err
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| r.get(0))
+    .map(|r| r.get("municipality"))
     .collect())
 }
 
@@ -235,9 +235,9 @@ pub async fn for_login(db: &Store, username: &str) -> Result<Option<(User, Strin
     else {
         return Ok(None);
     };
-    let id: i64 = r.get(0);
+    let id: i64 = r.get("id");
     let m = municipalities_of(db, id).await?;
-    Ok(user_row(&r, m).map(|u| (u, r.get(5))))
+    Ok(user_row(&r, m).map(|u| (u, r.get("password_hash"))))
 }
 
 pub async fn list(db: &Store) -> Result<Vec<User>, sqlx::Error> {
@@ -246,7 +246,7 @@ pub async fn list(db: &Store) -> Result<Vec<User>, sqlx::Error> {
         .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let m = municipalities_of(db, r.get(0)).await?;
+        let m = municipalities_of(db, r.get("id")).await?;
         out.extend(user_row(r, m));
     }
     Ok(out)
@@ -350,7 +350,7 @@ pub async fn desk_visit(db: &Store, user_id: i64) -> Result<(String, bool), sqlx
         .fetch_optional(&mut *tx)
         .await?;
     let (seen, since): (Option<String>, Option<String>) = match &row {
-        Some(r) => (r.get(0), r.get(1)),
+        Some(r) => (r.get("desk_seen_at"), r.get("desk_since")),
         None => (None, None),
     };
     let parse = |s: &str| {
@@ -394,9 +394,9 @@ pub async fn with_email(db: &Store) -> Result<Vec<(User, String)>, sqlx::Error> 
     .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let m = municipalities_of(db, r.get(0)).await?;
+        let m = municipalities_of(db, r.get("id")).await?;
         if let Some(u) = user_row(r, m) {
-            out.push((u, r.get(5)));
+            out.push((u, r.get("email")));
         }
     }
     Ok(out)
@@ -408,7 +408,7 @@ pub async fn emails(db: &Store) -> Result<HashMap<i64, String>, sqlx::Error> {
     let rows = sqlx::query("select id, email from users where email is not null")
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.iter().map(|r| (r.get("id"), r.get("email"))).collect())
 }
 
 pub async fn email_of(db: &Store, user_id: i64) -> Result<Option<String>, sqlx::Error> {
@@ -416,5 +416,5 @@ pub async fn email_of(db: &Store, user_id: i64) -> Result<Option<String>, sqlx::
         .bind(user_id)
         .fetch_optional(&db.pool)
         .await?
-        .and_then(|r| r.get(0)))
+        .and_then(|r| r.get("email")))
 }

@@ -134,11 +134,11 @@ async fn log(
         .iter()
         .take(PAGE as usize)
         .map(|r| Entry {
-            at: r.get(0),
-            actor: r.get(1),
-            action: r.get(2),
-            subject: subject(r.get(2), r.get(3)),
-            detail: super::detail_words_named(r.get(4), &|key, id| match key {
+            at: r.get("at"),
+            actor: r.get("actor"),
+            action: r.get("action"),
+            subject: subject(r.get("action"), r.get("subject")),
+            detail: super::detail_words_named(r.get("detail"), &|key, id| match key {
                 "version_id" => versions
                     .iter()
                     .find(|(v, _)| v.to_string() == id)
@@ -151,7 +151,7 @@ async fn log(
         .fetch_all(&state.store.pool)
         .await?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("action"))
         .collect();
     render(&LogPage {
         page: Page::plain("Logg – Provrum"),

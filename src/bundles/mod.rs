@@ -123,15 +123,15 @@ pub async fn export(
             None => BundleError::NoService(service.into()),
         });
     };
-    let files: Vec<(String, String)> = serde_json::from_str(&row.get::<String, _>(2))
+    let files: Vec<(String, String)> = serde_json::from_str(&row.get::<String, _>("files"))
         .map_err(|e| BundleError::Package(e.to_string()))?;
     Ok(Bundle {
         format: FORMAT.into(),
         region: catalogue.map(|c| c.region.clone()).unwrap_or_default(),
         exported_at: now(),
         service: service.into(),
-        version: row.get(0),
-        title: row.get(1),
+        version: row.get("version"),
+        title: row.get("title"),
         files,
         catalogue: catalogue
             .and_then(|c| c.entry(service))

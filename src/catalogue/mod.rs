@@ -203,8 +203,8 @@ pub async fn with_imported(
     let extra: Vec<Entry> = rows
         .iter()
         .filter_map(|r| {
-            let mut e: Entry = serde_json::from_str(&r.get::<String, _>(1)).ok()?;
-            e.from_region = Some(r.get(0));
+            let mut e: Entry = serde_json::from_str(&r.get::<String, _>("entry")).ok()?;
+            e.from_region = Some(r.get("region"));
             Some(e)
         })
         .filter(|e| cat.entry(&e.id).is_none())

@@ -238,7 +238,7 @@ pub async fn offers(db: &Store, version_id: i64) -> Result<Vec<Offer>, sqlx::Err
         .bind(version_id)
         .fetch_optional(&db.pool)
         .await?
-        .map(|r| r.get::<i64, _>(0))
+        .map(|r| r.get::<i64, _>("id"))
     else {
         return Ok(Vec::new());
     };

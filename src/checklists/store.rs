@@ -111,7 +111,7 @@ pub async fn assess_answering(
         .bind(a.municipality.unwrap_or(""))
         .fetch_optional(&mut *tx)
         .await?
-        .map(|r| r.get(0));
+        .map(|r| r.get("status"));
     let id: i64 = sqlx::query("insert into assessments (version_id, checklist, item, municipality, status, annotation, refs, assessed_by, assessor_name, assessed_at, carried_from) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id")
         .bind(a.version_id)
         .bind(a.checklist)
@@ -126,7 +126,7 @@ pub async fn assess_answering(
         .bind(a.carried_from)
         .fetch_one(&mut *tx)
         .await?
-        .get(0);
+        .get("id");
     audit(
         &mut tx,
         &by.username,
@@ -280,13 +280,13 @@ pub async fn positions(db: &Store, version_id: i64) -> Result<Positions, sqlx::E
     let mut seen = std::collections::HashSet::new();
     for r in &rows {
         let p = Position {
-            checklist: r.get(0),
-            item: r.get(1),
-            position: r.get(2),
-            decided_by: r.get(3),
-            decided_at: r.get(4),
+            checklist: r.get("checklist"),
+            item: r.get("item"),
+            position: r.get("position"),
+            decided_by: r.get("decided_by"),
+            decided_at: r.get("decided_at"),
         };
-        let kind: String = r.get(5);
+        let kind: String = r.get("kind");
         let key = (p.checklist.clone(), p.item.clone());
         let same = |x: &Position| x.checklist == p.checklist && x.item == p.item;
         if kind == PositionKind::Proposal.slug() {

@@ -30,7 +30,8 @@ pub async fn reuse_capture(
     let Some(row) = row else {
         return Ok(None);
     };
-    let (id, from_version, pages): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+    let (id, from_version, pages): (i64, i64, String) =
+        (row.get("id"), row.get("version_id"), row.get("pages"));
     if from_version != version_id {
         sqlx::query(
             "insert into captures (version_id, target, viewport, definition, status, error, pages, created_at, reused_from) values ($1, $2, $3, $4, 'ok', null, $5, $6, $7)",
@@ -60,7 +61,7 @@ pub async fn reused_from_versions(
     .bind(version_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.iter().map(|r| (r.get("version"), r.get(1))).collect())
 }
 
 /// The pages of a stored capture.
@@ -96,7 +97,7 @@ pub async fn save_capture(
     .bind(now())
     .fetch_one(&mut **tx)
     .await?;
-    Ok(row.get(0))
+    Ok(row.get("id"))
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -286,7 +287,7 @@ pub async fn decide(
         .bind(&d.fingerprint)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|r| r.get::<String, _>(0));
+        .map(|r| r.get::<String, _>("decision"));
         sqlx::query(
             "insert into deviation_decisions (service_id, municipality, step, kind, reference_kind, fingerprint, decision, comment, actor, decided_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )

@@ -63,7 +63,8 @@ pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
     for r in &rows {
-        let (round, version_id, deadline): (i64, i64, String) = (r.get(0), r.get(1), r.get(2));
+        let (round, version_id, deadline): (i64, i64, String) =
+            (r.get("id"), r.get("version_id"), r.get("deadline"));
         let left = rounds::days_left(&deadline, Utc::now());
         if left < -LOOK_BACK_DAYS {
             continue;

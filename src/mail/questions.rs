@@ -29,8 +29,10 @@ pub async fn due(
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
     for r in &rows {
-        let (m, change, comment): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
-        let (asked_by, title, version): (String, String, String) = (r.get(3), r.get(4), r.get(5));
+        let (m, change, comment): (String, String, i64) =
+            (r.get("municipality"), r.get("change"), r.get("comment_id"));
+        let (asked_by, title, version): (String, String, String) =
+            (r.get("asked_by"), r.get("title"), r.get("version"));
         let name = catalog.registry().short_name(&m);
         for (u, email) in people
             .iter()

@@ -154,9 +154,9 @@ pub async fn held(db: &Store) -> Result<Vec<Meeting>, sqlx::Error> {
     Ok(rows
         .iter()
         .map(|r| Meeting {
-            held_on: r.get(0),
-            name: r.get(1),
-            recorded_by: r.get(2),
+            held_on: r.get("held_on"),
+            name: r.get("name"),
+            recorded_by: r.get("recorded_by"),
         })
         .collect())
 }

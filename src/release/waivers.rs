@@ -90,13 +90,13 @@ pub async fn all(db: &Store, version_id: i64) -> Result<Vec<Waiver>, sqlx::Error
         .await?
         .iter()
         .map(|r| Waiver {
-            id: r.get(0),
-            blocker: r.get(1),
-            reason: r.get(2),
-            expires: r.get(3),
-            decided_by: r.get(4),
-            decided_at: r.get(5),
-            withdrawn: match (r.get::<Option<String>, _>(6), r.get::<Option<String>, _>(7)) {
+            id: r.get("id"),
+            blocker: r.get("blocker"),
+            reason: r.get("reason"),
+            expires: r.get("expires"),
+            decided_by: r.get("decided_by"),
+            decided_at: r.get("decided_at"),
+            withdrawn: match (r.get::<Option<String>, _>("withdrawn_by"), r.get::<Option<String>, _>("withdrawn_at")) {
                 (Some(by), Some(at)) => Some((by, at)),
                 _ => None,
             },
@@ -113,7 +113,8 @@ pub async fn withdraw(db: &Store, version_id: i64, id: i64, by: &User) -> Result
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(WaiverError::Missing)?;
-    let (blocker, reason, expires): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    let (blocker, reason, expires): (String, String, String) =
+        (row.get("blocker"), row.get("reason"), row.get("expires"));
     sqlx::query("update waivers set withdrawn_by = $1, withdrawn_at = $2 where id = $3")
         .bind(&by.name)
         .bind(now())

@@ -87,7 +87,7 @@ pub async fn carry_over(
     .bind(version_id)
     .fetch_optional(&mut *tx)
     .await?
-    .map(|r| r.get::<i64, _>(0)) else {
+    .map(|r| r.get::<i64, _>("id")) else {
         return Ok(0);
     };
     let rows = sqlx::query(
@@ -99,13 +99,18 @@ pub async fn carry_over(
     let now = crate::store::now();
     let mut n = 0;
     for r in &rows {
-        let id: i64 = r.get(0);
+        let id: i64 = r.get("id");
         let (m, step, field, quote): (
             Option<String>,
             Option<String>,
             Option<String>,
             Option<String>,
-        ) = (r.get(1), r.get(2), r.get(3), r.get(4));
+        ) = (
+            r.get("municipality"),
+            r.get("step"),
+            r.get("field"),
+            r.get("quote"),
+        );
         let orphaned = check_anchor(
             m.as_deref(),
             step.as_deref(),
@@ -124,7 +129,7 @@ pub async fn carry_over(
         .bind(id)
         .fetch_one(&mut *tx)
         .await?
-        .get(0);
+        .get("id");
         sqlx::query(
             "insert into endorsements (comment_id, municipality, user_id, created_at) select $1, municipality, user_id, created_at from endorsements where comment_id = $2",
         )

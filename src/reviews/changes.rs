@@ -54,12 +54,12 @@ pub async fn revisions(db: &Store, id: i64) -> Result<Vec<Revision>, sqlx::Error
         .await?
         .iter()
         .map(|r| Revision {
-            field: r.get(0),
-            before: r.get(1),
-            after: r.get(2),
-            note: r.get(3),
-            actor_name: r.get(4),
-            at: r.get(5),
+            field: r.get("field"),
+            before: r.get("before_value"),
+            after: r.get("after_value"),
+            note: r.get("note"),
+            actor_name: r.get("actor_name"),
+            at: r.get("at"),
         })
         .collect())
 }

@@ -53,7 +53,7 @@ pub async fn replies_to(
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(|r| note(r.get(0), r)).collect())
+    Ok(rows.iter().map(|r| note(r.get("parent_id"), r)).collect())
 }
 
 /// Others' comments on `municipalities`' variants after `since`, newest first.
@@ -78,13 +78,13 @@ pub async fn decisions_on(
     Ok(rows
         .iter()
         .map(|r| {
-            let after: Option<String> = r.get(7);
+            let after: Option<String> = r.get("after_value");
             let status = after
                 .as_deref()
                 .and_then(super::Status::parse)
                 .map_or("ändrad", super::Status::swedish);
-            let reason: Option<String> = r.get(9);
-            let mut n = note(r.get(0), r);
+            let reason: Option<String> = r.get("note");
+            let mut n = note(r.get("id"), r);
             n.body = match reason.filter(|t| !t.trim().is_empty()) {
                 Some(why) => format!("Ny status: {status}. {why}"),
                 None => format!("Ny status: {status}."),
@@ -136,7 +136,7 @@ pub async fn open_of_class(
     .bind(class.slug())
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(|r| note(r.get(0), r)).collect())
+    Ok(rows.iter().map(|r| note(r.get("id"), r)).collect())
 }
 
 /// How many comments on a version e-kontoret has not triaged yet.

@@ -138,8 +138,8 @@ pub async fn open(
     .bind(version_id)
     .fetch_optional(&mut *tx)
     .await?
-        && !is_past(&r.get::<String, _>(0), Utc::now())
-        && r.get::<Option<String>, _>(1).is_none()
+        && !is_past(&r.get::<String, _>("deadline"), Utc::now())
+        && r.get::<Option<String>, _>("closed_at").is_none()
     {
         return Err(RoundError::AlreadyOpen);
     }
@@ -150,7 +150,7 @@ pub async fn open(
         .bind(now())
         .fetch_one(&mut *tx)
         .await?
-        .get(0);
+        .get("id");
     audit(
         &mut tx,
         &actor.username,
@@ -182,7 +182,7 @@ pub async fn move_deadline(
         .bind(round_id)
         .fetch_one(&mut *tx)
         .await?
-        .get(0);
+        .get("deadline");
     sqlx::query("update review_rounds set deadline = $1 where id = $2")
         .bind(deadline)
         .bind(round_id)
@@ -232,13 +232,13 @@ pub async fn latest(db: &Store, version_id: i64) -> Result<Option<Round>, sqlx::
         .fetch_optional(&db.pool)
         .await?
         .map(|r| Round {
-            id: r.get(0),
-            version_id: r.get(1),
-            deadline: r.get(2),
-            opened_by: r.get(3),
-            opened_at: r.get(4),
-            closed_at: r.get(5),
-            closed_by: r.get(6),
+            id: r.get("id"),
+            version_id: r.get("version_id"),
+            deadline: r.get("deadline"),
+            opened_by: r.get("opened_by"),
+            opened_at: r.get("opened_at"),
+            closed_at: r.get("closed_at"),
+            closed_by: r.get("closed_by"),
         }))
 }
 
@@ -250,7 +250,7 @@ pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| (r.get(0), r.get(1)))
+    .map(|r| (r.get("municipality"), r.get("comment_id")))
     .collect();
     Ok(sqlx::query("select municipality, answer, reason, user_name, answered_at from round_answers where round_id = $1 order by municipality")
         .bind(round_id)
@@ -258,7 +258,7 @@ pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx
         .await?
         .iter()
         .filter_map(|r| {
-            let municipality: String = r.get(0);
+            let municipality: String = r.get("municipality");
             Some(RoundAnswer {
                 comments: links
                     .iter()
@@ -266,10 +266,10 @@ pub async fn answers(db: &Store, round_id: i64) -> Result<Vec<RoundAnswer>, sqlx
                     .map(|(_, c)| *c)
                     .collect(),
                 municipality,
-                answer: Answer::parse(&r.get::<String, _>(1))?,
-                reason: r.get(2),
-                user_name: r.get(3),
-                answered_at: r.get(4),
+                answer: Answer::parse(&r.get::<String, _>("answer"))?,
+                reason: r.get("reason"),
+                user_name: r.get("user_name"),
+                answered_at: r.get("answered_at"),
             })
         })
         .collect())
@@ -333,7 +333,7 @@ pub async fn answer(
             .bind(municipality)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.get(0));
+            .map(|r| r.get("answer"));
     for table in ["round_answers", "round_answer_comments"] {
         sqlx::query(&format!(
             "delete from {table} where round_id = $1 and municipality = $2"

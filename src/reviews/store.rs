@@ -103,7 +103,7 @@ pub(crate) async fn insert(
         }
         _ => None,
     };
-    let id: i64 = sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "insert into comments (service_id, version_id, parent_id, municipality, step, field, region_x, region_y, region_w, region_h, quote, quote_prefix, quote_suffix, class, motivation, priority, body, status, author_id, author_name, author_municipality, created_at, updated_at, pin_shot) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'ny', $18, $19, $20, $21, $21, $22) returning id",
     )
     .bind(&c.service_id)
@@ -129,8 +129,7 @@ pub(crate) async fn insert(
     .bind(&at)
     .bind(&pin_shot)
     .fetch_one(&mut **tx)
-    .await?
-    .get(0);
+    .await?;
     if let Some(parent) = c.parent_id {
         sqlx::query("update comments set reply_count = reply_count + 1 where id = $1")
             .bind(parent)
@@ -150,44 +149,45 @@ pub(crate) async fn insert(
 
 pub(super) const COLUMNS: &str = "c.id, c.service_id, c.version_id, v.version, c.parent_id, c.municipality, c.step, c.field, c.region_x, c.region_y, c.region_w, c.region_h, c.quote, c.quote_prefix, c.quote_suffix, c.class, c.motivation, c.priority, c.body, c.status, c.status_reason, c.author_id, c.author_name, c.author_municipality, c.orphaned, c.carried_from, c.created_at, c.updated_at, c.answered_by, c.pin_shot";
 
+/// A comment from a row of [`COLUMNS`], read by column name.
 pub(super) fn row(r: &sqlx::any::AnyRow) -> Comment {
     let region = match (
-        r.get::<Option<i64>, _>(8),
-        r.get::<Option<i64>, _>(9),
-        r.get::<Option<i64>, _>(10),
-        r.get::<Option<i64>, _>(11),
+        r.get::<Option<i64>, _>("region_x"),
+        r.get::<Option<i64>, _>("region_y"),
+        r.get::<Option<i64>, _>("region_w"),
+        r.get::<Option<i64>, _>("region_h"),
     ) {
         (Some(x), Some(y), Some(w), Some(h)) => Some((x, y, w, h)),
         _ => None,
     };
     Comment {
-        id: r.get(0),
-        service_id: r.get(1),
-        version_id: r.get(2),
-        version: r.get(3),
-        parent_id: r.get(4),
-        municipality: r.get(5),
-        step: r.get(6),
-        field: r.get(7),
+        id: r.get("id"),
+        service_id: r.get("service_id"),
+        version_id: r.get("version_id"),
+        version: r.get("version"),
+        parent_id: r.get("parent_id"),
+        municipality: r.get("municipality"),
+        step: r.get("step"),
+        field: r.get("field"),
         region,
-        quote: r.get(12),
-        quote_prefix: r.get(13),
-        quote_suffix: r.get(14),
-        class: Class::parse(&r.get::<String, _>(15)).unwrap_or(Class::Onskemal),
-        motivation: r.get(16),
-        priority: Priority::parse(&r.get::<String, _>(17)).unwrap_or(Priority::Normal),
-        body: r.get(18),
-        status: Status::parse(&r.get::<String, _>(19)).unwrap_or(Status::Ny),
-        status_reason: r.get(20),
-        author_id: r.get(21),
-        author_name: r.get(22),
-        author_municipality: r.get(23),
-        orphaned: r.get(24),
-        carried_from: r.get(25),
-        created_at: r.get(26),
-        updated_at: r.get(27),
-        answered_by: r.get(28),
-        pin_shot: r.get(29),
+        quote: r.get("quote"),
+        quote_prefix: r.get("quote_prefix"),
+        quote_suffix: r.get("quote_suffix"),
+        class: Class::parse(&r.get::<String, _>("class")).unwrap_or(Class::Onskemal),
+        motivation: r.get("motivation"),
+        priority: Priority::parse(&r.get::<String, _>("priority")).unwrap_or(Priority::Normal),
+        body: r.get("body"),
+        status: Status::parse(&r.get::<String, _>("status")).unwrap_or(Status::Ny),
+        status_reason: r.get("status_reason"),
+        author_id: r.get("author_id"),
+        author_name: r.get("author_name"),
+        author_municipality: r.get("author_municipality"),
+        orphaned: r.get("orphaned"),
+        carried_from: r.get("carried_from"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+        answered_by: r.get("answered_by"),
+        pin_shot: r.get("pin_shot"),
         endorsements: Vec::new(),
     }
 }
@@ -205,7 +205,9 @@ async fn with_endorsements(
     .await?;
     let mut by: HashMap<i64, Vec<String>> = HashMap::new();
     for r in &rows {
-        by.entry(r.get(0)).or_default().push(r.get(1));
+        by.entry(r.get("comment_id"))
+            .or_default()
+            .push(r.get("municipality"));
     }
     for c in &mut list {
         c.endorsements = by.remove(&c.id).unwrap_or_default();
@@ -268,7 +270,7 @@ async fn placed(
     .bind(municipality)
     .fetch_all(&db.pool)
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
     let mut list: Vec<Comment> = rows.iter().map(row).collect();
     if !ids.is_empty() {
         let marks = (1..=ids.len())
@@ -284,7 +286,9 @@ async fn placed(
         }
         let mut by: HashMap<i64, Vec<String>> = HashMap::new();
         for r in q.fetch_all(&db.pool).await? {
-            by.entry(r.get(0)).or_default().push(r.get(1));
+            by.entry(r.get("comment_id"))
+                .or_default()
+                .push(r.get("municipality"));
         }
         for c in &mut list {
             c.endorsements = by.remove(&c.id).unwrap_or_default();
@@ -322,15 +326,12 @@ pub async fn get(db: &Store, id: i64) -> Result<Option<Comment>, sqlx::Error> {
         return Ok(None);
     };
     let mut c = row(&r);
-    c.endorsements = sqlx::query(
+    c.endorsements = sqlx::query_scalar(
         "select municipality from endorsements where comment_id = $1 order by municipality",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    .await?;
     Ok(Some(c))
 }
 

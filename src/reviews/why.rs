@@ -74,10 +74,10 @@ pub async fn asked(db: &Store, version_id: i64) -> Result<Vec<Asked>, sqlx::Erro
     Ok(rows
         .iter()
         .map(|r| Asked {
-            municipality: r.get(0),
-            change: r.get(1),
-            comment_id: r.get(2),
-            asked_at: r.get(3),
+            municipality: r.get("municipality"),
+            change: r.get("change"),
+            comment_id: r.get("comment_id"),
+            asked_at: r.get("asked_at"),
             replies: r.get(4),
         })
         .collect())

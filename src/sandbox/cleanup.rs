@@ -52,7 +52,7 @@ pub async fn sweep(
             .fetch_all(&store.pool)
             .await?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| r.get("sha256"))
             .collect();
     let mut files = 0;
     for sha in candidates {

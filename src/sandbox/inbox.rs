@@ -96,7 +96,7 @@ pub async fn submit(
         .bind(&s.personnummer)
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
     let year = &submitted_at[..4];
     let case_number = format!("{}-{year}-{id:05}", code.unwrap_or("FB"));
     let payload = build(&case_number, &submitted_at);
@@ -227,7 +227,7 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<Captured>, sqlx::Err
         .fetch_optional(&store.pool)
         .await?;
     match row {
-        Some(r) => get(store, &r.try_get::<String, _>(0)?).await,
+        Some(r) => get(store, &r.try_get::<String, _>("case_number")?).await,
         None => Ok(None),
     }
 }

@@ -125,7 +125,7 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
         .bind(options_json(run.options, run.fresh))
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
     for (id, path, source) in &run.scenarios {
         sqlx::query(
             "insert into run_scenarios (run_id, scenario, path, source) values ($1, $2, $3, $4)",

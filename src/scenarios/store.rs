@@ -25,7 +25,7 @@ pub async fn create(
         .bind(serde_json::json!({ "planned": planned }).to_string())
         .fetch_one(&store.pool)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
     Ok(id)
 }
 
@@ -60,7 +60,7 @@ pub async fn record_in(
     .bind(&o.case_number)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     for s in &o.steps {
         sqlx::query(
             "insert into step_results (cell_id, position, action, label, status, reason, duration_ms, url, screenshot, text_hash, console_errors, page_errors, blocked_requests, accessibility, failed_requests, dom_snapshot)
@@ -155,7 +155,7 @@ pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
         .await?;
     let mut n = 0;
     for r in rows {
-        let (id, host): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+        let (id, host): (i64, String) = (r.try_get("id")?, r.try_get("host")?);
         if crate::jobs::owner_gone(&host) {
             sqlx::query("update runs set status = 'interrupted', finished_at = $1 where id = $2 and status = 'running'").bind(store::now()).bind(id).execute(&store.pool).await?;
             n += 1;

@@ -65,17 +65,17 @@ pub async fn active(db: &Store, service: &str) -> Result<Vec<Ignored>, sqlx::Err
     Ok(rows
         .iter()
         .map(|r| Ignored {
-            id: r.get(0),
-            service_id: r.get(1),
-            step: r.get(2),
-            viewport: r.get(3),
-            x: r.get(4),
-            y: r.get(5),
-            w: r.get(6),
-            h: r.get(7),
-            reason: r.get(8),
-            created_by: r.get(9),
-            created_at: r.get(10),
+            id: r.get("id"),
+            service_id: r.get("service_id"),
+            step: r.get("step"),
+            viewport: r.get("viewport"),
+            x: r.get("x"),
+            y: r.get("y"),
+            w: r.get("w"),
+            h: r.get("h"),
+            reason: r.get("reason"),
+            created_by: r.get("created_by"),
+            created_at: r.get("created_at"),
         })
         .collect())
 }
@@ -122,7 +122,7 @@ pub async fn add(
             .bind(&at)
             .fetch_one(&mut *tx)
             .await?
-            .get(0);
+            .get("id");
         audit(
             &mut tx,
             actor.username,

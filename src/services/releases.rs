@@ -19,7 +19,7 @@ pub async fn last_release(
     .bind(except_version_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.map(|r| r.get("version_id")))
 }
 
 /// Record a release (the release check's action will call this; tests and

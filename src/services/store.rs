@@ -53,7 +53,7 @@ pub async fn already_stored(
     let Some(row) = existing else {
         return Ok(None);
     };
-    let (id, stored): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+    let (id, stored): (i64, String) = (row.try_get("id")?, row.try_get("content_hash")?);
     Ok(Some(if stored == pkg.content_hash {
         Ok(ImportOutcome::Unchanged { version_id: id })
     } else {
@@ -112,7 +112,7 @@ pub async fn insert_version(
     .bind(&now)
     .fetch_one(&mut *tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     for v in &pkg.variants {
         sqlx::query("insert into variants (version_id, municipality, external_url, definition) values ($1, $2, $3, $4)")
             .bind(version_id)
@@ -231,7 +231,7 @@ pub async fn base(store: &Store, version_id: i64) -> Result<Option<BaseService>,
         .fetch_optional(&store.pool)
         .await?;
     Ok(row
-        .and_then(|r| r.try_get::<String, _>(0).ok())
+        .and_then(|r| r.try_get::<String, _>("base").ok())
         .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
@@ -247,7 +247,7 @@ pub async fn variant(
             .fetch_optional(&store.pool)
             .await?;
     Ok(row
-        .and_then(|r| r.try_get::<String, _>(0).ok())
+        .and_then(|r| r.try_get::<String, _>("definition").ok())
         .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
@@ -259,7 +259,7 @@ pub async fn variants(store: &Store, version_id: i64) -> Result<Vec<Variant>, sq
             .await?;
     Ok(rows
         .iter()
-        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .filter_map(|r| r.try_get::<String, _>("definition").ok())
         .filter_map(|s| serde_json::from_str(&s).ok())
         .collect())
 }

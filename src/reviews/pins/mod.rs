@@ -217,10 +217,15 @@ pub async fn get(store: &Store, token: &str) -> Result<Option<Shot>, sqlx::Error
     .fetch_optional(&store.pool)
     .await?;
     Ok(row.map(|r| Shot {
-        token: r.get(0),
-        state: ShotState::parse(&r.get::<String, _>(1)),
-        artifact: r.get(2),
-        marker: match (r.get(3), r.get(4), r.get(5), r.get(6)) {
+        token: r.get("token"),
+        state: ShotState::parse(&r.get::<String, _>("state")),
+        artifact: r.get("artifact"),
+        marker: match (
+            r.get("box_x"),
+            r.get("box_y"),
+            r.get("box_w"),
+            r.get("box_h"),
+        ) {
             (Some(x), Some(y), Some(w), Some(h)) => Some((x, y, w, h)),
             _ => None,
         },

@@ -406,7 +406,7 @@ async fn screenshot(
         .await
         .ok()??;
     let pages: Vec<crate::compare::capture::PageShot> =
-        serde_json::from_str(&row.get::<String, _>(0)).ok()?;
+        serde_json::from_str(&row.get::<String, _>("pages")).ok()?;
     pages
         .into_iter()
         .find(|p| p.step == format!("steg/{step}"))
