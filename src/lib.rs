@@ -34,4 +34,5 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod store;
 pub mod web;
+pub mod work;
 pub mod yaml;

@@ -26,8 +26,9 @@ const LAYERS: &[&[&str]] = &[
     &["contact", "identities"],
     &["municipalities"],
     &["store"],
-    // Background jobs: a registry and their rows, knowing no domain.
-    &["jobs"],
+    // Background work knowing no domain: the jobs registry and their rows,
+    // and the lease rules of queued work (`work`).
+    &["jobs", "work"],
     // The package model, versions and the catalog of resolved variants.
     &["services"],
     // The region's catalogue and term list, checked against services.

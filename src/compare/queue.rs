@@ -14,8 +14,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::scenarios::queue::{MAX_ATTEMPTS, now_ms, skip_locked};
 use crate::store::Store;
+use crate::work::lease::{CLAIMABLE as LEASE_LAPSED_OR_QUEUED, Leases};
+use crate::work::{MAX_ATTEMPTS, now_ms};
 
 use super::capture::{Captured, Job, Viewport};
 use super::store::save_capture;
@@ -90,14 +91,19 @@ pub async fn enqueue(
     tx.commit().await
 }
 
-/// Walks waiting for a worker: queued, or held by a worker whose lease ran out.
-const CLAIMABLE: &str = "from capture_tasks t
-    where (t.state = 'queued' or (t.state = 'claimed' and t.lease_until < $1 and t.attempts < $2))
-      and ($3 = '' or t.batch = $3)";
+const WALKS: Leases = Leases {
+    table: "capture_tasks",
+};
+
+/// Walks waiting for a worker: queued, or held by a worker whose lease ran
+/// out (`$3`: one batch, or '' for any).
+fn claimable_walks() -> String {
+    format!("from capture_tasks t where {LEASE_LAPSED_OR_QUEUED} and ($3 = '' or t.batch = $3)")
+}
 
 /// Whether a walk is waiting (of `only_batch`, or of any batch).
 pub async fn claimable(db: &Store, only_batch: Option<&str>) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(&format!("select t.id {CLAIMABLE} limit 1"))
+    let row = sqlx::query(&format!("select t.id {} limit 1", claimable_walks()))
         .bind(now_ms())
         .bind(MAX_ATTEMPTS)
         .bind(only_batch.unwrap_or_default())
@@ -125,19 +131,17 @@ pub async fn claim(
     only_batch: Option<&str>,
     lease: Duration,
 ) -> Result<Option<Result<Claimed, (i64, String)>>, sqlx::Error> {
-    let now = now_ms();
-    let lock = skip_locked(db);
-    let sql = format!(
-        "update capture_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
-         where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
-         returning id, version_id, target, definition, path, variant, viewport_spec, files_dir, attempts"
+    let sql = WALKS.claim_sql(
+        db,
+        &claimable_walks(),
+        "id, version_id, target, definition, path, variant, viewport_spec, files_dir, attempts",
     );
     let row: Option<Row> = sqlx::query_as(&sql)
-        .bind(now)
+        .bind(now_ms())
         .bind(MAX_ATTEMPTS)
         .bind(only_batch.unwrap_or_default())
         .bind(worker)
-        .bind(now + lease.as_millis() as i64)
+        .bind(Leases::until(lease))
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.map(
@@ -165,14 +169,7 @@ pub async fn claim(
 
 /// Renew `worker`'s leases on walks.
 pub async fn heartbeat(db: &Store, worker: &str, lease: Duration) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update capture_tasks set lease_until = $1 where worker = $2 and state = 'claimed'",
-    )
-    .bind(now_ms() + lease.as_millis() as i64)
-    .bind(worker)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    WALKS.renew(db, worker, lease).await
 }
 
 /// Store a walk's capture if the claim is still `worker`'s; `false` when
@@ -194,17 +191,14 @@ pub async fn complete(
         &c.pages,
     )
     .await?;
-    let mine = sqlx::query(
-        "update capture_tasks set state = 'done', lease_until = null, error = $3, capture_id = $4
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(walk.id)
-    .bind(worker)
-    .bind(c.error.as_deref())
-    .bind(capture)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
+    let mine = sqlx::query(&WALKS.done_sql(", error = $3, capture_id = $4"))
+        .bind(walk.id)
+        .bind(worker)
+        .bind(c.error.as_deref())
+        .bind(capture)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
         == 1;
     if !mine {
         // The capture goes with the rollback.
@@ -217,43 +211,24 @@ pub async fn complete(
 
 /// End a walk that cannot be made at all (its claim is `worker`'s).
 pub async fn fail(db: &Store, id: i64, worker: &str, why: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update capture_tasks set state = 'done', lease_until = null, error = $3
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(id)
-    .bind(worker)
-    .bind(why)
-    .execute(&db.pool)
-    .await?;
+    sqlx::query(&WALKS.done_sql(", error = $3"))
+        .bind(id)
+        .bind(worker)
+        .bind(why)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Give back a walk the test room could not make (its browser died, the
 /// test room did not answer): tried again, the claim counted as an attempt.
 pub async fn retry(db: &Store, id: i64, worker: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update capture_tasks set state = 'queued', worker = null, lease_until = null
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(id)
-    .bind(worker)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    WALKS.retry(db, id, worker).await
 }
 
 /// Give a walk back to the queue (the worker is shutting down).
 pub async fn release(db: &Store, id: i64, worker: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update capture_tasks set state = 'queued', worker = null, lease_until = null, attempts = attempts - 1
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(id)
-    .bind(worker)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    WALKS.release(db, id, worker).await
 }
 
 /// Walks not started of a batch are not made (the comparison was stopped).
@@ -269,10 +244,10 @@ pub async fn cancel(db: &Store, batch: &str) -> Result<u64, sqlx::Error> {
 
 /// Walks whose workers died [`MAX_ATTEMPTS`] times end as failed.
 pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "update capture_tasks set state = 'done', lease_until = null, error = $3
-         where state = 'claimed' and lease_until < $1 and attempts >= $2",
-    )
+    Ok(sqlx::query(&format!(
+        "update capture_tasks set state = 'done', lease_until = null, error = $3 where {}",
+        Leases::EXHAUSTED
+    ))
     .bind(now_ms())
     .bind(MAX_ATTEMPTS)
     .bind(format!(

@@ -197,7 +197,7 @@ pub async fn walk_batch(
             db,
             artifacts,
             worker: &worker,
-            lease: crate::scenarios::queue::lease(),
+            lease: crate::work::lease(),
             only: Some(&batch),
             stop: &ended,
         };

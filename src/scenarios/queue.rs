@@ -10,23 +10,24 @@
 //! the results exactly once. The worker storing the last cell finishes the
 //! run, with the run's row locked so two last cells cannot both miss it.
 //!
-//! On PostgreSQL the claim skips rows another worker is claiming (`for
-//! update skip locked`); SQLite has one writer, so its single `update` is
-//! already exclusive. Why not a queue crate: docs/architecture.md.
+//! The lease rules themselves are `work::lease`, shared with the capture
+//! walks. Why not a queue crate: docs/architecture.md.
 
 use sqlx::Row;
 
-use crate::store::{self, Backend, Store, WriteTx};
+use crate::store::{self, Store, WriteTx};
+use crate::work::lease::{CLAIMABLE as LEASE_LAPSED_OR_QUEUED, Leases};
 
 use super::runner::{Capture, Cell, CellOutcome, Options, Status};
 use super::store::{Counts, record_in};
 
 pub use super::presence::{WORKER_SILENCE_MS, check_in, check_out, workers_alive};
-
 /// A claimed cell would be taken over by another worker after its lease
 /// lapsed this many times: a cell that kills its worker is stored as an
 /// error instead of taking every worker down in turn.
-pub const MAX_ATTEMPTS: i64 = 3;
+pub use crate::work::{MAX_ATTEMPTS, lease, now_ms};
+
+const TASKS: Leases = Leases { table: "run_tasks" };
 
 fn options_json(o: Options, fresh: bool) -> String {
     let capture = match o.capture {
@@ -78,20 +79,6 @@ pub struct RunSpec {
     pub fresh: bool,
     /// (scenario id, file path, source)
     pub scenarios: Vec<(String, String, String)>,
-}
-
-/// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
-pub fn lease() -> std::time::Duration {
-    let secs = std::env::var("PROVRUM_LEASE_SECONDS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(30);
-    std::time::Duration::from_secs(secs)
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// A run to queue: its version, its scenarios as (id, file, source) and
@@ -155,30 +142,25 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
     Ok(run_id)
 }
 
-/// Cells waiting for a worker: queued, or held by a worker whose lease ran out.
-const CLAIMABLE: &str = "from run_tasks t join runs r on r.id = t.run_id
-    where r.status = 'running' and r.cancel_requested is null
-      and (t.state = 'queued' or (t.state = 'claimed' and t.lease_until < $1 and t.attempts < $2))
-      and ($3 = 0 or t.run_id = $3)";
+/// Cells waiting for a worker: queued, or held by a worker whose lease ran
+/// out, of a running run not asked to stop (`$3`: one run, or 0 for any).
+fn claimable_cells() -> String {
+    format!(
+        "from run_tasks t join runs r on r.id = t.run_id
+         where r.status = 'running' and r.cancel_requested is null
+           and {LEASE_LAPSED_OR_QUEUED} and ($3 = 0 or t.run_id = $3)"
+    )
+}
 
 /// Whether a cell is waiting (of `only_run`, or of any run when `None`).
 pub async fn claimable(db: &Store, only_run: Option<i64>) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(&format!("select t.id {CLAIMABLE} limit 1"))
+    let row = sqlx::query(&format!("select t.id {} limit 1", claimable_cells()))
         .bind(now_ms())
         .bind(MAX_ATTEMPTS)
         .bind(only_run.unwrap_or(0))
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.is_some())
-}
-
-/// How a claim's inner select skips rows another worker is claiming:
-/// PostgreSQL locks them; SQLite's one writer makes the update exclusive.
-pub fn skip_locked(db: &Store) -> &'static str {
-    match db.backend {
-        Backend::Postgres => " for update of t skip locked",
-        Backend::Sqlite => "",
-    }
 }
 
 /// Claim the oldest waiting cell for `worker` until `now + lease`.
@@ -188,19 +170,17 @@ pub async fn claim(
     only_run: Option<i64>,
     lease: std::time::Duration,
 ) -> Result<Option<Task>, sqlx::Error> {
-    let now = now_ms();
-    let lock = skip_locked(db);
-    let sql = format!(
-        "update run_tasks set state = 'claimed', worker = $4, lease_until = $5, attempts = attempts + 1
-         where id = (select t.id {CLAIMABLE} order by t.id limit 1{lock})
-         returning id, run_id, scenario, municipality, attempts, fingerprint"
+    let sql = TASKS.claim_sql(
+        db,
+        &claimable_cells(),
+        "id, run_id, scenario, municipality, attempts, fingerprint",
     );
     sqlx::query_as::<_, Task>(&sql)
-        .bind(now)
+        .bind(now_ms())
         .bind(MAX_ATTEMPTS)
         .bind(only_run.unwrap_or(0))
         .bind(worker)
-        .bind(now + lease.as_millis() as i64)
+        .bind(Leases::until(lease))
         .fetch_optional(&db.pool)
         .await
 }
@@ -212,11 +192,7 @@ pub async fn heartbeat(
     worker: &str,
     lease: std::time::Duration,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query("update run_tasks set lease_until = $1 where worker = $2 and state = 'claimed'")
-        .bind(now_ms() + lease.as_millis() as i64)
-        .bind(worker)
-        .execute(&db.pool)
-        .await?;
+    TASKS.renew(db, worker, lease).await?;
     sqlx::query_scalar(
         "select t.id from run_tasks t join runs r on r.id = t.run_id
          where t.worker = $1 and t.state = 'claimed' and r.cancel_requested is not null",
@@ -235,15 +211,7 @@ pub(super) async fn mark_done(
     worker: &str,
 ) -> Result<bool, sqlx::Error> {
     lock_run(tx, task.run_id).await?;
-    let marked = sqlx::query(
-        "update run_tasks set state = 'done', lease_until = null where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(task.id)
-    .bind(worker)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(marked == 1)
+    TASKS.done_in(tx, task.id, worker).await
 }
 
 /// Store a cell's outcome if the claim is still `worker`'s, with its
@@ -275,30 +243,14 @@ pub async fn complete(
 
 /// Give a cell back to the queue (the worker is shutting down).
 pub async fn release(db: &Store, task: &Task, worker: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update run_tasks set state = 'queued', worker = null, lease_until = null, attempts = attempts - 1
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(task.id)
-    .bind(worker)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    TASKS.release(db, task.id, worker).await
 }
 
 /// Give a cell the test room could not carry out (its browser died, the
 /// artifact store failed) back to the queue to be tried again; the claim
 /// still counts as an attempt.
 pub async fn retry(db: &Store, task: &Task, worker: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update run_tasks set state = 'queued', worker = null, lease_until = null
-         where id = $1 and worker = $2 and state = 'claimed'",
-    )
-    .bind(task.id)
-    .bind(worker)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    TASKS.retry(db, task.id, worker).await
 }
 
 /// Ask a run to stop: cells not started are stored as not run at once, the
@@ -340,9 +292,10 @@ pub async fn abandon(db: &Store, run_id: i64, reason: &str) -> Result<(), sqlx::
 
 /// Cells whose workers died [`MAX_ATTEMPTS`] times are stored as errors.
 pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
-    let stuck: Vec<(i64, i64)> = sqlx::query_as(
-        "select id, run_id from run_tasks where state = 'claimed' and lease_until < $1 and attempts >= $2",
-    )
+    let stuck: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "select id, run_id from run_tasks where {}",
+        Leases::EXHAUSTED
+    ))
     .bind(now_ms())
     .bind(MAX_ATTEMPTS)
     .fetch_all(&db.pool)
