@@ -4,18 +4,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
 use super::run::Sandbox;
 use super::{StoreArgs, config, open};
-use crate::artifacts::Artifacts;
 use crate::browser::BrowserOptions;
+use crate::release::prepare::{Bench, PrepareError, prepare};
 use crate::release::{Policy, Verdict, check, report};
-use crate::services::store::VersionSummary;
-use crate::store::Store;
 
 #[derive(Args)]
 pub struct ReleaseArgs {
@@ -47,98 +43,6 @@ pub struct ReleaseArgs {
     html: Option<PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
-}
-
-/// What `--run` works with.
-struct Here<'a> {
-    db: &'a Store,
-    artifacts: &'a Artifacts,
-    v: &'a VersionSummary,
-    scenarios_dir: &'a std::path::Path,
-    origin: &'a str,
-    browser: &'a BrowserOptions,
-    /// Capture again even what could be reused.
-    fresh: bool,
-}
-
-/// The run the gate will judge: every cell of the version's scenarios as
-/// they are now; a cell whose inputs did not change since an earlier run
-/// takes that result (`scenarios::reuse`), unless `--fresh`.
-async fn run_scenarios(here: &Here<'_>) -> Result<(), ExitCode> {
-    let files = crate::scenarios::execute::scenario_files(&[], here.scenarios_dir);
-    let mut plan = match crate::scenarios::execute::plan(
-        here.db,
-        &here.v.service_id,
-        Some(&here.v.version),
-        &files,
-        &[],
-    )
-    .await
-    {
-        Ok(plan) => plan,
-        Err(crate::scenarios::execute::PlanError::NoScenarios(_)) => {
-            println!("no scenarios for {}", here.v.service_id);
-            return Ok(());
-        }
-        Err(e) => return Err(fail(e)),
-    };
-    plan.fresh = here.fresh;
-    println!("running {} scenario cell(s)…", plan.cells.len());
-    let started = std::time::Instant::now();
-    let cfg = crate::scenarios::runner::RunnerConfig::new(here.origin, here.browser.clone());
-    let done = crate::scenarios::execute::execute(
-        here.db,
-        here.artifacts,
-        plan,
-        cfg,
-        "release-check",
-        Arc::new(AtomicBool::new(false)),
-        |_| {},
-    )
-    .await
-    .map_err(fail)?;
-    let (ran, reused) = done.run_and_reused();
-    println!(
-        "  {ran} cell(s) run, {reused} reused, done in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-/// Every variant against the base and the last release, in two viewports.
-async fn compare_variants(here: &Here<'_>) -> Result<(), ExitCode> {
-    println!("capturing and comparing the variants…");
-    let env = crate::compare::execute::Env {
-        origin: here.origin.to_string(),
-        browser: here.browser.clone(),
-        concurrency: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
-        files_dir: here.scenarios_dir.join("files"),
-        cancel: Arc::new(AtomicBool::new(false)),
-    };
-    let req = crate::compare::Request {
-        service: here.v.service_id.clone(),
-        version: Some(here.v.version.clone()),
-        against: crate::compare::Against::Default,
-        viewports: vec![
-            crate::compare::capture::Viewport::desktop(),
-            crate::compare::capture::Viewport::mobile(),
-        ],
-        fresh: here.fresh,
-    };
-    let started = std::time::Instant::now();
-    let compared =
-        crate::compare::execute(here.db, here.artifacts, &env, &req, Arc::new(|_, _| {}))
-            .await
-            .map_err(fail)?;
-    println!(
-        "  {} capture walk(s), {} reused, compared in {:.1} s",
-        compared.captured,
-        compared.reused,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -180,21 +84,47 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             pass: sandbox.pass(),
             ..BrowserOptions::default()
         };
-        // One after the other: side by side (each with a browser per core)
-        // took longer on two cores, from nothing (206 s against 179 s) and
-        // after one word in one overlay (22 s against 18 s): four browsers
-        // take turns on two cores (docs/performance.md, 2026-12-03).
-        let here = Here {
+        let bench = Bench {
             db: &db,
             artifacts: &artifacts,
-            v: &v,
             scenarios_dir: &args.scenarios_dir,
             origin: &sandbox.origin,
             browser: &browser,
             fresh: args.fresh,
         };
-        run_scenarios(&here).await?;
-        compare_variants(&here).await?;
+        let prepared = prepare(&bench, &v, |stage, n| match stage {
+            "cells" => println!("running {n} scenario cell(s)…"),
+            _ => println!("capturing and comparing the variants…"),
+        })
+        .await;
+        let prepared = match prepared {
+            Err(PrepareError::Plan(e)) => {
+                eprintln!("error: {e}");
+                if let crate::scenarios::execute::PlanError::Invalid(d) = &e {
+                    for x in d {
+                        println!("{x}");
+                    }
+                }
+                return Err(ExitCode::from(2));
+            }
+            other => other.map_err(fail)?,
+        };
+        match prepared.cells {
+            Some(c) => println!(
+                "  {} cell(s) run, {} reused, done in {:.1} s",
+                c.made,
+                c.reused,
+                c.took.as_secs_f64()
+            ),
+            None => println!("no scenarios for {}", v.service_id),
+        }
+        let w = prepared.walks;
+        println!(
+            "  {} capture walk(s), {} reused, compared in {:.1} s",
+            w.made,
+            w.reused,
+            w.took.as_secs_f64()
+        );
         sandbox.stop().await;
     }
     let g = check(&db, &v, &lists, &policy).await.map_err(fail)?;

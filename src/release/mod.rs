@@ -5,6 +5,7 @@
 
 pub mod gate;
 pub mod policy;
+pub mod prepare;
 pub mod report;
 pub mod waivers;
 pub mod web;

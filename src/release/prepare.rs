@@ -1,0 +1,138 @@
+//! Preparing a version's verdict: the evidence the gate judges, made now.
+//! Every cell of the version's scenarios as they are (a cell whose inputs
+//! did not change takes its earlier result, `scenarios::reuse`, unless
+//! `fresh`), then every variant captured and compared against the base and
+//! the last release in two viewports (captures reused likewise).
+//!
+//! One after the other: side by side (each with a browser per core) took
+//! longer on two cores, from nothing (206 s against 179 s) and after one
+//! word in one overlay (22 s against 18 s): four browsers take turns on two
+//! cores (docs/performance.md, 2026-12-03).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use crate::artifacts::Artifacts;
+use crate::browser::BrowserOptions;
+use crate::compare::capture::Viewport;
+use crate::compare::execute::{CompareError, Env};
+use crate::compare::{Against, Request};
+use crate::scenarios::execute::{PlanError, RunError};
+use crate::services::store::VersionSummary;
+use crate::store::Store;
+
+/// Where the evidence is made: the sandbox hosting the version and the
+/// browser that visits it.
+pub struct Bench<'a> {
+    pub db: &'a Store,
+    pub artifacts: &'a Artifacts,
+    pub scenarios_dir: &'a Path,
+    /// The test room's origin as the browser reaches it.
+    pub origin: &'a str,
+    pub browser: &'a BrowserOptions,
+    /// Run and capture again even what could be reused.
+    pub fresh: bool,
+}
+
+/// What was made, for the caller to tell.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// `None`: the service has no scenarios.
+    pub cells: Option<Counted>,
+    pub walks: Counted,
+}
+
+/// How many pieces were made now and how many taken from earlier results.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counted {
+    pub made: usize,
+    pub reused: usize,
+    pub took: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{0}")]
+    Plan(PlanError),
+    #[error("{0}")]
+    Run(#[from] RunError),
+    #[error("{0}")]
+    Compare(#[from] CompareError),
+}
+
+/// Run the scenarios, then the comparison; `started` is told each stage's
+/// size before it starts ("cells", n) and ("walks", 0).
+pub async fn prepare(
+    bench: &Bench<'_>,
+    v: &VersionSummary,
+    started: impl Fn(&str, usize),
+) -> Result<Prepared, PrepareError> {
+    let cells = run_scenarios(bench, v, &started).await?;
+    started("walks", 0);
+    let walks = compare_variants(bench, v).await?;
+    Ok(Prepared { cells, walks })
+}
+
+async fn run_scenarios(
+    bench: &Bench<'_>,
+    v: &VersionSummary,
+    started: &impl Fn(&str, usize),
+) -> Result<Option<Counted>, PrepareError> {
+    use crate::scenarios::execute;
+    let files = execute::scenario_files(&[], bench.scenarios_dir);
+    let mut plan = match execute::plan(bench.db, &v.service_id, Some(&v.version), &files, &[]).await
+    {
+        Ok(plan) => plan,
+        Err(PlanError::NoScenarios(_)) => return Ok(None),
+        Err(e) => return Err(PrepareError::Plan(e)),
+    };
+    plan.fresh = bench.fresh;
+    started("cells", plan.cells.len());
+    let clock = Instant::now();
+    let cfg = crate::scenarios::runner::RunnerConfig::new(bench.origin, bench.browser.clone());
+    let done = execute::execute(
+        bench.db,
+        bench.artifacts,
+        plan,
+        cfg,
+        "release-check",
+        Arc::new(AtomicBool::new(false)),
+        |_| {},
+    )
+    .await?;
+    let (made, reused) = done.run_and_reused();
+    Ok(Some(Counted {
+        made,
+        reused,
+        took: clock.elapsed(),
+    }))
+}
+
+async fn compare_variants(bench: &Bench<'_>, v: &VersionSummary) -> Result<Counted, PrepareError> {
+    let env = Env {
+        origin: bench.origin.to_string(),
+        browser: bench.browser.clone(),
+        concurrency: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+        files_dir: bench.scenarios_dir.join("files"),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    let req = Request {
+        service: v.service_id.clone(),
+        version: Some(v.version.clone()),
+        against: Against::Default,
+        viewports: vec![Viewport::desktop(), Viewport::mobile()],
+        fresh: bench.fresh,
+    };
+    let clock = Instant::now();
+    let report =
+        crate::compare::execute(bench.db, bench.artifacts, &env, &req, Arc::new(|_, _| {})).await?;
+    Ok(Counted {
+        made: report.captured,
+        reused: report.reused,
+        took: clock.elapsed(),
+    })
+}
