@@ -381,7 +381,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
         SERVICE,
         "2.1.0-rc2",
         &identical,
-        "approved",
+        store::DecisionKind::Approved,
         "Avsiktlig rubrik",
         "e-kontoret",
     )
@@ -394,7 +394,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
         SERVICE,
         "2.1.0-rc2",
         &stored,
-        "approved",
+        store::DecisionKind::Approved,
         "Granskat",
         "e-kontoret",
     )

@@ -91,7 +91,7 @@ on_both_backends! {
             detail: serde_json::Value::Null,
         };
         let decided = [dev("steg/storningen", "text"), dev("steg/storningen", "pixels:desktop"), dev("sida:granska", "text")];
-        provrum::compare::store::decide(&app.store, SERVICE, &v.version, &decided, "approved", "Kil skriver så sedan 2019.", "eva").await.unwrap();
+        provrum::compare::store::decide(&app.store, SERVICE, &v.version, &decided, provrum::compare::store::DecisionKind::Approved, "Kil skriver så sedan 2019.", "eva").await.unwrap();
         sqlx::query("update deviation_decisions set decided_at = $1").bind(at("2026-10-22")).execute(&app.store.pool).await.unwrap();
         // An open round (it matters whenever it was opened).
         let round = provrum::reviews::rounds::open(&app.store, v.id, &common::in_swedish_days(10), &eva).await.unwrap();

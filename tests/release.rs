@@ -820,7 +820,8 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
             .await
             .unwrap();
             assert_eq!(
-                done.status, "passed",
+                done.status,
+                provrum::scenarios::RunStatus::Passed,
                 "{version}: the fixture scenarios pass"
             );
             let env = provrum::compare::execute::Env {
@@ -917,7 +918,7 @@ async fn end_to_end_a_released_version_then_a_candidate_blocked_on_its_one_chang
         service,
         "1.0.0",
         &stored,
-        "approved",
+        provrum::compare::store::DecisionKind::Approved,
         "Lokal anpassning",
         &eva.username,
     )

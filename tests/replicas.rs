@@ -140,7 +140,8 @@ async fn a_run_is_stopped_from_its_page_on_another_replica() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        after.status, "interrupted",
+        after.status,
+        provrum::scenarios::RunStatus::Interrupted,
         "the run ended for every replica"
     );
     assert_eq!(

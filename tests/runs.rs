@@ -29,11 +29,11 @@ on_both_backends! {
         assert_eq!(n, 2);
         for id in ids {
             let run = store::get(&app.store, id).await.expect("db").expect("run");
-            assert_eq!(run.status, "interrupted");
+            assert_eq!(run.status, provrum::scenarios::RunStatus::Interrupted);
             assert!(run.finished_at.is_some());
         }
         let still = store::get(&app.store, mine).await.expect("db").expect("run");
-        assert_eq!(still.status, "running", "this process's own run is left alone");
+        assert_eq!(still.status, provrum::scenarios::RunStatus::Running, "this process's own run is left alone");
         app.login_as("ekontoret", provrum::accounts::Role::EKontoret, &[]).await;
         let page = app.get(&format!("/korningar/{mine}")).await;
         assert_eq!(page.status, 200);
@@ -52,6 +52,6 @@ on_both_backends! {
         let err = result.err().expect("no browser: an error");
         assert!(err.to_string().contains("Chromium not found at /finns/inte/chromium"), "{err}");
         let runs = store::list(&app.store, 10).await.expect("runs");
-        assert_eq!(runs[0].status, "error");
+        assert_eq!(runs[0].status, provrum::scenarios::RunStatus::Error);
     }
 }

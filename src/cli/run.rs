@@ -147,7 +147,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
             finished.run_id,
             &service,
             &version,
-            &finished.status,
+            finished.status.slug(),
             &finished.counts,
             &finished.outcomes,
         );
@@ -172,7 +172,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, ExitCode> {
         c.passed, c.failed, c.error, c.skipped
     );
     db.close().await;
-    Ok(if finished.status == "passed" {
+    Ok(if finished.status == crate::scenarios::RunStatus::Passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -2,108 +2,24 @@
 //! references, capture what is not captured yet (reusing captures of the
 //! exact same rendering), diff, and store the result atomically.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use serde_json::json;
 
 use crate::artifacts::Artifacts;
-use crate::browser::{BrowserError, BrowserOptions};
-use crate::municipalities::Registry;
 use crate::services::Variant;
 use crate::services::store::{self as versions, VersionSummary};
 use crate::store::Store;
 
 use super::capture::{CaptureConfig, Job, PageShot, Viewport};
 use super::diff::{self, Deviation, Side};
+use super::plan::{self, Key, Planned};
 use super::queue::NewWalk;
 use super::{Judged, store, work};
-use crate::services::reference;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Against {
-    /// The base, and the last release when there is one.
-    Default,
-    Base,
-    Released,
-    Version(String),
-}
-
-impl Against {
-    pub fn parse(s: &str) -> Against {
-        match s {
-            "base" | "bas" => Against::Base,
-            "released" | "release" => Against::Released,
-            v => Against::Version(v.to_string()),
-        }
-    }
-}
-
-/// What a comparison is asked to do; kept with its job, so that another
-/// replica can carry a comparison on when the one that started it died.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Request {
-    pub service: String,
-    pub version: Option<String>,
-    pub against: Against,
-    pub viewports: Vec<Viewport>,
-    /// Capture again even when a capture of the same rendering exists.
-    pub fresh: bool,
-}
-
-/// Where captures are made: the walks go on the queue (`compare::queue`)
-/// for any worker, and this process walks them too with `concurrency`
-/// browsers on `origin` (0: it leaves them to the workers, as a web replica).
-#[derive(Debug, Clone)]
-pub struct Env {
-    pub origin: String,
-    pub browser: BrowserOptions,
-    pub concurrency: usize,
-    pub files_dir: PathBuf,
-    /// Raised: the walks not started are not made and the comparison stops.
-    pub cancel: Arc<AtomicBool>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CompareError {
-    #[error("no version {1} of service `{0}` is imported (see `provrum services`)")]
-    NoVersion(String, String),
-    #[error("`{0}` has no released version yet: compare with --against base or --against VERSION")]
-    NoRelease(String),
-    #[error("Chromium: {0}")]
-    Browser(#[from] BrowserError),
-    #[error("{0}")]
-    Diff(#[from] diff::DiffError),
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("{0}")]
-    Task(String),
-    #[error("the comparison was stopped")]
-    Cancelled,
-}
-
-impl From<work::WalkError> for CompareError {
-    fn from(e: work::WalkError) -> CompareError {
-        match e {
-            work::WalkError::Db(e) => CompareError::Db(e),
-            work::WalkError::Browser(e) => CompareError::Browser(e),
-            work::WalkError::Cancelled => CompareError::Cancelled,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ReferenceInfo {
-    /// `base` or a version.
-    pub reference: String,
-    /// Municipalities whose variant is compared.
-    pub compared: Vec<String>,
-    /// Municipalities left out, with why (hosted elsewhere, new variant…).
-    pub skipped: Vec<(String, String)>,
-}
+pub use super::request::{Against, CompareError, Env, ReferenceInfo, Request};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -136,16 +52,6 @@ fn definition(service: &str, v: &Variant, vp: &Viewport, browser: &str) -> Strin
     ])
 }
 
-struct Pair {
-    reference: String,
-    municipality: String,
-    /// (version id, target) of both sides.
-    theirs: (i64, String),
-    ours: (i64, String),
-}
-
-type Key = (i64, String, String);
-
 pub async fn execute(
     db: &Store,
     artifacts: &Artifacts,
@@ -159,145 +65,89 @@ pub async fn execute(
             req.version.clone().unwrap_or_else(|| "(newest)".into()),
         ));
     };
-    let mut refs: Vec<Option<VersionSummary>> = Vec::new();
-    match &req.against {
-        Against::Base => refs.push(None),
-        Against::Default => {
-            refs.push(None);
-            if let Some(id) =
-                crate::services::releases::last_release(db, &req.service, v.id).await?
-            {
-                refs.push(versions::version_by_id(db, id).await?);
-            }
-        }
-        Against::Released => {
-            match crate::services::releases::last_release(db, &req.service, v.id).await? {
-                Some(id) => refs.push(versions::version_by_id(db, id).await?),
-                None => return Err(CompareError::NoRelease(req.service.clone())),
-            }
-        }
-        Against::Version(x) => match versions::find_version(db, &req.service, Some(x)).await? {
-            Some(o) => refs.push(Some(o)),
-            None => return Err(CompareError::NoVersion(req.service.clone(), x.clone())),
-        },
-    }
-    let registry = Registry::builtin();
-    let ours = versions::variants(db, v.id).await?;
-    let base = versions::base(db, v.id).await?;
-    let mut jobs: BTreeMap<Key, (Arc<Variant>, String)> = BTreeMap::new();
-    let mut pairs: Vec<Pair> = Vec::new();
-    let mut infos = Vec::new();
-    let mut extra: Vec<(String, Deviation)> = Vec::new();
-    let mut want = |version: &VersionSummary, target: &str, var: Variant| {
-        for vp in &req.viewports {
-            jobs.entry((version.id, target.to_string(), vp.name.clone()))
-                .or_insert_with(|| (Arc::new(var.clone()), version.version.clone()));
-        }
-    };
-    for r in &refs {
-        let label = r
-            .as_ref()
-            .map(|x| x.version.clone())
-            .unwrap_or_else(|| "base".into());
-        let mut info = ReferenceInfo {
-            reference: label.clone(),
-            compared: Vec::new(),
-            skipped: Vec::new(),
-        };
-        let theirs = match r {
-            Some(x) => versions::variants(db, x.id).await?,
-            None => Vec::new(),
-        };
-        for var in &ours {
-            let m = var.municipality.clone();
-            if var.external_url.is_some() {
-                info.skipped
-                    .push((m, "egen e-tjänst utanför provrummet".into()));
-                continue;
-            }
-            match r {
-                None => {
-                    let Some(b) = base
-                        .as_ref()
-                        .and_then(|b| reference::base_as(b, var, registry))
-                    else {
-                        info.skipped.push((m, "basen saknas".into()));
-                        continue;
-                    };
-                    if let Some(b) = &base {
-                        let declared = reference::declared(b, var, registry);
-                        if !declared.is_empty() {
-                            extra.push((
-                                label.clone(),
-                                Deviation {
-                                    municipality: m.clone(),
-                                    step: "*".into(),
-                                    kind: "declared".into(),
-                                    fingerprint: diff::fingerprint(
-                                        &declared.iter().map(String::as_str).collect::<Vec<_>>(),
-                                    ),
-                                    summary: declared.join("; "),
-                                    detail: json!({ "declared": declared }),
-                                },
-                            ));
-                        }
-                    }
-                    info.compared.push(m.clone());
-                    // Every variant is captured (its pages are evidence for the
-                    // checklists too); a reference with the same definition
-                    // renders the same, so it is neither captured nor compared.
-                    want(&v, &m, var.clone());
-                    if serde_json::to_value(&b).ok() == serde_json::to_value(var).ok() {
-                        continue;
-                    }
-                    let target = reference::base_target(&m);
-                    want(&v, &target, b);
-                    pairs.push(Pair {
-                        reference: label.clone(),
-                        municipality: m.clone(),
-                        theirs: (v.id, target),
-                        ours: (v.id, m),
-                    });
-                }
-                Some(x) => {
-                    let Some(old) = theirs.iter().find(|o| o.municipality == m) else {
-                        extra.push((
-                            label.clone(),
-                            Deviation {
-                                municipality: m.clone(),
-                                step: "*".into(),
-                                kind: "page".into(),
-                                fingerprint: diff::fingerprint(&["new-variant", &m]),
-                                summary: format!("Varianten är ny sedan {}", x.version),
-                                detail: json!({}),
-                            },
-                        ));
-                        info.compared.push(m);
-                        continue;
-                    };
-                    if old.external_url.is_some() {
-                        info.skipped
-                            .push((m, format!("egen e-tjänst i {}", x.version)));
-                        continue;
-                    }
-                    info.compared.push(m.clone());
-                    want(&v, &m, var.clone());
-                    want(x, &m, old.clone());
-                    pairs.push(Pair {
-                        reference: label.clone(),
-                        municipality: m.clone(),
-                        theirs: (x.id, m.clone()),
-                        ours: (v.id, m),
-                    });
-                }
-            }
-        }
-        infos.push(info);
-    }
+    let refs = plan::references(db, req, &v).await?;
+    let Planned {
+        jobs,
+        pairs,
+        infos,
+        extra,
+    } = plan::plan(db, req, &v, &refs).await?;
 
-    // Captures: reuse those of the exact same rendering (in any version),
-    // make each of the rest once — a variant that renders the same in both
-    // versions compared is captured once for both.
+    let Captures {
+        have,
+        captured,
+        reused,
+    } = capture_all(db, artifacts, env, req, &jobs, progress).await?;
+
+    // Diffs, on blocking threads (image decoding and pixel work).
+    let mut sides: Sides = Vec::new();
+    for p in &pairs {
+        let side = |(vid, target): &(i64, String)| -> Result<Side, String> {
+            req.viewports
+                .iter()
+                .map(
+                    |vp| match have.get(&(*vid, target.clone(), vp.name.clone())) {
+                        Some(Ok(pages)) => Ok((vp.name.clone(), pages.clone())),
+                        Some(Err(e)) => Err(format!("{target} ({}): {e}", vp.name)),
+                        None => Err(format!("{target} ({}) was not captured", vp.name)),
+                    },
+                )
+                .collect()
+        };
+        let both = side(&p.theirs).and_then(|a| side(&p.ours).map(|b| (a, b)));
+        sides.push((p.reference.clone(), p.municipality.clone(), both));
+    }
+    let arts = artifacts.clone();
+    let found = tokio::task::spawn_blocking(move || diff_all(sides, &arts))
+        .await
+        .map_err(|e| CompareError::Task(e.to_string()))??;
+    for info in &infos {
+        let mut list: Vec<Deviation> = extra
+            .iter()
+            .filter(|(r, _)| r == &info.reference)
+            .map(|(_, d)| d.clone())
+            .collect();
+        list.extend(
+            found
+                .iter()
+                .filter(|(r, _)| r == &info.reference)
+                .map(|(_, d)| d.clone()),
+        );
+        store::replace_deviations(db, v.id, &info.reference, &list).await?;
+    }
+    let compared: Vec<&str> = infos.iter().map(|i| i.reference.as_str()).collect();
+    let deviations = super::judged(db, &req.service, v.id)
+        .await?
+        .into_iter()
+        .filter(|j| compared.contains(&j.deviation.reference.as_str()))
+        .collect();
+    Ok(Report {
+        version: v,
+        references: infos,
+        deviations,
+        captured,
+        reused,
+    })
+}
+
+/// Every capture a comparison needs, with how many were made and reused.
+struct Captures {
+    have: HashMap<Key, Result<Vec<PageShot>, String>>,
+    captured: usize,
+    reused: usize,
+}
+
+/// Reuse the captures of the exact same rendering (in any version), make
+/// each of the rest once — a variant that renders the same in both versions
+/// compared is captured once for both.
+async fn capture_all(
+    db: &Store,
+    artifacts: &Artifacts,
+    env: &Env,
+    req: &Request,
+    jobs: &std::collections::BTreeMap<Key, (Arc<crate::services::Variant>, String)>,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Result<Captures, CompareError> {
     let mut have: HashMap<Key, Result<Vec<PageShot>, String>> = HashMap::new();
     let mut todo = Vec::new();
     let mut twins: Vec<(Key, Key, String)> = Vec::new();
@@ -309,7 +159,7 @@ pub async fn execute(
             .await
             .map_err(|e| CompareError::Task(e.to_string()))?
     };
-    for ((vid, target, vp), (var, version)) in &jobs {
+    for ((vid, target, vp), (var, version)) in jobs {
         let Some(vpx) = viewport(vp) else { continue };
         let def = definition(&req.service, var, &vpx, &browser);
         let key = (*vid, target.clone(), vp.clone());
@@ -382,52 +232,8 @@ pub async fn execute(
         have.insert(key, pages);
     }
 
-    // Diffs, on blocking threads (image decoding and pixel work).
-    let mut sides: Sides = Vec::new();
-    for p in &pairs {
-        let side = |(vid, target): &(i64, String)| -> Result<Side, String> {
-            req.viewports
-                .iter()
-                .map(
-                    |vp| match have.get(&(*vid, target.clone(), vp.name.clone())) {
-                        Some(Ok(pages)) => Ok((vp.name.clone(), pages.clone())),
-                        Some(Err(e)) => Err(format!("{target} ({}): {e}", vp.name)),
-                        None => Err(format!("{target} ({}) was not captured", vp.name)),
-                    },
-                )
-                .collect()
-        };
-        let both = side(&p.theirs).and_then(|a| side(&p.ours).map(|b| (a, b)));
-        sides.push((p.reference.clone(), p.municipality.clone(), both));
-    }
-    let arts = artifacts.clone();
-    let found = tokio::task::spawn_blocking(move || diff_all(sides, &arts))
-        .await
-        .map_err(|e| CompareError::Task(e.to_string()))??;
-    for info in &infos {
-        let mut list: Vec<Deviation> = extra
-            .iter()
-            .filter(|(r, _)| r == &info.reference)
-            .map(|(_, d)| d.clone())
-            .collect();
-        list.extend(
-            found
-                .iter()
-                .filter(|(r, _)| r == &info.reference)
-                .map(|(_, d)| d.clone()),
-        );
-        store::replace_deviations(db, v.id, &info.reference, &list).await?;
-    }
-    let compared: Vec<&str> = infos.iter().map(|i| i.reference.as_str()).collect();
-    let deviations = super::judged(db, &req.service, v.id)
-        .await?
-        .into_iter()
-        .filter(|j| compared.contains(&j.deviation.reference.as_str()))
-        .collect();
-    Ok(Report {
-        version: v,
-        references: infos,
-        deviations,
+    Ok(Captures {
+        have,
         captured,
         reused,
     })

@@ -9,7 +9,9 @@ pub mod changes;
 pub mod diff;
 pub mod execute;
 pub mod pixels;
+mod plan;
 pub mod queue;
+mod request;
 pub mod store;
 pub mod structure;
 pub mod text;
@@ -123,10 +125,10 @@ pub async fn judged(
                 "declared" => (Status::Declared, None),
                 "capture" => (Status::Error, None),
                 _ => {
-                    let status = match decision.as_ref().map(|x| x.decision.as_str()) {
-                        Some("approved") => Status::Approved,
-                        Some("flagged") => Status::Flagged,
-                        _ => Status::Pending,
+                    let status = match decision.as_ref().map(|x| x.decision) {
+                        Some(store::DecisionKind::Approved) => Status::Approved,
+                        Some(store::DecisionKind::Flagged) => Status::Flagged,
+                        None => Status::Pending,
                     };
                     (status, decision)
                 }

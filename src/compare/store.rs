@@ -229,7 +229,11 @@ pub async fn deviations_with_decisions(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let decision = match (r.decision, r.actor, r.decided_at) {
+            let decision = match (
+                r.decision.as_deref().and_then(DecisionKind::parse),
+                r.actor,
+                r.decided_at,
+            ) {
                 (Some(decision), Some(actor), Some(decided_at)) => Some(Decision {
                     decision,
                     comment: r.comment.unwrap_or_default(),
@@ -254,9 +258,42 @@ pub async fn deviations_with_decisions(
         .collect())
 }
 
+/// What e-kontoret decided about a deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// Approved as a local adaptation.
+    Approved,
+    /// Flagged: to be fixed.
+    Flagged,
+}
+
+impl DecisionKind {
+    pub fn slug(self) -> &'static str {
+        match self {
+            DecisionKind::Approved => "approved",
+            DecisionKind::Flagged => "flagged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DecisionKind> {
+        [DecisionKind::Approved, DecisionKind::Flagged]
+            .into_iter()
+            .find(|d| d.slug() == s)
+    }
+}
+
+/// Read from the database's text (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for DecisionKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<DecisionKind, String> {
+        DecisionKind::parse(&s).ok_or_else(|| format!("unknown decision `{s}`"))
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Decision {
-    pub decision: String,
+    pub decision: DecisionKind,
     pub comment: String,
     pub actor: String,
     pub decided_at: String,
@@ -269,10 +306,11 @@ pub async fn decide(
     service: &str,
     version: &str,
     targets: &[StoredDeviation],
-    decision: &str,
+    decision: DecisionKind,
     comment: &str,
     actor: &str,
 ) -> Result<(), sqlx::Error> {
+    let decision = decision.slug();
     let mut tx = db.begin().await?;
     let at = now();
     for d in targets {
@@ -360,6 +398,20 @@ pub async fn capture_count(db: &Store, version_id: i64) -> Result<i64, sqlx::Err
         .await
 }
 
+/// The pages of `target`'s newest good desktop capture in a version.
+pub async fn latest_desktop_capture(
+    db: &Store,
+    version_id: i64,
+    target: &str,
+) -> Result<Option<Vec<super::capture::PageShot>>, sqlx::Error> {
+    let pages: Option<String> = sqlx::query_scalar("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
+        .bind(version_id)
+        .bind(target)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(pages.and_then(|p| serde_json::from_str(&p).ok()))
+}
+
 /// The pages of each variant's newest good desktop capture (not the
 /// references'), by municipality: what the checklists read facts from.
 pub async fn latest_desktop_pages(
@@ -388,7 +440,8 @@ pub async fn latest_desktop_pages(
 pub struct DecisionTaken {
     pub id: i64,
     pub municipality: String,
-    pub decision: String,
+    #[sqlx(try_from = "String")]
+    pub decision: DecisionKind,
     pub comment: String,
     pub actor: String,
     pub version: String,

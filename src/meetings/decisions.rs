@@ -5,6 +5,7 @@
 //! owner (`*_within`), where each decision has its time and its words.
 
 use crate::checklists::Checklist;
+use crate::compare::store::DecisionKind;
 use crate::municipalities::Registry;
 use crate::release::GateResult;
 use crate::reviews::{Class, Status, model::excerpt};
@@ -152,14 +153,14 @@ pub async fn within(
         let what = format!(
             "{} {}",
             changes_in_words(pages, n),
-            match decision.as_str() {
-                "approved" => "godkändes som lokal anpassning",
-                _ => "flaggades",
+            match decision {
+                DecisionKind::Approved => "godkändes som lokal anpassning",
+                DecisionKind::Flagged => "flaggades",
             }
         );
         let why = if comment.trim().is_empty() {
             " Ingen motivering angavs.".to_string()
-        } else if decision == "approved" {
+        } else if decision == DecisionKind::Approved {
             format!(" Motivering: {}", comment.trim())
         } else {
             format!(" Varför: {}", comment.trim())

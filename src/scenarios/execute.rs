@@ -205,7 +205,7 @@ pub struct Finished {
     pub counts: Counts,
     /// Every cell of the run, whichever worker ran it.
     pub outcomes: Vec<CellOutcome>,
-    pub status: String,
+    pub status: super::RunStatus,
 }
 
 impl Finished {
@@ -281,7 +281,7 @@ pub async fn execute(
     let run = store::get(db, run_id).await?;
     let (counts, status) = run
         .map(|r| (r.counts, r.status))
-        .unwrap_or_else(|| (Counts::default(), "error".into()));
+        .unwrap_or_else(|| (Counts::default(), super::RunStatus::Error));
     if let Err(e) = worked
         && counts.passed == 0
         && counts.failed == 0

@@ -14,10 +14,13 @@ pub mod report;
 pub mod results;
 pub mod reuse;
 pub mod runner;
+pub mod status;
 pub mod store;
 pub mod web;
 pub mod words;
 pub mod worker;
+
+pub use status::RunStatus;
 
 pub use check::check;
 pub use model::*;

@@ -426,7 +426,7 @@ pub(super) async fn finish_if_done(tx: &mut WriteTx, run_id: i64) -> Result<(), 
     sqlx::query(
         "update runs set status = $1, finished_at = $2, summary = $3 where id = $4 and status = 'running'",
     )
-    .bind(counts.verdict(cancelled.is_some()))
+    .bind(counts.verdict(cancelled.is_some()).slug())
     .bind(store::now())
     .bind(serde_json::json!({ "planned": planned, "counts": counts }).to_string())
     .bind(run_id)

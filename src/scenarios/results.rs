@@ -13,13 +13,14 @@ use crate::store::Store;
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LatestRun {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: super::RunStatus,
 }
 
 impl LatestRun {
     /// Whether the run ran to its end without a browser error.
     pub fn completed(&self) -> bool {
-        self.status != "error"
+        self.status != super::RunStatus::Error
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
+use super::RunStatus;
 use crate::store::{self, Store};
 
 use super::runner::{CellOutcome, Status};
@@ -114,16 +115,16 @@ impl Counts {
         }
     }
 
-    pub fn verdict(&self, interrupted: bool) -> &'static str {
+    pub fn verdict(&self, interrupted: bool) -> RunStatus {
         if interrupted {
-            "interrupted"
+            RunStatus::Interrupted
         } else if self.error > 0 || self.total() == 0 {
             // A run that ran nothing (no browser could start) did not pass.
-            "error"
+            RunStatus::Error
         } else if self.failed > 0 {
-            "failed"
+            RunStatus::Failed
         } else {
-            "passed"
+            RunStatus::Passed
         }
     }
 }
@@ -136,7 +137,7 @@ pub async fn finish(
 ) -> Result<(), sqlx::Error> {
     let planned = counts.total();
     sqlx::query("update runs set status = $1, finished_at = $2, summary = $3 where id = $4")
-        .bind(counts.verdict(interrupted))
+        .bind(counts.verdict(interrupted).slug())
         .bind(store::now())
         .bind(serde_json::json!({ "planned": planned, "counts": counts }).to_string())
         .bind(run_id)
@@ -171,7 +172,7 @@ pub struct RunRow {
     pub service_id: String,
     pub version: String,
     pub title: String,
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub started_by: String,
@@ -195,7 +196,8 @@ fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
         service_id: r.try_get("service_id")?,
         version: r.try_get("version")?,
         title: r.try_get("title")?,
-        status: r.try_get("status")?,
+        status: RunStatus::try_from(r.try_get::<String, _>("status")?)
+            .map_err(|e| sqlx::Error::Decode(e.into()))?,
         started_at: r.try_get("started_at")?,
         finished_at: r.try_get("finished_at")?,
         started_by: r.try_get("started_by")?,

@@ -83,7 +83,7 @@ async fn groups(
             .filter(|j| j.deviation.municipality == m && mine(&j.deviation.step))
         {
             if let Some(d) = &j.decision
-                && d.decision == "approved"
+                && d.decision == crate::compare::store::DecisionKind::Approved
                 && !d.comment.trim().is_empty()
                 && !out.contains(&d.comment)
             {

@@ -381,23 +381,25 @@ async fn decide(
             "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),
         ));
     }
-    let decision = form.decision.as_str();
     let comment = form.comment.trim();
     let actor = user.name.as_str();
-    let problem = decision_problem(decision, comment, "en avvikelse");
-    if let Some(message) = problem {
-        // Back to the same page, the choice and the comment kept.
-        let refused = Refused {
-            deviation: d.id,
-            message,
-            decision: form.decision.clone(),
-            comment: form.comment.clone(),
-        };
-        let (kommun, steg) = (d.municipality.clone(), d.step.clone());
-        let mut r = cell_view(&state, &headers, v, kommun, steg, Some(refused)).await?;
-        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        return Ok(r);
-    }
+    let decided = decision_of(&form.decision, comment, "en avvikelse");
+    let decision = match decided {
+        Ok(d) => d,
+        Err(message) => {
+            // Back to the same page, the choice and the comment kept.
+            let refused = Refused {
+                deviation: d.id,
+                message,
+                decision: form.decision.clone(),
+                comment: form.comment.clone(),
+            };
+            let (kommun, steg) = (d.municipality.clone(), d.step.clone());
+            let mut r = cell_view(&state, &headers, v, kommun, steg, Some(refused)).await?;
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            return Ok(r);
+        }
+    };
     let targets: Vec<_> = if form.all_identical.is_some() {
         store::deviations(&state.store, v.id)
             .await?
@@ -431,19 +433,24 @@ async fn decide(
     .into_response())
 }
 
-/// Why a decision cannot be saved, if it cannot: approve or flag, and a
-/// flag says what is wrong. `what` names the thing ("en avvikelse").
-pub(super) fn decision_problem(decision: &str, comment: &str, what: &str) -> Option<String> {
-    if !matches!(decision, "approved" | "flagged") {
-        Some("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.".into())
-    } else if decision == "flagged" && comment.is_empty() {
-        Some(format!(
+/// The decision a form asks for, or why it cannot be saved: approve or
+/// flag, and a flag says what is wrong. `what` names the thing ("en avvikelse").
+pub(super) fn decision_of(
+    decision: &str,
+    comment: &str,
+    what: &str,
+) -> Result<store::DecisionKind, String> {
+    let Some(kind) = store::DecisionKind::parse(decision) else {
+        return Err("Välj ”Godkänn som lokal anpassning” eller ”Flagga”.".into());
+    };
+    if kind == store::DecisionKind::Flagged && comment.is_empty() {
+        Err(format!(
             "Skriv en kommentar som säger vad som är fel när du flaggar {what}."
         ))
     } else if comment.chars().count() > 2000 {
-        Some("Kommentaren får vara högst 2000 tecken.".into())
+        Err("Kommentaren får vara högst 2000 tecken.".into())
     } else {
-        None
+        Ok(kind)
     }
 }
 

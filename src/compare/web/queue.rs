@@ -330,18 +330,21 @@ pub(super) async fn decide(
         ));
     };
     let comment = form.comment.trim();
-    if let Some(message) = super::decision_problem(&form.decision, comment, "en ändring") {
-        let refused = (message, form.decision, form.comment);
-        let mut r = item_view(&state, &headers, ctx, &key, Some(refused)).await?;
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-        return Ok(r);
-    }
+    let decision = match super::decision_of(&form.decision, comment, "en ändring") {
+        Ok(d) => d,
+        Err(message) => {
+            let refused = (message, form.decision, form.comment);
+            let mut r = item_view(&state, &headers, ctx, &key, Some(refused)).await?;
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(r);
+        }
+    };
     store::decide(
         &state.store,
         &service,
         &ctx.version.version,
         &item.deviations(),
-        &form.decision,
+        decision,
         comment,
         &user.name,
     )
@@ -418,7 +421,7 @@ pub(super) async fn approve_all(
         &service,
         &ctx.version.version,
         &targets,
-        "approved",
+        store::DecisionKind::Approved,
         &format!(
             "Alla väntande ändringar för {} godkända på en gång",
             state.registry.short_name(&form.kommun)

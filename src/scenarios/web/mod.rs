@@ -178,7 +178,7 @@ async fn run(
     listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.reused_from_run.map_or(c.duration_ms, |_| -1)));
     let title = format!("Körning {id}: {} {} – Provrum", run.title, run.version);
     let (csrf, set) = crate::web::csrf::token(&headers, state.secure_cookies);
-    let running = run.status == "running";
+    let running = run.status == crate::scenarios::RunStatus::Running;
     let waiting = if running
         && run.counts.total() == 0
         && queue::in_progress(&state.store, run.id).await? == 0
