@@ -304,14 +304,7 @@ pub async fn import(
     let entry = match &b.catalogue {
         Some(e) if e.id == pkg.base.id => {
             let json = serde_json::to_string(e).map_err(|e| BundleError::Package(e.to_string()))?;
-            sqlx::query("insert into catalogue_imports (service_id, region, entry, imported_by, imported_at) values ($1, $2, $3, $4, $5) on conflict (service_id) do update set region = excluded.region, entry = excluded.entry, imported_by = excluded.imported_by, imported_at = excluded.imported_at")
-                .bind(&pkg.base.id)
-                .bind(&b.region)
-                .bind(json)
-                .bind(actor)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
+            crate::catalogue::keep_imported(&mut tx, &pkg.base.id, &b.region, &json, actor).await?;
             true
         }
         _ => false,

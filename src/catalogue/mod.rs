@@ -216,3 +216,23 @@ pub async fn with_imported(
     all.services.extend(extra);
     Ok(std::sync::Arc::new(all))
 }
+
+/// Keep another region's catalogue entry for `service` (replacing the one
+/// kept), in the transaction that imports the service.
+pub async fn keep_imported(
+    tx: &mut crate::store::WriteTx,
+    service: &str,
+    region: &str,
+    entry_json: &str,
+    actor: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into catalogue_imports (service_id, region, entry, imported_by, imported_at) values ($1, $2, $3, $4, $5) on conflict (service_id) do update set region = excluded.region, entry = excluded.entry, imported_by = excluded.imported_by, imported_at = excluded.imported_at")
+        .bind(service)
+        .bind(region)
+        .bind(entry_json)
+        .bind(actor)
+        .bind(crate::store::now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

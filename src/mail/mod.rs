@@ -16,7 +16,6 @@ pub mod web;
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use sqlx::Row;
 
 use crate::config::MailConfig;
 use crate::reviews::rounds::{self, Standing};
@@ -57,14 +56,11 @@ fn footer(cfg: &MailConfig) -> String {
 pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
     let (store, catalog, cfg) = (&m.store, &m.catalog, &m.cfg);
     let people = crate::accounts::store::with_email(store).await?;
-    let rows = sqlx::query("select id, version_id, deadline from review_rounds order by id")
-        .fetch_all(&store.pool)
-        .await?;
+    let rows = rounds::deadlines(store).await?;
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
-    for r in &rows {
-        let (round, version_id, deadline): (i64, i64, String) =
-            (r.get("id"), r.get("version_id"), r.get("deadline"));
+    for r in rows {
+        let (round, version_id, deadline) = (r.id, r.version_id, r.deadline);
         let left = rounds::days_left(&deadline, Utc::now());
         if left < -LOOK_BACK_DAYS {
             continue;

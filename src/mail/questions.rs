@@ -2,8 +2,6 @@
 //! asked to motivate a local adaptation hears of it, with a link to the
 //! question's thread where the answer goes.
 
-use sqlx::Row;
-
 use crate::accounts::{Role, User};
 use crate::config::MailConfig;
 use crate::services::catalog::Catalog;
@@ -22,17 +20,12 @@ pub async fn due(
     people: &[(User, String)],
 ) -> Result<Vec<Outgoing>, sqlx::Error> {
     let since = crate::clock::stored(chrono::Utc::now() - chrono::Duration::days(LOOK_BACK_DAYS));
-    let rows = sqlx::query("select q.municipality, q.change, q.comment_id, q.asked_by, v.title, v.version from why_questions q join service_versions v on v.id = q.version_id where q.asked_at >= $1 order by q.id")
-        .bind(&since)
-        .fetch_all(&store.pool)
-        .await?;
+    let rows = crate::reviews::why::asked_since(store, &since).await?;
     let base = cfg.public_url.trim_end_matches('/');
     let mut out = Vec::new();
-    for r in &rows {
-        let (m, change, comment): (String, String, i64) =
-            (r.get("municipality"), r.get("change"), r.get("comment_id"));
-        let (asked_by, title, version): (String, String, String) =
-            (r.get("asked_by"), r.get("title"), r.get("version"));
+    for r in rows {
+        let (m, change, comment) = (r.municipality, r.change, r.comment_id);
+        let (asked_by, title, version) = (r.asked_by, r.title, r.version);
         let name = catalog.registry().short_name(&m);
         for (u, email) in people
             .iter()

@@ -450,3 +450,18 @@ mod tests {
         assert_eq!(days_left("2026-12-01", at("2026-11-30T23:30:00Z")), 0);
     }
 }
+
+/// A round's deadline, as the review-round mail looks at every round.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoundDeadline {
+    pub id: i64,
+    pub version_id: i64,
+    pub deadline: String,
+}
+
+/// Every round's deadline, oldest round first.
+pub async fn deadlines(db: &Store) -> Result<Vec<RoundDeadline>, sqlx::Error> {
+    sqlx::query_as("select id, version_id, deadline from review_rounds order by id")
+        .fetch_all(&db.pool)
+        .await
+}

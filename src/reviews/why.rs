@@ -82,3 +82,23 @@ pub async fn asked(db: &Store, version_id: i64) -> Result<Vec<Asked>, sqlx::Erro
         })
         .collect())
 }
+
+/// A question asked since a time, with its version's title and number: what
+/// the mail to the asked municipality's reviewers says.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AskedSince {
+    pub municipality: String,
+    pub change: String,
+    pub comment_id: i64,
+    pub asked_by: String,
+    pub title: String,
+    pub version: String,
+}
+
+/// Every question asked at or after `since` (a stored time), oldest first.
+pub async fn asked_since(db: &Store, since: &str) -> Result<Vec<AskedSince>, sqlx::Error> {
+    sqlx::query_as("select q.municipality, q.change, q.comment_id, q.asked_by, v.title, v.version from why_questions q join service_versions v on v.id = q.version_id where q.asked_at >= $1 order by q.id")
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -398,16 +398,9 @@ async fn screenshot(
     municipality: &str,
     step: &str,
 ) -> Option<String> {
-    use sqlx::Row;
-    let row = sqlx::query("select pages from captures where version_id = $1 and target = $2 and viewport = 'desktop' and status = 'ok' order by id desc limit 1")
-        .bind(version_id)
-        .bind(municipality)
-        .fetch_optional(&state.store.pool)
+    crate::compare::store::latest_desktop_capture(&state.store, version_id, municipality)
         .await
-        .ok()??;
-    let pages: Vec<crate::compare::capture::PageShot> =
-        serde_json::from_str(&row.get::<String, _>("pages")).ok()?;
-    pages
+        .ok()??
         .into_iter()
         .find(|p| p.step == format!("steg/{step}"))
         .map(|p| p.screenshot)
