@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     // Background work knowing no domain: the jobs registry and their rows,
     // and the lease rules of queued work (`work`).
     &["jobs", "work"],
-    // The package model, versions and the catalog of resolved variants.
+    // The package model, versions and the version cache of resolved variants.
     &["services"],
     // The region's catalogue and term list, checked against services.
     &["catalogue"],

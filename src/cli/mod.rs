@@ -369,7 +369,7 @@ async fn mail_cmd(args: &StoreArgs) -> Result<ExitCode, ExitCode> {
             ExitCode::from(2)
         })?;
     let mailing = crate::mail::Mailing {
-        catalog: std::sync::Arc::new(crate::services::catalog::Catalog::new(
+        cache: std::sync::Arc::new(crate::services::cache::VersionCache::new(
             store.clone(),
             crate::municipalities::Registry::builtin(),
         )),

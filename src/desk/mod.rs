@@ -13,7 +13,7 @@ use crate::accounts::User;
 use crate::release::Rules;
 use crate::reviews::news::{self, Note};
 use crate::reviews::rounds::{self, Standing, days_left};
-use crate::services::catalog::Catalog;
+use crate::services::cache::VersionCache;
 use crate::services::store::VersionSummary;
 use crate::store::Store;
 
@@ -83,7 +83,7 @@ async fn newest(store: &Store) -> Result<Vec<VersionSummary>, sqlx::Error> {
 
 pub async fn reviewer(
     store: &Store,
-    catalog: &Catalog,
+    cache: &VersionCache,
     u: &User,
     since: &str,
 ) -> Result<ReviewerDesk, sqlx::Error> {
@@ -94,7 +94,7 @@ pub async fn reviewer(
             continue;
         };
         let answers = rounds::answers(store, round.id).await?;
-        let variants = catalog.variants(v.id).await?;
+        let variants = cache.variants(v.id).await?;
         for m in &u.municipalities {
             if !variants.iter().any(|x| &x.municipality == m) {
                 continue;
@@ -107,7 +107,7 @@ pub async fn reviewer(
                     version: v.clone(),
                     deadline: round.deadline.clone(),
                     days_left: days_left(&round.deadline, now),
-                    who: catalog.registry().short_name(m),
+                    who: cache.registry().short_name(m),
                     late: standing == Standing::Late,
                     municipality: Some(m.to_string()),
                 });

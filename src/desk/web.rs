@@ -131,7 +131,7 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let (mut reviewer, mut legal, mut office) = (None, None, None);
     match u.role {
         Role::Reviewer => {
-            let d = super::reviewer(&state.store, &state.catalog, &u, &since).await?;
+            let d = super::reviewer(&state.store, &state.cache, &u, &since).await?;
             reviewer = Some(ReviewerView {
                 rounds: d.rounds.into_iter().map(due).collect(),
                 replies: d.replies.into_iter().map(|n| note(&state, n)).collect(),

@@ -19,7 +19,7 @@ use chrono::Utc;
 
 use crate::config::MailConfig;
 use crate::reviews::rounds::{self, Standing};
-use crate::services::catalog::Catalog;
+use crate::services::cache::VersionCache;
 use crate::store::Store;
 
 pub use send::MailError;
@@ -38,7 +38,7 @@ pub struct Outgoing {
 #[derive(Clone)]
 pub struct Mailing {
     pub store: Store,
-    pub catalog: std::sync::Arc<Catalog>,
+    pub cache: std::sync::Arc<VersionCache>,
     pub cfg: MailConfig,
 }
 
@@ -54,7 +54,7 @@ fn footer(cfg: &MailConfig) -> String {
 
 /// Every mail that is due now, whether or not it was sent already.
 pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
-    let (store, catalog, cfg) = (&m.store, &m.catalog, &m.cfg);
+    let (store, cache, cfg) = (&m.store, &m.cache, &m.cfg);
     let people = crate::accounts::store::with_email(store).await?;
     let rows = rounds::deadlines(store).await?;
     let base = cfg.public_url.trim_end_matches('/');
@@ -75,7 +75,7 @@ pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
         {
             continue;
         }
-        let participating: Vec<String> = catalog
+        let participating: Vec<String> = cache
             .variants(version_id)
             .await?
             .iter()
@@ -87,7 +87,7 @@ pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
         let what = format!("{} {}", v.title, v.version);
         let names = |ms: &[&String]| {
             ms.iter()
-                .map(|m| catalog.registry().short_name(m))
+                .map(|m| cache.registry().short_name(m))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -155,7 +155,7 @@ pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
                 .iter()
                 .filter(|(u, _)| u.role == crate::accounts::Role::EKontoret)
             {
-                let name = catalog.registry().short_name(m);
+                let name = cache.registry().short_name(m);
                 out.push(Outgoing {
                     key: format!("late:{round}:{m}:{}", u.id),
                     to: email.clone(),
@@ -169,7 +169,7 @@ pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {
             }
         }
     }
-    out.extend(questions::due(store, catalog, cfg, &people).await?);
+    out.extend(questions::due(store, cache, cfg, &people).await?);
     Ok(out)
 }
 

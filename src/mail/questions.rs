@@ -4,7 +4,7 @@
 
 use crate::accounts::{Role, User};
 use crate::config::MailConfig;
-use crate::services::catalog::Catalog;
+use crate::services::cache::VersionCache;
 use crate::store::Store;
 
 use super::Outgoing;
@@ -15,7 +15,7 @@ const LOOK_BACK_DAYS: i64 = 14;
 
 pub async fn due(
     store: &Store,
-    catalog: &Catalog,
+    cache: &VersionCache,
     cfg: &MailConfig,
     people: &[(User, String)],
 ) -> Result<Vec<Outgoing>, sqlx::Error> {
@@ -26,7 +26,7 @@ pub async fn due(
     for r in rows {
         let (m, change, comment) = (r.municipality, r.change, r.comment_id);
         let (asked_by, title, version) = (r.asked_by, r.title, r.version);
-        let name = catalog.registry().short_name(&m);
+        let name = cache.registry().short_name(&m);
         for (u, email) in people
             .iter()
             .filter(|(u, _)| u.role == Role::Reviewer && u.municipalities.contains(&m))

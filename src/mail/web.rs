@@ -8,7 +8,7 @@ use crate::web::AppState;
 pub fn mailing(state: &AppState) -> Option<Mailing> {
     Some(Mailing {
         store: state.store.clone(),
-        catalog: state.catalog.clone(),
+        cache: state.cache.clone(),
         cfg: state.mail.clone()?,
     })
 }

@@ -10,7 +10,7 @@ use crate::release::Rules;
 use crate::release::policy::Condition;
 use crate::reviews::rounds::{self, Standing};
 use crate::reviews::{Class, Comment, model::excerpt};
-use crate::services::catalog::Catalog;
+use crate::services::cache::VersionCache;
 use crate::services::store::VersionSummary;
 use crate::store::Store;
 
@@ -93,7 +93,7 @@ fn backers(c: &Comment) -> usize {
 
 pub async fn gather(
     store: &Store,
-    catalog: &Catalog,
+    cache: &VersionCache,
     rules: &Rules,
     period: Period,
 ) -> Result<Brief, sqlx::Error> {
@@ -103,7 +103,7 @@ pub async fn gather(
         let Some(newest) = s.versions.first().cloned() else {
             continue;
         };
-        let b = service(store, catalog, rules, &s.versions, newest, &period).await?;
+        let b = service(store, cache, rules, &s.versions, newest, &period).await?;
         if b.is_quiet() {
             quiet.push(b.title);
         } else {
@@ -119,16 +119,16 @@ pub async fn gather(
 
 async fn service(
     store: &Store,
-    catalog: &Catalog,
+    cache: &VersionCache,
     rules: &Rules,
     versions: &[VersionSummary],
     v: VersionSummary,
     period: &Period,
 ) -> Result<ServiceBrief, sqlx::Error> {
     let lists: &[Checklist] = &rules.checklists;
-    let name = |m: &str| catalog.registry().short_name(m);
+    let name = |m: &str| cache.registry().short_name(m);
     let base = format!("/tjanster/{}/{}", v.service_id, v.version);
-    let taking_part = catalog.variants(v.id).await?.len();
+    let taking_part = cache.variants(v.id).await?.len();
     let of_all = |c: &Comment| match backers(c) {
         0 | 1 => "ingen annan kommun har instämt ännu".to_string(),
         n => format!("{n} av {taking_part} instämmer"),
@@ -239,13 +239,13 @@ async fn service(
         blockers(&gate.blockers, &base)
     };
 
-    let rounds = round(store, catalog, &v, period, &base)
+    let rounds = round(store, cache, &v, period, &base)
         .await?
         .into_iter()
         .collect();
 
     let words = Words {
-        registry: catalog.registry(),
+        registry: cache.registry(),
         gate: &gate,
         lists,
     };
@@ -302,7 +302,7 @@ fn blockers(all: &[Blocker], base: &str) -> Vec<Group> {
 /// open, or opened, closed or answered within the period.
 async fn round(
     store: &Store,
-    catalog: &Catalog,
+    cache: &VersionCache,
     v: &VersionSummary,
     period: &Period,
     base: &str,
@@ -317,7 +317,7 @@ async fn round(
     if r.is_closed() && !in_period {
         return Ok(None);
     }
-    let participating: Vec<String> = catalog
+    let participating: Vec<String> = cache
         .variants(v.id)
         .await?
         .iter()
@@ -339,7 +339,7 @@ async fn round(
     let waiting: Vec<String> = participating
         .iter()
         .filter(|m| !r.is_closed() && !answers.iter().any(|a| &a.municipality == *m))
-        .map(|m| catalog.registry().short_name(m))
+        .map(|m| cache.registry().short_name(m))
         .collect();
     let to_decide = if waiting.is_empty() {
         Vec::new()
@@ -366,7 +366,7 @@ async fn round(
                 .unwrap_or_default();
             format!(
                 "{} svarade ”{}” {}{why}",
-                catalog.registry().short_name(&a.municipality),
+                cache.registry().short_name(&a.municipality),
                 a.answer.swedish(),
                 day(&a.answered_at)
             )

@@ -105,7 +105,7 @@ async fn view(
     refused: Option<(MeetingError, RecordForm)>,
 ) -> Result<Response, WebError> {
     let rules = crate::release::web::rules(state)?;
-    let brief = gather(&state.store, &state.catalog, &rules, p).await?;
+    let brief = gather(&state.store, &state.cache, &rules, p).await?;
     let (from, to) = (p.from.to_string(), p.to.to_string());
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let error_field = match refused.as_ref().map(|r| &r.0) {

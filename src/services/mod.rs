@@ -1,7 +1,7 @@
 //! Candidate e-services: the package format, its validation, overlay merge,
 //! and storage of immutable versions.
 
-pub mod catalog;
+pub mod cache;
 pub mod changes;
 mod check;
 mod check_overlay;

@@ -1,5 +1,5 @@
-//! The state every handler shares: the store, the catalog of versions and
-//! variants, the artifact store, the jobs registry, the settings the server
+//! The state every handler shares: the store, the version cache (versions and
+//! their variants), the artifact store, the jobs registry, the settings the server
 //! was started with, and the helpers handlers use on them (a version or 404,
 //! the browser for a job, a printed PDF).
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::artifacts::Artifacts;
 use crate::municipalities::Registry;
 use crate::services::Variant;
-use crate::services::catalog::Catalog;
+use crate::services::cache::VersionCache;
 use crate::services::store::VersionSummary;
 use crate::store::Store;
 
@@ -86,7 +86,7 @@ pub struct Inner {
     /// Passes of this process's runs to the inbox (see `passes`).
     pub passes: Arc<passes::Passes>,
     /// Stored versions and their resolved variants (cached: versions never change).
-    pub catalog: Arc<Catalog>,
+    pub cache: Arc<VersionCache>,
     /// Review-round e-mail settings (`None`: not configured).
     pub mail: Option<crate::config::MailConfig>,
     /// The address people reach the test room at (no trailing slash).
@@ -132,7 +132,7 @@ impl AppState {
             workers,
         } = settings;
         AppState(Arc::new(Inner {
-            catalog: Arc::new(Catalog::new(store.clone(), Registry::builtin())),
+            cache: Arc::new(VersionCache::new(store.clone(), Registry::builtin())),
             passes: Arc::new(passes::Passes::new(store.clone())),
             store,
             origin: std::sync::OnceLock::new(),
@@ -154,13 +154,13 @@ impl AppState {
         }))
     }
 
-    /// A version by service and number (the catalog caches it).
+    /// A version by service and number (the version cache keeps it).
     pub async fn version(
         &self,
         service: &str,
         version: &str,
     ) -> Result<Option<VersionSummary>, sqlx::Error> {
-        self.catalog.version(service, version).await
+        self.cache.version(service, version).await
     }
 
     /// The version a page is about, or a Swedish "not found".
@@ -236,7 +236,7 @@ impl AppState {
 
     /// Every variant of a version.
     pub async fn variants(&self, version_id: i64) -> Result<Arc<Vec<Variant>>, sqlx::Error> {
-        self.catalog.variants(version_id).await
+        self.cache.variants(version_id).await
     }
 
     /// One variant, or `<municipality>~bas` for the comparison reference.
@@ -245,6 +245,6 @@ impl AppState {
         version_id: i64,
         municipality: &str,
     ) -> Result<Option<Arc<Variant>>, sqlx::Error> {
-        self.catalog.variant(version_id, municipality).await
+        self.cache.variant(version_id, municipality).await
     }
 }

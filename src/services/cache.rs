@@ -1,4 +1,4 @@
-//! The catalog of stored versions and their resolved variants, cached in
+//! The version cache: stored versions and their resolved variants, kept in
 //! memory: versions are immutable, so what was resolved once stays right.
 
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ use super::Variant;
 use super::reference;
 use super::store::{self, VersionSummary};
 
-pub struct Catalog {
+pub struct VersionCache {
     store: Store,
     registry: &'static Registry,
     /// A version's row, by (service, version).
@@ -22,9 +22,9 @@ pub struct Catalog {
     all_variants: RwLock<HashMap<i64, Arc<Vec<Variant>>>>,
 }
 
-impl Catalog {
-    pub fn new(store: Store, registry: &'static Registry) -> Catalog {
-        Catalog {
+impl VersionCache {
+    pub fn new(store: Store, registry: &'static Registry) -> VersionCache {
+        VersionCache {
             store,
             registry,
             versions: RwLock::new(HashMap::new()),
