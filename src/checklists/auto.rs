@@ -153,215 +153,244 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
         .iter()
         .find(|(m, _)| m == &v.municipality)
         .map(|(_, p)| p);
-    let no_capture = || {
-        Outcome::Unknown(
-            "ingen aktuell fångst av varianten: jämför varianterna från versionens sida".into(),
-        )
-    };
     match item.check.as_deref().unwrap_or_default() {
-        "privacy_notice_before_personal_data" => {
-            let mut notice = false;
-            for s in &v.steps {
-                for f in s.fields.iter().filter(|f| !f.hidden) {
-                    if f.kind == FieldKind::GdprNotice {
-                        notice = true;
-                    } else if f.kind.is_personal_data() && !notice {
-                        return Outcome::Failed(format!(
-                            "”{}” i steget ”{}” frågar efter personuppgifter innan informationen om behandlingen visas",
-                            if f.label.is_empty() { &f.id } else { &f.label },
-                            s.title
-                        ));
-                    }
-                }
-            }
-            if notice {
-                Outcome::Passed
-            } else {
-                Outcome::Failed(
-                    "tjänsten visar ingen information om personuppgiftsbehandlingen".into(),
-                )
-            }
-        }
-        "help_texts" => {
-            let bare: Vec<&str> = v
-                .steps
-                .iter()
-                .filter(|s| s.fields.iter().any(|f| !f.hidden && !f.kind.is_block()))
-                .filter(|s| {
-                    s.intro.is_none()
-                        && !s
-                            .fields
-                            .iter()
-                            .any(|f| !f.hidden && (f.help.is_some() || f.kind.is_block()))
-                })
-                .map(|s| s.title.as_str())
-                .collect();
-            if bare.is_empty() {
-                Outcome::Passed
-            } else {
-                Outcome::Failed(format!(
-                    "steg utan inledning eller hjälptext: {}",
-                    bare.join(", ")
-                ))
+        "privacy_notice_before_personal_data" => privacy_notice_before_personal_data(v),
+        "help_texts" => help_texts(v),
+        "contact_details" => contact_details(v),
+        "accessibility_statement_link" => accessibility_statement_link(v, capture),
+        "receipt_time_and_case_number" => receipt_time_and_case_number(capture),
+        "lang_and_unique_titles" => lang_and_unique_titles(capture),
+        "axe_wcag21aa" => axe_wcag21aa(v, ev),
+        "signing_as_base" => signing_as_base(v, ev),
+        "assurance_level" => assurance_level(item, v),
+        "test_identities_only" => test_identities_only(v, ev),
+        "preferred_terms" => terms(item, v, ev),
+        other => Outcome::Unknown(format!("okänd kontroll {other}")),
+    }
+}
+
+// One function per automatic check, named as a checklist names it in
+// `check:`, each judging one variant from the evidence it needs.
+
+fn no_capture() -> Outcome {
+    Outcome::Unknown(
+        "ingen aktuell fångst av varianten: jämför varianterna från versionens sida".into(),
+    )
+}
+
+fn privacy_notice_before_personal_data(v: &Variant) -> Outcome {
+    let mut notice = false;
+    for s in &v.steps {
+        for f in s.fields.iter().filter(|f| !f.hidden) {
+            if f.kind == FieldKind::GdprNotice {
+                notice = true;
+            } else if f.kind.is_personal_data() && !notice {
+                return Outcome::Failed(format!(
+                    "”{}” i steget ”{}” frågar efter personuppgifter innan informationen om behandlingen visas",
+                    if f.label.is_empty() { &f.id } else { &f.label },
+                    s.title
+                ));
             }
         }
-        "contact_details" => {
-            let c = &v.contact;
-            match (c.name.is_some(), c.phone.is_some() || c.email.is_some()) {
-                (true, true) => Outcome::Passed,
-                (false, _) => Outcome::Failed(
-                    "kontaktuppgifterna saknar namn på förvaltning eller funktion".into(),
-                ),
-                (_, false) => {
-                    Outcome::Failed("kontaktuppgifterna saknar både telefon och e-post".into())
-                }
-            }
+    }
+    if notice {
+        Outcome::Passed
+    } else {
+        Outcome::Failed("tjänsten visar ingen information om personuppgiftsbehandlingen".into())
+    }
+}
+
+fn help_texts(v: &Variant) -> Outcome {
+    let bare: Vec<&str> = v
+        .steps
+        .iter()
+        .filter(|s| s.fields.iter().any(|f| !f.hidden && !f.kind.is_block()))
+        .filter(|s| {
+            s.intro.is_none()
+                && !s
+                    .fields
+                    .iter()
+                    .any(|f| !f.hidden && (f.help.is_some() || f.kind.is_block()))
+        })
+        .map(|s| s.title.as_str())
+        .collect();
+    if bare.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!(
+            "steg utan inledning eller hjälptext: {}",
+            bare.join(", ")
+        ))
+    }
+}
+
+fn contact_details(v: &Variant) -> Outcome {
+    let c = &v.contact;
+    match (c.name.is_some(), c.phone.is_some() || c.email.is_some()) {
+        (true, true) => Outcome::Passed,
+        (false, _) => {
+            Outcome::Failed("kontaktuppgifterna saknar namn på förvaltning eller funktion".into())
         }
-        "accessibility_statement_link" => match &v.accessibility_statement_url {
-            None => Outcome::Failed("kommunen har ingen tillgänglighetsredogörelse angiven".into()),
-            Some(_) => match capture {
-                None => no_capture(),
-                Some(pages) => {
-                    // The link sits in every page's footer; the captured text shows it.
-                    let missing: Vec<&str> = pages
-                        .iter()
-                        .filter(|p| !p.statement_link)
-                        .map(|p| p.step.as_str())
-                        .collect();
-                    if missing.is_empty() {
-                        Outcome::Passed
-                    } else {
-                        Outcome::Failed(format!(
-                            "ingen länk till tillgänglighetsredogörelsen på: {}",
-                            missing.join(", ")
-                        ))
-                    }
-                }
-            },
-        },
-        "receipt_time_and_case_number" => match capture {
-            None => no_capture(),
-            Some(pages) => match pages.iter().find(|p| p.step == "kvittens") {
-                None => Outcome::Failed("fångsten nådde ingen kvittens".into()),
-                Some(p) if p.receipt_fields >= 2 => Outcome::Passed,
-                Some(_) => {
-                    Outcome::Failed("kvittensen visar inte både ärendenummer och tidpunkt".into())
-                }
-            },
-        },
-        "lang_and_unique_titles" => match capture {
+        (_, false) => Outcome::Failed("kontaktuppgifterna saknar både telefon och e-post".into()),
+    }
+}
+
+fn accessibility_statement_link(v: &Variant, capture: Option<&Vec<PageShot>>) -> Outcome {
+    match &v.accessibility_statement_url {
+        None => Outcome::Failed("kommunen har ingen tillgänglighetsredogörelse angiven".into()),
+        Some(_) => match capture {
             None => no_capture(),
             Some(pages) => {
-                if let Some(p) = pages.iter().find(|p| p.lang != "sv") {
-                    return Outcome::Failed(format!(
-                        "sidan {} anger språket ”{}”, inte sv",
-                        p.step, p.lang
-                    ));
+                // The link sits in every page's footer; the captured text shows it.
+                let missing: Vec<&str> = pages
+                    .iter()
+                    .filter(|p| !p.statement_link)
+                    .map(|p| p.step.as_str())
+                    .collect();
+                if missing.is_empty() {
+                    Outcome::Passed
+                } else {
+                    Outcome::Failed(format!(
+                        "ingen länk till tillgänglighetsredogörelsen på: {}",
+                        missing.join(", ")
+                    ))
                 }
-                let mut seen: Vec<&str> = Vec::new();
-                for p in pages {
-                    if seen.contains(&p.title.as_str()) {
-                        return Outcome::Failed(format!(
-                            "titeln ”{}” används på mer än en sida",
-                            p.title
-                        ));
-                    }
-                    seen.push(&p.title);
-                }
-                Outcome::Passed
             }
         },
-        "axe_wcag21aa" => match &ev.axe {
-            None => Outcome::Unknown(
-                "ingen körning med axe-core för versionen: kör scenarierna från versionens sida"
-                    .into(),
-            ),
-            Some(all) => {
-                let mut found: Vec<String> = Vec::new();
-                let mut audited = false;
-                let mut unreadable = None;
-                for step in all.iter().filter(|s| s.municipality == v.municipality) {
-                    audited = true;
-                    if let Err(why) = &step.result {
-                        unreadable = Some(why.clone());
-                    }
-                    for (rule, impact) in step.violations() {
-                        if matches!(impact.as_str(), "serious" | "critical") {
-                            let entry = format!("{rule} ({})", step.label);
-                            if !found.contains(&entry) {
-                                found.push(entry);
-                            }
+    }
+}
+
+fn receipt_time_and_case_number(capture: Option<&Vec<PageShot>>) -> Outcome {
+    match capture {
+        None => no_capture(),
+        Some(pages) => match pages.iter().find(|p| p.step == "kvittens") {
+            None => Outcome::Failed("fångsten nådde ingen kvittens".into()),
+            Some(p) if p.receipt_fields >= 2 => Outcome::Passed,
+            Some(_) => {
+                Outcome::Failed("kvittensen visar inte både ärendenummer och tidpunkt".into())
+            }
+        },
+    }
+}
+
+fn lang_and_unique_titles(capture: Option<&Vec<PageShot>>) -> Outcome {
+    match capture {
+        None => no_capture(),
+        Some(pages) => {
+            if let Some(p) = pages.iter().find(|p| p.lang != "sv") {
+                return Outcome::Failed(format!(
+                    "sidan {} anger språket ”{}”, inte sv",
+                    p.step, p.lang
+                ));
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for p in pages {
+                if seen.contains(&p.title.as_str()) {
+                    return Outcome::Failed(format!(
+                        "titeln ”{}” används på mer än en sida",
+                        p.title
+                    ));
+                }
+                seen.push(&p.title);
+            }
+            Outcome::Passed
+        }
+    }
+}
+
+fn axe_wcag21aa(v: &Variant, ev: &Evidence) -> Outcome {
+    match &ev.axe {
+        None => Outcome::Unknown(
+            "ingen körning med axe-core för versionen: kör scenarierna från versionens sida".into(),
+        ),
+        Some(all) => {
+            let mut found: Vec<String> = Vec::new();
+            let mut audited = false;
+            let mut unreadable = None;
+            for step in all.iter().filter(|s| s.municipality == v.municipality) {
+                audited = true;
+                if let Err(why) = &step.result {
+                    unreadable = Some(why.clone());
+                }
+                for (rule, impact) in step.violations() {
+                    if matches!(impact.as_str(), "serious" | "critical") {
+                        let entry = format!("{rule} ({})", step.label);
+                        if !found.contains(&entry) {
+                            found.push(entry);
                         }
                     }
                 }
-                if !found.is_empty() {
-                    Outcome::Failed(format!("allvarliga brister: {}", found.join(", ")))
-                } else if let Some(why) = unreadable {
-                    Outcome::Unknown(why)
-                } else if !audited {
-                    Outcome::Unknown("varianten ingick inte i den senaste körningen".into())
-                } else {
-                    Outcome::Passed
-                }
             }
-        },
-        "signing_as_base" => match &ev.base {
-            None => Outcome::Unknown("basen saknas".into()),
-            Some(b) if b.signing.required == v.signing.required => Outcome::Passed,
-            Some(b) => Outcome::Failed(format!(
-                "basen {} underskrift men varianten {}",
-                if b.signing.required {
-                    "kräver"
-                } else {
-                    "kräver inte"
-                },
-                if v.signing.required {
-                    "kräver den"
-                } else {
-                    "har stängt av den"
-                }
-            )),
-        },
-        "assurance_level" => {
-            let min = match item.params["minimum"].as_str() {
-                Some("low") => AssuranceLevel::Low,
-                Some("high") => AssuranceLevel::High,
-                _ => AssuranceLevel::Substantial,
-            };
-            if !v.authentication.required {
-                Outcome::Failed("tjänsten samlar in personuppgifter utan inloggning".into())
-            } else if level_rank(v.authentication.level) < level_rank(min) {
-                Outcome::Failed(format!(
-                    "inloggning på {}, minst {} krävs",
-                    v.authentication.level.swedish(),
-                    min.swedish()
-                ))
+            if !found.is_empty() {
+                Outcome::Failed(format!("allvarliga brister: {}", found.join(", ")))
+            } else if let Some(why) = unreadable {
+                Outcome::Unknown(why)
+            } else if !audited {
+                Outcome::Unknown("varianten ingick inte i den senaste körningen".into())
             } else {
                 Outcome::Passed
             }
         }
-        "test_identities_only" => {
-            let bad: Vec<&str> = ev
-                .submitted_numbers
-                .iter()
-                .filter(|(m, _)| m == &v.municipality)
-                .filter(|(_, p)| {
-                    !crate::identities::Personnummer::parse(p)
-                        .is_ok_and(|p| crate::identities::is_test_number(&p))
-                })
-                .map(|(_, p)| p.as_str())
-                .collect();
-            if bad.is_empty() {
-                Outcome::Passed
+    }
+}
+
+fn signing_as_base(v: &Variant, ev: &Evidence) -> Outcome {
+    match &ev.base {
+        None => Outcome::Unknown("basen saknas".into()),
+        Some(b) if b.signing.required == v.signing.required => Outcome::Passed,
+        Some(b) => Outcome::Failed(format!(
+            "basen {} underskrift men varianten {}",
+            if b.signing.required {
+                "kräver"
             } else {
-                Outcome::Failed(format!(
-                    "{} inskickade ärenden med personnummer som inte är testnummer",
-                    bad.len()
-                ))
+                "kräver inte"
+            },
+            if v.signing.required {
+                "kräver den"
+            } else {
+                "har stängt av den"
             }
-        }
-        "preferred_terms" => terms(item, v, ev),
-        other => Outcome::Unknown(format!("okänd kontroll {other}")),
+        )),
+    }
+}
+
+fn assurance_level(item: &Item, v: &Variant) -> Outcome {
+    let min = match item.params["minimum"].as_str() {
+        Some("low") => AssuranceLevel::Low,
+        Some("high") => AssuranceLevel::High,
+        _ => AssuranceLevel::Substantial,
+    };
+    if !v.authentication.required {
+        Outcome::Failed("tjänsten samlar in personuppgifter utan inloggning".into())
+    } else if level_rank(v.authentication.level) < level_rank(min) {
+        Outcome::Failed(format!(
+            "inloggning på {}, minst {} krävs",
+            v.authentication.level.swedish(),
+            min.swedish()
+        ))
+    } else {
+        Outcome::Passed
+    }
+}
+
+fn test_identities_only(v: &Variant, ev: &Evidence) -> Outcome {
+    let bad: Vec<&str> = ev
+        .submitted_numbers
+        .iter()
+        .filter(|(m, _)| m == &v.municipality)
+        .filter(|(_, p)| {
+            !crate::identities::Personnummer::parse(p)
+                .is_ok_and(|p| crate::identities::is_test_number(&p))
+        })
+        .map(|(_, p)| p.as_str())
+        .collect();
+    if bad.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!(
+            "{} inskickade ärenden med personnummer som inte är testnummer",
+            bad.len()
+        ))
     }
 }
 
