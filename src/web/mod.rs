@@ -12,6 +12,7 @@ pub mod passes;
 pub mod rates;
 mod security;
 pub mod session;
+mod span;
 mod state;
 pub mod static_files;
 
@@ -63,6 +64,7 @@ pub fn app(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             session::layer,
         ))
+        .layer(axum::middleware::from_fn(span::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

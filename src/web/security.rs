@@ -98,12 +98,8 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             .into_response()
     } else {
         match without_nul(req).await {
-            // Everything logged while serving the request (a failed query, an
-            // error number) carries its method and path.
-            Ok(req) => {
-                let span = tracing::info_span!("request", %method, path = %uri);
-                tracing::Instrument::instrument(next.run(req), span).await
-            }
+            // The request's span is its own layer (`span`), inside this one.
+            Ok(req) => next.run(req).await,
             Err(refused) => refused,
         }
     };
