@@ -320,10 +320,5 @@ pub async fn positions_within(
     start: &str,
     end: &str,
 ) -> Result<Vec<PositionDecided>, sqlx::Error> {
-    sqlx::query_as("select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.kind = 'decision' and p.decided_at >= $2 and p.decided_at < $3")
-        .bind(service)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.pool)
-        .await
+    crate::store::rows_within(db, "select p.id, v.version, p.checklist, p.item, p.position, p.decided_by, p.decided_at from regional_positions p join service_versions v on v.id = p.version_id where v.service_id = $1 and p.kind = 'decision' and p.decided_at >= $2 and p.decided_at < $3", service, start, end).await
 }

@@ -459,10 +459,5 @@ pub async fn decisions_within(
     start: &str,
     end: &str,
 ) -> Result<Vec<DecisionTaken>, sqlx::Error> {
-    sqlx::query_as("select min(id) as id, municipality, decision, comment, actor, version, min(decided_at) as decided_at, count(*) as deviations, count(distinct step) as pages from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version")
-        .bind(service)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.pool)
-        .await
+    crate::store::rows_within(db, "select min(id) as id, municipality, decision, comment, actor, version, min(decided_at) as decided_at, count(*) as deviations, count(distinct step) as pages from deviation_decisions where service_id = $1 and decided_at >= $2 and decided_at < $3 group by municipality, decision, comment, actor, version", service, start, end).await
 }

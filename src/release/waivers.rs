@@ -147,10 +147,5 @@ pub async fn decided_within(
     start: &str,
     end: &str,
 ) -> Result<Vec<WaiverDecided>, sqlx::Error> {
-    sqlx::query_as("select w.id, v.version, w.blocker, w.reason, w.expires, w.decided_by, w.decided_at, w.withdrawn_by, w.withdrawn_at from waivers w join service_versions v on v.id = w.version_id where v.service_id = $1 and ((w.decided_at >= $2 and w.decided_at < $3) or (w.withdrawn_at >= $2 and w.withdrawn_at < $3))")
-        .bind(service)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.pool)
-        .await
+    crate::store::rows_within(db, "select w.id, v.version, w.blocker, w.reason, w.expires, w.decided_by, w.decided_at, w.withdrawn_by, w.withdrawn_at from waivers w join service_versions v on v.id = w.version_id where v.service_id = $1 and ((w.decided_at >= $2 and w.decided_at < $3) or (w.withdrawn_at >= $2 and w.withdrawn_at < $3))", service, start, end).await
 }

@@ -249,10 +249,5 @@ pub async fn triaged_within(
     start: &str,
     end: &str,
 ) -> Result<Vec<Triaged>, sqlx::Error> {
-    sqlx::query_as("select r.id, r.comment_id, r.before_value, r.after_value, r.note, r.actor_name, r.at, c.body, c.class, c.municipality from comment_revisions r join comments c on c.id = r.comment_id where c.service_id = $1 and r.field = 'status' and r.at >= $2 and r.at < $3")
-        .bind(service)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.pool)
-        .await
+    crate::store::rows_within(db, "select r.id, r.comment_id, r.before_value, r.after_value, r.note, r.actor_name, r.at, c.body, c.class, c.municipality from comment_revisions r join comments c on c.id = r.comment_id where c.service_id = $1 and r.field = 'status' and r.at >= $2 and r.at < $3", service, start, end).await
 }

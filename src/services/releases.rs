@@ -67,10 +67,5 @@ pub async fn within(
     start: &str,
     end: &str,
 ) -> Result<Vec<Released>, sqlx::Error> {
-    sqlx::query_as("select r.id, v.version, r.released_at, r.released_by from releases r join service_versions v on v.id = r.version_id where r.service_id = $1 and r.released_at >= $2 and r.released_at < $3")
-        .bind(service)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.pool)
-        .await
+    crate::store::rows_within(db, "select r.id, v.version, r.released_at, r.released_by from releases r join service_versions v on v.id = r.version_id where r.service_id = $1 and r.released_at >= $2 and r.released_at < $3", service, start, end).await
 }

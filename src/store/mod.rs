@@ -258,3 +258,24 @@ pub async fn audit(
     .await?;
     Ok(())
 }
+
+/// The rows of `sql` for one service within a period, read by name into `T`:
+/// `$1` is the service, `[$2, $3)` the period as stored times. What each
+/// owner's `*_within` function asks for the meeting brief.
+pub async fn rows_within<T>(
+    db: &Store,
+    sql: &str,
+    service: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(sql)
+        .bind(service)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.pool)
+        .await
+}
