@@ -152,7 +152,7 @@ fn check_variant(item: &Item, v: &Variant, ev: &Evidence) -> Outcome {
         .captures
         .iter()
         .find(|(m, _)| m == &v.municipality)
-        .map(|(_, p)| p);
+        .map(|(_, p)| p.as_slice());
     match item.check.as_deref().unwrap_or_default() {
         "privacy_notice_before_personal_data" => privacy_notice_before_personal_data(v),
         "help_texts" => help_texts(v),
@@ -235,7 +235,7 @@ fn contact_details(v: &Variant) -> Outcome {
     }
 }
 
-fn accessibility_statement_link(v: &Variant, capture: Option<&Vec<PageShot>>) -> Outcome {
+fn accessibility_statement_link(v: &Variant, capture: Option<&[PageShot]>) -> Outcome {
     match &v.accessibility_statement_url {
         None => Outcome::Failed("kommunen har ingen tillgänglighetsredogörelse angiven".into()),
         Some(_) => match capture {
@@ -260,7 +260,7 @@ fn accessibility_statement_link(v: &Variant, capture: Option<&Vec<PageShot>>) ->
     }
 }
 
-fn receipt_time_and_case_number(capture: Option<&Vec<PageShot>>) -> Outcome {
+fn receipt_time_and_case_number(capture: Option<&[PageShot]>) -> Outcome {
     match capture {
         None => no_capture(),
         Some(pages) => match pages.iter().find(|p| p.step == "kvittens") {
@@ -273,7 +273,7 @@ fn receipt_time_and_case_number(capture: Option<&Vec<PageShot>>) -> Outcome {
     }
 }
 
-fn lang_and_unique_titles(capture: Option<&Vec<PageShot>>) -> Outcome {
+fn lang_and_unique_titles(capture: Option<&[PageShot]>) -> Outcome {
     match capture {
         None => no_capture(),
         Some(pages) => {

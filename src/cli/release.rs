@@ -10,7 +10,7 @@ use clap::Args;
 use super::run::Sandbox;
 use super::{StoreArgs, config, open};
 use crate::browser::BrowserOptions;
-use crate::release::prepare::{Bench, PrepareError, prepare};
+use crate::release::prepare::{Bench, PrepareError, Stage, prepare};
 use crate::release::{Policy, Verdict, check, report};
 
 #[derive(Args)]
@@ -92,9 +92,9 @@ pub async fn run(args: ReleaseArgs) -> Result<ExitCode, ExitCode> {
             browser: &browser,
             fresh: args.fresh,
         };
-        let prepared = prepare(&bench, &v, |stage, n| match stage {
-            "cells" => println!("running {n} scenario cell(s)…"),
-            _ => println!("capturing and comparing the variants…"),
+        let prepared = prepare(&bench, &v, |stage| match stage {
+            Stage::Cells(n) => println!("running {n} scenario cell(s)…"),
+            Stage::Walks => println!("capturing and comparing the variants…"),
         })
         .await;
         let prepared = match prepared {

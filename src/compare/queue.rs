@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::store::Store;
-use crate::work::lease::{CLAIMABLE as LEASE_LAPSED_OR_QUEUED, Leases};
+use crate::work::lease::{EXHAUSTED, LAPSED_OR_QUEUED, Leases};
 use crate::work::{MAX_ATTEMPTS, now_ms};
 
 use super::capture::{Captured, Job, Viewport};
@@ -98,7 +98,7 @@ const WALKS: Leases = Leases {
 /// Walks waiting for a worker: queued, or held by a worker whose lease ran
 /// out (`$3`: one batch, or '' for any).
 fn claimable_walks() -> String {
-    format!("from capture_tasks t where {LEASE_LAPSED_OR_QUEUED} and ($3 = '' or t.batch = $3)")
+    format!("from capture_tasks t where {LAPSED_OR_QUEUED} and ($3 = '' or t.batch = $3)")
 }
 
 /// Whether a walk is waiting (of `only_batch`, or of any batch).
@@ -246,7 +246,7 @@ pub async fn cancel(db: &Store, batch: &str) -> Result<u64, sqlx::Error> {
 pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(&format!(
         "update capture_tasks set state = 'done', lease_until = null, error = $3 where {}",
-        Leases::EXHAUSTED
+        EXHAUSTED
     ))
     .bind(now_ms())
     .bind(MAX_ATTEMPTS)

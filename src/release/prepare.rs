@@ -36,6 +36,15 @@ pub struct Bench<'a> {
     pub fresh: bool,
 }
 
+/// The stage `prepare` is about to start, for the caller to tell.
+#[derive(Debug, Clone, Copy)]
+pub enum Stage {
+    /// Running this many scenario cells.
+    Cells(usize),
+    /// Capturing and comparing the variants.
+    Walks,
+}
+
 /// What was made, for the caller to tell.
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
@@ -62,15 +71,15 @@ pub enum PrepareError {
     Compare(#[from] CompareError),
 }
 
-/// Run the scenarios, then the comparison; `started` is told each stage's
-/// size before it starts ("cells", n) and ("walks", 0).
+/// Run the scenarios, then the comparison; `started` is told each stage
+/// before it starts.
 pub async fn prepare(
     bench: &Bench<'_>,
     v: &VersionSummary,
-    started: impl Fn(&str, usize),
+    started: impl Fn(Stage),
 ) -> Result<Prepared, PrepareError> {
     let cells = run_scenarios(bench, v, &started).await?;
-    started("walks", 0);
+    started(Stage::Walks);
     let walks = compare_variants(bench, v).await?;
     Ok(Prepared { cells, walks })
 }
@@ -78,7 +87,7 @@ pub async fn prepare(
 async fn run_scenarios(
     bench: &Bench<'_>,
     v: &VersionSummary,
-    started: &impl Fn(&str, usize),
+    started: &impl Fn(Stage),
 ) -> Result<Option<Counted>, PrepareError> {
     use crate::scenarios::execute;
     let files = execute::scenario_files(&[], bench.scenarios_dir);
@@ -89,7 +98,7 @@ async fn run_scenarios(
         Err(e) => return Err(PrepareError::Plan(e)),
     };
     plan.fresh = bench.fresh;
-    started("cells", plan.cells.len());
+    started(Stage::Cells(plan.cells.len()));
     let clock = Instant::now();
     let cfg = crate::scenarios::runner::RunnerConfig::new(bench.origin, bench.browser.clone());
     let done = execute::execute(

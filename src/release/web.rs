@@ -352,12 +352,14 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
     require()?;
     let services = crate::services::store::list(&state.store).await?;
     let municipalities = state.registry.municipalities_by_name();
+    // One reading of the rules for every service on the page.
+    let rules = rules(&state)?;
     let mut rows = Vec::new();
     for s in services {
         let Some(v) = crate::services::store::find_version(&state.store, &s.id, None).await? else {
             continue;
         };
-        let g = evaluate(&state, &v).await?;
+        let g = super::evaluate(&state.store, &rules, &v).await?;
         let released =
             match crate::services::releases::last_release(&state.store, &s.id, -1).await? {
                 Some(id) => crate::services::store::version_by_id(&state.store, id)

@@ -3,6 +3,7 @@
 //! queued run waits.
 
 use crate::store::Store;
+use crate::work::now_ms;
 
 /// A worker is taken for gone when it has not checked in for this long.
 pub const WORKER_SILENCE_MS: i64 = 30_000;
@@ -42,8 +43,4 @@ pub async fn workers_alive(db: &Store) -> Result<(i64, i64), sqlx::Error> {
         .bind(now_ms() - WORKER_SILENCE_MS)
         .fetch_one(&db.pool)
         .await
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }

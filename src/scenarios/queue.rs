@@ -16,16 +16,13 @@
 use sqlx::Row;
 
 use crate::store::{self, Store, WriteTx};
-use crate::work::lease::{CLAIMABLE as LEASE_LAPSED_OR_QUEUED, Leases};
+use crate::work::lease::{EXHAUSTED, LAPSED_OR_QUEUED, Leases};
 
 use super::runner::{Capture, Cell, CellOutcome, Options, Status};
 use super::store::{Counts, record_in};
 
 pub use super::presence::{WORKER_SILENCE_MS, check_in, check_out, workers_alive};
-/// A claimed cell would be taken over by another worker after its lease
-/// lapsed this many times: a cell that kills its worker is stored as an
-/// error instead of taking every worker down in turn.
-pub use crate::work::{MAX_ATTEMPTS, lease, now_ms};
+use crate::work::{MAX_ATTEMPTS, now_ms};
 
 const TASKS: Leases = Leases { table: "run_tasks" };
 
@@ -148,7 +145,7 @@ fn claimable_cells() -> String {
     format!(
         "from run_tasks t join runs r on r.id = t.run_id
          where r.status = 'running' and r.cancel_requested is null
-           and {LEASE_LAPSED_OR_QUEUED} and ($3 = 0 or t.run_id = $3)"
+           and {LAPSED_OR_QUEUED} and ($3 = 0 or t.run_id = $3)"
     )
 }
 
@@ -294,7 +291,7 @@ pub async fn abandon(db: &Store, run_id: i64, reason: &str) -> Result<(), sqlx::
 pub async fn sweep(db: &Store) -> Result<u64, sqlx::Error> {
     let stuck: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "select id, run_id from run_tasks where {}",
-        Leases::EXHAUSTED
+        EXHAUSTED
     ))
     .bind(now_ms())
     .bind(MAX_ATTEMPTS)

@@ -25,7 +25,7 @@ pub const POLL: Duration = Duration::from_millis(500);
 /// How often a worker says it is alive (see `queue::workers_alive`).
 const CHECK_IN: Duration = Duration::from_secs(5);
 
-pub use super::queue::lease;
+pub use crate::work::lease;
 
 /// The browsers' configuration for a batch of work (a fresh pass each time:
 /// passes expire).

@@ -11,11 +11,11 @@
 
 use std::time::Duration;
 
-use sqlx::any::AnyQueryResult;
-
 use crate::store::{Backend, Store, WriteTx};
 
-/// How many claims a task gets before its queue's sweep ends it.
+/// How many claims a task gets before its queue's sweep ends it: a task
+/// that kills its worker is ended (stored as an error or failed) instead of
+/// taking every worker down in turn.
 pub const MAX_ATTEMPTS: i64 = 3;
 
 /// How long a claim holds without a heartbeat (`PROVRUM_LEASE_SECONDS`).
@@ -39,9 +39,13 @@ pub struct Leases {
     pub table: &'static str,
 }
 
+/// Claimed tasks whose lease lapsed and whose attempts are used up: the
+/// condition a queue's sweep ends them by (`$1` = now, `$2` = [`MAX_ATTEMPTS`]).
+pub const EXHAUSTED: &str = "state = 'claimed' and lease_until < $1 and attempts >= $2";
+
 /// Of rows aliased `t`: waiting, or claimed by a worker whose lease lapsed
 /// with attempts left. Binds `$1` = now (ms), `$2` = [`MAX_ATTEMPTS`].
-pub const CLAIMABLE: &str =
+pub const LAPSED_OR_QUEUED: &str =
     "(t.state = 'queued' or (t.state = 'claimed' and t.lease_until < $1 and t.attempts < $2))";
 
 impl Leases {
@@ -55,7 +59,7 @@ impl Leases {
     }
 
     /// The claim statement: the oldest row of `candidates` (a `from … where …`
-    /// over this table as `t`, using [`CLAIMABLE`] and binds from `$3`) is
+    /// over this table as `t`, using [`LAPSED_OR_QUEUED`] and binds from `$3`) is
     /// claimed by `$4` until `$5`, returning `returning`. Bind `now`,
     /// [`MAX_ATTEMPTS`], the queue's own `$3`, the worker and
     /// [`Leases::until`].
@@ -142,15 +146,11 @@ impl Leases {
         id: i64,
         worker: &str,
     ) -> Result<bool, sqlx::Error> {
-        let r: AnyQueryResult = sqlx::query(&self.done_sql(""))
+        let r = sqlx::query(&self.done_sql(""))
             .bind(id)
             .bind(worker)
             .execute(&mut **tx)
             .await?;
         Ok(r.rows_affected() == 1)
     }
-
-    /// Claimed tasks whose lease lapsed and whose attempts are used up: the
-    /// condition a queue's sweep ends them by (`$1` = now, `$2` = [`MAX_ATTEMPTS`]).
-    pub const EXHAUSTED: &'static str = "state = 'claimed' and lease_until < $1 and attempts >= $2";
 }
