@@ -13,6 +13,7 @@ mod page;
 mod paint;
 pub mod process;
 mod remote;
+mod turns;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use page::{Page, PageLog};
 pub use process::alive as process_alive;
 pub use process::sweep_profiles;
+pub use turns::{Turn, Turns};
 
 /// How the reason of work that no browser could be started for begins (a
 /// cell stored as not run, a walk given back to the queue).
@@ -82,6 +84,9 @@ pub struct BrowserOptions {
     /// A cookie every new page gets for the test room's origin before it
     /// loads anything: a run's pass to what its scenarios read.
     pub pass: Option<Pass>,
+    /// Shared with another stage of the same job: how many browsers may be
+    /// open at once between them ([`Turns`]). `None`: no limit here.
+    pub turns: Option<std::sync::Arc<Turns>>,
 }
 
 /// A cookie for one origin, and what keeps it valid while copies exist.
@@ -109,6 +114,7 @@ impl Default for BrowserOptions {
             height: 800,
             timeout: Duration::from_secs(20),
             pass: None,
+            turns: None,
         }
     }
 }

@@ -211,6 +211,8 @@ pub fn capture_from<T: Send>(
         for _ in 0..cfg.concurrency.max(1) {
             let launch_error = &launch_error;
             scope.spawn(move || {
+                // After the stage before has let a browser go (`Turns`).
+                let _turn = cfg.browser.turns.as_ref().map(|t| t.take());
                 let mut browser: Option<Browser> = None;
                 while let Some((tag, job, files)) = next() {
                     if browser.is_none() {

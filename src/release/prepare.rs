@@ -1,13 +1,16 @@
 //! Preparing a version's verdict: the evidence the gate judges, made now.
 //! Every cell of the version's scenarios as they are (a cell whose inputs
 //! did not change takes its earlier result, `scenarios::reuse`, unless
-//! `fresh`), then every variant captured and compared against the base and
+//! `fresh`), and every variant captured and compared against the base and
 //! the last release in two viewports (captures reused likewise).
 //!
-//! One after the other: side by side (each with a browser per core) took
-//! longer on two cores, from nothing (206 s against 179 s) and after one
-//! word in one overlay (22 s against 18 s): four browsers take turns on two
-//! cores (docs/performance.md, 2026-12-03).
+//! The two stages share one browser per core (`browser::Turns`): the cells
+//! hold every browser from the start, and the walks open one each time a
+//! browser of the cells has no cell left. Side by side with a browser per
+//! core each, they took longer on two cores (four browsers taking turns:
+//! 206 s against 179 s from nothing, 22 s against 18 s after one word);
+//! strictly one after the other, the last cells run alone while a core
+//! waits (docs/performance.md, 2026-12-03).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::artifacts::Artifacts;
-use crate::browser::BrowserOptions;
+use crate::browser::{BrowserOptions, Turns};
 use crate::compare::capture::Viewport;
 use crate::compare::execute::{CompareError, Env};
 use crate::compare::{Against, Request};
@@ -71,17 +74,40 @@ pub enum PrepareError {
     Compare(#[from] CompareError),
 }
 
-/// Run the scenarios, then the comparison; `started` is told each stage
-/// before it starts.
+/// Run the scenarios and the comparison, the walks taking each browser the
+/// cells let go; `started` is told each stage as it starts.
 pub async fn prepare(
     bench: &Bench<'_>,
     v: &VersionSummary,
     started: impl Fn(Stage),
 ) -> Result<Prepared, PrepareError> {
-    let cells = run_scenarios(bench, v, &started).await?;
-    started(Stage::Walks);
-    let walks = compare_variants(bench, v).await?;
-    Ok(Prepared { cells, walks })
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let turns = Turns::held_by_first(cores);
+    let browser = BrowserOptions {
+        turns: Some(turns.clone()),
+        ..bench.browser.clone()
+    };
+    let shared = Bench {
+        browser: &browser,
+        ..*bench
+    };
+    let cells = async {
+        let cells = run_scenarios(&shared, v, &started).await;
+        // Also when the cells' browsers never started, or there were none.
+        turns.release_all();
+        cells
+    };
+    let walks = async {
+        started(Stage::Walks);
+        compare_variants(&shared, v, cores).await
+    };
+    let (cells, walks) = tokio::join!(cells, walks);
+    Ok(Prepared {
+        cells: cells?,
+        walks: walks?,
+    })
 }
 
 async fn run_scenarios(
@@ -119,13 +145,15 @@ async fn run_scenarios(
     }))
 }
 
-async fn compare_variants(bench: &Bench<'_>, v: &VersionSummary) -> Result<Counted, PrepareError> {
+async fn compare_variants(
+    bench: &Bench<'_>,
+    v: &VersionSummary,
+    concurrency: usize,
+) -> Result<Counted, PrepareError> {
     let env = Env {
         origin: bench.origin.to_string(),
         browser: bench.browser.clone(),
-        concurrency: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        concurrency,
         files_dir: bench.scenarios_dir.join("files"),
         cancel: Arc::new(AtomicBool::new(false)),
     };

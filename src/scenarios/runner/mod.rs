@@ -285,6 +285,11 @@ fn worker(
     if let Some(b) = browser.take() {
         b.close();
     }
+    // No cell is left for this thread: a stage waiting on its turn may open
+    // a browser in its place (the release check's walks).
+    if let Some(turns) = &cfg.browser.turns {
+        turns.give_back();
+    }
 }
 
 /// Whether the whole runner or this cell's run was asked to stop.
