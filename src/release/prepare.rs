@@ -14,7 +14,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::artifacts::Artifacts;
@@ -93,16 +93,27 @@ pub async fn prepare(
         browser: &browser,
         ..*bench
     };
+    // Told in the order a reader expects: the cells, then the walks.
+    let walks_told = AtomicBool::new(false);
+    let tell_walks = || {
+        if !walks_told.swap(true, Ordering::SeqCst) {
+            started(Stage::Walks);
+        }
+    };
+    let tell = |stage: Stage| {
+        started(stage);
+        if matches!(stage, Stage::Cells(_)) {
+            tell_walks();
+        }
+    };
     let cells = async {
-        let cells = run_scenarios(&shared, v, &started).await;
+        let cells = run_scenarios(&shared, v, &tell).await;
+        tell_walks();
         // Also when the cells' browsers never started, or there were none.
         turns.release_all();
         cells
     };
-    let walks = async {
-        started(Stage::Walks);
-        compare_variants(&shared, v, cores).await
-    };
+    let walks = compare_variants(&shared, v, cores);
     let (cells, walks) = tokio::join!(cells, walks);
     Ok(Prepared {
         cells: cells?,
