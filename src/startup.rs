@@ -62,13 +62,17 @@ pub async fn serve(
         let _ = state.origin.set(format!("http://{host}:{}", addr.port()));
     }
     let app = app(state.clone());
-    let sweeper = tokio::spawn(crate::sandbox::cleanup::run_forever(
+    // The server's periodic tasks, in one list stopped together below: the
+    // sandbox's cleanup, the mail, the pins' sweep, and adopting
+    // comparisons whose web process is gone.
+    let mut periodic = tokio::task::JoinSet::new();
+    periodic.spawn(crate::sandbox::cleanup::run_forever(
         state.store.clone(),
         state.artifacts.clone(),
     ));
-    let mailer = tokio::spawn(crate::mail::run_forever(crate::mail::web::mailing(&state)));
-    let pins = tokio::spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
-    let adopter = tokio::spawn(crate::compare::web::adopt_forever(state.clone()));
+    periodic.spawn(crate::mail::run_forever(crate::mail::web::mailing(&state)));
+    periodic.spawn(crate::reviews::pins::sweep_forever(state.store.clone()));
+    periodic.spawn(crate::compare::web::adopt_forever(state.clone()));
     let (worker, stop_worker) = in_process_worker(&state);
     let served = axum::serve(
         listener,
@@ -84,10 +88,7 @@ pub async fn serve(
         // Cells in progress go back to the queue for the next worker.
         let _ = w.await;
     }
-    sweeper.abort();
-    mailer.abort();
-    pins.abort();
-    adopter.abort();
+    periodic.shutdown().await;
     served
 }
 
