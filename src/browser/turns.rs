@@ -19,6 +19,7 @@ pub struct Turns {
 }
 
 /// A turn taken by the second stage, given back when dropped.
+#[derive(Debug)]
 pub struct Turn(Arc<Turns>);
 
 impl Turns {
@@ -69,12 +70,6 @@ impl Turns {
 impl Drop for Turn {
     fn drop(&mut self) {
         self.0.update(|(free, _)| *free += 1);
-    }
-}
-
-impl std::fmt::Debug for Turn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Turn")
     }
 }
 

@@ -107,7 +107,7 @@ pub async fn prepare(
         }
     };
     let cells = async {
-        let cells = run_scenarios(&shared, v, &tell).await;
+        let cells = run_scenarios(&shared, v, cores, &tell).await;
         tell_walks();
         // Also when the cells' browsers never started, or there were none.
         turns.release_all();
@@ -121,9 +121,11 @@ pub async fn prepare(
     })
 }
 
+/// `concurrency` runner threads, as many as the turns they give back.
 async fn run_scenarios(
     bench: &Bench<'_>,
     v: &VersionSummary,
+    concurrency: usize,
     started: &impl Fn(Stage),
 ) -> Result<Option<Counted>, PrepareError> {
     use crate::scenarios::execute;
@@ -137,7 +139,8 @@ async fn run_scenarios(
     plan.fresh = bench.fresh;
     started(Stage::Cells(plan.cells.len()));
     let clock = Instant::now();
-    let cfg = crate::scenarios::runner::RunnerConfig::new(bench.origin, bench.browser.clone());
+    let mut cfg = crate::scenarios::runner::RunnerConfig::new(bench.origin, bench.browser.clone());
+    cfg.concurrency = concurrency;
     let done = execute::execute(
         bench.db,
         bench.artifacts,
