@@ -88,8 +88,8 @@ fn main() {
         origin: url,
         browser: BrowserOptions {
             chromium: std::env::var("PROVRUM_CHROMIUM")
-                .unwrap_or_else(|_| "/usr/bin/chromium".into())
-                .into(),
+                .map(Into::into)
+                .unwrap_or_else(|_| provrum::browser::default_chromium()),
             pass: Some(pass),
             ..BrowserOptions::default()
         },

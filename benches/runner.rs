@@ -90,9 +90,9 @@ fn main() {
         .filter_map(|s| s.parse().ok())
         .collect();
     let runs: usize = arg("runs", "3").parse().unwrap_or(3);
-    let chromium = PathBuf::from(
-        std::env::var("PROVRUM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-    );
+    let chromium = std::env::var("PROVRUM_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| provrum::browser::default_chromium());
     let slugs = [
         "arvika",
         "eda",

@@ -79,7 +79,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             artifacts_url: None,
             addr: "127.0.0.1:3000".into(),
-            chromium_path: PathBuf::from("/usr/bin/chromium"),
+            chromium_path: crate::browser::default_chromium(),
             secure_cookies: false,
             scenarios_dir: PathBuf::from("scenarios"),
             catalogue: PathBuf::from("fixtures/catalogue.yaml"),

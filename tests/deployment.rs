@@ -309,7 +309,11 @@ async fn the_compose_chromium_answers_other_containers() {
     let (inner, outer) = (free_port(), free_port());
     let profile = tempfile::tempdir().unwrap();
     let command = compose_chromium_command()
-        .replacen("chromium ", &format!("{} ", chromium.display()), 1)
+        .replacen(
+            "chromium-headless-shell ",
+            &format!("{} ", chromium.display()),
+            1,
+        )
         .replace("9223", &inner.to_string())
         .replace("9222", &outer.to_string())
         .replace("/tmp/profile", &profile.path().display().to_string());

@@ -15,7 +15,6 @@ const LAYERS: &[&[&str]] = &[
     // Leaves: no domain knowledge.
     &[
         "yaml",
-        "config",
         "clock",
         "filetypes",
         "artifacts",
@@ -23,7 +22,8 @@ const LAYERS: &[&[&str]] = &[
         "audit",
         "spreadsheet",
     ],
-    &["contact", "identities"],
+    // `config` names the browser's default Chromium.
+    &["config", "contact", "identities"],
     &["municipalities"],
     &["store"],
     // Background work knowing no domain: the jobs registry and their rows,

@@ -103,6 +103,61 @@ async fn a_happy_path_passes_on_variants_that_differ() {
     assert_no_browser_left();
 }
 
+/// Both of Debian's Chromium builds run a cell with its evidence: the
+/// headless shell Provrum launches by default and the full browser it falls
+/// back to where the shell is not installed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_debian_chromiums_run_a_cell_with_its_evidence() {
+    let Some(_) = common::chromium() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    let required = std::env::var("PROVRUM_TEST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+    for chromium in provrum::browser::DEBIAN_CHROMIUMS {
+        if !Path::new(chromium).exists() {
+            assert!(
+                !required,
+                "{chromium} is not installed (scripts/test installs it)"
+            );
+            eprintln!("skipping {chromium}: not installed");
+            continue;
+        }
+        let outcomes = tokio::task::block_in_place(|| {
+            common::run_scenarios(
+                &app,
+                &[scenario("anmalan-om-olagenhet/buller-hela-vagen.yaml")],
+                &["kil"],
+                |cfg| cfg.browser.chromium = chromium.into(),
+            )
+        });
+        assert_eq!(outcomes.len(), 1, "{chromium}");
+        let o = &outcomes[0];
+        assert_eq!(o.status, Status::Passed, "{chromium}: {}", describe(o));
+        assert!(
+            o.steps
+                .iter()
+                .all(|s| s.screenshot.is_some() && s.text.is_some() && s.log.blocked.is_empty()),
+            "{chromium}: every step has a screenshot and text, nothing from outside"
+        );
+        assert!(
+            o.steps.iter().any(|s| s.accessibility.is_some()),
+            "{chromium}: axe-core audited the pages"
+        );
+    }
+    // A cell's reuse key names the program, not only its version: the two
+    // builds of one version are different browsers.
+    let [shell, full] = provrum::browser::DEBIAN_CHROMIUMS.map(|c| {
+        provrum::browser::version(&BrowserOptions {
+            chromium: c.into(),
+            ..Default::default()
+        })
+    });
+    assert_ne!(shell, full);
+    assert!(shell.contains("chromium-headless-shell"), "{shell}");
+    assert_no_browser_left();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_error_scenario_passes_with_its_expected_errors() {
     let Some(_) = common::chromium() else { return };

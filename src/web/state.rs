@@ -50,7 +50,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             secure_cookies: false,
-            chromium: std::path::PathBuf::from("/usr/bin/chromium"),
+            chromium: crate::browser::default_chromium(),
             scenarios_dir: std::path::PathBuf::from("scenarios"),
             chromium_url: None,
             browser_origin: None,

@@ -387,9 +387,9 @@ pub fn png() -> Vec<u8> {
 /// Chromium for browser tests, or `None` to skip (never in CI: `.ci/run`
 /// sets `PROVRUM_TEST_REQUIRE_CHROMIUM=1`).
 pub fn chromium() -> Option<PathBuf> {
-    let path = PathBuf::from(
-        std::env::var("PROVRUM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-    );
+    let path = std::env::var("PROVRUM_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| provrum::browser::default_chromium());
     if path.exists() {
         return Some(path);
     }
