@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use crate::accounts::Action;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::require_to;
 use crate::web::{AppState, WebError, render};
 
@@ -42,7 +42,7 @@ struct Entry {
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct LogPage {
-    page: Page,
+    page: Layout,
     filter: Filter,
     entries: Vec<Entry>,
     actions: Vec<String>,
@@ -154,7 +154,7 @@ async fn log(
         .map(|r| r.get("action"))
         .collect();
     render(&LogPage {
-        page: Page::plain("Logg – Provrum"),
+        page: Layout::plain("Logg – Provrum"),
         next: more.then_some(page + 1),
         filter: f,
         entries,

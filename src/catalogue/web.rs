@@ -12,7 +12,7 @@ use axum::routing::get;
 
 use crate::services::store::{self, VersionSummary};
 use crate::services::{BaseService, Variant};
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::require;
 use crate::web::{AppState, WebError, render};
 
@@ -68,7 +68,7 @@ struct ListRow {
 #[derive(Template)]
 #[template(path = "catalogue/list.html")]
 struct ListPage {
-    page: Page,
+    page: Layout,
     region: String,
     rows: Vec<ListRow>,
     municipalities: Vec<(String, String)>,
@@ -108,7 +108,7 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
         import_csrf: u
             .may(crate::accounts::Action::ImportService)
             .then_some(csrf),
-        page: Page::plain(&format!("Tjänstekatalog för {} – Provrum", cat.region)),
+        page: Layout::plain(&format!("Tjänstekatalog för {} – Provrum", cat.region)),
         region: cat.region.clone(),
         rows,
         municipalities: state.registry.municipalities_by_name(),
@@ -140,7 +140,7 @@ struct Offer {
 #[derive(Template)]
 #[template(path = "catalogue/service.html")]
 struct ServicePage {
-    page: Page,
+    page: Layout,
     entry: Entry,
     version: Option<VersionSummary>,
     handling: Vec<Handling>,
@@ -215,7 +215,7 @@ async fn service(
         .map(|(_, n)| n)
         .collect();
     render(&ServicePage {
-        page: Page::plain(&format!("{} – tjänstekatalogen – Provrum", entry.name)),
+        page: Layout::plain(&format!("{} – tjänstekatalogen – Provrum", entry.name)),
         version: o.map(|o| o.version),
         entry,
         handling,
@@ -236,7 +236,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "catalogue/municipality.html")]
 struct MunicipalityPage {
-    page: Page,
+    page: Layout,
     name: String,
     class: String,
     rows: Vec<Row>,
@@ -304,7 +304,7 @@ async fn municipality(
         });
     }
     render(&MunicipalityPage {
-        page: Page::plain(&format!("{} i tjänstekatalogen – Provrum", m.short_name)),
+        page: Layout::plain(&format!("{} i tjänstekatalogen – Provrum", m.short_name)),
         name: m.short_name.clone(),
         class: match m.size_class.as_str() {
             "liten" => "små".into(),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::{Page, confirmed};
+use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -70,7 +70,7 @@ pub fn verdict_sv(v: &Verdict) -> String {
 #[derive(Template)]
 #[template(path = "checklists/overview.html")]
 struct OverviewPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     lists: Vec<(Checklist, Vec<ItemStatus>)>,
     blocking: usize,
@@ -101,7 +101,7 @@ async fn overview(
         .collect();
     let title = format!("Checklistor för {} {} – Provrum", v.title, v.version);
     Ok(render(&OverviewPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         version: v,
         lists,
         blocking,
@@ -113,7 +113,7 @@ async fn overview(
 #[derive(Template)]
 #[template(path = "checklists/item.html")]
 struct ItemPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     status: ItemStatus,
@@ -181,7 +181,7 @@ async fn item_view(
         status.item.title, v.title, v.version
     );
     let html = render(&ItemPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         status,
         names,
@@ -404,7 +404,7 @@ async fn position(
 #[derive(Template)]
 #[template(path = "checklists/conflicts.html")]
 struct ConflictsPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     items: Vec<ItemStatus>,
     names: Vec<(String, String)>,
@@ -438,7 +438,7 @@ async fn conflicts(
         .collect();
     let title = format!("Olika bedömningar – {} {} – Provrum", v.title, v.version);
     Ok(render(&ConflictsPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         version: v,
         items,
         names,

@@ -10,7 +10,7 @@ use crate::accounts::Role;
 use crate::municipalities::Municipality;
 use crate::reviews::news::Note;
 use crate::services::store::ServiceSummary;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, render};
 
 use super::{LegalVersion, OfficeDesk, RoundDue};
@@ -57,7 +57,7 @@ struct OfficeView {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage<'a> {
-    page: Page,
+    page: Layout,
     heading: String,
     since: String,
     reviewer: Option<ReviewerView>,
@@ -163,7 +163,7 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
         }
     }
     render(&HomePage {
-        page: Page::plain("Start – Provrum"),
+        page: Layout::plain("Start – Provrum"),
         heading: format!("Att göra för {}", u.name),
         // Always true: within half an hour of a first visit the moment is
         // still the fortnight before it, not a visit.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::accounts::Action;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -38,7 +38,7 @@ pub struct PeriodQuery {
 #[derive(Template)]
 #[template(path = "meetings/brief.html")]
 struct BriefPage {
-    page: Page,
+    page: Layout,
     brief: Brief,
     from: String,
     to: String,
@@ -122,7 +122,7 @@ async fn view(
         StatusCode::OK
     };
     let html = render(&BriefPage {
-        page: Page::plain(&format!("Underlag till mötet, {} – Provrum", p.swedish())),
+        page: Layout::plain(&format!("Underlag till mötet, {} – Provrum", p.swedish())),
         query: format!("fran={from}&till={to}"),
         from,
         to,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::{Page, confirmed};
+use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -65,7 +65,7 @@ struct RefusedWaiver {
 #[derive(Template)]
 #[template(path = "release/page.html")]
 struct ReleasePage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     g: GateResult,
@@ -159,7 +159,7 @@ async fn view(
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let title = format!("Release av {} {} – Provrum", v.title, v.version);
     let html = render(&ReleasePage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         groups,
         can_release: u.may(Action::Release),
@@ -343,7 +343,7 @@ struct DashRow {
 #[derive(Template)]
 #[template(path = "release/dashboard.html")]
 struct Dashboard {
-    page: Page,
+    page: Layout,
     municipalities: Vec<(String, String)>,
     rows: Vec<DashRow>,
 }
@@ -407,7 +407,7 @@ async fn dashboard(State(state): State<AppState>) -> Result<Response, WebError> 
         });
     }
     Ok(render(&Dashboard {
-        page: Page::plain("Översikt – Provrum"),
+        page: Layout::plain("Översikt – Provrum"),
         municipalities,
         rows,
     })?

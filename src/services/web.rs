@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::services::changes::local_changes;
 use crate::services::store::{self, VersionSummary};
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, render};
 
 pub fn router() -> Router<AppState> {
@@ -38,7 +38,7 @@ struct VariantRow {
 #[derive(Template)]
 #[template(path = "version.html")]
 struct VersionPage {
-    page: Page,
+    page: Layout,
     csrf: String,
     imported: String,
     version: VersionSummary,
@@ -156,7 +156,7 @@ async fn version(
     let hosted = rows.iter().filter(|r| r.external_url.is_none()).count();
     let title = format!("{} {} – Provrum", v.title, v.version);
     let html = render(&VersionPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         imported: crate::clock::swedish(&v.imported_at),
         version: v,

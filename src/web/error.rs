@@ -4,7 +4,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::page::Page;
+use super::page::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -41,7 +41,7 @@ pub enum WebError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    page: Page,
+    page: Layout,
     heading: String,
     message: String,
 }
@@ -107,7 +107,7 @@ impl IntoResponse for WebError {
             }
         };
         let page = ErrorPage {
-            page: Page::plain(&format!("{heading} – Provrum")),
+            page: Layout::plain(&format!("{heading} – Provrum")),
             heading: heading.into(),
             message,
         };

@@ -2,7 +2,9 @@
 
 use crate::services::{Contact, Variant};
 
-pub struct Page {
+/// The layout's data of one page of the test room (a Chromium tab is
+/// `browser::Page`).
+pub struct Layout {
     /// Unique per page: "Steg 2 av 4: … – Arvika kommun – Provrum".
     pub title: String,
     pub brand_css: Option<String>,
@@ -129,9 +131,9 @@ pub struct VariantChrome {
     pub privacy_policy_url: Option<String>,
 }
 
-impl Page {
-    pub fn plain(title: &str) -> Page {
-        Page {
+impl Layout {
+    pub fn plain(title: &str) -> Layout {
+        Layout {
             title: title.to_string(),
             brand_css: None,
             variant: None,
@@ -141,8 +143,8 @@ impl Page {
         }
     }
 
-    pub fn for_variant(title: &str, v: &Variant, base_url: &str) -> Page {
-        Page {
+    pub fn for_variant(title: &str, v: &Variant, base_url: &str) -> Layout {
+        Layout {
             title: format!("{title} – {} – {} – Provrum", v.title, v.municipality_name),
             brand_css: Some(format!("{base_url}/brand.css")),
             variant: Some(VariantChrome {

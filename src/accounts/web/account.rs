@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::{self, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -45,7 +45,7 @@ pub(super) async fn lift_lock(
 #[derive(Template)]
 #[template(path = "accounts/account.html")]
 struct AccountPage {
-    page: Page,
+    page: Layout,
     csrf: String,
     user: User,
     error: Option<String>,
@@ -92,7 +92,7 @@ async fn account_page(
         .await?
         .unwrap_or_default();
     let html = render(&AccountPage {
-        page: Page::plain("Ditt konto – Provrum"),
+        page: Layout::plain("Ditt konto – Provrum"),
         csrf,
         user,
         error,

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::store::{self, NewUser};
@@ -34,7 +34,7 @@ use crate::web::safe_back;
 #[derive(Template)]
 #[template(path = "accounts/login.html")]
 struct LoginPage {
-    page: Page,
+    page: Layout,
     csrf: String,
     till: String,
     username: String,
@@ -65,7 +65,7 @@ async fn login_page(
 ) -> Result<Response, WebError> {
     let (csrf, set) = csrf::token(&headers, state.secure_cookies);
     let html = render(&LoginPage {
-        page: Page::plain("Logga in – Provrum"),
+        page: Layout::plain("Logga in – Provrum"),
         csrf,
         till: safe_back(q.till.as_deref()),
         username: String::new(),
@@ -97,7 +97,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
     let again = |error: &str, status: StatusCode| -> Result<Response, WebError> {
         let (csrf, _) = csrf::token(&headers, state.secure_cookies);
         let html = render(&LoginPage {
-            page: Page::plain("Logga in – Provrum"),
+            page: Layout::plain("Logga in – Provrum"),
             csrf,
             till: safe_back(Some(&form.till)),
             username: username.clone(),
@@ -195,7 +195,7 @@ fn wait_in_swedish(d: std::time::Duration) -> String {
 #[derive(Template)]
 #[template(path = "accounts/logout.html")]
 struct LogoutPage {
-    page: Page,
+    page: Layout,
     csrf: String,
 }
 
@@ -206,7 +206,7 @@ async fn logout_page(
     session::require()?;
     let (csrf, set) = csrf::token(&headers, state.secure_cookies);
     let html = render(&LogoutPage {
-        page: Page::plain("Logga ut – Provrum"),
+        page: Layout::plain("Logga ut – Provrum"),
         csrf,
     })?;
     Ok(with_cookies(html, StatusCode::OK, &[set]))
@@ -254,7 +254,7 @@ struct TypedUser {
 #[derive(Template)]
 #[template(path = "accounts/users.html")]
 struct UsersPage {
-    page: Page,
+    page: Layout,
     csrf: String,
     rows: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
@@ -297,7 +297,7 @@ async fn users_page(
     let municipalities = registry.municipalities_by_name();
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let html = render(&UsersPage {
-        page: Page::plain("Användare – Provrum"),
+        page: Layout::plain("Användare – Provrum"),
         csrf,
         rows,
         roles: Role::ALL

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::accounts::Action;
 use crate::services::oeflow::{self, Options};
 use crate::services::store::ImportOutcome;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::require_to;
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -22,7 +22,7 @@ pub const MAX_BYTES: usize = 48 * 1024 * 1024;
 #[derive(Template)]
 #[template(path = "catalogue/flow_review.html")]
 struct ReviewPage {
-    page: Page,
+    page: Layout,
     title: String,
     refused: Option<String>,
     summary: String,
@@ -52,7 +52,7 @@ struct Report {
 
 fn refused(problem: String) -> Result<Response, WebError> {
     let html = render(&ReviewPage {
-        page: Page::plain("Importera ett flöde – Provrum"),
+        page: Layout::plain("Importera ett flöde – Provrum"),
         title: "Importera ett flöde från Open ePlatform".into(),
         refused: Some(problem),
         summary: String::new(),
@@ -210,7 +210,7 @@ pub(super) async fn review(
     let r: Report = kept(&state, &token, user.id, "report").await?;
     let (csrf_token, set) = csrf::token(&headers, state.secure_cookies);
     let html = render(&ReviewPage {
-        page: Page::plain("Importera ett flöde – Provrum"),
+        page: Layout::plain("Importera ett flöde – Provrum"),
         title: format!("Granska flödet ”{}” innan det importeras", r.service_title),
         refused: None,
         summary: r.summary,

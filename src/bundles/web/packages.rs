@@ -13,7 +13,7 @@ use crate::accounts::Action;
 use crate::services::package::{BASE_FILE, VARIANTS_DIR};
 use crate::services::store::{ImportError, ImportOutcome};
 use crate::services::{LoadError, from_files};
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::require_to;
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -22,7 +22,7 @@ use crate::web::{AppState, WebError, csrf, render};
 #[derive(Template)]
 #[template(path = "catalogue/imported.html")]
 pub(super) struct ImportedPage {
-    pub page: Page,
+    pub page: Layout,
     pub heading: &'static str,
     pub ok: bool,
     pub message: String,
@@ -192,7 +192,7 @@ pub(super) fn imported(
     next: Vec<(String, String)>,
 ) -> Result<Response, WebError> {
     let html = render(&ImportedPage {
-        page: Page::plain(&format!("{heading} – Provrum")),
+        page: Layout::plain(&format!("{heading} – Provrum")),
         heading,
         ok,
         message,

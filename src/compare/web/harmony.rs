@@ -15,7 +15,7 @@ use crate::reviews::why;
 use crate::services::changes::local_changes_by_step;
 use crate::services::store::{self, VersionSummary};
 use crate::services::{BaseService, Variant};
-use crate::web::page::{Page, confirmed};
+use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -37,7 +37,7 @@ struct Member {
 #[derive(Template)]
 #[template(path = "compare/harmony.html")]
 struct HarmonyPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     /// E-kontoret may ask the deviating municipalities why.
@@ -168,7 +168,7 @@ pub(super) async fn harmony(
     }
     let (token, set_cookie) = csrf::token(&headers, state.secure_cookies);
     let html = render(&HarmonyPage {
-        page: Page::plain(&format!("Vem avviker: {} {} – Provrum", v.title, v.version)),
+        page: Layout::plain(&format!("Vem avviker: {} {} – Provrum", v.title, v.version)),
         version: v,
         csrf: token,
         can_ask: u.may(Action::DecideDeviation),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::jobs::Kind;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, csrf, render};
 
 use super::{Judged, store};
@@ -81,7 +81,7 @@ struct MatrixRow {
 #[derive(Template)]
 #[template(path = "compare/matrix.html")]
 struct MatrixPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     steps: Vec<(String, String)>,
@@ -185,7 +185,7 @@ async fn matrix(
     let html = render(&MatrixPage {
         can_compare: crate::web::session::user()
             .is_some_and(|u| u.may(crate::accounts::Action::ProduceEvidence)),
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         steps: steps
             .iter()
@@ -229,7 +229,7 @@ struct CellQuery {
 #[derive(Template)]
 #[template(path = "compare/cell.html")]
 struct CellPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     municipality: String,
     municipality_name: String,
@@ -314,7 +314,7 @@ async fn cell_view(
         variant.municipality_name, v.title, v.version
     );
     let html = render(&CellPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         municipality: kommun,
         municipality_name: variant.municipality_name.clone(),
         step: steg,

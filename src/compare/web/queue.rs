@@ -17,7 +17,7 @@ use crate::accounts::Action;
 use crate::compare::changes::{self, Item};
 use crate::compare::{Judged, Status, store};
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -37,7 +37,7 @@ struct Line {
 #[derive(Template)]
 #[template(path = "compare/queue.html")]
 struct QueuePage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     /// (kind of change, lines), pending first.
@@ -52,7 +52,7 @@ struct QueuePage {
 #[derive(Template)]
 #[template(path = "compare/item.html")]
 struct ItemPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     key: String,
@@ -78,7 +78,7 @@ struct ItemPage {
 #[derive(Template)]
 #[template(path = "compare/approve_all.html")]
 struct ConfirmPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     municipality: String,
@@ -203,7 +203,7 @@ pub(super) async fn queue(
     let v = &ctx.version;
     let title = format!("Granskningskö för {} {} – Provrum", v.title, v.version);
     let html = render(&QueuePage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         decided: ctx.items.iter().filter(|i| !i.is_pending()).count(),
         total: ctx.items.len(),
@@ -280,7 +280,7 @@ async fn item_view(
         None => (None, (String::new(), String::new())),
     };
     let html = render(&ItemPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         key: item.key.clone(),
         what: first_line(item),
@@ -403,7 +403,7 @@ pub(super) async fn approve_all(
             .map(|(i, _)| (first_line(i), super::view::item_pages_label(i, &ctx.titles)))
             .collect();
         let html = render(&ConfirmPage {
-            page: Page::plain(&title),
+            page: Layout::plain(&title),
             csrf,
             municipality: form.kommun.clone(),
             municipality_name: name,

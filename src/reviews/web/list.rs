@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::accounts::Action;
 use crate::services::Variant;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::require;
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -104,7 +104,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "reviews/list.html")]
 struct ListPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     filter: Filter,
     query: String,
@@ -196,7 +196,7 @@ pub(super) async fn list(
     municipalities.sort_by_key(|(_, n)| crate::municipalities::swedish_sort_key(n));
     let title = format!("Synpunkter på {} {} – Provrum", v.title, v.version);
     let html = render(&ListPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         matching,
         prev_page: page_no.checked_sub(1),
         next_page: ((page_no + 1) * PAGE < matching)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::accounts::{Action, User};
 use crate::services::Variant;
 use crate::services::store::VersionSummary;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -35,7 +35,7 @@ struct Place {
 #[derive(Template)]
 #[template(path = "reviews/new.html")]
 struct NewPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     municipalities: Vec<(String, String)>,
@@ -162,7 +162,7 @@ async fn new_page(
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let title = format!("Lämna synpunkt på {} {} – Provrum", v.title, v.version);
     let html = render(&NewPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         places: places(variant),
         selected_place: place.to_string(),

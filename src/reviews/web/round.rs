@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::services::store::VersionSummary;
-use crate::web::page::{Page, confirmed};
+use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -57,7 +57,7 @@ fn words(c: &crate::reviews::model::Comment) -> String {
 #[derive(Template)]
 #[template(path = "reviews/round.html")]
 struct RoundPage {
-    page: Page,
+    page: Layout,
     version: VersionSummary,
     csrf: String,
     round: Option<rounds::Round>,
@@ -154,7 +154,7 @@ async fn round_view(
                 m.reminder_days
             ),
         },
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         round,
         rows,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::checklists::store::{AssessError, Assessed, NewAssessment};
-use crate::web::page::{Page, confirmed};
+use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
@@ -19,7 +19,7 @@ use crate::reviews::store::{self as comments, NewComment};
 #[derive(Template)]
 #[template(path = "reviews/show.html")]
 struct ShowPage {
-    page: Page,
+    page: Layout,
     csrf: String,
     c: Comment,
     service_title: String,
@@ -124,7 +124,7 @@ pub(super) async fn page(
         c.version
     );
     let html = render(&ShowPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         csrf,
         author_municipality: c
             .author_municipality

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::clock;
 use crate::services::Variant;
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, render};
 
 use super::visit::ctx;
@@ -29,7 +29,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "sandbox/inbox.html")]
 struct InboxPage<'a> {
-    page: Page,
+    page: Layout,
     v: &'a Variant,
     version: &'a str,
     items: Vec<Row>,
@@ -77,7 +77,7 @@ pub async fn inbox(
         })
         .collect();
     render(&InboxPage {
-        page: Page::for_variant("Sandlådans inkorg", &c.variant, &c.base_url),
+        page: Layout::for_variant("Sandlådans inkorg", &c.variant, &c.base_url),
         v: &c.variant,
         version: &c.version.version,
         items,
@@ -118,7 +118,7 @@ struct Signature {
 #[derive(Template)]
 #[template(path = "sandbox/case.html")]
 struct CasePage<'a> {
-    page: Page,
+    page: Layout,
     c: &'a Captured,
     time: String,
     service: String,
@@ -227,7 +227,7 @@ fn case_page(c: &Captured, print: bool) -> CasePage<'_> {
         text(&p["service"]["version"])
     );
     CasePage {
-        page: Page::plain(&format!(
+        page: Layout::plain(&format!(
             "Ärende {} – Sandlådans inkorg – Provrum",
             c.case_number
         )),

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::identities::{self, Personnummer, TestPerson};
 use crate::services::{PersonalData, Variant};
-use crate::web::page::{Page, Spot};
+use crate::web::page::{Layout, Spot};
 use crate::web::{AppState, WebError, render};
 
 use super::visit::Ctx;
@@ -27,8 +27,8 @@ pub struct Here<'a> {
 /// the comments pinned to this place and "Lämna synpunkt". Never on the
 /// comparison reference, and never for a run's browser (it has no login),
 /// so captures and scenario runs see the page as a citizen does.
-async fn chrome(here: &Here<'_>, c: &Ctx, title: &str, place: &str) -> Page {
-    let mut page = Page::for_variant(title, &c.variant, &c.base_url);
+async fn chrome(here: &Here<'_>, c: &Ctx, title: &str, place: &str) -> Layout {
+    let mut page = Layout::for_variant(title, &c.variant, &c.base_url);
     let reference = c
         .variant
         .municipality
@@ -57,7 +57,7 @@ async fn chrome(here: &Here<'_>, c: &Ctx, title: &str, place: &str) -> Page {
 #[derive(Template)]
 #[template(path = "sandbox/start.html")]
 struct StartPage<'a> {
-    page: Page,
+    page: Layout,
     v: &'a Variant,
     base_url: &'a str,
     ongoing: Option<String>,
@@ -116,7 +116,7 @@ pub async fn start(
 #[derive(Template)]
 #[template(path = "sandbox/login.html")]
 struct LoginPage<'a> {
-    page: Page,
+    page: Layout,
     base_url: &'a str,
     csrf: &'a str,
     persons: &'a [TestPerson],
@@ -153,7 +153,7 @@ pub async fn login(
 #[derive(Template)]
 #[template(path = "sandbox/step.html")]
 struct StepPage<'a> {
-    page: Page,
+    page: Layout,
     v: &'a Variant,
     base_url: &'a str,
     csrf: &'a str,
@@ -234,7 +234,7 @@ pub async fn step(
 #[derive(Template)]
 #[template(path = "sandbox/summary.html")]
 struct SummaryPage<'a> {
-    page: Page,
+    page: Layout,
     base_url: &'a str,
     csrf: &'a str,
     steps: Vec<SummaryStep>,
@@ -269,7 +269,7 @@ pub async fn summary(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, 
 #[derive(Template)]
 #[template(path = "sandbox/sign.html")]
 struct SignPage<'a> {
-    page: Page,
+    page: Layout,
     v: &'a Variant,
     base_url: &'a str,
     csrf: &'a str,
@@ -310,7 +310,7 @@ pub async fn sign(here: &Here<'_>, c: &Ctx, s: &Session) -> Result<Response, Web
 #[derive(Template)]
 #[template(path = "sandbox/receipt.html")]
 struct ReceiptPage<'a> {
-    page: Page,
+    page: Layout,
     v: &'a Variant,
     base_url: &'a str,
     case_number: &'a str,

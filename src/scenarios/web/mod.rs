@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::web::page::Page;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, csrf, render};
 
 use crate::scenarios::execute::{self, PlanError};
@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "runs/list.html")]
 struct RunsPage {
-    page: Page,
+    page: Layout,
     runs: Vec<RunRow>,
 }
 
@@ -41,7 +41,7 @@ async fn runs(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     crate::web::session::require()?;
     let runs = store::list(&state.store, 100).await?;
     render(&RunsPage {
-        page: Page::plain("Körningar – Provrum"),
+        page: Layout::plain("Körningar – Provrum"),
         runs,
     })
 }
@@ -67,7 +67,7 @@ struct MatrixRow {
 #[derive(Template)]
 #[template(path = "runs/run.html")]
 struct RunPage {
-    page: Page,
+    page: Layout,
     run: RunRow,
     municipalities: Vec<(String, String)>,
     rows: Vec<MatrixRow>,
@@ -199,7 +199,7 @@ async fn run(
     };
     let html = render(&RunPage {
         waiting,
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         cancel_csrf: (running && user.may(crate::accounts::Action::ProduceEvidence))
             .then_some(csrf),
         refresh: running,
@@ -329,7 +329,7 @@ fn a11y_view(v: &serde_json::Value, size: Option<(u32, u32)>) -> A11yView {
 #[derive(Template)]
 #[template(path = "runs/cell.html")]
 struct CellPage {
-    page: Page,
+    page: Layout,
     run_id: i64,
     cell: CellRow,
     municipality_name: String,
@@ -398,7 +398,7 @@ async fn cell(
         cell.scenario_title, municipality_name
     );
     render(&CellPage {
-        page: Page::plain(&title),
+        page: Layout::plain(&title),
         took: crate::scenarios::words::duration(cell.duration_ms),
         run_id,
         cell,
