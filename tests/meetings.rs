@@ -85,7 +85,7 @@ on_both_backends! {
             reference: "base".into(),
             municipality: "kil".into(),
             step: step.into(),
-            kind: kind.into(),
+            kind: provrum::compare::Kind::parse(kind).expect("a kind"),
             fingerprint: format!("{step}-{kind}"),
             summary: String::new(),
             detail: serde_json::Value::Null,

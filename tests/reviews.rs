@@ -192,7 +192,7 @@ async fn every_role_and_action(backend: Backend) {
     let deviation = provrum::compare::Deviation {
         municipality: "arvika".into(),
         step: "steg/storningen".into(),
-        kind: "text".into(),
+        kind: provrum::compare::Kind::Text,
         fingerprint: "f".into(),
         summary: "Texten skiljer sig".into(),
         detail: serde_json::json!({}),

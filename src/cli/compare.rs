@@ -14,7 +14,7 @@ use super::{StoreArgs, config, open};
 use crate::browser::BrowserOptions;
 use crate::compare::capture::Viewport;
 use crate::compare::execute::{Against, Env, Report, Request};
-use crate::compare::{Judged, Status};
+use crate::compare::{Judged, Kind, Status};
 
 #[derive(Args)]
 pub struct CompareArgs {
@@ -134,7 +134,7 @@ fn print_summary(r: &Report) {
             .collect();
         let changed = |m: &str| {
             mine.iter()
-                .any(|d| d.deviation.municipality == m && d.deviation.kind != "declared")
+                .any(|d| d.deviation.municipality == m && d.deviation.kind != Kind::Declared)
         };
         let n_changed = info.compared.iter().filter(|m| changed(m)).count();
         let against = if info.reference == "base" {
@@ -169,7 +169,7 @@ fn print_summary(r: &Report) {
         "{} avvikelse(r), {pending} ej godkända",
         r.deviations
             .iter()
-            .filter(|d| d.deviation.kind != "declared")
+            .filter(|d| d.deviation.kind != Kind::Declared)
             .count()
     );
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::{Judged, Status};
+use super::{Judged, Kind, Status};
 
 mod repeats;
 #[cfg(test)]
@@ -50,7 +50,7 @@ impl Change {
     pub fn swap(&self) -> Option<(String, String)> {
         let mut swaps = self.evidence.iter().map(|j| {
             let c = j.deviation.detail.get("colour").filter(|c| !c.is_null())?;
-            j.deviation.kind.starts_with("pixels:").then_some(())?;
+            j.deviation.kind.is_pixels().then_some(())?;
             Some((
                 c["from"].as_str()?.to_string(),
                 c["to"].as_str()?.to_string(),
@@ -66,7 +66,7 @@ impl Change {
         let mut out: Vec<String> = self
             .evidence
             .iter()
-            .filter(|j| !j.deviation.kind.starts_with("pixels:"))
+            .filter(|j| !j.deviation.kind.is_pixels())
             .map(|j| format!("{}={}", j.deviation.kind, j.deviation.fingerprint))
             .collect();
         out.sort();
@@ -136,19 +136,19 @@ impl Item {
     /// "Text och formulär", "Text", "Bara bilden", …: what kind of change
     /// it is, for grouping the queue.
     pub fn kind_words(&self) -> &'static str {
-        let kinds: Vec<&str> = self.changes[0]
+        let kinds: Vec<&Kind> = self.changes[0]
             .evidence
             .iter()
-            .map(|j| j.deviation.kind.as_str())
+            .map(|j| &j.deviation.kind)
             .collect();
-        let has = |k: &str| kinds.contains(&k);
+        let has = |k: Kind| kinds.contains(&&k);
         if self.changes[0].swap().is_some() {
             "Färgbyten"
-        } else if has("page") {
+        } else if has(Kind::Page) {
             "Sidor som finns bara på ena sidan"
-        } else if has("structure") {
+        } else if has(Kind::Structure) {
             "Formulärets uppbyggnad"
-        } else if has("text") {
+        } else if has(Kind::Text) {
             "Text"
         } else {
             "Bara utseendet"
@@ -160,12 +160,7 @@ impl Item {
         let mut out: Vec<(bool, String)> = self.changes[0]
             .evidence
             .iter()
-            .map(|j| {
-                (
-                    j.deviation.kind.starts_with("pixels:"),
-                    j.deviation.summary.clone(),
-                )
-            })
+            .map(|j| (j.deviation.kind.is_pixels(), j.deviation.summary.clone()))
             .collect();
         out.sort_by_key(|(pixels, _)| *pixels);
         out.into_iter().map(|(_, s)| s).collect()
@@ -185,7 +180,7 @@ impl Item {
 pub fn items(judged: &[Judged]) -> Vec<Item> {
     let mut changes: BTreeMap<(String, String, String), Change> = BTreeMap::new();
     for j in judged {
-        if matches!(j.deviation.kind.as_str(), "declared" | "capture") {
+        if !j.deviation.kind.decidable() {
             continue;
         }
         let d = &j.deviation;

@@ -9,13 +9,13 @@ use sha2::{Digest, Sha256};
 use crate::artifacts::Artifacts;
 
 use super::capture::PageShot;
-use super::{pixels, structure, text};
+use super::{Kind, pixels, structure, text};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deviation {
     pub municipality: String,
     pub step: String,
-    pub kind: String,
+    pub kind: super::Kind,
     pub fingerprint: String,
     pub summary: String,
     pub detail: Value,
@@ -217,10 +217,10 @@ pub fn compare_captures(
 ) -> Result<Vec<Deviation>, DiffError> {
     let mut out = Vec::new();
     let dev =
-        |step: &str, kind: &str, fingerprint: String, summary: String, detail: Value| Deviation {
+        |step: &str, kind: Kind, fingerprint: String, summary: String, detail: Value| Deviation {
             municipality: municipality.to_string(),
             step: step.to_string(),
-            kind: kind.to_string(),
+            kind,
             fingerprint,
             summary,
             detail,
@@ -233,7 +233,7 @@ pub fn compare_captures(
         if !cand_pages.iter().any(|c| c.step == r.step) {
             out.push(dev(
                 &r.step,
-                "page",
+                Kind::Page,
                 fingerprint(&["page", "missing", &r.step]),
                 format!("Sidan ”{}” finns inte i varianten", r.title),
                 json!({ "side": "reference", "title": r.title, "evidence": [r.screenshot] }),
@@ -244,7 +244,7 @@ pub fn compare_captures(
         let Some(r) = ref_pages.iter().find(|r| r.step == c.step) else {
             out.push(dev(
                 &c.step,
-                "page",
+                Kind::Page,
                 fingerprint(&["page", "added", &c.step]),
                 format!("Sidan ”{}” finns bara i varianten", c.title),
                 json!({ "side": "candidate", "title": c.title, "evidence": [c.screenshot] }),
@@ -270,7 +270,7 @@ pub fn compare_captures(
                 parts.extend(changes.iter().map(String::as_str));
                 out.push(dev(
                     &c.step,
-                    "text",
+                    Kind::Text,
                     fingerprint(&parts),
                     format!(
                         "Texten skiljer sig ({n} ändring{}): {}",
@@ -287,7 +287,7 @@ pub fn compare_captures(
             let encoded = serde_json::to_string(&changes).unwrap_or_default();
             out.push(dev(
                 &c.step,
-                "structure",
+                Kind::Structure,
                 fingerprint(&["structure", &encoded]),
                 format!("Formuläret skiljer sig: {}", described.join("; ")),
                 json!({ "changes": changes, "described": described, "evidence": [r.screenshot, c.screenshot] }),
@@ -312,7 +312,7 @@ pub fn compare_captures(
                 };
                 out.push(dev(
                     &c.step,
-                    &format!("pixels:{viewport}"),
+                    Kind::Pixels(viewport.clone()),
                     fp,
                     summary,
                     json!({

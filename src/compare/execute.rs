@@ -271,7 +271,7 @@ pub fn diff_all(
                                     Deviation {
                                         municipality: m.clone(),
                                         step: "*".into(),
-                                        kind: "capture".into(),
+                                        kind: super::Kind::Capture,
                                         fingerprint: diff::fingerprint(&["capture", e]),
                                         summary: format!("Kunde inte fångas: {e}"),
                                         detail: json!({ "error": e }),

@@ -8,6 +8,7 @@ pub mod capture;
 pub mod changes;
 pub mod diff;
 pub mod execute;
+pub mod kind;
 pub mod pixels;
 mod plan;
 pub mod queue;
@@ -21,6 +22,7 @@ pub mod work;
 
 pub use diff::{Deviation, compare_captures};
 pub use execute::{Against, Request, execute};
+pub use kind::Kind;
 
 use serde::Serialize;
 
@@ -102,7 +104,7 @@ pub(crate) fn pixel_boxes(d: &StoredDeviation) -> Vec<(i64, i64, i64, i64)> {
 /// A pixel deviation that lies wholly inside regions e-kontoret chose to
 /// ignore on that page is no deviation.
 fn ignored(d: &StoredDeviation, regions: &[crate::services::ignores::Ignored]) -> bool {
-    let Some(viewport) = d.kind.strip_prefix("pixels:") else {
+    let Some(viewport) = d.kind.viewport() else {
         return false;
     };
     crate::services::ignores::covers(regions, &d.step, viewport, &pixel_boxes(d))
@@ -121,9 +123,9 @@ pub async fn judged(
         .into_iter()
         .filter(|(d, _)| !ignored(d, &regions))
         .map(|(deviation, decision)| {
-            let (status, decision) = match deviation.kind.as_str() {
-                "declared" => (Status::Declared, None),
-                "capture" => (Status::Error, None),
+            let (status, decision) = match deviation.kind {
+                Kind::Declared => (Status::Declared, None),
+                Kind::Capture => (Status::Error, None),
                 _ => {
                     let status = match decision.as_ref().map(|x| x.decision) {
                         Some(store::DecisionKind::Approved) => Status::Approved,

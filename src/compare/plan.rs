@@ -127,7 +127,7 @@ pub(super) async fn plan(
                                 Deviation {
                                     municipality: m.clone(),
                                     step: "*".into(),
-                                    kind: "declared".into(),
+                                    kind: super::Kind::Declared,
                                     fingerprint: diff::fingerprint(
                                         &declared.iter().map(String::as_str).collect::<Vec<_>>(),
                                     ),
@@ -161,7 +161,7 @@ pub(super) async fn plan(
                             Deviation {
                                 municipality: m.clone(),
                                 step: "*".into(),
-                                kind: "page".into(),
+                                kind: super::Kind::Page,
                                 fingerprint: diff::fingerprint(&["new-variant", &m]),
                                 summary: format!("Varianten är ny sedan {}", x.version),
                                 detail: json!({}),

@@ -106,7 +106,7 @@ pub struct StoredDeviation {
     pub reference: String,
     pub municipality: String,
     pub step: String,
-    pub kind: String,
+    pub kind: super::Kind,
     pub fingerprint: String,
     pub summary: String,
     pub detail: serde_json::Value,
@@ -134,7 +134,7 @@ pub async fn replace_deviations(
         .bind(reference)
         .bind(&d.municipality)
         .bind(&d.step)
-        .bind(&d.kind)
+        .bind(d.kind.as_str().into_owned())
         .bind(&d.fingerprint)
         .bind(&d.summary)
         .bind(d.detail.to_string())
@@ -145,17 +145,25 @@ pub async fn replace_deviations(
     tx.commit().await
 }
 
-fn deviation_row(r: &sqlx::any::AnyRow) -> StoredDeviation {
-    StoredDeviation {
+/// The stored word of a deviation's kind, as a [`Kind`](super::Kind): a
+/// word no version of Provrum wrote is a decoding error, not a guess.
+fn kind(stored: &str) -> Result<super::Kind, sqlx::Error> {
+    super::Kind::parse(stored).ok_or_else(|| {
+        sqlx::Error::Decode(format!("deviations.kind: unknown kind {stored:?}").into())
+    })
+}
+
+fn deviation_row(r: &sqlx::any::AnyRow) -> Result<StoredDeviation, sqlx::Error> {
+    Ok(StoredDeviation {
         id: r.get(0),
         reference: r.get(1),
         municipality: r.get(2),
         step: r.get(3),
-        kind: r.get(4),
+        kind: kind(r.get(4))?,
         fingerprint: r.get(5),
         summary: r.get(6),
         detail: serde_json::from_str(&r.get::<String, _>(7)).unwrap_or_default(),
-    }
+    })
 }
 
 const DEVIATION_COLUMNS: &str =
@@ -168,7 +176,7 @@ pub async fn deviations(db: &Store, version_id: i64) -> Result<Vec<StoredDeviati
     .bind(version_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(deviation_row).collect())
+    rows.iter().map(deviation_row).collect()
 }
 
 pub async fn deviation(
@@ -183,7 +191,7 @@ pub async fn deviation(
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.as_ref().map(deviation_row))
+    row.as_ref().map(deviation_row).transpose()
 }
 
 /// Every deviation of a version with the standing decision on its
@@ -226,8 +234,7 @@ pub async fn deviations_with_decisions(
     .bind(service)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let decision = match (
                 r.decision.as_deref().and_then(DecisionKind::parse),
@@ -248,14 +255,14 @@ pub async fn deviations_with_decisions(
                 reference: r.reference,
                 municipality: r.municipality,
                 step: r.step,
-                kind: r.kind,
+                kind: kind(&r.kind)?,
                 fingerprint: r.fingerprint,
                 summary: r.summary,
                 detail: serde_json::from_str(&r.detail).unwrap_or_default(),
             };
-            (deviation, decision)
+            Ok((deviation, decision))
         })
-        .collect())
+        .collect()
 }
 
 /// What e-kontoret decided about a deviation.
@@ -320,7 +327,7 @@ pub async fn decide(
         .bind(service)
         .bind(&d.municipality)
         .bind(&d.step)
-        .bind(&d.kind)
+        .bind(d.kind.as_str().into_owned())
         .bind(super::reference_kind(&d.reference))
         .bind(&d.fingerprint)
         .fetch_optional(&mut *tx)
@@ -332,7 +339,7 @@ pub async fn decide(
         .bind(service)
         .bind(&d.municipality)
         .bind(&d.step)
-        .bind(&d.kind)
+        .bind(d.kind.as_str().into_owned())
         .bind(super::reference_kind(&d.reference))
         .bind(&d.fingerprint)
         .bind(decision)

@@ -16,7 +16,9 @@ pub(super) async fn ignored_regions_leave_the_comparison_and_come_back(
     let pixel = report
         .deviations
         .iter()
-        .find(|d| d.deviation.municipality == "kil" && d.deviation.kind == "pixels:desktop")
+        .find(|d| {
+            d.deviation.municipality == "kil" && d.deviation.kind == Kind::Pixels("desktop".into())
+        })
         .expect("a pixel change in Kil")
         .deviation
         .clone();
@@ -144,7 +146,7 @@ pub(super) async fn web_pages_show_and_decide(
         .iter()
         .find(|d| {
             d.deviation.municipality == "arvika"
-                && d.deviation.kind == "text"
+                && d.deviation.kind == Kind::Text
                 && d.deviation.step == "steg/storningen"
         })
         .expect("arvika text");
@@ -276,7 +278,7 @@ pub(super) async fn review_queue_decides_once_for_identical_changes(
     let items = provrum::compare::changes::items(&judged);
     let decidable = judged
         .iter()
-        .filter(|j| !matches!(j.deviation.kind.as_str(), "declared" | "capture"))
+        .filter(|j| j.deviation.kind.decidable())
         .count();
     // The decisions needed, before (one per deviation) and after (one per item).
     eprintln!(
@@ -302,8 +304,8 @@ pub(super) async fn review_queue_decides_once_for_identical_changes(
     assert_eq!(ms, ["grums", "hagfors"], "one item for both");
     let evidence = heading.deviations();
     assert!(
-        evidence.iter().any(|d| d.kind == "text")
-            && evidence.iter().any(|d| d.kind.starts_with("pixels:")),
+        evidence.iter().any(|d| d.kind == Kind::Text)
+            && evidence.iter().any(|d| d.kind.is_pixels()),
         "text and pixels in one change: {evidence:#?}"
     );
     let queue = app.get(&format!("{base}/ko")).await;

@@ -18,7 +18,7 @@ use common::{Backend, TestApp};
 use provrum::browser::{Browser, BrowserOptions};
 use provrum::compare::capture::{self, CaptureConfig, Job, Viewport};
 use provrum::compare::execute::{Against, Env, Request};
-use provrum::compare::{Status, diff, store};
+use provrum::compare::{Kind, Status, diff, store};
 use provrum::municipalities::Registry;
 
 static SERIAL: Mutex<()> = Mutex::new(());

@@ -119,7 +119,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
         report
             .deviations
             .iter()
-            .filter(|d| d.deviation.municipality == m && d.deviation.kind == kind)
+            .filter(|d| d.deviation.municipality == m && d.deviation.kind.as_str() == kind)
             .collect()
     };
     // The one-word change: a text deviation naming exactly the two words.
@@ -200,7 +200,7 @@ async fn planted_changes_are_found_exactly_where_planted(backend: Backend) {
         .unwrap();
     let grums = stored
         .iter()
-        .find(|d| d.municipality == "grums" && d.kind == "text" && d.step == "steg/storningen")
+        .find(|d| d.municipality == "grums" && d.kind == Kind::Text && d.step == "steg/storningen")
         .expect("grums text deviation")
         .clone();
     let identical: Vec<_> = stored

@@ -39,7 +39,7 @@ async fn each_condition_alone_blocks(backend: Backend) {
                     let d = provrum::compare::Deviation {
                         municipality: "kil".into(),
                         step: "steg/steg".into(),
-                        kind: "text".into(),
+                        kind: provrum::compare::Kind::Text,
                         fingerprint: "abc".into(),
                         summary: "Texten skiljer sig (1 ändring): +”Extra”".into(),
                         detail: serde_json::json!({}),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Change;
+use crate::compare::Kind;
 
 /// The summary page ("Granska och skicka") repeats every step's heading
 /// and answers, so a step's changed words show there too. A change on the
@@ -27,7 +28,7 @@ pub(super) fn fold_summary_repeats(changes: &mut BTreeMap<(String, String, Strin
         let own = summary
             .evidence
             .iter()
-            .any(|j| matches!(j.deviation.kind.as_str(), "structure" | "page"));
+            .any(|j| matches!(j.deviation.kind, Kind::Structure | Kind::Page));
         let lines = text_lines(summary);
         if own || lines.is_empty() {
             continue;
@@ -87,7 +88,7 @@ pub(super) fn fold_page_repeats(changes: &mut BTreeMap<(String, String, String),
     let own = |c: &Change| {
         c.evidence
             .iter()
-            .any(|j| matches!(j.deviation.kind.as_str(), "structure" | "page"))
+            .any(|j| matches!(j.deviation.kind, Kind::Structure | Kind::Page))
     };
     // Fewest lines first, so a page folds into the fullest one saying it.
     let mut keys: Vec<(usize, Key)> = changes
@@ -124,7 +125,7 @@ pub(super) fn fold_page_repeats(changes: &mut BTreeMap<(String, String, String),
 fn text_lines(c: &Change) -> Vec<(bool, String)> {
     c.evidence
         .iter()
-        .filter(|j| j.deviation.kind == "text")
+        .filter(|j| j.deviation.kind == Kind::Text)
         .filter_map(|j| j.deviation.detail["changes"].as_array())
         .flatten()
         .filter_map(|x| x.as_str())
@@ -148,7 +149,7 @@ impl Said {
         let fields: Vec<(bool, String)> = c
             .evidence
             .iter()
-            .filter(|j| j.deviation.kind == "structure")
+            .filter(|j| j.deviation.kind == Kind::Structure)
             .filter_map(|j| j.deviation.detail["changes"].as_array())
             .flatten()
             .filter_map(|x| {

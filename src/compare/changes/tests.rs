@@ -10,7 +10,7 @@ fn j(id: i64, m: &str, step: &str, kind: &str, fp: &str, status: Status) -> Judg
             reference: "base".into(),
             municipality: m.into(),
             step: step.into(),
-            kind: kind.into(),
+            kind: Kind::parse(kind).expect("a stored kind"),
             fingerprint: fp.into(),
             summary: format!("{kind} {fp}"),
             detail: serde_json::Value::Null,

@@ -2,7 +2,7 @@
 //! the structural changes, the three images, and how many variants have
 //! exactly the same one. Used by the cell page and the review queue.
 
-use crate::compare::{Judged, Status, store, text};
+use crate::compare::{Judged, Kind, Status, store, text};
 use crate::web::AppState;
 
 pub(in crate::compare) struct DeviationView {
@@ -68,7 +68,7 @@ pub(in crate::compare) async fn evidence_views(
     for j in list {
         let d = &j.deviation.detail;
         let evidence = strings(&d["evidence"]);
-        let text_html = if j.deviation.kind == "text" && evidence.len() == 2 {
+        let text_html = if j.deviation.kind == Kind::Text && evidence.len() == 2 {
             let read = |h: &str| {
                 let arts = state.artifacts.clone();
                 let h = h.to_string();
@@ -125,15 +125,15 @@ pub(in crate::compare) async fn evidence_views(
             })
             .count();
         let colour = SwapView::of(d);
-        let kind_label = match j.deviation.kind.as_str() {
-            "text" => "text".to_string(),
-            "structure" => "formulärets uppbyggnad".into(),
-            "page" => "sidor".into(),
-            "declared" => "deklarerade anpassningar".into(),
-            "capture" => "fångst".into(),
-            k => format!(
+        let kind_label = match &j.deviation.kind {
+            Kind::Text => "text".to_string(),
+            Kind::Structure => "formulärets uppbyggnad".into(),
+            Kind::Page => "sidor".into(),
+            Kind::Declared => "deklarerade anpassningar".into(),
+            Kind::Capture => "fångst".into(),
+            Kind::Pixels(viewport) => format!(
                 "bild, {}",
-                crate::services::ignores::viewport_words(k.trim_start_matches("pixels:"))
+                crate::services::ignores::viewport_words(viewport)
             ),
         };
         let status_class = match j.status {

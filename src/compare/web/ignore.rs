@@ -29,7 +29,7 @@ pub(super) async fn ignore(
 ) -> Result<Response, WebError> {
     let (user, v, d) =
         deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
-    let Some(viewport) = d.kind.strip_prefix("pixels:") else {
+    let Some(viewport) = d.kind.viewport() else {
         return Err(WebError::BadRequest(
             "Bara områden i en bild kan ignoreras.".into(),
         ));

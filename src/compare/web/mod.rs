@@ -169,7 +169,7 @@ async fn matrix(
             > 0;
     let changed: HashSet<&str> = judged
         .iter()
-        .filter(|j| j.deviation.kind != "declared")
+        .filter(|j| j.deviation.kind != super::Kind::Declared)
         .map(|j| j.deviation.municipality.as_str())
         .collect();
     let job = crate::jobs::latest(&state.store, Kind::Comparison, v.id).await?;
@@ -376,7 +376,7 @@ async fn decide(
 ) -> Result<Response, WebError> {
     let (user, v, d) =
         deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
-    if matches!(d.kind.as_str(), "declared" | "capture") {
+    if !d.kind.decidable() {
         return Err(WebError::BadRequest(
             "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),
         ));

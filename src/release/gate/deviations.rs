@@ -4,7 +4,7 @@
 //! both, in text, structure and every viewport's pixels; a colour swapped
 //! for another is one blocker for all the pages it shows on.
 
-use crate::compare::{Judged, Status as DevStatus};
+use crate::compare::{Judged, Kind, Status as DevStatus};
 use crate::release::policy::Condition;
 
 use super::conditions::{blocker, name, page_words};
@@ -128,7 +128,7 @@ fn changes(g: &GateInput) -> Vec<Change<'_>> {
                 (
                     j.deviation.reference != "base",
                     j.deviation.step != c.step,
-                    j.deviation.kind.starts_with("pixels:"),
+                    j.deviation.kind.is_pixels(),
                     j.deviation.step.clone(),
                     j.deviation.kind.clone(),
                 )
@@ -232,18 +232,16 @@ impl Change<'_> {
 }
 
 /// What a deviation is about, in words ("texten", "bilden, mobil (390 px)").
-fn kind_words(kind: &str) -> String {
+fn kind_words(kind: &Kind) -> String {
     match kind {
-        "text" => "texten".into(),
-        "structure" => "formulärets uppbyggnad".into(),
-        "page" => "sidorna".into(),
-        "capture" => "fångsten".into(),
-        k => match k.strip_prefix("pixels:") {
-            Some(viewport) => format!(
-                "bilden, {}",
-                crate::services::ignores::viewport_words(viewport)
-            ),
-            None => k.to_string(),
-        },
+        Kind::Text => "texten".into(),
+        Kind::Structure => "formulärets uppbyggnad".into(),
+        Kind::Page => "sidorna".into(),
+        Kind::Capture => "fångsten".into(),
+        Kind::Declared => "de deklarerade anpassningarna".into(),
+        Kind::Pixels(viewport) => format!(
+            "bilden, {}",
+            crate::services::ignores::viewport_words(viewport)
+        ),
     }
 }
