@@ -8,11 +8,9 @@ use super::*;
 /// back to where the shell is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_debian_chromiums_run_a_cell_with_its_evidence() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     let required = std::env::var("PROVRUM_TEST_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
     for chromium in provrum::browser::DEBIAN_CHROMIUMS {
         if !Path::new(chromium).exists() {
@@ -229,11 +227,9 @@ async fn a_reused_page_keeps_nothing_of_the_last_cell() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_chromium_mid_run_errors_that_cell_and_the_run_completes() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     let me = std::process::id();
     // Kill the first Chromium main process (a direct child of this process)
     // once the first cell is under way: after its first screenshot is

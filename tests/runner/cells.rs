@@ -5,11 +5,9 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_happy_path_passes_on_variants_that_differ() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     let outcomes = tokio::task::block_in_place(|| {
         common::run_scenarios(
             &app,
@@ -52,11 +50,9 @@ async fn a_happy_path_passes_on_variants_that_differ() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_error_scenario_passes_with_its_expected_errors() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     let outcomes = tokio::task::block_in_place(|| {
         common::run_scenarios(
             &app,
@@ -80,11 +76,9 @@ async fn a_validation_error_scenario_passes_with_its_expected_errors() {
 /// the test room failed, not the service.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cell_whose_evidence_cannot_be_stored_is_not_passed() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     // A store whose folder cannot be made: every write fails.
     let broken = tempfile::tempdir().expect("tmp");
     std::fs::write(broken.path().join("artifacts"), "not a folder").expect("file");
@@ -127,11 +121,9 @@ async fn a_cell_whose_evidence_cannot_be_stored_is_not_passed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("fel-text.yaml");
     std::fs::write(
@@ -190,11 +182,9 @@ async fn a_wrong_expectation_fails_with_the_step_the_reason_and_a_screenshot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_started_from_the_web_shows_its_matrix_timeline_and_screenshots() {
-    let Some(_) = common::chromium() else { return };
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let app = common::spawn_demo(common::Backend::Sqlite)
-        .await
-        .expect("app");
+    let Some((_serial, app)) = browser_test().await else {
+        return;
+    };
     app.login_as("granskare", provrum::accounts::Role::Reviewer, &["hammaro"])
         .await;
     let version = app.get("/tjanster/anmalan-varmepump/1.0.0").await;

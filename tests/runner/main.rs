@@ -22,6 +22,17 @@ use provrum::scenarios::runner::{CellOutcome, Status};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// How most browser tests start: Chromium at hand (else the test skips),
+/// the browser tests' turn (held for the test), the demo served on SQLite.
+async fn browser_test() -> Option<(std::sync::MutexGuard<'static, ()>, common::TestApp)> {
+    common::chromium()?;
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let app = common::spawn_demo(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    Some((serial, app))
+}
+
 fn scenario(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
