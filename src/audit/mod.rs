@@ -55,7 +55,7 @@ pub fn detail_words_named(detail: &str, name: &dyn Fn(&str, &str) -> Option<Stri
 }
 
 /// The stored words of the vocabularies (statuses, classes, roles,
-/// decisions) as people say them; `tests/reviews.rs` checks that every
+/// decisions) as people say them; `tests/reviews/accounts.rs` checks that every
 /// vocabulary's every value is here.
 pub const SLUG_WORDS: &[(&str, &str)] = &[
     ("atgardad", "åtgärdad"),
