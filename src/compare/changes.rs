@@ -136,12 +136,12 @@ impl Item {
     /// "Text och formulär", "Text", "Bara bilden", …: what kind of change
     /// it is, for grouping the queue.
     pub fn kind_words(&self) -> &'static str {
-        let kinds: Vec<&Kind> = self.changes[0]
-            .evidence
-            .iter()
-            .map(|j| &j.deviation.kind)
-            .collect();
-        let has = |k: Kind| kinds.contains(&&k);
+        let has = |k: Kind| {
+            self.changes[0]
+                .evidence
+                .iter()
+                .any(|j| j.deviation.kind == k)
+        };
         if self.changes[0].swap().is_some() {
             "Färgbyten"
         } else if has(Kind::Page) {

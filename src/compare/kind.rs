@@ -27,14 +27,29 @@ const PIXELS: &str = "pixels:";
 impl Kind {
     /// The stored form.
     pub fn as_str(&self) -> Cow<'static, str> {
-        Cow::Borrowed(match self {
+        match self {
+            Kind::Pixels(viewport) => Cow::Owned(format!("{PIXELS}{viewport}")),
+            other => Cow::Borrowed(other.word()),
+        }
+    }
+
+    fn sort_key(&self) -> (&'static str, &str) {
+        match self {
+            Kind::Pixels(viewport) => (PIXELS, viewport),
+            other => (other.word(), ""),
+        }
+    }
+
+    /// The stored word, or its prefix for pixels.
+    fn word(&self) -> &'static str {
+        match self {
             Kind::Text => "text",
             Kind::Structure => "structure",
             Kind::Page => "page",
             Kind::Declared => "declared",
             Kind::Capture => "capture",
-            Kind::Pixels(viewport) => return Cow::Owned(format!("{PIXELS}{viewport}")),
-        })
+            Kind::Pixels(_) => PIXELS,
+        }
     }
 
     /// Read the stored form; `None` for a word no version of Provrum wrote.
@@ -75,10 +90,11 @@ impl fmt::Display for Kind {
 }
 
 /// In the order of the stored words, as when kinds were text: lists sorted
-/// by kind keep their order.
+/// by kind keep their order. No other word starts like "pixels:", so the
+/// prefix and then the viewport order as the whole word would.
 impl Ord for Kind {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(&other.as_str())
+        self.sort_key().cmp(&other.sort_key())
     }
 }
 
