@@ -96,7 +96,7 @@ impl Artifacts {
             message,
         };
         // Bounded: a store that does not answer fails the write within
-        // seconds (the cell is then tried again, `scenarios::worker`), and a
+        // seconds (the cell is then tried again, `scenarios::work`), and a
         // stopping worker is not held for minutes of back-off.
         let retry = object_store::RetryConfig {
             max_retries: 3,

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::store::{Store, now};
+use crate::work::presence::{host_id, owner_gone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -339,32 +340,6 @@ pub async fn latest(
     .bind(subject)
     .fetch_optional(&store.pool)
     .await
-}
-
-/// This process as `host:pid`: who owns a running job or scenario run.
-pub fn host_id() -> String {
-    format!(
-        "{}:{}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
-        std::process::id()
-    )
-}
-
-/// Whether the process `owner` (a [`host_id`]) is gone: on this machine when
-/// its PID no longer runs; on another machine, or when the PID is unknown,
-/// it is taken to be gone (nothing here can ask it).
-pub fn owner_gone(owner: &str) -> bool {
-    let me = host_id();
-    if owner == me {
-        return false;
-    }
-    let same_machine = owner.split(':').next() == me.split(':').next();
-    let pid_alive = owner
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u32>().ok())
-        .is_some_and(crate::browser::process_alive);
-    !same_machine || !pid_alive
 }
 
 /// A job another replica may take over: running, with a request, and its

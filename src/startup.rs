@@ -100,7 +100,8 @@ fn in_process_worker(
     Option<tokio::task::JoinHandle<()>>,
     std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
-    use crate::scenarios::{runner::RunnerConfig, worker};
+    use crate::scenarios::runner::RunnerConfig;
+    use crate::work::worker::{Setup, Worker};
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if state.workers == 0 {
         return (None, stop);
@@ -114,24 +115,24 @@ fn in_process_worker(
         );
     }
     let for_setup = state.clone();
-    let setup: worker::Setup = Box::new(move || {
+    let setup: Setup<RunnerConfig> = Box::new(move || {
         let (origin, browser) = for_setup.job_browser().map_err(|e| format!("{e:?}"))?;
         let mut cfg = RunnerConfig::new(&origin, browser);
         cfg.concurrency = for_setup.workers;
         Ok(cfg)
     });
-    let w = worker::Worker::new(
+    let w = Worker::new(
         state.store.clone(),
         state.artifacts.clone(),
         setup,
-        worker::lease(),
-        None,
-    )
-    .also(std::sync::Arc::new(crate::compare::work::Walks));
+        crate::work::lease(),
+    );
     let halt = stop.clone();
     let handle = tokio::spawn(async move {
         tracing::info!(worker = w.id(), "running queued cells in this process");
-        let _ = w.work(&halt, &|_| {}).await;
+        let cells = crate::scenarios::work::Cells::new(None, &|_| {});
+        let walks = crate::compare::work::Walks;
+        let _ = w.work(&[&cells, &walks], &halt).await;
     });
     (Some(handle), stop)
 }

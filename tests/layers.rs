@@ -26,9 +26,10 @@ const LAYERS: &[&[&str]] = &[
     &["config", "contact", "identities"],
     &["municipalities"],
     &["store"],
-    // Background work knowing no domain: the jobs registry and their rows,
-    // and the lease rules of queued work (`work`).
-    &["jobs", "work"],
+    // Background work knowing no domain: queued work (`work`: the lease
+    // rules, the worker, who is alive), then the jobs registry and its rows.
+    &["work"],
+    &["jobs"],
     // The package model, versions and the version cache of resolved variants.
     &["services"],
     // The region's catalogue and term list, checked against services.

@@ -233,7 +233,11 @@ async fn a_comparison_whose_replica_died_is_carried_on_by_another() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(status, "done", "{error:?}");
-    assert_eq!(host, provrum::jobs::host_id(), "this replica took it over");
+    assert_eq!(
+        host,
+        provrum::work::presence::host_id(),
+        "this replica took it over"
+    );
     let captures: i64 = sqlx::query_scalar("select count(*) from captures where version_id = $1")
         .bind(v.id)
         .fetch_one(&app.store.pool)

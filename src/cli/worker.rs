@@ -13,7 +13,7 @@ use super::run::Sandbox;
 use super::{StoreArgs, config, open};
 use crate::browser::BrowserOptions;
 use crate::scenarios::runner::RunnerConfig;
-use crate::scenarios::worker::{self, Worker};
+use crate::work::worker::{Setup, Worker};
 
 #[derive(Args)]
 pub struct WorkerArgs {
@@ -43,7 +43,7 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
     let (origin, passes) = (sandbox.origin.clone(), sandbox.passes());
     let (chromium, remote) = (config.chromium_path.clone(), config.chromium_url.clone());
     let concurrency = args.concurrency.unwrap_or_else(crate::web::default_workers);
-    let setup: worker::Setup = Box::new(move || {
+    let setup: Setup<RunnerConfig> = Box::new(move || {
         let options = BrowserOptions {
             chromium: chromium.clone(),
             remote: remote.clone(),
@@ -54,8 +54,7 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
         cfg.concurrency = concurrency.max(1);
         Ok(cfg)
     });
-    let here = Worker::new(db.clone(), artifacts, setup, worker::lease(), None)
-        .also(std::sync::Arc::new(crate::compare::work::Walks));
+    let here = Worker::new(db.clone(), artifacts, setup, crate::work::lease());
     println!(
         "worker {} with {concurrency} browser(s), browsing {}: waiting for cells and capture walks",
         here.id(),
@@ -63,11 +62,12 @@ pub async fn run(args: WorkerArgs) -> Result<ExitCode, ExitCode> {
     );
     let stop =
         crate::startup::flag_on_signal("stopping: the cells in progress go back to the queue");
-    let worked = here
-        .work(&stop, &|o| {
-            println!("{} {} {}", o.status.as_str(), o.scenario, o.municipality)
-        })
-        .await;
+    let print = |o: &crate::scenarios::runner::CellOutcome| {
+        println!("{} {} {}", o.status.as_str(), o.scenario, o.municipality)
+    };
+    let cells = crate::scenarios::work::Cells::new(None, &print);
+    let walks = crate::compare::work::Walks;
+    let worked = here.work(&[&cells, &walks], &stop).await;
     sandbox.stop().await;
     db.close().await;
     match worked {

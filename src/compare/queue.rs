@@ -1,5 +1,5 @@
 //! A comparison's capture walks as a queue in the database, worked by the
-//! same workers as the scenario cells (`scenarios::worker`), so that a web
+//! same workers as the scenario cells (`work::Worker`), so that a web
 //! replica starts no browser and any number of machines share the walks.
 //!
 //! The same rules as `scenarios::queue`: a walk is claimed for a lease the

@@ -1,6 +1,6 @@
 //! A worker's share of the capture walks: claim queued walks (`queue`), make
 //! them on this worker's browsers and store each capture with its claim.
-//! Handed to every `scenarios::worker` as its other work ([`Walks`]), and
+//! Given to every `work::Worker` as a kind of work ([`Walks`]), and
 //! by a comparison that walks its own batch (`provrum compare`); and the
 //! other side, [`walk_batch`]: queue a comparison's walks and wait for them.
 
@@ -13,15 +13,15 @@ use crate::browser::BrowserError;
 use crate::store::Store;
 
 use crate::scenarios::runner::RunnerConfig;
-use crate::scenarios::worker::{OtherWork, Pending, Shift};
+use crate::work::worker::{Kind, Pending, Shift};
 
 use super::capture::{self, CaptureConfig, Captured};
 use super::queue::{self, Claimed, NewWalk};
 
-/// The capture walks as a worker's other work (`Worker::also`).
+/// The capture walks as a kind of work for `work::Worker` (after the cells).
 pub struct Walks;
 
-impl OtherWork for Walks {
+impl Kind<RunnerConfig> for Walks {
     fn waiting<'a>(&'a self, db: &'a Store) -> Pending<'a, Result<bool, sqlx::Error>> {
         Box::pin(queue::claimable(db, None))
     }
@@ -188,7 +188,11 @@ pub async fn walk_batch(
     queue::enqueue(db, &batch, asked.walks, asked.files_dir).await?;
     let ended = Arc::new(AtomicBool::new(false));
     let failed: Mutex<Option<BrowserError>> = Mutex::new(None);
-    let worker = format!("{}:compare-{}", crate::jobs::host_id(), &batch[..6]);
+    let worker = format!(
+        "{}:compare-{}",
+        crate::work::presence::host_id(),
+        &batch[..6]
+    );
     let own = async {
         let Some(cfg) = asked.own.clone() else {
             return;

@@ -1,6 +1,6 @@
 //! From "run these scenarios on these variants" to a stored run: planning
 //! (with every scenario checked against the version first), queueing its
-//! cells (`queue`) and working on them here (`worker`) until the run ends.
+//! cells (`queue`) and working on them here (a `work::Worker` doing only its `Cells`) until the run ends.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,9 +15,10 @@ use crate::store::Store;
 use crate::yaml::Diagnostic;
 
 use super::model::Scenario;
+use super::queue;
 use super::runner::{Cell, CellOutcome, Options, RunnerConfig};
 use super::store::{self, Counts};
-use super::{queue, worker};
+use crate::work::worker::{Setup, Worker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -256,14 +257,9 @@ pub async fn execute(
         return Err(e.into());
     }
     let run_id = enqueue(db, &plan, started_by, cfg.concurrency, options).await?;
-    let setup: worker::Setup = Box::new(move || Ok(cfg.clone()));
-    let here = worker::Worker::new(
-        db.clone(),
-        artifacts.clone(),
-        setup,
-        worker::lease(),
-        Some(run_id),
-    );
+    let setup: Setup<RunnerConfig> = Box::new(move || Ok(cfg.clone()));
+    let here = Worker::new(db.clone(), artifacts.clone(), setup, crate::work::lease()).impatient();
+    let cells = super::work::Cells::new(Some(run_id), &progress);
     let (db2, by) = (db.clone(), started_by.to_string());
     let asker = tokio::spawn(async move {
         while !cancel.load(Ordering::SeqCst) {
@@ -272,7 +268,7 @@ pub async fn execute(
         let _ = queue::cancel(&db2, run_id, &by).await;
     });
     let worked = here
-        .work(&Arc::new(AtomicBool::new(false)), &progress)
+        .work(&[&cells], &Arc::new(AtomicBool::new(false)))
         .await;
     asker.abort();
     if let Err(e) = &worked {

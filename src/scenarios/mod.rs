@@ -7,7 +7,6 @@ pub mod execute;
 pub mod model;
 pub mod outcomes;
 mod parse;
-mod presence;
 pub mod queue;
 pub mod reasons;
 pub mod report;
@@ -18,7 +17,7 @@ pub mod status;
 pub mod store;
 pub mod web;
 pub mod words;
-pub mod worker;
+pub mod work;
 
 pub use status::RunStatus;
 

@@ -21,7 +21,6 @@ use crate::work::lease::{EXHAUSTED, LAPSED_OR_QUEUED, Leases};
 use super::runner::{Capture, Cell, CellOutcome, Options, Status};
 use super::store::{Counts, record_in};
 
-pub use super::presence::{WORKER_SILENCE_MS, check_in, check_out, workers_alive};
 use crate::work::{MAX_ATTEMPTS, now_ms};
 
 const TASKS: Leases = Leases { table: "run_tasks" };
@@ -103,7 +102,7 @@ pub async fn create(db: &Store, run: NewRun<'_>) -> Result<i64, sqlx::Error> {
         .bind(run.version_id)
         .bind(store::now())
         .bind(run.started_by)
-        .bind(crate::jobs::host_id())
+        .bind(crate::work::presence::host_id())
         .bind(run.concurrency as i64)
         .bind(serde_json::json!({ "planned": run.cells.len() }).to_string())
         .bind(options_json(run.options, run.fresh))

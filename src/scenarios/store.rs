@@ -31,7 +31,7 @@ pub async fn create(
 }
 
 /// This process, as written on the runs it starts.
-pub use crate::jobs::host_id;
+pub use crate::work::presence::host_id;
 
 /// Store one finished cell and its steps in one transaction.
 pub async fn record(store: &Store, run_id: i64, o: &CellOutcome) -> Result<(), sqlx::Error> {
@@ -157,7 +157,7 @@ pub async fn mark_interrupted(store: &Store) -> Result<u64, sqlx::Error> {
     let mut n = 0;
     for r in rows {
         let (id, host): (i64, String) = (r.try_get("id")?, r.try_get("host")?);
-        if crate::jobs::owner_gone(&host) {
+        if crate::work::presence::owner_gone(&host) {
             sqlx::query("update runs set status = 'interrupted', finished_at = $1 where id = $2 and status = 'running'").bind(store::now()).bind(id).execute(&store.pool).await?;
             n += 1;
         }

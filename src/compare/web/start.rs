@@ -19,7 +19,7 @@ pub(super) async fn waiting_for_workers(
     state: &AppState,
 ) -> Result<Option<&'static str>, WebError> {
     Ok(
-        match crate::scenarios::queue::workers_alive(&state.store).await? {
+        match crate::work::presence::workers_alive(&state.store).await? {
             (0, _) => Some(
                 "Ingen dator fångar sidor just nu, så jämförelsen väntar. Be den som sköter provrummet att starta en; jämförelsen fortsätter då av sig själv.",
             ),

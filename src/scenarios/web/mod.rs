@@ -183,7 +183,7 @@ async fn run(
         && run.counts.total() == 0
         && queue::in_progress(&state.store, run.id).await? == 0
     {
-        Some(match queue::workers_alive(&state.store).await? {
+        Some(match crate::work::presence::workers_alive(&state.store).await? {
             (0, _) => {
                 "Ingen dator kör körningar just nu, så den här väntar. Be den som sköter provrummet att starta en; körningen börjar då av sig själv."
             }

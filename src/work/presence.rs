@@ -1,9 +1,9 @@
 //! Which workers are alive: each checks in every few seconds (with what
-//! keeps it from running cells, if anything), so a run page can say why a
-//! queued run waits.
+//! keeps it from working, if anything), so a run or comparison page can say
+//! why queued work waits. Owns the `workers` table.
 
+use super::now_ms;
 use crate::store::Store;
-use crate::work::now_ms;
 
 /// A worker is taken for gone when it has not checked in for this long.
 pub const WORKER_SILENCE_MS: i64 = 30_000;
@@ -43,4 +43,30 @@ pub async fn workers_alive(db: &Store) -> Result<(i64, i64), sqlx::Error> {
         .bind(now_ms() - WORKER_SILENCE_MS)
         .fetch_one(&db.pool)
         .await
+}
+
+/// This process as `host:pid`: who owns a running job or scenario run.
+pub fn host_id() -> String {
+    format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
+        std::process::id()
+    )
+}
+
+/// Whether the process `owner` (a [`host_id`]) is gone: on this machine when
+/// its PID no longer runs; on another machine, or when the PID is unknown,
+/// it is taken to be gone (nothing here can ask it).
+pub fn owner_gone(owner: &str) -> bool {
+    let me = host_id();
+    if owner == me {
+        return false;
+    }
+    let same_machine = owner.split(':').next() == me.split(':').next();
+    let pid_alive = owner
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(crate::browser::process_alive);
+    !same_machine || !pid_alive
 }
