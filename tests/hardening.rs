@@ -457,3 +457,155 @@ async fn run_starts_are_rate_limited_per_user() {
         .unwrap();
     assert_eq!(runs as usize, limit);
 }
+
+/// Every form a logged-in e-kontoret sees, found by walking the staff pages
+/// from the start page, refuses a post with a forged token — as a plain form
+/// or, where the form uploads files, as multipart — and nothing is written.
+/// (The sandbox's own forms carry their session's token: `tests/sandbox.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_staff_form_refuses_a_forged_token() {
+    let app = common::spawn_demo_without_browser(common::Backend::Sqlite)
+        .await
+        .expect("app");
+    app.login_as("greta", Role::Reviewer, &["arvika"]).await;
+    let token = app.get(OLAGENHET).await.csrf();
+    let made = app
+        .post_form(
+            &format!("{OLAGENHET}/synpunkter"),
+            &[
+                ("_csrf", &token),
+                ("kommun", "arvika"),
+                ("plats", "storningen"),
+                ("klass", "fel"),
+                ("text", "Förklara hembesöket."),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    app.login_as("eva", Role::EKontoret, &[]).await;
+
+    let forms = staff_forms(&app, 160).await;
+    let actions: std::collections::BTreeSet<&str> = forms.iter().map(|f| f.0.as_str()).collect();
+    for expected in [
+        "/synpunkter/",
+        "/release",
+        "/anvandare",
+        "/konto/logga-ut",
+        "/moten",
+    ] {
+        assert!(
+            actions.iter().any(|a| a.contains(expected)),
+            "no form posting to {expected} found: {actions:?}"
+        );
+    }
+    assert!(
+        actions.len() >= 15,
+        "the walk found too few forms to mean anything: {actions:?}"
+    );
+
+    let writes = |app: &common::TestApp| {
+        let pool = app.store.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from audit_log")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let before = writes(&app).await;
+    for (action, multipart) in &forms {
+        let url = format!("{}{action}", app.url);
+        let request = app.client.post(&url);
+        let request = if *multipart {
+            request.multipart(reqwest::multipart::Form::new().text("_csrf", "förfalskad"))
+        } else {
+            request.form(&[("_csrf", "förfalskad")])
+        };
+        let r = request.send().await.unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            403,
+            "{action} (multipart: {multipart})"
+        );
+    }
+    assert_eq!(
+        writes(&app).await,
+        before,
+        "a forged post wrote to the audit log"
+    );
+    let home = app.get("/").await;
+    assert!(
+        home.body.contains("Logga ut"),
+        "still logged in after the forged logout"
+    );
+}
+
+/// The staff pages reachable from `/` by links (at most `limit` of them),
+/// and the posting forms on them: (action, uploads files). The sandbox's
+/// own pages (a variant's steps) and downloads are not walked.
+async fn staff_forms(app: &common::TestApp, limit: usize) -> Vec<(String, bool)> {
+    let href = regex::Regex::new(r##"href="(/[^"#]*)"##).unwrap();
+    let form = regex::Regex::new(r#"<form\b[^>]*>"#).unwrap();
+    let attr = |tag: &str, name: &str| {
+        let marker = format!("{name}=\"");
+        tag.find(&marker).map(|i| {
+            tag[i + marker.len()..]
+                .split('"')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = std::collections::VecDeque::from(["/".to_string()]);
+    let mut forms = std::collections::BTreeMap::new();
+    while let Some(path) = queue.pop_front() {
+        if seen.len() >= limit || !seen.insert(path.clone()) {
+            continue;
+        }
+        let page = app.get(&path).await;
+        if page.status != 200 {
+            continue;
+        }
+        for tag in form.find_iter(&page.body).map(|m| m.as_str()) {
+            if attr(tag, "method").as_deref() != Some("post") {
+                continue;
+            }
+            let action = attr(tag, "action")
+                .unwrap_or_else(|| path.clone())
+                .replace("&amp;", "&");
+            // Starting a sandbox visit is open to anyone (the visit has its own token).
+            if action.ends_with("/starta") {
+                continue;
+            }
+            let multipart = attr(tag, "enctype").as_deref() == Some("multipart/form-data");
+            forms.insert(action, multipart);
+        }
+        for link in href.captures_iter(&page.body) {
+            let to = link[1].replace("&amp;", "&");
+            let download = [
+                ".csv",
+                ".json",
+                ".pdf",
+                ".png",
+                ".zip",
+                "/artefakter/",
+                "/static/",
+            ]
+            .iter()
+            .any(|d| to.contains(d));
+            let sandbox = to.starts_with("/tjanster/") && in_the_sandbox(&to);
+            if !download && !sandbox && !seen.contains(&to) {
+                queue.push_back(to);
+            }
+        }
+    }
+    forms.into_iter().collect()
+}
+
+/// Whether a `/tjanster/{service}/{version}/{x}/…` path is a municipality's
+/// variant in the sandbox (its steps, receipt, inbox).
+fn in_the_sandbox(path: &str) -> bool {
+    let segment = path.split('/').nth(4).unwrap_or("");
+    Registry::builtin().get(segment).is_some()
+}

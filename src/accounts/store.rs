@@ -30,6 +30,8 @@ pub enum AccountError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(AccountError);
+
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub name: &'a str,
@@ -158,12 +160,7 @@ pub async fn set_password(
     Ok(())
 }
 
-pub async fn set_active(
-    db: &Store,
-    id: i64,
-    active: bool,
-    actor: &str,
-) -> Result<(), AccountError> {
+pub async fn set_active(db: &Store, id: i64, active: bool, actor: &str) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let before: Option<(String, i64)> =
         sqlx::query("select username, active from users where id = $1")

@@ -70,6 +70,8 @@ pub enum AssessError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(AssessError);
+
 pub struct NewAssessment<'a> {
     pub version_id: i64,
     pub checklist: &'a str,

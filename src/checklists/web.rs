@@ -2,9 +2,12 @@
 //! verdicts, one item with its per-variant results, assessments, history and
 //! carry-over offers, and the conflicts view.
 
+use crate::store::WrapsDb;
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,6 +44,17 @@ pub fn router() -> Router<AppState> {
 
 fn checklists(state: &AppState) -> Result<std::sync::Arc<Vec<Checklist>>, WebError> {
     Ok(super::loaded(&state.checklists_dir)?)
+}
+
+/// What the assessment rules refuse (its text is Swedish, for people) is a
+/// 400 page; a database failure the logged 500.
+impl From<store::AssessError> for WebError {
+    fn from(e: store::AssessError) -> WebError {
+        match e.db() {
+            Ok(db) => WebError::Db(db),
+            Err(other) => WebError::BadRequest(other.to_string()),
+        }
+    }
 }
 
 /// A broken checklist or policy file is a page that says which file and
@@ -212,8 +226,6 @@ async fn item_page(
 
 #[derive(Deserialize)]
 struct AssessForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -230,9 +242,8 @@ async fn assess(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
     headers: HeaderMap,
-    Form(form): Form<AssessForm>,
+    Checked(form): Checked<AssessForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Assess)?;
     let v = state.require_version(&service, &ver).await?;
     let lists = checklists(&state)?;
@@ -280,21 +291,18 @@ async fn assess(
         carried_from: None,
         form_key: &form.nyckel,
     };
-    match store::assess(&state.store, &new, &u).await {
+    match store::assess(&state.store, &new, &u).await.refused()? {
         Ok(_) => Ok(Redirect::to(&confirmed(
             &format!("/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"),
             "bedomning",
         ))
         .into_response()),
-        Err(store::AssessError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => item_view(&state, &headers, v, &checklist, &item, Some(e.to_string())).await,
     }
 }
 
 #[derive(Deserialize)]
 struct OfferForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kommun: String,
 }
@@ -302,10 +310,9 @@ struct OfferForm {
 async fn confirm_offer(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<OfferForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<OfferForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Assess)?;
     let v = state.require_version(&service, &ver).await?;
     let municipality = Some(form.kommun.clone()).filter(|m| !m.is_empty());
@@ -334,12 +341,7 @@ async fn confirm_offer(
         carried_from: Some(&offer.from_version),
         form_key: "",
     };
-    store::assess(&state.store, &new, &u)
-        .await
-        .map_err(|e| match e {
-            store::AssessError::Db(e) => WebError::Db(e),
-            other => WebError::BadRequest(other.to_string()),
-        })?;
+    store::assess(&state.store, &new, &u).await?;
     Ok(Redirect::to(&confirmed(
         &format!("/tjanster/{service}/{ver}/checklistor/{checklist}/{item}"),
         "bedomning",
@@ -349,8 +351,6 @@ async fn confirm_offer(
 
 #[derive(Deserialize)]
 struct PositionForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     position: String,
 }
@@ -360,10 +360,9 @@ struct PositionForm {
 async fn position(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<PositionForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<PositionForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require()?;
     let (kind, done) = if u.may(Action::DecidePosition) {
         (store::PositionKind::Decision, "hallning")
@@ -384,12 +383,12 @@ async fn position(
         &u,
     )
     .await
-    .map_err(|e| match e {
-        store::AssessError::Db(e) => WebError::Db(e),
-        _ => WebError::BadRequest(match kind {
+    .refused()?
+    .map_err(|_| {
+        WebError::BadRequest(match kind {
             store::PositionKind::Decision => "Skriv e-kontorets ställningstagande.".into(),
             store::PositionKind::Proposal => "Skriv ditt förslag till regional hållning.".into(),
-        }),
+        })
     })?;
     Ok(Redirect::to(&format!(
         "{}#c-{item}",

@@ -31,6 +31,8 @@ pub enum MeetingError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(MeetingError);
+
 /// One line of the brief: what to say, where it lives, and a stable key
 /// (for tests and the page's `data-` attributes, never shown).
 #[derive(Debug, Clone)]

@@ -2,9 +2,11 @@
 //! default) as a page and as a PDF printed by Provrum's own Chromium, and
 //! the form where e-kontoret records that a meeting was held.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -141,8 +143,6 @@ async fn view(
 
 #[derive(serde::Deserialize)]
 pub struct RecordForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     held_on: String,
     #[serde(default)]
@@ -152,13 +152,14 @@ pub struct RecordForm {
 async fn record(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<RecordForm>,
+    Checked(form): Checked<RecordForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::RecordMeeting)?;
-    match super::record(&state.store, &form.held_on, &form.name, &u).await {
+    match super::record(&state.store, &form.held_on, &form.name, &u)
+        .await
+        .refused()?
+    {
         Ok(m) => Ok(Redirect::to(&format!("/moten?registrerat={}", m.held_on)).into_response()),
-        Err(MeetingError::Db(e)) => Err(e.into()),
         Err(e) => {
             let held = super::held(&state.store).await?;
             let p = super::default_period(&held);

@@ -42,6 +42,8 @@ pub enum WaiverError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(WaiverError);
+
 pub async fn grant(
     db: &Store,
     version_id: i64,

@@ -2,9 +2,11 @@
 //! their evidence, waivers, the Release action), the offline report, and
 //! the dashboard of services × municipalities.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -184,10 +186,9 @@ async fn page(
 async fn release(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<crate::web::csrf::TokenForm>,
+    _headers: HeaderMap,
+    _: Checked,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;
     let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
@@ -208,8 +209,6 @@ async fn release(
 
 #[derive(Deserialize)]
 struct WaiveForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     hinder: String,
     #[serde(default)]
@@ -222,9 +221,8 @@ async fn waive(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<WaiveForm>,
+    Checked(form): Checked<WaiveForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;
     let v = state.require_version(&service, &ver).await?;
     let g = evaluate(&state, &v).await?;
@@ -242,13 +240,13 @@ async fn waive(
         &u,
     )
     .await
+    .refused()?
     {
         Ok(()) => Ok(Redirect::to(&confirmed(
             &format!("/tjanster/{service}/{}/release", v.version),
             "undantag",
         ))
         .into_response()),
-        Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => {
             let refused = RefusedWaiver {
                 blocker: form.hinder,
@@ -267,28 +265,26 @@ async fn waive(
 }
 
 #[derive(Deserialize)]
-struct WithdrawForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
+struct WithdrawForm {}
 
 /// Withdraw a waiver: its blocker blocks again (audited).
 async fn withdraw(
     State(state): State<AppState>,
     Path((service, ver, id)): Path<(String, String, i64)>,
-    headers: HeaderMap,
-    Form(form): Form<WithdrawForm>,
+    _headers: HeaderMap,
+    Checked(_form): Checked<WithdrawForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::Release)?;
     let v = state.require_version(&service, &ver).await?;
-    match waivers::withdraw(&state.store, v.id, id, &u).await {
+    match waivers::withdraw(&state.store, v.id, id, &u)
+        .await
+        .refused()?
+    {
         Ok(()) => Ok(Redirect::to(&confirmed(
             &format!("/tjanster/{service}/{}/release", v.version),
             "undantag-tillbaka",
         ))
         .into_response()),
-        Err(waivers::WaiverError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::NotFound(e.to_string())),
     }
 }

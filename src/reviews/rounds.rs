@@ -59,6 +59,8 @@ pub enum RoundError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(RoundError);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Round {
     pub id: i64,

@@ -31,6 +31,8 @@ pub enum ReviewError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(ReviewError);
+
 #[derive(Debug, Clone, Default)]
 pub struct NewComment {
     pub service_id: String,

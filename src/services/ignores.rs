@@ -56,6 +56,8 @@ pub enum IgnoreError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(IgnoreError);
+
 /// The service's regions in force, oldest first.
 pub async fn active(db: &Store, service: &str) -> Result<Vec<Ignored>, sqlx::Error> {
     let rows = sqlx::query("select id, service_id, step, viewport, x, y, w, h, reason, created_by, created_at from ignored_regions where service_id = $1 and removed_at is null order by id")

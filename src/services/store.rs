@@ -24,6 +24,8 @@ pub enum ImportError {
     Db(#[from] sqlx::Error),
 }
 
+crate::store::wraps_db!(ImportError);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
     Imported {

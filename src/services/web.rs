@@ -1,8 +1,10 @@
 //! A version's page: what can be tried, and where (the start page is `desk`).
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -173,30 +175,28 @@ async fn version(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
+struct CsrfOnly {}
 
 /// E-kontoret stops ignoring a region (kept with who and when, audited).
 async fn unignore(
     State(state): State<AppState>,
     Path((service, version, id)): Path<(String, String, i64)>,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<CsrfOnly>,
+    _headers: axum::http::HeaderMap,
+    Checked(_form): Checked<CsrfOnly>,
 ) -> Result<Response, WebError> {
-    crate::web::csrf::verify(&headers, &form.csrf)?;
     let u = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
     let v = state.require_version(&service, &version).await?;
     let by = super::ignores::By {
         username: &u.username,
         name: &u.name,
     };
-    match super::ignores::remove(&state.store, &v.service_id, id, by).await {
+    match super::ignores::remove(&state.store, &v.service_id, id, by)
+        .await
+        .refused()?
+    {
         Ok(()) => {
             Ok(Redirect::to(&format!("/tjanster/{service}/{version}#ignorerade")).into_response())
         }
-        Err(super::ignores::IgnoreError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::NotFound(e.to_string())),
     }
 }

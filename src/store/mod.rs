@@ -34,6 +34,31 @@ pub enum StoreError {
     },
 }
 
+/// A domain error that is either the database failing underneath (its `Db`
+/// arm) or a rule the person broke. The faces split the two with
+/// `web::Refusals::refused`: the first becomes the logged error page, the
+/// second is shown to the person, usually on the form they sent.
+pub trait WrapsDb: Sized {
+    /// The database's error when that is what this is; otherwise `self` back.
+    fn db(self) -> Result<sqlx::Error, Self>;
+}
+
+/// `wraps_db!(MyError)` for an error enum whose `Db(sqlx::Error)` arm is the
+/// database failing.
+macro_rules! wraps_db {
+    ($($error:ty),+ $(,)?) => {$(
+        impl $crate::store::WrapsDb for $error {
+            fn db(self) -> Result<sqlx::Error, Self> {
+                match self {
+                    Self::Db(e) => Ok(e),
+                    other => Err(other),
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use wraps_db;
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pub pool: AnyPool,

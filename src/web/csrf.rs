@@ -7,7 +7,8 @@
 //! `security::same_site_request` refuses state-changing requests a browser marks
 //! as coming from another site.
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::extract::{FromRequest, RawForm, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::WebError;
 
@@ -65,10 +66,62 @@ pub fn verify(headers: &HeaderMap, form_token: &str) -> Result<(), WebError> {
     }
 }
 
-/// A form that carries nothing but its token (a button that starts or
-/// confirms something).
+/// A form that carries nothing but its token, for a check by hand (the
+/// sandbox's own forms check their session's token).
 #[derive(serde::Deserialize)]
 pub struct TokenForm {
     #[serde(rename = "_csrf", default)]
     pub csrf: String,
+}
+
+/// A form that carries nothing but its token (a button that starts or
+/// confirms something): `_: Checked` in a handler.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
+/// A posted form whose token has been checked before the handler runs: the
+/// handler names `Checked(form): Checked<MyForm>` and never sees the token,
+/// so no handler can forget to check it. The body is read once; `_csrf` is
+/// taken from it and the rest decoded as `F` (which need not name the token).
+/// A bad token is the "form expired" page; a form that does not decode says
+/// so in Swedish rather than as the framework's English text.
+pub struct Checked<F = NoFields>(pub F);
+
+impl<S, F> FromRequest<S> for Checked<F>
+where
+    S: Send + Sync,
+    F: serde::de::DeserializeOwned,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let headers = req.headers().clone();
+        let RawForm(body) =
+            RawForm::from_request(req, state)
+                .await
+                .map_err(|e| {
+                    match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(
+                    "Formuläret är större än vad det kan innehålla. Korta texten och försök igen."
+                        .into(),
+                ),
+                _ => WebError::BadRequest(
+                    "Formuläret kom inte fram som ett formulär. Ladda om sidan och försök igen."
+                        .into(),
+                ),
+            }
+                })?;
+        let token = form_urlencoded::parse(&body)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        verify(&headers, &token)?;
+        serde_urlencoded::from_bytes(&body).map(Checked).map_err(|e| {
+            tracing::warn!(error = %e, "a checked form did not decode");
+            WebError::BadRequest(
+                "Formuläret saknar något eller har ett fält i fel form. Ladda om sidan och försök igen."
+                    .into(),
+            )
+        })
+    }
 }

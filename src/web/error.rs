@@ -38,6 +38,25 @@ pub enum WebError {
     Io(#[from] std::io::Error),
 }
 
+/// `domain_call().await.refused()?`: a database failure inside a domain
+/// error leaves the handler as the logged error page; what the person did
+/// wrong stays in the inner result, for the handler to show on its form.
+pub trait Refusals<T, E> {
+    fn refused(self) -> Result<Result<T, E>, WebError>;
+}
+
+impl<T, E: crate::store::WrapsDb> Refusals<T, E> for Result<T, E> {
+    fn refused(self) -> Result<Result<T, E>, WebError> {
+        match self {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => match e.db() {
+                Ok(db) => Err(WebError::Db(db)),
+                Err(e) => Ok(Err(e)),
+            },
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-pub use error::WebError;
+pub use error::{Refusals, WebError};
 pub use state::{AppState, Inner, Settings, default_workers};
 
 /// Where to go back to after a form: only paths on this site, never an open

@@ -90,6 +90,21 @@ pub fn client(req_ext: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The client's address as a handler argument (`Client(ip): Client`), for
+/// handlers that also read their form with `csrf::Checked`.
+pub struct Client(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client(client(&parts.extensions)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

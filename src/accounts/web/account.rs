@@ -1,6 +1,9 @@
 //! A user's own account page (changing their password), and e-kontoret
 //! lifting a login lock.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
+use crate::web::rates::Client;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -17,8 +20,6 @@ use super::{swedish, with_cookies};
 
 #[derive(Deserialize)]
 pub(super) struct LiftForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     username: String,
 }
@@ -26,10 +27,9 @@ pub(super) struct LiftForm {
 /// E-kontoret lifts a lock that failed logins put on an account.
 pub(super) async fn lift_lock(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    axum::Form(form): axum::Form<LiftForm>,
+    _headers: axum::http::HeaderMap,
+    Checked(form): Checked<LiftForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let admin = require_to(Action::ManageUsers)?;
     let name = form.username.trim().to_lowercase();
     if store::for_login(&state.store, &name).await?.is_none() {
@@ -104,8 +104,6 @@ async fn account_page(
 
 #[derive(Deserialize)]
 pub(super) struct PasswordForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     current: String,
     #[serde(default)]
@@ -118,15 +116,10 @@ pub(super) struct PasswordForm {
 /// twice. Other sessions end; this one continues under a new session.
 pub(super) async fn change_password(
     State(state): State<AppState>,
-    req: axum::extract::Request,
+    Client(ip): Client,
+    headers: axum::http::HeaderMap,
+    Checked(form): Checked<PasswordForm>,
 ) -> Result<Response, WebError> {
-    use axum::extract::FromRequest;
-    let ip = crate::web::rates::client(req.extensions());
-    let headers = req.headers().clone();
-    let axum::Form(form) = axum::Form::<PasswordForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
-    csrf::verify(&headers, &form.csrf)?;
     let user = session::require()?;
     // A stolen session must not become a way to guess the password: wrong
     // current passwords count as failed logins of the account.
@@ -174,9 +167,11 @@ pub(super) async fn change_password(
     if form.new != form.repeat {
         return again("Det nya lösenordet och upprepningen är inte lika.".into()).await;
     }
-    match store::set_password(&state.store, &user.username, &form.new, &user.username).await {
+    match store::set_password(&state.store, &user.username, &form.new, &user.username)
+        .await
+        .refused()?
+    {
         Ok(()) => {}
-        Err(store::AccountError::Db(e)) => return Err(WebError::Db(e)),
         Err(e) => return again(swedish(&e)).await,
     }
     let token = store::create_session(&state.store, user.id).await?;
@@ -189,8 +184,6 @@ pub(super) async fn change_password(
 
 #[derive(Deserialize)]
 pub(super) struct EmailForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -199,9 +192,8 @@ pub(super) struct EmailForm {
 pub(super) async fn set_email(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    axum::Form(form): axum::Form<EmailForm>,
+    Checked(form): Checked<EmailForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = session::require()?;
     let email = form.email.trim();
     if !email.is_empty() && !store::valid_email(email) {

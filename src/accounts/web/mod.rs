@@ -1,8 +1,11 @@
 //! Logging in and out, and e-kontoret's page for managing users.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
+use crate::web::rates::Client;
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -76,8 +79,6 @@ async fn login_page(
 
 #[derive(Deserialize)]
 struct LoginForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -86,13 +87,12 @@ struct LoginForm {
     till: String,
 }
 
-async fn login(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
-    let ip = crate::web::rates::client(req.extensions());
-    let headers = req.headers().clone();
-    let axum::Form(form) = axum::Form::<LoginForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(format!("Formuläret kunde inte läsas: {e}")))?;
-    csrf::verify(&headers, &form.csrf)?;
+async fn login(
+    State(state): State<AppState>,
+    Client(ip): Client,
+    headers: axum::http::HeaderMap,
+    Checked(form): Checked<LoginForm>,
+) -> Result<Response, WebError> {
     let username = form.username.trim().to_lowercase();
     let again = |error: &str, status: StatusCode| -> Result<Response, WebError> {
         let (csrf, _) = csrf::token(&headers, state.secure_cookies);
@@ -212,18 +212,11 @@ async fn logout_page(
     Ok(with_cookies(html, StatusCode::OK, &[set]))
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    _headers: axum::http::HeaderMap,
+    _: Checked,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     if let Some(t) = session::token() {
         store::end_session(&state.store, &t).await?;
     }
@@ -378,9 +371,11 @@ async fn create_user(
                 password: &form.password,
                 email: Some(form.email.as_str()),
             };
-            match store::create(&state.store, &new, &admin.username).await {
+            match store::create(&state.store, &new, &admin.username)
+                .await
+                .refused()?
+            {
                 Ok(_) => return Ok(Redirect::to("/anvandare").into_response()),
-                Err(store::AccountError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => (swedish(&e), field_of(&e)),
             }
         }
@@ -452,8 +447,6 @@ pub fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
 
 #[derive(Deserialize)]
 struct ActiveForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     active: String,
 }
@@ -461,21 +454,15 @@ struct ActiveForm {
 async fn set_active(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: axum::http::HeaderMap,
-    axum::Form(form): axum::Form<ActiveForm>,
+    _headers: axum::http::HeaderMap,
+    Checked(form): Checked<ActiveForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let admin = require_to(Action::ManageUsers)?;
     if admin.id == id && form.active != "ja" {
         return Err(WebError::BadRequest(
             "Du kan inte inaktivera ditt eget konto.".into(),
         ));
     }
-    store::set_active(&state.store, id, form.active == "ja", &admin.username)
-        .await
-        .map_err(|e| match e {
-            store::AccountError::Db(e) => WebError::Db(e),
-            other => WebError::BadRequest(other.to_string()),
-        })?;
+    store::set_active(&state.store, id, form.active == "ja", &admin.username).await?;
     Ok(Redirect::to("/anvandare").into_response())
 }

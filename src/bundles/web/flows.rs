@@ -4,6 +4,7 @@
 //! what not, and only then imports it. Between the two, the converted
 //! package waits in `flow_uploads` (a day at most).
 
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -255,10 +256,9 @@ async fn kept<T: serde::de::DeserializeOwned>(
 pub(super) async fn confirm(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<crate::web::csrf::TokenForm>,
+    _headers: HeaderMap,
+    _: Checked,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = require_to(Action::ImportService)?;
     let files: Vec<(String, String)> = kept(&state, &token, user.id, "files").await?;
     let pkg =

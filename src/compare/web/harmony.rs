@@ -4,8 +4,10 @@
 //! the municipality's deviations, and the share of variants identical to
 //! the base across the service's versions.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -182,8 +184,6 @@ pub(super) async fn harmony(
 
 #[derive(Deserialize)]
 pub(super) struct AskForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     change: String,
 }
@@ -193,10 +193,9 @@ pub(super) struct AskForm {
 pub(super) async fn ask(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<AskForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<AskForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::DecideDeviation)?;
     let v = state.require_version(&service, &ver).await?;
     let (_, _, groups) = adaptations(&state, &v).await?;
@@ -216,13 +215,12 @@ pub(super) async fn ask(
         change: &g.change,
         municipalities: &members,
     };
-    match why::ask(&state.store, q, &u).await {
+    match why::ask(&state.store, q, &u).await.refused()? {
         Ok(_) => Ok(Redirect::to(&confirmed(
             &format!("/tjanster/{service}/{ver}/avvikare"),
             "fraga",
         ))
         .into_response()),
-        Err(crate::reviews::store::ReviewError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => Err(WebError::BadRequest(e.to_string())),
     }
 }

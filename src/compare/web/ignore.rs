@@ -2,20 +2,20 @@
 //! comparisons of the service (stored in `services::ignores`, listed and
 //! removable on the version page).
 
-use axum::extract::{Form, Path, State};
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::services::ignores::{self, IgnoreError, Place};
+use crate::services::ignores::{self, Place};
 use crate::web::{AppState, WebError};
 
 use super::{Refused, cell_view, deviation_to_decide, urlencode};
 
 #[derive(Deserialize)]
 pub(super) struct IgnoreForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     reason: String,
 }
@@ -25,10 +25,9 @@ pub(super) async fn ignore(
     State(state): State<AppState>,
     Path((service, ver, id)): Path<(String, String, i64)>,
     headers: HeaderMap,
-    Form(form): Form<IgnoreForm>,
+    Checked(form): Checked<IgnoreForm>,
 ) -> Result<Response, WebError> {
-    let (user, v, d) =
-        deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
+    let (user, v, d) = deviation_to_decide(&state, (&service, &ver), id).await?;
     let Some(viewport) = d.kind.viewport() else {
         return Err(WebError::BadRequest(
             "Bara områden i en bild kan ignoreras.".into(),
@@ -44,14 +43,16 @@ pub(super) async fn ignore(
         username: &user.username,
         name: &user.name,
     };
-    match ignores::add(&state.store, place, &boxes, &form.reason, by).await {
+    match ignores::add(&state.store, place, &boxes, &form.reason, by)
+        .await
+        .refused()?
+    {
         Ok(()) => Ok(Redirect::to(&format!(
             "/tjanster/{service}/{ver}/jamforelse/{}?steg={}",
             d.municipality,
             urlencode(&d.step)
         ))
         .into_response()),
-        Err(IgnoreError::Db(e)) => Err(WebError::Db(e)),
         Err(e) => {
             let refused = Refused {
                 deviation: d.id,

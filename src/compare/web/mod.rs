@@ -2,11 +2,12 @@
 //! deviations side by side with overlay, strobe and diff image, the text and
 //! structural diffs, and e-kontoret's approve / flag decisions.
 
+use crate::web::csrf::Checked;
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -331,8 +332,6 @@ async fn cell_view(
 
 #[derive(Deserialize)]
 struct DecideForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     decision: String,
     #[serde(default)]
@@ -345,8 +344,6 @@ struct DecideForm {
 /// the version and the deviation found.
 pub(super) async fn deviation_to_decide(
     state: &AppState,
-    headers: &HeaderMap,
-    token: &str,
     (service, ver): (&str, &str),
     id: i64,
 ) -> Result<
@@ -357,7 +354,6 @@ pub(super) async fn deviation_to_decide(
     ),
     WebError,
 > {
-    csrf::verify(headers, token)?;
     let user = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;
     let v = state.require_version(service, ver).await?;
     match store::deviation(&state.store, v.id, id).await? {
@@ -372,10 +368,9 @@ async fn decide(
     State(state): State<AppState>,
     Path((service, ver, id)): Path<(String, String, i64)>,
     headers: HeaderMap,
-    Form(form): Form<DecideForm>,
+    Checked(form): Checked<DecideForm>,
 ) -> Result<Response, WebError> {
-    let (user, v, d) =
-        deviation_to_decide(&state, &headers, &form.csrf, (&service, &ver), id).await?;
+    let (user, v, d) = deviation_to_decide(&state, (&service, &ver), id).await?;
     if !d.kind.decidable() {
         return Err(WebError::BadRequest(
             "Den här avvikelsen kan inte godkännas eller flaggas: den är deklarerad eller ett fel vid fångsten.".into(),

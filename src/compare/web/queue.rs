@@ -5,10 +5,11 @@
 //! Each decision is recorded per piece of evidence (`store::decide`), so
 //! the audit names every fingerprint and a changed piece is asked again.
 
+use crate::web::csrf::Checked;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -305,8 +306,6 @@ async fn item_view(
 
 #[derive(Deserialize)]
 pub(super) struct DecideForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     decision: String,
     #[serde(default)]
@@ -319,9 +318,8 @@ pub(super) async fn decide(
     State(state): State<AppState>,
     Path((service, ver, key)): Path<(String, String, String)>,
     headers: HeaderMap,
-    Form(form): Form<DecideForm>,
+    Checked(form): Checked<DecideForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = require_to(Action::DecideDeviation)?;
     let ctx = load(&state, &service, &ver).await?;
     let Some(item) = ctx.items.iter().find(|i| i.key == key).cloned() else {
@@ -365,8 +363,6 @@ pub(super) async fn decide(
 
 #[derive(Deserialize)]
 pub(super) struct AllForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kommun: String,
     /// Set by the confirmation page's button: nothing is approved before.
@@ -380,9 +376,8 @@ pub(super) async fn approve_all(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<AllForm>,
+    Checked(form): Checked<AllForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = require_to(Action::DecideDeviation)?;
     let ctx = load(&state, &service, &ver).await?;
     let pending: Vec<(&Item, &changes::Change)> = ctx

@@ -2,14 +2,15 @@
 //! workers (this server's own, when it runs one), and the page says why a
 //! comparison waits when no worker can walk it.
 
+use crate::web::csrf::Checked;
 use std::sync::Arc;
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::jobs::Kind;
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
 use super::super::capture::Viewport;
 use super::super::execute::{Against, CompareError, Env, Request};
@@ -33,8 +34,6 @@ pub(super) async fn waiting_for_workers(
 
 #[derive(serde::Deserialize)]
 pub(super) struct StartForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     /// "Fånga om allt": reuse no capture (after a change outside the
     /// variants that the reuse key cannot see, or to be sure).
     allt: Option<String>,
@@ -43,10 +42,9 @@ pub(super) struct StartForm {
 pub(super) async fn start(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<StartForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let v = state.require_version(&service, &ver).await?;
     let req = Request {

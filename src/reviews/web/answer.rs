@@ -24,8 +24,6 @@ pub(super) struct AnswerForm {
 
 #[derive(Deserialize, Default)]
 pub(super) struct Typed {
-    #[serde(rename = "_csrf", default)]
-    pub csrf: String,
     #[serde(rename = "_nyckel", default)]
     pub nyckel: String,
     #[serde(default)]

@@ -16,6 +16,7 @@ mod revise;
 mod round;
 mod thread;
 
+use crate::store::WrapsDb;
 use axum::Router;
 use axum::routing::{get, post};
 
@@ -120,10 +121,10 @@ pub(super) fn place_words(
 /// database failure as a logged 500.
 impl From<ReviewError> for WebError {
     fn from(e: ReviewError) -> WebError {
-        match e {
-            ReviewError::Db(e) => WebError::Db(e),
-            ReviewError::Missing => WebError::NotFound(e.to_string()),
-            other => WebError::BadRequest(other.to_string()),
+        match e.db() {
+            Ok(db) => WebError::Db(db),
+            Err(ReviewError::Missing) => WebError::NotFound(ReviewError::Missing.to_string()),
+            Err(other) => WebError::BadRequest(other.to_string()),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Writing a new comment, from the list or from inside the sandbox.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -215,8 +217,6 @@ pub(super) async fn new_form(
 
 #[derive(Deserialize)]
 pub(super) struct CreateForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kommun: String,
     #[serde(default)]
@@ -244,9 +244,8 @@ pub(super) async fn create(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<CreateForm>,
+    Checked(form): Checked<CreateForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let v = state.require_version(&service, &ver).await?;
     let kommun = Some(form.kommun.trim().to_string()).filter(|s| !s.is_empty());
     let user = require_to(Action::Comment(kommun.as_deref()))?;
@@ -313,9 +312,11 @@ pub(super) async fn create(
             message: "Välj vad synpunkten är: krav, önskemål, juridisk fråga eller fel.".into(),
             field: "c-klass-krav",
         },
-        Some(_) => match comments::create(&state.store, &new, &user).await {
+        Some(_) => match comments::create(&state.store, &new, &user)
+            .await
+            .refused()?
+        {
             Ok(id) => return Ok(Redirect::to(&saved_to(&form.tillbaka, id)).into_response()),
-            Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
             Err(e) => FormError {
                 field: match e {
                     ReviewError::Motivation(_) => "c-motivering",

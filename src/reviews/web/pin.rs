@@ -6,7 +6,8 @@
 //! The route lives under the variant's path so that the browser sends the
 //! sandbox session's cookie (it is scoped to that path and HttpOnly).
 
-use axum::extract::{Form, Path, State};
+use crate::web::csrf::Checked;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use crate::reviews::pins::{self, Pointed};
 use crate::sandbox::places;
 use crate::sandbox::web::visit;
 use crate::web::session::require_to;
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
 /// One render at a time: each starts a Chromium, and a room full of
 /// reviewers pointing must not start a dozen at once.
@@ -36,8 +37,6 @@ fn newest_is(user: i64, token: &str) -> bool {
 
 #[derive(Deserialize)]
 pub(super) struct PointForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     /// The place (a step id or a page key, see `sandbox::places`).
     #[serde(default)]
     plats: String,
@@ -64,9 +63,8 @@ pub(super) async fn point(
     State(state): State<AppState>,
     Path((service, ver, kommun)): Path<(String, String, String)>,
     headers: HeaderMap,
-    Form(form): Form<PointForm>,
+    Checked(form): Checked<PointForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = require_to(Action::Comment(Some(&kommun)))?;
     let c = visit::ctx(&state, &service, &ver, &kommun).await?;
     if !places::exists(&c.variant, &form.plats) {

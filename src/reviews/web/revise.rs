@@ -2,24 +2,23 @@
 //! edit: each refused change comes back on the thread with what was chosen
 //! and typed, the error linked to its field.
 
-use axum::extract::{Form, Path, State};
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::accounts::Action;
 use crate::reviews::model::{Class, Status};
-use crate::reviews::store::ReviewError;
 use crate::web::page::confirmed;
 use crate::web::session::require;
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
 use super::thread::{Refused, TextForm, acting, back, load, page};
 
 #[derive(Deserialize)]
 pub(super) struct TriageForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -32,13 +31,16 @@ pub(super) async fn triage(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<TriageForm>,
+    Checked(form): Checked<TriageForm>,
 ) -> Result<Response, WebError> {
-    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let (u, c) = acting(&state, id, Action::Triage).await?;
     let error = match Status::parse(&form.status) {
         None => "Välj en status.".to_string(),
         Some(status) => {
-            match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u).await {
+            match crate::reviews::changes::triage(&state.store, id, status, &form.skal, &u)
+                .await
+                .refused()?
+            {
                 Ok(()) => {
                     // On to the next comment that waits, as a queue does.
                     let next = crate::reviews::news::next_untriaged(&state.store, c.version_id, id)
@@ -50,7 +52,6 @@ pub(super) async fn triage(
                     };
                     return Ok(axum::response::Redirect::to(&to).into_response());
                 }
-                Err(crate::reviews::store::ReviewError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => e.to_string(),
             }
         }
@@ -94,8 +95,6 @@ async fn list_after_triage(
 
 #[derive(Deserialize)]
 pub(super) struct ClassForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     klass: String,
     #[serde(default)]
@@ -106,17 +105,17 @@ pub(super) async fn reclassify(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<ClassForm>,
+    Checked(form): Checked<ClassForm>,
 ) -> Result<Response, WebError> {
-    let (u, c) = acting(&state, &headers, &form.csrf, id, Action::Triage).await?;
+    let (u, c) = acting(&state, id, Action::Triage).await?;
     let error = match Class::parse(&form.klass) {
         None => "Välj en klass.".to_string(),
         Some(class) => {
             match crate::reviews::changes::reclassify(&state.store, id, class, &form.anteckning, &u)
                 .await
+                .refused()?
             {
                 Ok(()) => return Ok(back(id)),
-                Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => e.to_string(),
             }
         }
@@ -133,9 +132,8 @@ pub(super) async fn edit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<TextForm>,
+    Checked(form): Checked<TextForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require()?;
     let c = load(&state, id).await?;
     if c.author_id != u.id {
@@ -143,9 +141,11 @@ pub(super) async fn edit(
             "Bara den som skrev synpunkten kan ändra texten.".into(),
         ));
     }
-    let error = match crate::reviews::changes::edit(&state.store, id, &form.text, &u).await {
+    let error = match crate::reviews::changes::edit(&state.store, id, &form.text, &u)
+        .await
+        .refused()?
+    {
         Ok(()) => return Ok(back(id)),
-        Err(ReviewError::Db(e)) => return Err(WebError::Db(e)),
         Err(e) => e.to_string(),
     };
     let refused = Refused::Edit {

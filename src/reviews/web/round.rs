@@ -1,5 +1,7 @@
 //! The review round: open it with a deadline, answer it per municipality.
 
+use crate::store::WrapsDb;
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -182,8 +184,6 @@ pub(super) async fn round_page(
 
 #[derive(Deserialize)]
 pub(super) struct OpenForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     deadline: String,
 }
@@ -192,9 +192,8 @@ pub(super) async fn open_round(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<OpenForm>,
+    Checked(form): Checked<OpenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let u = require_to(Action::OpenRound)?;
     let v = state.require_version(&service, &ver).await?;
     match rounds::open(&state.store, v.id, form.deadline.trim(), &u).await {
@@ -213,15 +212,11 @@ pub(super) async fn open_round(
     }
 }
 
-/// E-kontoret's change to the version's round: the token and permission
-/// checked, the version and its current round found.
+/// E-kontoret's change to the version's round: the permission checked, the version and its current round found.
 async fn staff_round(
     state: &AppState,
-    headers: &HeaderMap,
     (service, ver): (&str, &str),
-    token: &str,
 ) -> Result<(crate::accounts::User, VersionSummary, rounds::Round), WebError> {
-    csrf::verify(headers, token)?;
     let u = require_to(Action::OpenRound)?;
     let v = state.require_version(service, ver).await?;
     let round = current(state, &v).await?;
@@ -249,9 +244,9 @@ pub(super) async fn move_deadline(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<OpenForm>,
+    Checked(form): Checked<OpenForm>,
 ) -> Result<Response, WebError> {
-    let (u, v, round) = staff_round(&state, &headers, (&service, &ver), &form.csrf).await?;
+    let (u, v, round) = staff_round(&state, (&service, &ver)).await?;
     let done = rounds::move_deadline(&state.store, round.id, form.deadline.trim(), &u).await;
     after(&state, &headers, v, done).await
 }
@@ -261,9 +256,9 @@ pub(super) async fn close_round(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<OpenForm>,
+    Checked(_form): Checked<OpenForm>,
 ) -> Result<Response, WebError> {
-    let (u, v, round) = staff_round(&state, &headers, (&service, &ver), &form.csrf).await?;
+    let (u, v, round) = staff_round(&state, (&service, &ver)).await?;
     let done = rounds::close(&state.store, &round, &u).await;
     after(&state, &headers, v, done).await
 }
@@ -320,9 +315,10 @@ async fn refused(
     v: crate::services::store::VersionSummary,
     e: rounds::RoundError,
 ) -> Result<Response, WebError> {
-    if let rounds::RoundError::Db(e) = e {
-        return Err(WebError::Db(e));
-    }
+    let e = match e.db() {
+        Ok(db) => return Err(WebError::Db(db)),
+        Err(refusal) => refusal,
+    };
     let mut r = round_view(state, headers, v, Some(e.to_string())).await?;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)

@@ -1,14 +1,16 @@
 //! One comment with its replies, and the actions on it: reply, endorse,
 //! triage, reclassify, edit.
 
+use crate::web::Refusals;
+use crate::web::csrf::Checked;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::Action;
-use crate::checklists::store::{AssessError, Assessed, NewAssessment};
+use crate::checklists::store::{Assessed, NewAssessment};
 use crate::web::page::{Layout, confirmed};
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
@@ -205,8 +207,6 @@ pub(super) async fn load(state: &AppState, id: i64) -> Result<Comment, WebError>
 
 #[derive(Deserialize)]
 pub(super) struct TextForm {
-    #[serde(rename = "_csrf", default)]
-    pub(super) csrf: String,
     #[serde(default)]
     pub(super) text: String,
     #[serde(rename = "_nyckel", default)]
@@ -216,10 +216,9 @@ pub(super) struct TextForm {
 pub(super) async fn reply(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<TextForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<TextForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let c = load(&state, id).await?;
     let u = require()?;
     if !(u.may(Action::Comment(None))
@@ -255,8 +254,6 @@ pub(super) async fn reply(
 
 #[derive(Deserialize)]
 pub(super) struct EndorseForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     kommun: String,
     /// Where the button was pressed (a sandbox page), else the thread.
@@ -267,31 +264,30 @@ pub(super) struct EndorseForm {
 pub(super) async fn endorse(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<EndorseForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<EndorseForm>,
 ) -> Result<Response, WebError> {
-    change_endorsement(&state, id, &headers, &form, true).await
+    change_endorsement(&state, id, &form, true).await
 }
 
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(form): Form<EndorseForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<EndorseForm>,
 ) -> Result<Response, WebError> {
-    change_endorsement(&state, id, &headers, &form, false).await
+    change_endorsement(&state, id, &form, false).await
 }
 
 /// Give (`add`) or withdraw a municipality's endorsement.
 async fn change_endorsement(
     state: &AppState,
     id: i64,
-    headers: &HeaderMap,
     form: &EndorseForm,
     add: bool,
 ) -> Result<Response, WebError> {
     let action = Action::Endorse(&form.kommun);
-    let (u, _) = acting(state, headers, &form.csrf, id, action).await?;
+    let (u, _) = acting(state, id, action).await?;
     if add {
         comments::endorse(&state.store, id, &form.kommun, &u).await?;
     } else {
@@ -303,16 +299,13 @@ async fn change_endorsement(
     Ok(back(id))
 }
 
-/// What every action on a comment starts with: a valid form token, the
-/// permission for the action, and the comment (404 when there is none).
+/// What every action on a comment starts with (its form token already
+/// checked by `Checked`): the permission for the action, and the comment (404 when there is none).
 pub(super) async fn acting(
     state: &AppState,
-    headers: &HeaderMap,
-    token: &str,
     id: i64,
     action: Action<'_>,
 ) -> Result<(crate::accounts::User, Comment), WebError> {
-    csrf::verify(headers, token)?;
     let u = require_to(action)?;
     Ok((u, load(state, id).await?))
 }
@@ -327,9 +320,8 @@ pub(super) async fn answer(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(f): Form<super::answer::Typed>,
+    Checked(f): Checked<super::answer::Typed>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &f.csrf)?;
     let u = require_to(Action::Assess)?;
     let c = load(&state, id).await?;
     if c.class != Class::Juridisk {
@@ -372,6 +364,7 @@ pub(super) async fn answer(
                 Some((id, &i.title)),
             )
             .await
+            .refused()?
             {
                 Ok(_) => {
                     return Ok(
@@ -379,7 +372,6 @@ pub(super) async fn answer(
                             .into_response(),
                     );
                 }
-                Err(AssessError::Db(e)) => return Err(WebError::Db(e)),
                 Err(e) => Some(e.to_string()),
             }
         }

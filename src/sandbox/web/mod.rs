@@ -17,7 +17,7 @@ use crate::web::{AppState, WebError};
 use crate::sandbox::input::{self, StoredFile};
 use crate::sandbox::session::{self, Session};
 use crate::sandbox::uploads;
-use visit::{Ctx, Visitor};
+use visit::{Continuing, Ctx, Started, Visit, Visitor};
 
 mod cases;
 mod multipart;
@@ -59,22 +59,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 async fn start_page(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
+    Visit(c): Visit,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Html<String>, WebError> {
-    let c = visit::ctx(&state, &service, &version, &kommun).await?;
     let s = visit::current(&state, &headers, &c).await?;
     pages::start(&here(&state, &uri), &c, s.as_ref()).await
 }
 
 async fn start(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
+    Visit(c): Visit,
+    Path((.., kommun)): VariantPath,
     headers: HeaderMap,
     ext: axum::http::Extensions,
 ) -> Result<Response, WebError> {
-    let c = visit::ctx(&state, &service, &version, &kommun).await?;
     let who = Visitor::of(&state, &headers, &ext).await;
     who.may_use(&kommun)?;
     who.within(&state, "start", crate::web::rates::SESSION_STARTS)
@@ -127,11 +126,9 @@ fn after_steps_url(c: &Ctx) -> String {
 
 async fn login_page(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-    headers: HeaderMap,
+    Started(c, s): Started,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     pages::login(&here(&state, &uri), &c, &s, None, "", StatusCode::OK).await
 }
 
@@ -147,12 +144,10 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-    headers: HeaderMap,
+    Started(c, mut s): Started,
     uri: Uri,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let (c, mut s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
     let typed = form.personnummer.trim();
     let chosen = if typed.is_empty() {
@@ -223,22 +218,21 @@ fn prefill(v: &Variant, s: &mut Session, p: &identities::TestPerson) {
 
 async fn step_page(
     State(state): State<AppState>,
-    Path((service, version, kommun, step)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
+    Continuing(c, s): Continuing,
+    Path((.., step)): Path<(String, String, String, String)>,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     pages::step(&here(&state, &uri), &c, &s, &step, &[], StatusCode::OK).await
 }
 
 async fn step_submit(
     State(state): State<AppState>,
-    Path((service, version, kommun, step_id)): Path<(String, String, String, String)>,
+    Continuing(c, mut s): Continuing,
+    Path((.., step_id)): Path<(String, String, String, String)>,
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
     let who = Visitor::of(&state, &headers, req.extensions()).await;
-    let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     let Some(step) = c.variant.steps.iter().find(|st| st.id == step_id) else {
         return Err(WebError::NotFound(format!(
             "Steget {step_id} finns inte i den här e-tjänsten."
@@ -351,11 +345,9 @@ async fn step_submit(
 
 async fn summary_page(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-    headers: HeaderMap,
+    Continuing(c, s): Continuing,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if let Some(step) = input::first_incomplete(&c.variant, &s.answers, &s.files) {
         return Ok(Redirect::to(&format!("{}/steg/{}", c.base_url, step.id)).into_response());
     }
@@ -364,12 +356,11 @@ async fn summary_page(
 
 async fn summary_submit(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
+    Continuing(c, s): Continuing,
     headers: HeaderMap,
     ext: axum::http::Extensions,
     Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
     let who = Visitor::of(&state, &headers, &ext).await;
     finish(&state, &c, s, &who).await
@@ -422,11 +413,9 @@ async fn send(state: &AppState, c: &Ctx, s: &Session, who: &Visitor) -> Result<R
 
 async fn sign_page(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-    headers: HeaderMap,
+    Continuing(c, s): Continuing,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     if !c.variant.signing.required {
         return Ok(Redirect::to(&format!("{}/granska", c.base_url)).into_response());
     }
@@ -438,12 +427,11 @@ async fn sign_page(
 
 async fn sign_submit(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
+    Continuing(c, mut s): Continuing,
     headers: HeaderMap,
     ext: axum::http::Extensions,
     Form(form): Form<crate::web::csrf::TokenForm>,
 ) -> Result<Response, WebError> {
-    let (c, mut s) = visit::continuing(&state, (&service, &version, &kommun), &headers).await?;
     visit::check_csrf(&s, &form.csrf)?;
     s.signed_at = Some(crate::store::now());
     session::save(&state.store, &s).await?;
@@ -453,11 +441,9 @@ async fn sign_submit(
 
 async fn receipt_page(
     State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-    headers: HeaderMap,
+    Started(c, s): Started,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let (c, s) = visit::started(&state, (&service, &version, &kommun), &headers).await?;
     let Some(id) = s.submission_id else {
         return Ok(Redirect::to(&c.base_url).into_response());
     };
@@ -470,11 +456,7 @@ async fn receipt_page(
 }
 
 /// The variant's own brand colour (its overlay's, else the municipality's).
-async fn brand(
-    State(state): State<AppState>,
-    Path((service, version, kommun)): VariantPath,
-) -> Result<Response, WebError> {
-    let c = visit::ctx(&state, &service, &version, &kommun).await?;
+async fn brand(Visit(c): Visit) -> Result<Response, WebError> {
     Ok(crate::web::static_files::brand_css(c.variant.branding.colour.as_deref()).into_response())
 }
 

@@ -1,10 +1,14 @@
 //! Opening a citizen's visit to a variant: which version and variant the URL
 //! names, the visitor's sandbox session, and where they belong if not on the
-//! page they asked for. Every sandbox handler starts here.
+//! page they asked for. Every sandbox handler starts here, most of them as
+//! an argument: `Visit`, `Started` or `Continuing`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::extract::{FromRequestParts, Path};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 
 use crate::services::Variant;
 use crate::services::store::VersionSummary;
@@ -84,6 +88,57 @@ pub async fn continuing(
         return Err(WebError::Redirect(format!("{}/logga-in", c.base_url)));
     }
     Ok((c, s))
+}
+
+/// The variant a sandbox URL names (`/tjanster/{service}/{version}/{kommun}/…`),
+/// as a handler argument: `Visit(c): Visit`.
+pub struct Visit(pub Ctx);
+
+/// The variant and the visitor's started session; without one, back to the
+/// variant's start page.
+pub struct Started(pub Ctx, pub Session);
+
+/// The variant and a session that may fill in the form now (see
+/// [`continuing`]); otherwise where the visitor belongs.
+pub struct Continuing(pub Ctx, pub Session);
+
+/// The service, version and municipality of the route, by name, whatever
+/// else the route names (a step).
+async fn names(parts: &mut Parts, state: &AppState) -> Result<[String; 3], WebError> {
+    let Path(mut named) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| WebError::NotFound("Sidan finns inte.".into()))?;
+    let mut take = |name: &str| named.remove(name).unwrap_or_default();
+    Ok([take("service"), take("version"), take("kommun")])
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let [service, version, kommun] = names(parts, state).await?;
+        Ok(Visit(ctx(state, &service, &version, &kommun).await?))
+    }
+}
+
+impl FromRequestParts<AppState> for Started {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let [service, version, kommun] = names(parts, state).await?;
+        let (c, s) = started(state, (&service, &version, &kommun), &parts.headers).await?;
+        Ok(Started(c, s))
+    }
+}
+
+impl FromRequestParts<AppState> for Continuing {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let [service, version, kommun] = names(parts, state).await?;
+        let (c, s) = continuing(state, (&service, &version, &kommun), &parts.headers).await?;
+        Ok(Continuing(c, s))
+    }
 }
 
 pub fn check_csrf(s: &Session, token: &str) -> Result<(), WebError> {

@@ -1,15 +1,16 @@
 //! Runs in the browser: the list, a run's matrix (scenario × municipality),
 //! a cell's step timeline with screenshots, and starting a run.
 
+use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::web::page::Layout;
-use crate::web::{AppState, WebError, csrf, render};
+use crate::web::{AppState, WebError, render};
 
 use crate::scenarios::execute::{self, PlanError};
 use crate::scenarios::queue;
@@ -183,17 +184,19 @@ async fn run(
         && run.counts.total() == 0
         && queue::in_progress(&state.store, run.id).await? == 0
     {
-        Some(match crate::work::presence::workers_alive(&state.store).await? {
-            (0, _) => {
-                "Ingen dator kör körningar just nu, så den här väntar. Be den som sköter provrummet att starta en; körningen börjar då av sig själv."
-            }
-            (alive, broken) if broken == alive => {
-                "Datorerna som kör körningar kan inte starta sin webbläsare just nu, så den här väntar. Be den som sköter provrummet att se efter; körningen börjar av sig själv när det fungerar igen."
-            }
-            _ => {
-                "Körningen står i kö och startar av sig själv så snart en dator blir ledig att köra den."
-            }
-        })
+        Some(
+            match crate::work::presence::workers_alive(&state.store).await? {
+                (0, _) => {
+                    "Ingen dator kör körningar just nu, så den här väntar. Be den som sköter provrummet att starta en; körningen börjar då av sig själv."
+                }
+                (alive, broken) if broken == alive => {
+                    "Datorerna som kör körningar kan inte starta sin webbläsare just nu, så den här väntar. Be den som sköter provrummet att se efter; körningen börjar av sig själv när det fungerar igen."
+                }
+                _ => {
+                    "Körningen står i kö och startar av sig själv så snart en dator blir ledig att köra den."
+                }
+            },
+        )
     } else {
         None
     };
@@ -214,21 +217,13 @@ async fn run(
     Ok(crate::web::with_cookie(html, set))
 }
 
-#[derive(serde::Deserialize)]
-struct CancelForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 /// E-kontoret stops a run: the cells in progress finish, the rest are not
 /// started. Every worker holding one of its cells stops it within a second.
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: axum::http::HeaderMap,
-    axum::extract::Form(form): axum::extract::Form<CancelForm>,
+    _: Checked,
 ) -> Result<Response, WebError> {
-    crate::web::csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     queue::cancel(&state.store, id, &user.username).await?;
     Ok(Redirect::to(&format!("/korningar/{id}")).into_response())
@@ -409,8 +404,6 @@ async fn cell(
 
 #[derive(serde::Deserialize)]
 struct StartForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     /// "Kör om allt": reuse no stored cell, run every one again.
     allt: Option<String>,
 }
@@ -418,10 +411,9 @@ struct StartForm {
 async fn start(
     State(state): State<AppState>,
     Path((service, version)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    _headers: HeaderMap,
+    Checked(form): Checked<StartForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
     let limit = crate::web::rates::RUN_STARTS;
     if !crate::web::rates::allow(&state.store, &format!("run:{}", user.username), limit).await? {
