@@ -55,8 +55,50 @@ const LAYERS: &[&[&str]] = &[
 
 const MAX_LINES: usize = 500;
 
-/// Import circles the architecture document names and justifies (none).
-const ALLOWED_CIRCLES: &[&[&str]] = &[];
+/// Circles between a module file and its own children, left from before
+/// this test read bare child paths (`mod x;` … `x::y`): a `mod.rs` that
+/// defines what its children use while it uses them. Debt, not design: a
+/// circle not listed fails, and so does a listed one that has changed or
+/// is gone (take it off the list). Pay one by moving what the children use
+/// out of the parent into a file of its own, so the parent only names and
+/// re-exports its children (as `yaml`, `browser`, `compare` and others do).
+const PARENT_CHILD_CIRCLES: &[&[&str]] = &[
+    &[
+        "cli/bundle.rs",
+        "cli/checklist.rs",
+        "cli/compare.rs",
+        "cli/convert.rs",
+        "cli/mod.rs",
+        "cli/release.rs",
+        "cli/run.rs",
+        "cli/user.rs",
+        "cli/worker.rs",
+    ],
+    &[
+        "services/check_overlay.rs",
+        "services/mod.rs",
+        "services/oeflow/export.rs",
+        "services/oeflow/export_parts.rs",
+        "services/oeflow/flow.rs",
+        "services/oeflow/mod.rs",
+        "services/oeflow/parts.rs",
+        "services/oeflow/queries.rs",
+        "services/oeflow/read.rs",
+        "services/oeflow/rules.rs",
+        "services/oeflow/validators.rs",
+        "services/package.rs",
+    ],
+    &[
+        "web/error.rs",
+        "web/mod.rs",
+        "web/page.rs",
+        "web/passes.rs",
+        "web/security.rs",
+        "web/session.rs",
+        "web/state.rs",
+        "web/static_files.rs",
+    ],
+];
 
 struct Source {
     module: Vec<String>,
@@ -89,11 +131,14 @@ fn sources() -> BTreeMap<PathBuf, Source> {
             }
             let raw = std::fs::read_to_string(&path).unwrap();
             let lines = raw.lines().count();
+            // A file's unit tests (`#[cfg(test)] mod tests` at its end) are
+            // one module deeper: their `super::*` is the file itself.
+            let code = raw.split("#[cfg(test)]\nmod tests").next().unwrap_or(&raw);
             out.insert(
                 rel.to_path_buf(),
                 Source {
                     module,
-                    text: strip_comments(&raw),
+                    text: strip_comments(code),
                     lines,
                 },
             );
@@ -115,15 +160,47 @@ fn strip_comments(text: &str) -> String {
         .join("\n")
 }
 
+/// The child modules a file declares (`mod x;`, `pub(crate) mod x;`).
+fn children(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let Some(at) = line.find("mod ") else {
+            continue;
+        };
+        let before = line[..at].trim();
+        let visibility = before.is_empty() || before.starts_with("pub");
+        if let Some(name) = line[at + 4..].strip_suffix(';')
+            && visibility
+            && name.bytes().all(|c| ident_char(Some(c)))
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// Every path that starts with `crate::`, `super::` or `self::` in a file,
-/// with use-trees (`crate::a::{b, c::d}`) expanded, as absolute module paths.
+/// or with the name of a child module the file declares (`x::…` after
+/// `mod x;`), with use-trees (`crate::a::{b, c::d}`) expanded, as absolute
+/// module paths.
 fn paths(src: &Source) -> Vec<Vec<String>> {
     let text = src.text.as_bytes();
+    let children = children(&src.text);
     let mut out = Vec::new();
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
-        let start = if rest.starts_with(b"crate::") {
+        let child = children
+            .iter()
+            .find(|c| rest.starts_with(c.as_bytes()) && rest[c.len()..].starts_with(b"::"));
+        // A bare child path starts a path: not `other::x::` or `.x::`.
+        let starts_path = i < 2 || &text[i - 2..i] != b"::";
+        let start = if let Some(c) = child.filter(|_| starts_path) {
+            let mut base = src.module.clone();
+            base.push(c.clone());
+            Some((base, c.len() + 2))
+        } else if rest.starts_with(b"crate::") {
             Some((Vec::new(), "crate::".len()))
         } else if rest.starts_with(b"super::") {
             let mut base = src.module.clone();
@@ -204,14 +281,61 @@ fn ident_char(c: Option<u8>) -> bool {
     c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
-/// The file an absolute path lands in: the longest prefix that is a module.
+/// The names a file re-exports (`pub use model::Variant;`), with the
+/// absolute path each stands for.
+fn reexports(src: &Source) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for statement in src.text.split(';') {
+        let statement = statement.trim();
+        let Some(at) = statement.find("use ") else {
+            continue;
+        };
+        if !statement[..at].trim().starts_with("pub") {
+            continue;
+        }
+        let one = Source {
+            module: src.module.clone(),
+            text: statement[at + 4..].to_string(),
+            lines: 1,
+        };
+        let mut within = paths(&one);
+        if within.is_empty() {
+            // `pub use model::X` names a child without `self::`.
+            let mut j = 0;
+            tree(&one.text, &mut j, src.module.clone(), &mut within);
+        }
+        for path in within {
+            if let Some(name) = path.last() {
+                out.insert(name.clone(), path);
+            }
+        }
+    }
+    out
+}
+
+/// The file an absolute path lands in: the longest prefix that is a module,
+/// or, when that module only re-exports the name, the file that defines it.
 fn resolve<'a>(
     path: &[String],
     modules: &'a BTreeMap<Vec<String>, PathBuf>,
+    reexported: &BTreeMap<PathBuf, BTreeMap<String, Vec<String>>>,
 ) -> Option<&'a PathBuf> {
-    (1..=path.len())
-        .rev()
-        .find_map(|n| modules.get(&path[..n].to_vec()))
+    let mut path = path.to_vec();
+    for _ in 0..8 {
+        let n = (1..=path.len())
+            .rev()
+            .find(|n| modules.contains_key(&path[..*n]))?;
+        let file = &modules[&path[..n]];
+        match path.get(n).and_then(|name| reexported.get(file)?.get(name)) {
+            Some(target) if target[..] != path[..=n] => {
+                let rest = path[n + 1..].to_vec();
+                path = target.clone();
+                path.extend(rest);
+            }
+            _ => return Some(file),
+        }
+    }
+    None
 }
 
 /// The unit a file belongs to for the layer rules: its top-level module, or
@@ -241,11 +365,15 @@ fn graph() -> Graph {
         .filter(|(p, _)| p.as_os_str() != "main.rs")
         .map(|(p, s)| (s.module.clone(), p.clone()))
         .collect();
+    let reexported: BTreeMap<PathBuf, BTreeMap<String, Vec<String>>> = files
+        .iter()
+        .map(|(p, s)| (p.clone(), reexports(s)))
+        .collect();
     let mut edges = BTreeMap::new();
     for (path, src) in &files {
         let mut to = BTreeSet::new();
         for p in paths(src) {
-            if let Some(target) = resolve(&p, &modules)
+            if let Some(target) = resolve(&p, &modules, &reexported)
                 && target != path
                 && target.as_os_str() != "lib.rs"
             {
@@ -456,13 +584,23 @@ fn positional_row_reads_do_not_grow() {
 #[test]
 fn no_import_circles_between_files() {
     let g = graph();
-    let found: Vec<Vec<PathBuf>> = circles(&g)
+    let all = circles(&g);
+    let same = |c: &[PathBuf], a: &[&str]| {
+        a.len() == c.len() && c.iter().zip(a.iter()).all(|(p, q)| p == Path::new(q))
+    };
+    let paid: Vec<String> = PARENT_CHILD_CIRCLES
+        .iter()
+        .filter(|a| !all.iter().any(|c| same(c, a)))
+        .map(|a| a.join(", "))
+        .collect();
+    assert!(
+        paid.is_empty(),
+        "these listed circles have changed or are gone; update PARENT_CHILD_CIRCLES:\n{}",
+        paid.join("\n")
+    );
+    let found: Vec<Vec<PathBuf>> = all
         .into_iter()
-        .filter(|c| {
-            !ALLOWED_CIRCLES.iter().any(|a| {
-                a.len() == c.len() && c.iter().zip(a.iter()).all(|(p, q)| p == Path::new(q))
-            })
-        })
+        .filter(|c| !PARENT_CHILD_CIRCLES.iter().any(|a| same(c, a)))
         .collect();
     let shown: Vec<String> = found
         .iter()
@@ -500,4 +638,41 @@ fn use_trees_expand() {
     };
     let got: Vec<String> = paths(&src).iter().map(|p| p.join("::")).collect();
     assert_eq!(got, ["x::y", "x::z::w", "x::z", "a::c::d"]);
+}
+
+/// A bare path into a child the file declares is read (`mod c;` … `c::d`),
+/// a path that merely ends in the child's name is not (`other::c::d`), and
+/// a name the parent only re-exports lands in the file that defines it.
+#[test]
+fn child_paths_are_read_and_reexports_resolve() {
+    let parent = Source {
+        module: vec!["a".into()],
+        text: "mod c;\nmod d;\npub use c::Thing;\nfn f() { d::g(); other::c::h(); }".into(),
+        lines: 4,
+    };
+    let got: Vec<String> = paths(&parent).iter().map(|p| p.join("::")).collect();
+    assert_eq!(got, ["a::c::Thing", "a::d::g"]);
+
+    let modules: BTreeMap<Vec<String>, PathBuf> = [
+        (vec!["a".to_string()], PathBuf::from("a/mod.rs")),
+        (
+            vec!["a".to_string(), "c".to_string()],
+            PathBuf::from("a/c.rs"),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let reexported = [(PathBuf::from("a/mod.rs"), reexports(&parent))]
+        .into_iter()
+        .collect();
+    let thing: Vec<String> = vec!["a".into(), "Thing".into()];
+    let own: Vec<String> = vec!["a".into(), "f".into()];
+    assert_eq!(
+        resolve(&thing, &modules, &reexported),
+        Some(&PathBuf::from("a/c.rs"))
+    );
+    assert_eq!(
+        resolve(&own, &modules, &reexported),
+        Some(&PathBuf::from("a/mod.rs"))
+    );
 }

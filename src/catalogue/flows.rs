@@ -8,10 +8,8 @@
 use crate::services::oeflow::FlowEntry;
 use crate::store::Store;
 
-use super::{Entry, HandlingDays, SigningStandard};
-
-/// The `region` an entry taken from a flow is stored under.
-pub const FROM_FLOW: &str = "Open ePlatform";
+pub use super::model::FROM_FLOW;
+use super::model::{Entry, HandlingDays, SigningStandard};
 
 /// The entry a flow's facts give for service `id`.
 pub fn entry(id: &str, f: &FlowEntry) -> Entry {

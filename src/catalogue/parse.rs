@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::yaml::{Decoder, Diagnostic, Node, NodeKind, did_you_mean, parse as parse_yaml};
 
-use super::*;
+use super::model::*;
 
 /// The municipalities' size classes, as the registry names them.
 const SIZE_CLASSES: [&str; 3] = ["liten", "medel", "stor"];

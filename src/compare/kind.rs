@@ -110,6 +110,15 @@ impl serde::Serialize for Kind {
     }
 }
 
+/// `base` for the base, `version` for any other version.
+pub fn reference_kind(reference: &str) -> &'static str {
+    if reference == "base" {
+        "base"
+    } else {
+        "version"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

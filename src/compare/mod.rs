@@ -25,13 +25,4 @@ pub use diff::{Deviation, compare_captures};
 pub use execute::{Against, Request, execute};
 pub(crate) use judged::pixel_boxes;
 pub use judged::{Judged, Status, exit_code, judged};
-pub use kind::Kind;
-
-/// `base` for the base, `version` for any other version.
-pub fn reference_kind(reference: &str) -> &'static str {
-    if reference == "base" {
-        "base"
-    } else {
-        "version"
-    }
-}
+pub use kind::{Kind, reference_kind};

@@ -9,9 +9,12 @@
 //! (for cron). Nothing is sent when `[mail]` is not configured. "Fråga
 //! varför" questions reach the asked municipality's reviewers the same way.
 
+mod outgoing;
 mod questions;
 mod send;
 pub mod web;
+pub use outgoing::Outgoing;
+use outgoing::footer;
 
 use std::collections::BTreeMap;
 
@@ -24,15 +27,6 @@ use crate::store::Store;
 
 pub use send::MailError;
 
-/// One e-mail to send.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub key: String,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-}
-
 /// What sending review-round mail needs: the database, the stored versions'
 /// variants (who takes part) and the mail settings.
 #[derive(Clone)]
@@ -44,13 +38,6 @@ pub struct Mailing {
 
 /// How long after its deadline a round is still looked at (late answers).
 const LOOK_BACK_DAYS: i64 = 30;
-
-fn footer(cfg: &MailConfig) -> String {
-    format!(
-        "\n\n-- \nProvrum, Värmlands gemensamma provrum för e-tjänster\n{}\nDu får det här för att du granskar e-tjänster i provrummet.",
-        cfg.public_url.trim_end_matches('/')
-    )
-}
 
 /// Every mail that is due now, whether or not it was sent already.
 pub async fn due(m: &Mailing) -> Result<Vec<Outgoing>, sqlx::Error> {

@@ -7,7 +7,7 @@ use crate::config::MailConfig;
 use crate::services::cache::VersionCache;
 use crate::store::Store;
 
-use super::Outgoing;
+use super::outgoing::Outgoing;
 
 /// Questions older than this are not mailed (e.g. when mail is configured
 /// long after they were asked).
@@ -38,7 +38,7 @@ pub async fn due(
                 body: format!(
                     "Hej {}!\n\nE-kontoret ({asked_by}) frågar varför {name} avviker från regionens bas i {title} {version}:\n\n  {change}\n\nSvara med kommunens motivering, eller skriv att kommunen går över till basens lösning:\n{base}/synpunkter/{comment}{}",
                     u.name,
-                    super::footer(cfg)
+                    super::outgoing::footer(cfg)
                 ),
             });
         }

@@ -7,7 +7,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::MailConfig;
 use crate::store::Store;
 
-use super::Outgoing;
+use super::outgoing::Outgoing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

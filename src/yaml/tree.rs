@@ -6,14 +6,7 @@ use std::path::Path;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::Diagnostic;
-
-/// 1-based line and column of a node's first character.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
-}
+use super::diagnostic::{Diagnostic, Pos};
 
 impl From<Marker> for Pos {
     fn from(m: Marker) -> Self {

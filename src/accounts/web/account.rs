@@ -16,7 +16,8 @@ use crate::web::{AppState, WebError, csrf, render};
 
 use super::super::store;
 use super::super::{Action, User, password};
-use super::{swedish, with_cookies};
+use super::login::{device_of, refusal, with_cookies};
+use super::users::swedish;
 
 #[derive(Deserialize)]
 pub(super) struct LiftForm {
@@ -123,15 +124,13 @@ pub(super) async fn change_password(
     let user = session::require()?;
     // A stolen session must not become a way to guess the password: wrong
     // current passwords count as failed logins of the account.
-    let device = super::device_of(&headers, state.secure_cookies);
+    let device = device_of(&headers, state.secure_cookies);
     let attempt = crate::accounts::limiter::Attempt {
         account: &user.username,
         client: &ip,
         device: device.as_deref(),
     };
-    if let Some(refusal) =
-        super::refusal(crate::accounts::limiter::check(&state.store, attempt).await?)
-    {
+    if let Some(refusal) = refusal(crate::accounts::limiter::check(&state.store, attempt).await?) {
         return account_page(
             &state,
             &headers,

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use image::RgbaImage;
 use serde::Serialize;
 
-use super::{CHANGED, PixelDiff};
+use super::found::{CHANGED, PixelDiff};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColourSwap {

@@ -1,6 +1,6 @@
 //! Where the changed pixels are, as boxes a person can look at.
 
-use super::{CHANGED, Rect};
+use super::found::{CHANGED, Rect};
 
 /// Boxes around changed pixels: changed 16×16 tiles joined with their
 /// neighbours (8-connected), each box shrunk to the changed pixels in it.

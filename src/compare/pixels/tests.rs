@@ -1,5 +1,6 @@
 //! The pixel diff on made-up images: changes, anti-aliasing, layout shifts.
 use super::*;
+use image::{ImageBuffer, Rgba};
 
 fn white(w: u32, h: u32) -> RgbaImage {
     ImageBuffer::from_pixel(w, h, Rgba([255, 255, 255, 255]))

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use crate::services::ignores::{self, Place};
 use crate::web::{AppState, WebError};
 
-use super::{Refused, cell_view, deviation_to_decide, urlencode};
+use super::cell::{Refused, cell_view};
+use super::decide::deviation_to_decide;
+use super::view::urlencode;
 
 #[derive(Deserialize)]
 pub(super) struct IgnoreForm {

@@ -22,7 +22,7 @@ use crate::web::page::Layout;
 use crate::web::session::{require, require_to};
 use crate::web::{AppState, WebError, csrf, render};
 
-use super::DeviationView;
+use super::evidence::DeviationView;
 use super::view::step_label;
 
 /// An item as a line in the queue.
@@ -259,14 +259,14 @@ async fn item_view(
                 format!(
                     "{base}/{}?steg={}",
                     c.municipality,
-                    super::urlencode(&c.step)
+                    super::view::urlencode(&c.step)
                 ),
             )
         })
         .collect();
     let stored = store::deviations(&state.store, ctx.version.id).await?;
     let shown = &item.changes[0];
-    let evidence = super::evidence_views(state, shown.evidence.clone(), &stored).await;
+    let evidence = super::evidence::evidence_views(state, shown.evidence.clone(), &stored).await;
     let link = |i: Option<&Item>| i.map(|i| format!("{base}/ko/{}", i.key));
     let (csrf, set) = csrf::token(headers, state.secure_cookies);
     let page_label = super::view::item_pages_label(item, &ctx.titles);
@@ -328,7 +328,7 @@ pub(super) async fn decide(
         ));
     };
     let comment = form.comment.trim();
-    let decision = match super::decision_of(&form.decision, comment, "en ändring") {
+    let decision = match super::decide::decision_of(&form.decision, comment, "en ändring") {
         Ok(d) => d,
         Err(message) => {
             let refused = (message, form.decision, form.comment);

@@ -80,3 +80,15 @@ pub(super) fn badge(list: &[&Judged]) -> Badge {
         symbol: "✓",
     }
 }
+
+/// A path segment percent-encoded for a link (`/` kept).
+pub(super) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

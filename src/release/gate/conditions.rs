@@ -9,7 +9,8 @@ use crate::checklists::{Severity, Verdict as ItemVerdict};
 use crate::release::policy::{Condition, Policy};
 use crate::reviews::rounds;
 
-use super::{Blocker, GateInput};
+use super::blocker::Blocker;
+use super::load::GateInput;
 
 pub(super) fn name(m: &str) -> String {
     crate::municipalities::Registry::builtin().short_name(m)

@@ -7,8 +7,9 @@
 use crate::compare::{Judged, Kind, Status as DevStatus};
 use crate::release::policy::Condition;
 
+use super::blocker::Blocker;
 use super::conditions::{blocker, name, page_words};
-use super::{Blocker, GateInput};
+use super::load::GateInput;
 
 pub fn deviations(g: &GateInput) -> Vec<Blocker> {
     let c = Condition::Deviations;

@@ -8,9 +8,11 @@
 //! comments there are); each condition is a pure function of it
 //! (`conditions`) that returns its blockers.
 
+mod blocker;
 mod conditions;
 mod deviations;
 mod load;
+pub use blocker::Blocker;
 
 use serde::Serialize;
 
@@ -22,22 +24,6 @@ use super::policy::{Condition, Policy};
 use super::waivers::Waiver;
 
 pub use load::GateInput;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Blocker {
-    /// Stable across checks, so a waiver can name it: `scenarios:eda:bilaga`.
-    pub key: String,
-    pub condition: Condition,
-    pub municipality: Option<String>,
-    pub message: String,
-    /// A page of the test room that shows the evidence.
-    pub evidence: Option<String>,
-    /// A screenshot (artifact hash) that shows it, for the offline report.
-    pub screenshot: Option<String>,
-    /// Where on that screenshot to look (x, y, w, h): a changed region.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub focus: Option<[u32; 4]>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::browser::{Browser, BrowserError, BrowserOptions};
 
-use super::Pointed;
+use super::pointed::Pointed;
 
 /// A box on the rendered page, in CSS pixels from its top left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

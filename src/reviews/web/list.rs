@@ -175,7 +175,7 @@ pub(super) async fn list(
                 .as_deref()
                 .map(|m| state.registry.short_name(m))
                 .unwrap_or_else(|| "Hela tjänsten".into()),
-            step_title: super::place_words(
+            step_title: super::words::place_words(
                 &variants,
                 c.municipality.as_deref(),
                 c.step.as_deref(),
@@ -256,14 +256,14 @@ pub(super) async fn export_csv(
             let variants = state.variants(v.id).await?;
             let municipality = |m: &str| state.registry.short_name(m);
             let place = |c: &crate::reviews::Comment| {
-                let step = super::place_words(
+                let step = super::words::place_words(
                     &variants,
                     c.municipality.as_deref(),
                     c.step.as_deref(),
                     None,
                 );
                 let field = match c.field.as_deref() {
-                    Some(_) => super::place_words(
+                    Some(_) => super::words::place_words(
                         &variants,
                         c.municipality.as_deref(),
                         c.step.as_deref(),

@@ -185,8 +185,11 @@ fn item(
     variant: &crate::services::Variant,
     name: &dyn Fn(&str) -> String,
 ) -> Item {
-    let (endorse, withdraw) = super::endorsement_choices(user, &c, name);
-    let field_label = c.field.as_deref().map(|f| super::field_label(variant, f));
+    let (endorse, withdraw) = super::words::endorsement_choices(user, &c, name);
+    let field_label = c
+        .field
+        .as_deref()
+        .map(|f| super::words::field_label(variant, f));
     let who = match &c.author_municipality {
         Some(m) => format!("{}, {}", c.author_name, name(m)),
         None => c.author_name.clone(),

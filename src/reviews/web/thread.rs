@@ -106,7 +106,7 @@ pub(super) async fn page(
     let history = crate::reviews::changes::revisions(&state.store, id).await?;
     let variants = state.variants(c.version_id).await?;
     let name = |m: &str| state.registry.short_name(m);
-    let (can_endorse, can_withdraw) = super::endorsement_choices(&u, &c, &name);
+    let (can_endorse, can_withdraw) = super::words::endorsement_choices(&u, &c, &name);
     let screenshot = match (&c.municipality, &c.step, c.region) {
         (Some(m), Some(s), Some(_)) => screenshot(state, c.version_id, m, s).await,
         _ => None,
@@ -133,7 +133,7 @@ pub(super) async fn page(
             .as_deref()
             .map(|m| state.registry.short_name(m))
             .unwrap_or_default(),
-        place: super::place_words(
+        place: super::words::place_words(
             &variants,
             c.municipality.as_deref(),
             c.step.as_deref(),

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::artifacts::Artifacts;
 use crate::browser::{BrowserError, Page};
 
-use super::RunnerConfig;
+use super::cell::RunnerConfig;
 
 #[derive(Default)]
 pub(super) struct Captured {
@@ -50,7 +50,7 @@ impl Audits {
 pub(super) fn capture(
     page: &Page,
     cfg: &RunnerConfig,
-    files: &super::Files,
+    files: &super::files::Files,
     audits: &mut Audits,
 ) -> Result<Captured, BrowserError> {
     let png = page.screenshot(cfg.full_page)?;

@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use super::{CellOutcome, Status};
+use super::cell::{CellOutcome, Status};
 
 /// A cell's files on their way to the artifact store, written by one
 /// thread while the browsers go on.
