@@ -62,43 +62,16 @@ const MAX_LINES: usize = 500;
 /// is gone (take it off the list). Pay one by moving what the children use
 /// out of the parent into a file of its own, so the parent only names and
 /// re-exports its children (as `yaml`, `browser`, `compare` and others do).
-const PARENT_CHILD_CIRCLES: &[&[&str]] = &[
-    &[
-        "cli/bundle.rs",
-        "cli/checklist.rs",
-        "cli/compare.rs",
-        "cli/convert.rs",
-        "cli/mod.rs",
-        "cli/release.rs",
-        "cli/run.rs",
-        "cli/user.rs",
-        "cli/worker.rs",
-    ],
-    &[
-        "services/check_overlay.rs",
-        "services/mod.rs",
-        "services/oeflow/export.rs",
-        "services/oeflow/export_parts.rs",
-        "services/oeflow/flow.rs",
-        "services/oeflow/mod.rs",
-        "services/oeflow/parts.rs",
-        "services/oeflow/queries.rs",
-        "services/oeflow/read.rs",
-        "services/oeflow/rules.rs",
-        "services/oeflow/validators.rs",
-        "services/package.rs",
-    ],
-    &[
-        "web/error.rs",
-        "web/mod.rs",
-        "web/page.rs",
-        "web/passes.rs",
-        "web/security.rs",
-        "web/session.rs",
-        "web/state.rs",
-        "web/static_files.rs",
-    ],
-];
+const PARENT_CHILD_CIRCLES: &[&[&str]] = &[&[
+    "web/error.rs",
+    "web/mod.rs",
+    "web/page.rs",
+    "web/passes.rs",
+    "web/security.rs",
+    "web/session.rs",
+    "web/state.rs",
+    "web/static_files.rs",
+]];
 
 struct Source {
     module: Vec<String>,
@@ -304,13 +277,36 @@ fn reexports(src: &Source) -> BTreeMap<String, Vec<String>> {
             let mut j = 0;
             tree(&one.text, &mut j, src.module.clone(), &mut within);
         }
+        let glob = statement.trim_end().ends_with('*');
         for path in within {
-            if let Some(name) = path.last() {
+            if glob {
+                // `pub use model::*`: every name `model` defines.
+                out.insert(format!("*{}", path.join("::")), path);
+            } else if let Some(name) = path.last() {
                 out.insert(name.clone(), path);
             }
         }
     }
     out
+}
+
+/// Whether a file defines `name` (an item, not a use of it).
+fn defines(src: &Source, name: &str) -> bool {
+    [
+        "struct", "enum", "fn", "type", "const", "static", "trait", "mod",
+    ]
+    .iter()
+    .any(|kw| {
+        src.text
+            .match_indices(&format!("{kw} {name}"))
+            .any(|(i, m)| {
+                let after = src.text.as_bytes().get(i + m.len()).copied();
+                let before = i
+                    .checked_sub(1)
+                    .and_then(|j| src.text.as_bytes().get(j).copied());
+                !ident_char(after) && !ident_char(before)
+            })
+    })
 }
 
 /// The file an absolute path lands in: the longest prefix that is a module,
@@ -319,6 +315,7 @@ fn resolve<'a>(
     path: &[String],
     modules: &'a BTreeMap<Vec<String>, PathBuf>,
     reexported: &BTreeMap<PathBuf, BTreeMap<String, Vec<String>>>,
+    files: &BTreeMap<PathBuf, Source>,
 ) -> Option<&'a PathBuf> {
     let mut path = path.to_vec();
     for _ in 0..8 {
@@ -326,10 +323,25 @@ fn resolve<'a>(
             .rev()
             .find(|n| modules.contains_key(&path[..*n]))?;
         let file = &modules[&path[..n]];
-        match path.get(n).and_then(|name| reexported.get(file)?.get(name)) {
+        let Some(name) = path.get(n) else {
+            return Some(file);
+        };
+        let named = reexported.get(file).and_then(|r| r.get(name));
+        // Else a glob re-export whose module defines the name.
+        let globbed = || {
+            reexported.get(file)?.iter().find_map(|(key, target)| {
+                let defined = modules.get(target).and_then(|f| files.get(f));
+                (key.starts_with('*') && defined.is_some_and(|src| defines(src, name))).then(|| {
+                    let mut t = target.clone();
+                    t.push(name.clone());
+                    t
+                })
+            })
+        };
+        match named.cloned().or_else(globbed) {
             Some(target) if target[..] != path[..=n] => {
                 let rest = path[n + 1..].to_vec();
-                path = target.clone();
+                path = target;
                 path.extend(rest);
             }
             _ => return Some(file),
@@ -373,7 +385,7 @@ fn graph() -> Graph {
     for (path, src) in &files {
         let mut to = BTreeSet::new();
         for p in paths(src) {
-            if let Some(target) = resolve(&p, &modules, &reexported)
+            if let Some(target) = resolve(&p, &modules, &reexported, &files)
                 && target != path
                 && target.as_os_str() != "lib.rs"
             {
@@ -642,37 +654,47 @@ fn use_trees_expand() {
 
 /// A bare path into a child the file declares is read (`mod c;` … `c::d`),
 /// a path that merely ends in the child's name is not (`other::c::d`), and
-/// a name the parent only re-exports lands in the file that defines it.
+/// a name the parent only re-exports — by name or by a glob — lands in the
+/// file that defines it.
 #[test]
 fn child_paths_are_read_and_reexports_resolve() {
-    let parent = Source {
-        module: vec!["a".into()],
-        text: "mod c;\nmod d;\npub use c::Thing;\nfn f() { d::g(); other::c::h(); }".into(),
-        lines: 4,
+    let source = |module: &[&str], text: &str| Source {
+        module: module.iter().map(|m| m.to_string()).collect(),
+        text: text.into(),
+        lines: 1,
     };
+    let parent = source(
+        &["a"],
+        "mod c;\nmod d;\npub use c::Thing;\npub use d::*;\nfn f() { d::g(); other::c::h(); }",
+    );
     let got: Vec<String> = paths(&parent).iter().map(|p| p.join("::")).collect();
-    assert_eq!(got, ["a::c::Thing", "a::d::g"]);
+    assert_eq!(got, ["a::c::Thing", "a::d", "a::d::g"]);
 
-    let modules: BTreeMap<Vec<String>, PathBuf> = [
-        (vec!["a".to_string()], PathBuf::from("a/mod.rs")),
-        (
-            vec!["a".to_string(), "c".to_string()],
-            PathBuf::from("a/c.rs"),
-        ),
+    let files: BTreeMap<PathBuf, Source> = [
+        ("a/mod.rs", parent),
+        ("a/c.rs", source(&["a", "c"], "pub struct Thing;")),
+        ("a/d.rs", source(&["a", "d"], "pub fn g() {}")),
     ]
     .into_iter()
+    .map(|(p, s)| (PathBuf::from(p), s))
     .collect();
-    let reexported = [(PathBuf::from("a/mod.rs"), reexports(&parent))]
-        .into_iter()
+    let modules: BTreeMap<Vec<String>, PathBuf> = files
+        .iter()
+        .map(|(p, s)| (s.module.clone(), p.clone()))
         .collect();
-    let thing: Vec<String> = vec!["a".into(), "Thing".into()];
-    let own: Vec<String> = vec!["a".into(), "f".into()];
+    let reexported = files
+        .iter()
+        .map(|(p, s)| (p.clone(), reexports(s)))
+        .collect();
+    let at = |path: &str| {
+        let path: Vec<String> = path.split("::").map(String::from).collect();
+        resolve(&path, &modules, &reexported, &files).map(|p| p.display().to_string())
+    };
+    assert_eq!(at("a::Thing").as_deref(), Some("a/c.rs"), "named re-export");
+    assert_eq!(at("a::g").as_deref(), Some("a/d.rs"), "glob re-export");
     assert_eq!(
-        resolve(&thing, &modules, &reexported),
-        Some(&PathBuf::from("a/c.rs"))
-    );
-    assert_eq!(
-        resolve(&own, &modules, &reexported),
-        Some(&PathBuf::from("a/mod.rs"))
+        at("a::f").as_deref(),
+        Some("a/mod.rs"),
+        "the parent's own item"
     );
 }

@@ -310,7 +310,6 @@ struct OfferForm {
 async fn confirm_offer(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
-    _headers: HeaderMap,
     Checked(form): Checked<OfferForm>,
 ) -> Result<Response, WebError> {
     let u = require_to(Action::Assess)?;
@@ -360,7 +359,6 @@ struct PositionForm {
 async fn position(
     State(state): State<AppState>,
     Path((service, ver, checklist, item)): Path<(String, String, String, String)>,
-    _headers: HeaderMap,
     Checked(form): Checked<PositionForm>,
 ) -> Result<Response, WebError> {
     let u = require()?;

@@ -6,9 +6,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
-use crate::config::Config;
 use crate::municipalities::Registry;
 use crate::services::{self, LoadError, store::ImportOutcome};
 use crate::store::Store;
@@ -19,9 +18,11 @@ mod compare;
 mod convert;
 mod release;
 mod run;
+mod setup;
 mod user;
 mod validate;
 mod worker;
+pub(crate) use setup::{StoreArgs, artifacts, config, open};
 
 #[derive(Parser)]
 #[command(
@@ -32,16 +33,6 @@ mod worker;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Args, Clone)]
-pub(crate) struct StoreArgs {
-    /// Database URL: sqlite://FILE or postgres://… [default: sqlite://DATA_DIR/provrum.db]
-    #[arg(long, env = "PROVRUM_DATABASE_URL")]
-    database: Option<String>,
-    /// Folder for artifacts (attachments, screenshots) and the default SQLite file.
-    #[arg(long, env = "PROVRUM_DATA_DIR")]
-    data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -145,37 +136,6 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-pub(crate) fn config(store: &StoreArgs) -> Result<Config, ExitCode> {
-    let mut config = Config::load().map_err(|e| {
-        eprintln!("error: configuration: {e}");
-        ExitCode::from(2)
-    })?;
-    if let Some(d) = &store.data_dir {
-        config.data_dir = d.clone();
-    }
-    if let Some(u) = &store.database {
-        config.database_url = Some(u.clone());
-    }
-    Ok(config)
-}
-
-/// The artifact store the configuration names (folder or bucket).
-pub(crate) fn artifacts(config: &Config) -> Result<crate::artifacts::Artifacts, ExitCode> {
-    crate::artifacts::Artifacts::open(config.artifacts_url.as_deref(), &config.data_dir).map_err(
-        |e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        },
-    )
-}
-
-pub(crate) async fn open(config: &Config) -> Result<Store, ExitCode> {
-    Store::open(&config.database_url()).await.map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    })
 }
 
 async fn run(cli: Cli) -> ExitCode {

@@ -186,7 +186,6 @@ async fn page(
 async fn release(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    _headers: HeaderMap,
     _: Checked,
 ) -> Result<Response, WebError> {
     let u = require_to(Action::Release)?;
@@ -271,7 +270,6 @@ struct WithdrawForm {}
 async fn withdraw(
     State(state): State<AppState>,
     Path((service, ver, id)): Path<(String, String, i64)>,
-    _headers: HeaderMap,
     Checked(_form): Checked<WithdrawForm>,
 ) -> Result<Response, WebError> {
     let u = require_to(Action::Release)?;

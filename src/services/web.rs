@@ -181,7 +181,6 @@ struct CsrfOnly {}
 async fn unignore(
     State(state): State<AppState>,
     Path((service, version, id)): Path<(String, String, i64)>,
-    _headers: axum::http::HeaderMap,
     Checked(_form): Checked<CsrfOnly>,
 ) -> Result<Response, WebError> {
     let u = crate::web::session::require_to(crate::accounts::Action::DecideDeviation)?;

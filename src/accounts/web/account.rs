@@ -28,7 +28,6 @@ pub(super) struct LiftForm {
 /// E-kontoret lifts a lock that failed logins put on an account.
 pub(super) async fn lift_lock(
     State(state): State<AppState>,
-    _headers: axum::http::HeaderMap,
     Checked(form): Checked<LiftForm>,
 ) -> Result<Response, WebError> {
     let admin = require_to(Action::ManageUsers)?;

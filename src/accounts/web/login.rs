@@ -196,7 +196,6 @@ pub(super) async fn logout_page(
 
 pub(super) async fn logout(
     State(state): State<AppState>,
-    _headers: axum::http::HeaderMap,
     _: Checked,
 ) -> Result<Response, WebError> {
     if let Some(t) = session::token() {

@@ -243,7 +243,6 @@ pub(super) struct ActiveForm {
 pub(super) async fn set_active(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    _headers: axum::http::HeaderMap,
     Checked(form): Checked<ActiveForm>,
 ) -> Result<Response, WebError> {
     let admin = require_to(Action::ManageUsers)?;

@@ -256,7 +256,6 @@ async fn kept<T: serde::de::DeserializeOwned>(
 pub(super) async fn confirm(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    _headers: HeaderMap,
     _: Checked,
 ) -> Result<Response, WebError> {
     let user = require_to(Action::ImportService)?;

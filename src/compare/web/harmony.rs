@@ -193,7 +193,6 @@ pub(super) struct AskForm {
 pub(super) async fn ask(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    _headers: HeaderMap,
     Checked(form): Checked<AskForm>,
 ) -> Result<Response, WebError> {
     let u = require_to(Action::DecideDeviation)?;

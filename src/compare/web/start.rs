@@ -6,7 +6,6 @@ use crate::web::csrf::Checked;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::jobs::Kind;
@@ -42,7 +41,6 @@ pub(super) struct StartForm {
 pub(super) async fn start(
     State(state): State<AppState>,
     Path((service, ver)): Path<(String, String)>,
-    _headers: HeaderMap,
     Checked(form): Checked<StartForm>,
 ) -> Result<Response, WebError> {
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;

@@ -216,7 +216,6 @@ pub(super) struct TextForm {
 pub(super) async fn reply(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    _headers: HeaderMap,
     Checked(form): Checked<TextForm>,
 ) -> Result<Response, WebError> {
     let c = load(&state, id).await?;
@@ -264,7 +263,6 @@ pub(super) struct EndorseForm {
 pub(super) async fn endorse(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    _headers: HeaderMap,
     Checked(form): Checked<EndorseForm>,
 ) -> Result<Response, WebError> {
     change_endorsement(&state, id, &form, true).await
@@ -273,7 +271,6 @@ pub(super) async fn endorse(
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    _headers: HeaderMap,
     Checked(form): Checked<EndorseForm>,
 ) -> Result<Response, WebError> {
     change_endorsement(&state, id, &form, false).await

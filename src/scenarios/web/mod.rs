@@ -5,7 +5,7 @@ use crate::web::csrf::Checked;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -411,7 +411,6 @@ struct StartForm {
 async fn start(
     State(state): State<AppState>,
     Path((service, version)): Path<(String, String)>,
-    _headers: HeaderMap,
     Checked(form): Checked<StartForm>,
 ) -> Result<Response, WebError> {
     let user = crate::web::session::require_to(crate::accounts::Action::ProduceEvidence)?;
