@@ -55,24 +55,6 @@ const LAYERS: &[&[&str]] = &[
 
 const MAX_LINES: usize = 500;
 
-/// Circles between a module file and its own children, left from before
-/// this test read bare child paths (`mod x;` … `x::y`): a `mod.rs` that
-/// defines what its children use while it uses them. Debt, not design: a
-/// circle not listed fails, and so does a listed one that has changed or
-/// is gone (take it off the list). Pay one by moving what the children use
-/// out of the parent into a file of its own, so the parent only names and
-/// re-exports its children (as `yaml`, `browser`, `compare` and others do).
-const PARENT_CHILD_CIRCLES: &[&[&str]] = &[&[
-    "web/error.rs",
-    "web/mod.rs",
-    "web/page.rs",
-    "web/passes.rs",
-    "web/security.rs",
-    "web/session.rs",
-    "web/state.rs",
-    "web/static_files.rs",
-]];
-
 struct Source {
     module: Vec<String>,
     text: String,
@@ -596,24 +578,7 @@ fn positional_row_reads_do_not_grow() {
 #[test]
 fn no_import_circles_between_files() {
     let g = graph();
-    let all = circles(&g);
-    let same = |c: &[PathBuf], a: &[&str]| {
-        a.len() == c.len() && c.iter().zip(a.iter()).all(|(p, q)| p == Path::new(q))
-    };
-    let paid: Vec<String> = PARENT_CHILD_CIRCLES
-        .iter()
-        .filter(|a| !all.iter().any(|c| same(c, a)))
-        .map(|a| a.join(", "))
-        .collect();
-    assert!(
-        paid.is_empty(),
-        "these listed circles have changed or are gone; update PARENT_CHILD_CIRCLES:\n{}",
-        paid.join("\n")
-    );
-    let found: Vec<Vec<PathBuf>> = all
-        .into_iter()
-        .filter(|c| !PARENT_CHILD_CIRCLES.iter().any(|a| same(c, a)))
-        .collect();
+    let found = circles(&g);
     let shown: Vec<String> = found
         .iter()
         .map(|c| {

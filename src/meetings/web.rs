@@ -74,7 +74,7 @@ async fn show(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     // Provrum's own browser prints the brief with a pass, not a login.
-    let printing = crate::web::passes::carried(&state, &headers).await;
+    let printing = state.passes.carried(&headers).await;
     if !printing {
         require()?;
     }

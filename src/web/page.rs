@@ -86,27 +86,6 @@ pub fn comment_form_url(
     format!("/tjanster/{service}/{version}/synpunkter/ny?{query}")
 }
 
-/// Where a sandbox page is: a variant of a version and a place in it (a step
-/// id, or one of the pages around the steps, see `reviews::places`).
-pub struct Spot {
-    pub service_id: String,
-    pub version: String,
-    pub version_id: i64,
-    pub municipality: String,
-    pub place: String,
-    /// The page's own path and query, to come back to after commenting.
-    pub url: String,
-}
-
-pub type PanelFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
-
-/// The staff's panel on a sandbox page. The sandbox sits below the reviews
-/// in the layers, so the reviews register theirs when the app is built
-/// (`startup::app`) and the sandbox asks for it through the state.
-pub trait StaffPanel: Send + Sync {
-    fn render<'a>(&'a self, state: &'a super::AppState, spot: &'a Spot) -> PanelFuture<'a>;
-}
-
 pub struct UserChrome {
     pub name: String,
     pub role: &'static str,

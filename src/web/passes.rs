@@ -114,13 +114,13 @@ impl Passes {
         .await;
         found.is_ok_and(|n| n > 0)
     }
-}
 
-/// Whether this request comes from one of the test room's runs.
-pub async fn carried(state: &super::AppState, headers: &axum::http::HeaderMap) -> bool {
-    match super::cookie_map(headers, COOKIE) {
-        Some(t) if t.len() == 64 => state.passes.is_valid(&t).await,
-        _ => false,
+    /// Whether this request comes from one of the test room's runs.
+    pub async fn carried(&self, headers: &axum::http::HeaderMap) -> bool {
+        match super::cookies::cookie_map(headers, COOKIE) {
+            Some(t) if t.len() == 64 => self.is_valid(&t).await,
+            _ => false,
+        }
     }
 }
 

@@ -1,29 +1,20 @@
 //! The logged-in user of the current request. A middleware resolves the
-//! session cookie once per request and keeps the user in a task-local, so
-//! handlers and page chrome ask `user()` / `require()` without a lookup.
+//! session cookie once per request and keeps the user in a task-local
+//! (`current`), so handlers and page chrome ask `user()` / `require()`
+//! without a lookup.
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::current::{CURRENT, Current};
+pub use super::current::{confirmation_code, secure_cookies, token, user};
 use super::{AppState, WebError};
 
 use crate::accounts::{Action, User};
 
 pub const COOKIE: &str = "provrum_konto";
-
-#[derive(Clone)]
-struct Current {
-    user: Option<User>,
-    path: String,
-    token: Option<String>,
-    secure: bool,
-}
-
-tokio::task_local! {
-    static CURRENT: Current;
-}
 
 /// Resolve the session cookie for this request.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -57,45 +48,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .await
 }
 
-/// The logged-in user, if any.
-pub fn user() -> Option<User> {
-    CURRENT.try_with(|c| c.user.clone()).ok().flatten()
-}
-
-/// A confirmation asked for by the page's address (`?klart=CODE`, see
-/// `page::confirmation`), after a save that came back here.
-pub fn confirmation_code() -> Option<String> {
-    CURRENT
-        .try_with(|c| {
-            let (_, query) = c.path.split_once('?')?;
-            form_urlencoded::parse(query.as_bytes())
-                .find(|(k, _)| k == "klart")
-                .map(|(_, v)| v.into_owned())
-        })
-        .ok()
-        .flatten()
-}
-
-/// Whether cookies are Secure (and so carry the `__Host-` prefix).
-pub fn secure_cookies() -> bool {
-    CURRENT.try_with(|c| c.secure).unwrap_or(false)
-}
-
-/// The session token of this request, when it belongs to a logged-in user
-/// (for logging out, and to bind CSRF tokens to the session).
-pub fn token() -> Option<String> {
-    CURRENT.try_with(|c| c.token.clone()).ok().flatten()
-}
-
 /// The logged-in user, or a redirect to the login page that comes back here.
 pub fn require() -> Result<User, WebError> {
-    user().ok_or_else(|| {
-        WebError::LoginRequired(
-            CURRENT
-                .try_with(|c| c.path.clone())
-                .unwrap_or_else(|_| "/".into()),
-        )
-    })
+    user().ok_or_else(|| WebError::LoginRequired(super::current::path()))
 }
 
 /// The logged-in user if they may do `action`; otherwise why not.

@@ -12,7 +12,7 @@ use crate::services::cache::VersionCache;
 use crate::services::store::VersionSummary;
 use crate::store::Store;
 
-use super::{WebError, page, passes};
+use super::{WebError, passes};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -94,7 +94,7 @@ pub struct Inner {
     /// Browser threads of this process's worker (0: it runs no cells).
     pub workers: usize,
     /// The staff's panel on sandbox pages (set by `startup::app`).
-    pub staff_panel: std::sync::OnceLock<Box<dyn page::StaffPanel>>,
+    pub staff_panel: std::sync::OnceLock<Box<dyn StaffPanel>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -247,4 +247,25 @@ impl AppState {
     ) -> Result<Option<Arc<Variant>>, sqlx::Error> {
         self.cache.variant(version_id, municipality).await
     }
+}
+
+/// Where a sandbox page is: a variant of a version and a place in it (a step
+/// id, or one of the pages around the steps, see `reviews::places`).
+pub struct Spot {
+    pub service_id: String,
+    pub version: String,
+    pub version_id: i64,
+    pub municipality: String,
+    pub place: String,
+    /// The page's own path and query, to come back to after commenting.
+    pub url: String,
+}
+
+pub type PanelFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
+
+/// The staff's panel on a sandbox page. The sandbox sits below the reviews
+/// in the layers, so the reviews register theirs when the app is built
+/// (`startup::app`) and the sandbox asks for it through the state.
+pub trait StaffPanel: Send + Sync {
+    fn render<'a>(&'a self, state: &'a AppState, spot: &'a Spot) -> PanelFuture<'a>;
 }

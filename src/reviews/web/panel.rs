@@ -10,8 +10,8 @@ use crate::accounts::User;
 use crate::reviews::model::Comment;
 use crate::reviews::store as comments;
 use crate::sandbox::places;
-use crate::web::page::{PanelFuture, Spot, StaffPanel};
 use crate::web::{AppState, WebError, csrf, render};
+use crate::web::{PanelFuture, Spot, StaffPanel};
 
 /// What the sandbox shows a logged-in user (registered by `startup::app`).
 pub struct Panel;

@@ -43,7 +43,7 @@ async fn may_read(
     headers: &HeaderMap,
     municipality: &str,
 ) -> Result<(), WebError> {
-    if crate::web::passes::carried(state, headers).await {
+    if state.passes.carried(headers).await {
         return Ok(());
     }
     crate::web::session::require_to(crate::accounts::Action::ReadCases(municipality)).map(|_| ())
@@ -254,7 +254,7 @@ fn case_page(c: &Captured, print: bool) -> CasePage<'_> {
 /// A case the visitor may read. A missing case and one of another
 /// municipality look alike to a reviewer, so case numbers reveal nothing.
 async fn find(state: &AppState, headers: &HeaderMap, case: &str) -> Result<Captured, WebError> {
-    if !crate::web::passes::carried(state, headers).await {
+    if !state.passes.carried(headers).await {
         crate::web::session::require()?;
     }
     let missing = || {

@@ -6,7 +6,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::identities::{self, Personnummer, TestPerson};
 use crate::services::{PersonalData, Variant};
-use crate::web::page::{Layout, Spot};
+use crate::web::Spot;
+use crate::web::page::Layout;
 use crate::web::{AppState, WebError, render};
 
 use super::visit::Ctx;

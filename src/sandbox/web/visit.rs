@@ -168,7 +168,7 @@ impl Visitor {
         let client = crate::web::rates::client(ext);
         Visitor {
             client,
-            pass: crate::web::passes::carried(state, headers).await,
+            pass: state.passes.carried(headers).await,
             staff: crate::web::session::user().is_some(),
         }
     }

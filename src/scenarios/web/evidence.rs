@@ -18,8 +18,7 @@ pub(super) async fn artifact(
     Path(hash): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    if crate::web::session::user().is_none() && !crate::web::passes::carried(&state, &headers).await
-    {
+    if crate::web::session::user().is_none() && !state.passes.carried(&headers).await {
         crate::web::session::require()?;
     }
     let missing = || WebError::NotFound("Filen finns inte.".into());
