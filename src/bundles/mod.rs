@@ -92,8 +92,6 @@ pub enum BundleError {
     Db(#[from] sqlx::Error),
 }
 
-crate::store::wraps_db!(BundleError);
-
 /// What an import did.
 #[derive(Debug)]
 pub struct Imported {

@@ -21,8 +21,6 @@ pub enum SubmitError {
     Db(#[from] sqlx::Error),
 }
 
-crate::store::wraps_db!(SubmitError);
-
 /// The case as the case system would get it. `values` is flat by field id so
 /// that scenarios can address `values.<field>`.
 pub fn payload(

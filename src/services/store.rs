@@ -24,8 +24,6 @@ pub enum ImportError {
     Db(#[from] sqlx::Error),
 }
 
-crate::store::wraps_db!(ImportError);
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
     Imported {

@@ -7,6 +7,7 @@
 //! `security::same_site_request` refuses state-changing requests a browser marks
 //! as coming from another site.
 
+use axum::extract::rejection::RawFormRejection;
 use axum::extract::{FromRequest, RawForm, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -87,6 +88,19 @@ pub struct NoFields {}
 /// so in Swedish rather than as the framework's English text.
 pub struct Checked<F = NoFields>(pub F);
 
+/// A body that is not a form, or larger than a form may be, in Swedish.
+fn unreadable(e: RawFormRejection) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge(
+            "Formuläret är större än vad det kan innehålla. Korta texten och försök igen.".into(),
+        )
+    } else {
+        WebError::BadRequest(
+            "Formuläret kom inte fram som ett formulär. Ladda om sidan och försök igen.".into(),
+        )
+    }
+}
+
 impl<S, F> FromRequest<S> for Checked<F>
 where
     S: Send + Sync,
@@ -96,21 +110,9 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
         let headers = req.headers().clone();
-        let RawForm(body) =
-            RawForm::from_request(req, state)
-                .await
-                .map_err(|e| {
-                    match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(
-                    "Formuläret är större än vad det kan innehålla. Korta texten och försök igen."
-                        .into(),
-                ),
-                _ => WebError::BadRequest(
-                    "Formuläret kom inte fram som ett formulär. Ladda om sidan och försök igen."
-                        .into(),
-                ),
-            }
-                })?;
+        let RawForm(body) = RawForm::from_request(req, state)
+            .await
+            .map_err(unreadable)?;
         let token = form_urlencoded::parse(&body)
             .find(|(k, _)| k == "_csrf")
             .map(|(_, v)| v.into_owned())
